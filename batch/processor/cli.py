@@ -1,0 +1,87 @@
+"""Command line of the processor container: arguments from Batch job parameters.
+
+Exit codes (the job definition's retry rules depend on them):
+  0   every row written
+  1   some rows rejected (the valid rows were written; the rejected lines are logged)
+  2   the object cannot be processed (missing, changed, empty, bad header, malformed CSV)
+  75  DynamoDB or S3 kept failing after retries; retrying the job may succeed
+"""
+
+import argparse
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from processor.items import Source
+from processor.job import Summary, process
+from processor.logs import log
+from processor.rows import InputError
+from processor.source import open_text
+from processor.writer import BatchWriter, WriteFailed
+
+EXIT_OK = 0
+EXIT_REJECTED_ROWS = 1
+EXIT_BAD_INPUT = 2
+EXIT_TRANSIENT = 75
+
+# Values Batch substitutes for parameters the event did not carry (see the job definition).
+ABSENT = "-"
+
+PERMANENT_S3_ERRORS = {"NoSuchKey", "NoSuchBucket", "PreconditionFailed", "AccessDenied", "412"}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="processor", description=__doc__.splitlines()[0])
+    parser.add_argument("--bucket", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--version-id", default=ABSENT)
+    parser.add_argument("--etag", default=ABSENT)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    table = os.environ.get("TABLE_NAME")
+    if not table:
+        log("configuration_error", message="TABLE_NAME is not set", stream=sys.stderr)
+        return EXIT_BAD_INPUT
+    key_column = os.environ.get("KEY_COLUMN", "ProductId")
+    delimiter = os.environ.get("CSV_DELIMITER", ",")
+    version_id = None if args.version_id == ABSENT else args.version_id
+    etag = None if args.etag == ABSENT else args.etag
+
+    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    s3 = boto3.client("s3", config=config)
+    dynamodb = boto3.client("dynamodb", config=config)
+    source = Source(args.bucket, args.key, etag or "")
+    writer = BatchWriter(dynamodb, table, key_column)
+    summary = Summary()
+    log("job_started", object=source.uri, version_id=version_id, etag=etag, table=table)
+    try:
+        text = open_text(s3, args.bucket, args.key, version_id, etag)
+        process(text, source, writer, key_column, delimiter, summary)
+    except InputError as error:
+        return finish(summary, EXIT_BAD_INPUT, str(error))
+    except UnicodeDecodeError as error:
+        message = f"the object is not UTF-8 text: {error.reason} after {summary.rows_read} rows"
+        return finish(summary, EXIT_BAD_INPUT, message)
+    except WriteFailed as error:
+        return finish(summary, EXIT_TRANSIENT, str(error))
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        status = EXIT_BAD_INPUT if code in PERMANENT_S3_ERRORS else EXIT_TRANSIENT
+        return finish(summary, status, f"{error.operation_name} failed: {code}: {error}")
+    except BotoCoreError as error:
+        return finish(summary, EXIT_TRANSIENT, str(error))
+    if summary.rejected:
+        return finish(summary, EXIT_REJECTED_ROWS, f"{summary.rejected} rows rejected")
+    return finish(summary, EXIT_OK, "all rows written")
+
+
+def finish(summary: Summary, exit_code: int, message: str) -> int:
+    """Log the summary line every run ends with and return the exit code."""
+    log("summary", exit_code=exit_code, message=message, **summary.as_log_fields())
+    return exit_code

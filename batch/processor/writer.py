@@ -1,0 +1,81 @@
+"""Write items with BatchWriteItem: 25 per request, unprocessed items retried with backoff.
+
+DynamoDB refuses a request that writes the same key twice, so a row whose key is already
+waiting in the current batch replaces it there: the later row wins, exactly as if both
+had been written in file order.
+"""
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from processor.items import Item
+
+BATCH_SIZE = 25
+
+
+class WriteFailed(RuntimeError):
+    """Items were still unprocessed after every retry."""
+
+    def __init__(self, unwritten_rows: int, attempts: int) -> None:
+        super().__init__(
+            f"{unwritten_rows} rows still unprocessed after {attempts} BatchWriteItem attempts"
+        )
+        self.unwritten_rows = unwritten_rows
+
+
+class BatchWriter:
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        key_attribute: str,
+        max_attempts: int = 8,
+        base_delay: float = 0.05,
+        max_delay: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._key_attribute = key_attribute
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._sleep = sleep
+        # key -> (item, how many rows of the file this pending item stands for)
+        self._pending: dict[str, tuple[Item, int]] = {}
+        self.written_rows = 0
+        self.requests = 0
+
+    def add(self, item: Item) -> None:
+        key = item[self._key_attribute]["S"]
+        _, rows = self._pending.pop(key, (None, 0))
+        self._pending[key] = (item, rows + 1)
+        if len(self._pending) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write everything pending; raise WriteFailed if DynamoDB keeps refusing some."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        for attempt in range(1, self._max_attempts + 1):
+            requests = [{"PutRequest": {"Item": item}} for item, _ in pending.values()]
+            self.requests += 1
+            response = self._client.batch_write_item(RequestItems={self._table: requests})
+            unprocessed = {
+                request["PutRequest"]["Item"][self._key_attribute]["S"]
+                for request in response.get("UnprocessedItems", {}).get(self._table, [])
+            }
+            done = [key for key in pending if key not in unprocessed]
+            self.written_rows += sum(pending.pop(key)[1] for key in done)
+            if not pending:
+                return
+            if attempt < self._max_attempts:
+                self._sleep(self._backoff(attempt))
+        raise WriteFailed(sum(rows for _, rows in pending.values()), self._max_attempts)
+
+    def _backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff."""
+        return random.uniform(0, min(self._max_delay, self._base_delay * 2**attempt))

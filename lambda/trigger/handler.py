@@ -1,0 +1,85 @@
+"""Lambda entry point: S3 ObjectCreated event -> one Batch job per matching object.
+
+Configuration (environment):
+  JOB_QUEUE       job queue name or ARN (required)
+  JOB_DEFINITION  job definition name or ARN (required)
+  KEY_PREFIX      only keys starting with this are processed (default: "")
+  KEY_SUFFIX      only keys ending with this are processed (default: ".csv")
+  JOB_NAME_PREFIX first part of every job name (default: "csv")
+
+A failed SubmitJob raises, so the invocation fails and Lambda's asynchronous retry of the
+S3 event applies. Jobs already submitted for earlier records of the same event may then
+be submitted again; processing is an idempotent upsert, so that only costs a re-run.
+"""
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from trigger.events import object_created_records
+from trigger.jobs import job_name, job_parameters, matches
+from trigger.logs import get_logger
+
+logger = get_logger("trigger")
+
+
+@dataclass(frozen=True)
+class Settings:
+    job_queue: str
+    job_definition: str
+    key_prefix: str = ""
+    key_suffix: str = ".csv"
+    job_name_prefix: str = "csv"
+
+    @classmethod
+    def from_environment(cls) -> "Settings":
+        missing = [name for name in ("JOB_QUEUE", "JOB_DEFINITION") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(f"missing environment variables: {', '.join(missing)}")
+        return cls(
+            job_queue=os.environ["JOB_QUEUE"],
+            job_definition=os.environ["JOB_DEFINITION"],
+            key_prefix=os.environ.get("KEY_PREFIX", ""),
+            key_suffix=os.environ.get("KEY_SUFFIX", ".csv"),
+            job_name_prefix=os.environ.get("JOB_NAME_PREFIX", "csv"),
+        )
+
+
+@functools.cache
+def batch_client() -> Any:
+    """One client per execution environment, reused by every invocation."""
+    return boto3.client("batch")
+
+
+def submit_jobs(event: dict[str, Any], settings: Settings, batch: Any) -> dict[str, Any]:
+    """Submit a job for every matching object in the event; return what was submitted."""
+    submitted = []
+    skipped = []
+    for obj in object_created_records(event):
+        if not matches(obj.key, settings.key_prefix, settings.key_suffix):
+            skipped.append(obj.key)
+            logger.info("skipped key", extra={"fields": {"bucket": obj.bucket, "key": obj.key}})
+            continue
+        name = job_name(obj, settings.job_name_prefix)
+        try:
+            response = batch.submit_job(
+                jobName=name,
+                jobQueue=settings.job_queue,
+                jobDefinition=settings.job_definition,
+                parameters=job_parameters(obj),
+            )
+        except Exception:
+            fields = {"jobName": name, "bucket": obj.bucket, "key": obj.key}
+            logger.exception("submit failed", extra={"fields": fields})
+            raise
+        job = {"jobId": response["jobId"], "jobName": name, "bucket": obj.bucket, "key": obj.key}
+        submitted.append(job)
+        logger.info("submitted job", extra={"fields": job})
+    return {"jobs": submitted, "jobIds": [job["jobId"] for job in submitted], "skipped": skipped}
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return submit_jobs(event, Settings.from_environment(), batch_client())

@@ -1,0 +1,184 @@
+"""The processor's parts in isolation: streaming, parsing and the batch writer."""
+
+import io
+from typing import Any
+
+import pytest
+from botocore.response import StreamingBody
+from processor.rows import BlankLine, InputError, Rejection, Row, parse_rows
+from processor.source import open_text
+from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
+
+
+class CountingStream(io.RawIOBase):
+    """A 50 MB CSV body generated on demand that counts the bytes handed out."""
+
+    def __init__(self, rows: int) -> None:
+        self._header = b"ProductId,ProductName\n"
+        self._rows = rows
+        self._buffer = b""
+        self._next_row = 0
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while len(self._buffer) < len(target) and self._next_row <= self._rows:
+            if self._next_row == 0:
+                self._buffer += self._header
+            else:
+                self._buffer += f"P-{self._next_row},{'n' * 40}\n".encode()
+            self._next_row += 1
+        chunk, self._buffer = self._buffer[: len(target)], self._buffer[len(target) :]
+        target[: len(chunk)] = chunk
+        self.bytes_read += len(chunk)
+        return len(chunk)
+
+
+class FakeS3:
+    def __init__(self, body: Any) -> None:
+        self.body = body
+        self.requests: list[dict[str, str]] = []
+
+    def get_object(self, **request: str) -> dict[str, Any]:
+        self.requests.append(request)
+        return {"Body": self.body}
+
+
+def test_object_is_streamed_not_read_whole():
+    raw = CountingStream(rows=1_000_000)  # about 50 MB
+    s3 = FakeS3(StreamingBody(raw, content_length=None))
+
+    rows = parse_rows(open_text(s3, "b", "k"), "ProductId")
+    first = next(rows)
+
+    assert first == Row(2, "P-1", {"ProductId": "P-1", "ProductName": "n" * 40})
+    assert raw.bytes_read < 1024 * 1024
+
+
+def test_conditional_read_uses_the_events_etag_and_version():
+    s3 = FakeS3(StreamingBody(io.BytesIO(b"ProductId\n"), content_length=10))
+
+    open_text(s3, "bucket", "key.csv", version_id="v1", etag="abc")
+
+    assert s3.requests == [
+        {"Bucket": "bucket", "Key": "key.csv", "VersionId": "v1", "IfMatch": '"abc"'}
+    ]
+
+
+def test_commas_inside_quotes_are_not_split():
+    text = io.StringIO('ProductId,Name\nP-1,"Grinder, conical"\n')
+
+    assert list(parse_rows(text, "ProductId")) == [
+        Row(2, "P-1", {"ProductId": "P-1", "Name": "Grinder, conical"})
+    ]
+
+
+def test_blank_lines_are_counted_not_rows():
+    text = io.StringIO("ProductId\nP-1\n\nP-2\n")
+
+    assert list(parse_rows(text, "ProductId")) == [
+        Row(2, "P-1", {"ProductId": "P-1"}),
+        BlankLine(3),
+        Row(4, "P-2", {"ProductId": "P-2"}),
+    ]
+
+
+def test_whitespace_key_is_rejected():
+    assert list(parse_rows(io.StringIO("ProductId,Name\n  ,x\n"), "ProductId")) == [
+        Rejection(2, "empty key column 'ProductId'")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("ProductId,Name,Name", "repeats column names: Name"),
+        ("ProductId,,Name", "empty column name"),
+        ("ProductId,source_line", "reserves: source_line"),
+    ],
+)
+def test_unusable_headers_are_input_errors(header, message):
+    text = io.StringIO(header + "\n")
+
+    with pytest.raises(InputError, match=message):
+        list(parse_rows(text, "ProductId", reserved=frozenset({"source_line"})))
+
+
+def test_unterminated_quote_is_an_input_error():
+    with pytest.raises(InputError, match="malformed CSV"):
+        list(parse_rows(io.StringIO('ProductId,Name\nP-1,"never closed\n'), "ProductId"))
+
+
+class FakeDynamoDB:
+    """Records requests; refuses the first `refusals` items of each request while any remain."""
+
+    def __init__(self, refusals: int = 0) -> None:
+        self.requests: list[list[str]] = []
+        self.refusals = refusals
+
+    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        ((table, requests),) = RequestItems.items()
+        self.requests.append([r["PutRequest"]["Item"]["k"]["S"] for r in requests])
+        refused = requests[: self.refusals]
+        self.refusals = max(0, self.refusals - len(refused))
+        return {"UnprocessedItems": {table: refused} if refused else {}}
+
+
+def item(key: str, value: str = "v") -> dict[str, dict[str, str]]:
+    return {"k": {"S": key}, "v": {"S": value}}
+
+
+def test_writes_go_in_file_order_25_at_a_time():
+    client = FakeDynamoDB()
+    writer = BatchWriter(client, "t", "k", sleep=lambda _: None)
+
+    for n in range(60):
+        writer.add(item(f"{n:03}"))
+    writer.flush()
+
+    assert [len(request) for request in client.requests] == [BATCH_SIZE, BATCH_SIZE, 10]
+    assert [key for request in client.requests for key in request] == [f"{n:03}" for n in range(60)]
+    assert writer.written_rows == 60
+
+
+def test_unprocessed_items_are_retried_with_growing_backoff():
+    client = FakeDynamoDB(refusals=3)
+    delays: list[float] = []
+    writer = BatchWriter(client, "t", "k", base_delay=1.0, max_delay=100.0, sleep=delays.append)
+
+    for key in "abcde":
+        writer.add(item(key))
+    writer.flush()
+
+    assert client.requests[0] == list("abcde")
+    assert client.requests[1] == list("abc")
+    assert writer.written_rows == 5
+    assert len(delays) == 1 and 0 <= delays[0] <= 2.0
+
+
+def test_items_still_unprocessed_after_every_attempt_raise():
+    client = FakeDynamoDB(refusals=10_000)
+    writer = BatchWriter(client, "t", "k", max_attempts=4, sleep=lambda _: None)
+    writer.add(item("a"))
+    writer.add(item("b"))
+
+    with pytest.raises(WriteFailed, match="2 rows still unprocessed after 4"):
+        writer.flush()
+
+    assert len(client.requests) == 4
+    assert writer.written_rows == 0
+
+
+def test_a_repeated_key_in_one_batch_is_sent_once_with_the_later_values():
+    client = FakeDynamoDB()
+    writer = BatchWriter(client, "t", "k")
+
+    writer.add(item("a", "first"))
+    writer.add(item("b"))
+    writer.add(item("a", "second"))
+    writer.flush()
+
+    assert client.requests == [["b", "a"]]
+    assert writer.written_rows == 3
