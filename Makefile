@@ -1,0 +1,68 @@
+# CSV pipeline: S3 -> Lambda -> AWS Batch -> DynamoDB, with a local harness.
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+CDK := node_modules/.bin/cdk
+CDK_FLAGS := --no-notices
+PYTEST_ARGS ?=
+
+# cdk.json runs `python -m infra.app`; the venv's python must come first.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: help setup wheels test test-unit lint synth deploy-aws destroy-aws clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed node_modules/.installed wheels ## Create .venv, install Python and npm tools (idempotent)
+
+$(VENV)/.installed: requirements-dev.txt
+	@test -x $(PYTHON) || { echo "==> creating $(VENV)"; python3 -m venv $(VENV); }
+	@echo "==> installing Python packages into $(VENV)"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@echo "==> installing the CDK CLI and cdklocal (npm ci)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+wheels: $(VENV)/.wheels-downloaded ## Download the processor image's pinned wheels into batch/wheels
+
+$(VENV)/.wheels-downloaded: batch/requirements.txt $(VENV)/.installed
+	@echo "==> downloading the processor's wheels into batch/wheels"
+	$(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps \
+		--only-binary=:all: -r batch/requirements.txt -d batch/wheels
+	@touch $@
+
+test: setup ## Run the unit and integration tests
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup ## Run the unit tests only (no Docker needed)
+	$(PYTHON) -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: setup ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+synth: setup ## Synthesize the CloudFormation template into cdk.out/ (offline)
+	$(CDK) synth $(CDK_FLAGS) --quiet
+	@echo "==> template: $$(ls cdk.out/*.template.json)"
+
+deploy-aws: setup ## Deploy to the AWS account of your credentials (bootstraps if needed)
+	$(PYTHON) -m infra.preflight
+	$(CDK) bootstrap $(CDK_FLAGS)
+	$(CDK) deploy $(CDK_FLAGS) $(CDK_DEPLOY_FLAGS)
+
+destroy-aws: setup ## Delete the stack from AWS (prod stage keeps the bucket and table)
+	$(PYTHON) -m infra.preflight
+	$(CDK) destroy $(CDK_FLAGS) --force
+
+clean: ## Remove build output (keeps .venv and node_modules)
+	rm -rf cdk.out .pytest_cache .ruff_cache

@@ -1,0 +1,43 @@
+"""Checks before `make deploy-aws` / `make destroy-aws`: real credentials, a region, no local endpoint.
+
+Prints the account and region it will deploy to; exits non-zero with what to do otherwise.
+"""
+
+import os
+import sys
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+LOCAL_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_BATCH")
+
+
+def check() -> str:
+    """Return 'account/region' or raise SystemExit with a message saying what to fix."""
+    endpoints = [name for name in LOCAL_ENDPOINT_VARIABLES if os.environ.get(name)]
+    if endpoints:
+        raise SystemExit(
+            f"{', '.join(endpoints)} is set, which points the AWS tools at a local engine. "
+            f"Run `unset {' '.join(endpoints)}` (or open a new shell) to deploy to AWS."
+        )
+    session = boto3.Session()
+    if not session.region_name:
+        raise SystemExit(
+            "No AWS region configured. Set AWS_REGION (e.g. `export AWS_REGION=eu-west-1`) "
+            "or a region in your AWS profile, then run the command again."
+        )
+    try:
+        identity = session.client("sts").get_caller_identity()
+    except NoCredentialsError:
+        raise SystemExit(
+            "No AWS credentials found. Configure them (`aws configure`, `aws sso login`, "
+            "AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then run the "
+            "command again. To try the pipeline without an account: `make local-up`."
+        ) from None
+    except (ClientError, BotoCoreError) as error:
+        raise SystemExit(f"Your AWS credentials were refused: {error}") from None
+    return f"{identity['Account']}/{session.region_name}"
+
+
+if __name__ == "__main__":
+    print(f"Deploying with AWS account/region {check()}", file=sys.stderr)

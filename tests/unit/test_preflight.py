@@ -1,0 +1,41 @@
+"""`make deploy-aws` refuses to start without credentials or while pointed at a local engine."""
+
+import pytest
+from infra.preflight import check
+from moto import mock_aws
+
+
+@pytest.fixture
+def no_credentials(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+
+
+def test_missing_credentials_say_how_to_configure_them(no_credentials):
+    with pytest.raises(SystemExit, match="No AWS credentials found. Configure them"):
+        check()
+
+
+def test_missing_region_is_reported(no_credentials, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+
+    with pytest.raises(SystemExit, match="No AWS region configured"):
+        check()
+
+
+def test_a_local_endpoint_in_the_environment_blocks_a_real_deploy(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:4566")
+
+    with pytest.raises(SystemExit, match="unset AWS_ENDPOINT_URL"):
+        check()
+
+
+def test_valid_credentials_name_the_account_and_region():
+    with mock_aws():
+        assert check() == "123456789012/us-east-1"
