@@ -1,0 +1,19 @@
+"""The error shapes AWS Batch returns, so boto3 raises the same exceptions it would in AWS."""
+
+
+class BatchError(Exception):
+    status = 400
+    code = "ClientException"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ClientException(BatchError):
+    """Bad request: unknown queue or definition, invalid name, wrong state."""
+
+
+class ServerException(BatchError):
+    status = 500
+    code = "ServerException"

@@ -1,0 +1,58 @@
+"""Container output to CloudWatch Logs (/aws/batch/job), as Batch's awslogs driver does."""
+
+import threading
+import time
+from typing import Any
+
+LOG_GROUP = "/aws/batch/job"
+MAX_BATCH = 500
+MAX_WAIT_SECONDS = 1.0
+
+
+class LogStreamWriter:
+    """Buffers lines and sends them with PutLogEvents at most every second or 500 lines."""
+
+    def __init__(self, client: Any, group: str, stream: str) -> None:
+        self._client = client
+        self._group = group
+        self._stream = stream
+        self._events: list[dict[str, Any]] = []
+        self._last_flush = time.monotonic()
+        self._lock = threading.Lock()
+
+    def write(self, line: str) -> None:
+        with self._lock:
+            self._events.append({"timestamp": int(time.time() * 1000), "message": line})
+            due = time.monotonic() - self._last_flush >= MAX_WAIT_SECONDS
+            if len(self._events) >= MAX_BATCH or due:
+                self._flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._events:
+            return
+        events, self._events = self._events, []
+        self._client.put_log_events(
+            logGroupName=self._group, logStreamName=self._stream, logEvents=events
+        )
+
+
+class CloudWatchLogSink:
+    def __init__(self, client: Any, group: str = LOG_GROUP) -> None:
+        self._client = client
+        self.group = group
+        self._group_ready = False
+
+    def open(self, stream: str) -> LogStreamWriter:
+        if not self._group_ready:
+            try:
+                self._client.create_log_group(logGroupName=self.group)
+            except self._client.exceptions.ResourceAlreadyExistsException:
+                pass
+            self._group_ready = True
+        self._client.create_log_stream(logGroupName=self.group, logStreamName=stream)
+        return LogStreamWriter(self._client, self.group, stream)

@@ -1,0 +1,528 @@
+"""AWS Batch resources and jobs, in memory, with Batch's names, ARNs and job states."""
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.batch.errors import ClientException
+
+JOB_STATES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
+FINAL_STATES = ("SUCCEEDED", "FAILED")
+VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def check_name(kind: str, name: str) -> None:
+    if not VALID_NAME.match(name or ""):
+        raise ClientException(
+            f"{kind} name {name!r} is invalid: up to 128 letters, numbers, hyphens and "
+            "underscores, starting with a letter or number"
+        )
+
+
+@dataclass
+class ComputeEnvironment:
+    name: str
+    arn: str
+    compute_resources: dict[str, Any]
+    type: str = "MANAGED"
+    state: str = "ENABLED"
+    service_role: str | None = None
+
+    @property
+    def max_vcpus(self) -> float:
+        return float(self.compute_resources.get("maxvCpus", 256))
+
+    def describe(self) -> dict[str, Any]:
+        description = {
+            "computeEnvironmentName": self.name,
+            "computeEnvironmentArn": self.arn,
+            "type": self.type,
+            "state": self.state,
+            "status": "VALID",
+            "statusReason": "ComputeEnvironment Healthy",
+            "computeResources": self.compute_resources,
+            "containerOrchestrationType": "ECS",
+        }
+        if self.service_role:
+            description["serviceRole"] = self.service_role
+        return description
+
+
+@dataclass
+class JobQueue:
+    name: str
+    arn: str
+    priority: int
+    compute_environment_order: list[dict[str, Any]]
+    state: str = "ENABLED"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "jobQueueName": self.name,
+            "jobQueueArn": self.arn,
+            "state": self.state,
+            "status": "VALID",
+            "statusReason": "JobQueue Healthy",
+            "priority": self.priority,
+            "computeEnvironmentOrder": self.compute_environment_order,
+        }
+
+
+@dataclass
+class JobDefinition:
+    name: str
+    revision: int
+    arn: str
+    container_properties: dict[str, Any]
+    parameters: dict[str, str] = field(default_factory=dict)
+    retry_strategy: dict[str, Any] | None = None
+    timeout: dict[str, Any] | None = None
+    platform_capabilities: list[str] = field(default_factory=lambda: ["EC2"])
+    status: str = "ACTIVE"
+    type: str = "container"
+
+    @property
+    def vcpus(self) -> float:
+        for requirement in self.container_properties.get("resourceRequirements", []):
+            if requirement["type"] == "VCPU":
+                return float(requirement["value"])
+        return float(self.container_properties.get("vcpus", 1))
+
+    def describe(self) -> dict[str, Any]:
+        description = {
+            "jobDefinitionName": self.name,
+            "jobDefinitionArn": self.arn,
+            "revision": self.revision,
+            "status": self.status,
+            "type": self.type,
+            "parameters": self.parameters,
+            "containerProperties": self.container_properties,
+            "platformCapabilities": self.platform_capabilities,
+        }
+        if self.retry_strategy:
+            description["retryStrategy"] = self.retry_strategy
+        if self.timeout:
+            description["timeout"] = self.timeout
+        return description
+
+
+@dataclass
+class Attempt:
+    started_at: int | None = None
+    stopped_at: int | None = None
+    status_reason: str | None = None
+    exit_code: int | None = None
+    reason: str | None = None
+    log_stream_name: str | None = None
+    task_arn: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        container: dict[str, Any] = {}
+        for key, value in (
+            ("exitCode", self.exit_code),
+            ("reason", self.reason),
+            ("logStreamName", self.log_stream_name),
+            ("taskArn", self.task_arn),
+        ):
+            if value is not None:
+                container[key] = value
+        attempt: dict[str, Any] = {"container": container}
+        for key, value in (
+            ("startedAt", self.started_at),
+            ("stoppedAt", self.stopped_at),
+            ("statusReason", self.status_reason),
+        ):
+            if value is not None:
+                attempt[key] = value
+        return attempt
+
+
+@dataclass
+class Job:
+    id: str
+    name: str
+    arn: str
+    queue: JobQueue
+    compute_environment: ComputeEnvironment
+    definition: JobDefinition
+    parameters: dict[str, str]
+    container_overrides: dict[str, Any]
+    retry_strategy: dict[str, Any] | None
+    timeout: dict[str, Any] | None
+    created_at: int = field(default_factory=now_ms)
+    status: str = "SUBMITTED"
+    status_reason: str | None = None
+    started_at: int | None = None
+    stopped_at: int | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    history: list[tuple[str, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self.history.append((self.status, self.created_at))
+
+    # -- what the container runs -------------------------------------------------------------
+
+    @property
+    def command(self) -> list[str]:
+        """The command with Ref::name placeholders replaced by the job's parameters."""
+        command = self.container_overrides.get(
+            "command"
+        ) or self.definition.container_properties.get("command", [])
+        return [self._substitute(part) for part in command]
+
+    def _substitute(self, part: str) -> str:
+        if part.startswith("Ref::") and part[5:] in self.parameters:
+            return self.parameters[part[5:]]
+        return part
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The definition's environment, then the overrides, then Batch's own variables."""
+        environment = {
+            item["name"]: item["value"]
+            for item in self.definition.container_properties.get("environment", [])
+        }
+        for item in self.container_overrides.get("environment", []):
+            environment[item["name"]] = item["value"]
+        environment.update(
+            {
+                "AWS_BATCH_JOB_ID": self.id,
+                "AWS_BATCH_JOB_ATTEMPT": str(len(self.attempts)),
+                "AWS_BATCH_JQ_NAME": self.queue.name,
+                "AWS_BATCH_CE_NAME": self.compute_environment.name,
+            }
+        )
+        return environment
+
+    @property
+    def max_attempts(self) -> int:
+        return int((self.retry_strategy or {}).get("attempts", 1))
+
+    @property
+    def attempt_timeout_seconds(self) -> int | None:
+        seconds = (self.timeout or {}).get("attemptDurationSeconds")
+        return int(seconds) if seconds else None
+
+    # -- state -------------------------------------------------------------------------------
+
+    def transition(self, status: str, reason: str | None = None) -> None:
+        with self._lock:
+            stamp = now_ms()
+            self.status = status
+            if reason is not None:
+                self.status_reason = reason
+            if status == "RUNNING" and self.started_at is None:
+                self.started_at = stamp
+            if status in FINAL_STATES:
+                self.stopped_at = stamp
+            self.history.append((status, stamp))
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in FINAL_STATES
+
+    # -- API shapes --------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        container = dict(self.definition.container_properties)
+        container["command"] = self.command
+        container["environment"] = [
+            {"name": name, "value": value} for name, value in self.environment.items()
+        ]
+        if self.attempts:
+            last = self.attempts[-1]
+            for key, value in (
+                ("exitCode", last.exit_code),
+                ("reason", last.reason),
+                ("logStreamName", last.log_stream_name),
+                ("taskArn", last.task_arn),
+            ):
+                if value is not None:
+                    container[key] = value
+        description: dict[str, Any] = {
+            "jobArn": self.arn,
+            "jobName": self.name,
+            "jobId": self.id,
+            "jobQueue": self.queue.arn,
+            "status": self.status,
+            "attempts": [attempt.describe() for attempt in self.attempts],
+            "createdAt": self.created_at,
+            "dependsOn": [],
+            "jobDefinition": self.definition.arn,
+            "parameters": self.parameters,
+            "container": container,
+            "platformCapabilities": self.definition.platform_capabilities,
+            "tags": {},
+        }
+        for key, value in (
+            ("statusReason", self.status_reason),
+            ("startedAt", self.started_at),
+            ("stoppedAt", self.stopped_at),
+            ("retryStrategy", self.retry_strategy),
+            ("timeout", self.timeout),
+        ):
+            if value is not None:
+                description[key] = value
+        return description
+
+    def summary(self) -> dict[str, Any]:
+        summary: dict[str, Any] = {
+            "jobArn": self.arn,
+            "jobId": self.id,
+            "jobName": self.name,
+            "createdAt": self.created_at,
+            "status": self.status,
+            "jobDefinition": self.definition.arn,
+        }
+        for key, value in (
+            ("statusReason", self.status_reason),
+            ("startedAt", self.started_at),
+            ("stoppedAt", self.stopped_at),
+        ):
+            if value is not None:
+                summary[key] = value
+        if self.attempts and self.attempts[-1].exit_code is not None:
+            summary["container"] = {"exitCode": self.attempts[-1].exit_code}
+        return summary
+
+
+# Called with each submitted job; runs it to a final state (see executor.py).
+JobStarter = Callable[[Job], None]
+
+
+class BatchBackend:
+    """The resources of one account and region, and the jobs submitted to them."""
+
+    def __init__(self, account_id: str, region: str, start_job: JobStarter) -> None:
+        self.account_id = account_id
+        self.region = region
+        self._start_job = start_job
+        self._lock = threading.RLock()
+        self.compute_environments: dict[str, ComputeEnvironment] = {}
+        self.job_queues: dict[str, JobQueue] = {}
+        self.job_definitions: dict[str, JobDefinition] = {}  # by ARN
+        self.jobs: dict[str, Job] = {}
+
+    def _arn(self, resource: str) -> str:
+        return f"arn:aws:batch:{self.region}:{self.account_id}:{resource}"
+
+    # -- compute environments ----------------------------------------------------------------
+
+    def create_compute_environment(
+        self,
+        name: str,
+        compute_resources: dict[str, Any],
+        type: str = "MANAGED",
+        state: str = "ENABLED",
+        service_role: str | None = None,
+    ) -> ComputeEnvironment:
+        check_name("Compute environment", name)
+        with self._lock:
+            if name in self.compute_environments:
+                raise ClientException(f"Object already exists: compute environment {name}")
+            environment = ComputeEnvironment(
+                name,
+                self._arn(f"compute-environment/{name}"),
+                compute_resources,
+                type=type,
+                state=state,
+                service_role=service_role,
+            )
+            self.compute_environments[name] = environment
+            return environment
+
+    def delete_compute_environment(self, name_or_arn: str) -> None:
+        with self._lock:
+            environment = self.find_compute_environment(name_or_arn)
+            self.compute_environments.pop(environment.name)
+
+    def find_compute_environment(self, name_or_arn: str) -> ComputeEnvironment:
+        for environment in self.compute_environments.values():
+            if name_or_arn in (environment.name, environment.arn):
+                return environment
+        raise ClientException(f"compute environment {name_or_arn} does not exist")
+
+    # -- job queues --------------------------------------------------------------------------
+
+    def create_job_queue(
+        self,
+        name: str,
+        priority: int,
+        compute_environment_order: list[dict[str, Any]],
+        state: str = "ENABLED",
+    ) -> JobQueue:
+        check_name("Job queue", name)
+        with self._lock:
+            if name in self.job_queues:
+                raise ClientException(f"Object already exists: job queue {name}")
+            order = []
+            for entry in compute_environment_order:
+                environment = self.find_compute_environment(entry["computeEnvironment"])
+                order.append({"order": int(entry["order"]), "computeEnvironment": environment.arn})
+            if not order:
+                raise ClientException(f"job queue {name} needs at least one compute environment")
+            queue = JobQueue(name, self._arn(f"job-queue/{name}"), priority, order, state)
+            self.job_queues[name] = queue
+            return queue
+
+    def delete_job_queue(self, name_or_arn: str) -> None:
+        with self._lock:
+            queue = self.find_job_queue(name_or_arn)
+            self.job_queues.pop(queue.name)
+
+    def find_job_queue(self, name_or_arn: str) -> JobQueue:
+        for queue in self.job_queues.values():
+            if name_or_arn in (queue.name, queue.arn):
+                return queue
+        raise ClientException(f"job queue {name_or_arn} does not exist")
+
+    # -- job definitions ---------------------------------------------------------------------
+
+    def register_job_definition(
+        self,
+        name: str,
+        container_properties: dict[str, Any],
+        parameters: dict[str, str] | None = None,
+        retry_strategy: dict[str, Any] | None = None,
+        timeout: dict[str, Any] | None = None,
+        platform_capabilities: list[str] | None = None,
+        type: str = "container",
+    ) -> JobDefinition:
+        check_name("Job definition", name)
+        if type != "container":
+            raise ClientException(f"job definition type {type!r} is not supported locally")
+        if not container_properties.get("image"):
+            raise ClientException("containerProperties.image is required")
+        with self._lock:
+            revision = 1 + max(
+                (d.revision for d in self.job_definitions.values() if d.name == name), default=0
+            )
+            definition = JobDefinition(
+                name=name,
+                revision=revision,
+                arn=self._arn(f"job-definition/{name}:{revision}"),
+                container_properties=container_properties,
+                parameters=dict(parameters or {}),
+                retry_strategy=retry_strategy,
+                timeout=timeout,
+                platform_capabilities=list(platform_capabilities or ["EC2"]),
+            )
+            self.job_definitions[definition.arn] = definition
+            return definition
+
+    def deregister_job_definition(self, name_or_arn: str) -> None:
+        with self._lock:
+            self.find_job_definition(name_or_arn).status = "INACTIVE"
+
+    def find_job_definition(self, reference: str) -> JobDefinition:
+        """By ARN, by name:revision, or by name (its latest ACTIVE revision)."""
+        if reference in self.job_definitions:
+            return self.job_definitions[reference]
+        name, _, revision = reference.rpartition("/")[2].partition(":")
+        candidates = [
+            d
+            for d in self.job_definitions.values()
+            if d.name == name
+            and (str(d.revision) == revision or (not revision and d.status == "ACTIVE"))
+        ]
+        if not candidates:
+            raise ClientException(f"job definition {reference} does not exist")
+        return max(candidates, key=lambda d: d.revision)
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def submit_job(
+        self,
+        job_name: str,
+        job_queue: str,
+        job_definition: str,
+        parameters: dict[str, str] | None = None,
+        container_overrides: dict[str, Any] | None = None,
+        retry_strategy: dict[str, Any] | None = None,
+        timeout: dict[str, Any] | None = None,
+    ) -> Job:
+        check_name("Job", job_name)
+        with self._lock:
+            queue = self.find_job_queue(job_queue)
+            if queue.state != "ENABLED":
+                raise ClientException(f"job queue {queue.name} is {queue.state}")
+            definition = self.find_job_definition(job_definition)
+            if definition.status != "ACTIVE":
+                raise ClientException(f"job definition {definition.arn} is INACTIVE")
+            environment = self._compute_environment_for(queue)
+            job_id = str(uuid.uuid4())
+            job = Job(
+                id=job_id,
+                name=job_name,
+                arn=self._arn(f"job/{job_id}"),
+                queue=queue,
+                compute_environment=environment,
+                definition=definition,
+                parameters={**definition.parameters, **(parameters or {})},
+                container_overrides=container_overrides or {},
+                retry_strategy=retry_strategy or definition.retry_strategy,
+                timeout=timeout or definition.timeout,
+            )
+            self.jobs[job_id] = job
+        self._start_job(job)
+        return job
+
+    def _compute_environment_for(self, queue: JobQueue) -> ComputeEnvironment:
+        for entry in sorted(queue.compute_environment_order, key=lambda e: e["order"]):
+            environment = self.find_compute_environment(entry["computeEnvironment"])
+            if environment.state == "ENABLED":
+                return environment
+        raise ClientException(f"job queue {queue.name} has no ENABLED compute environment")
+
+    def describe_jobs(self, job_ids: list[str]) -> list[Job]:
+        if len(job_ids) > 100:
+            raise ClientException("describe_jobs accepts at most 100 job ids")
+        return [self.jobs[job_id] for job_id in job_ids if job_id in self.jobs]
+
+    def list_jobs(self, job_queue: str, job_status: str | None = None) -> list[Job]:
+        """Jobs of one queue in one state (RUNNING when no state is given, as in AWS)."""
+        queue = self.find_job_queue(job_queue)
+        status = job_status or "RUNNING"
+        if status not in JOB_STATES:
+            raise ClientException(f"jobStatus must be one of {', '.join(JOB_STATES)}")
+        jobs = [j for j in self.jobs.values() if j.queue is queue and j.status == status]
+        return sorted(jobs, key=lambda j: j.created_at, reverse=True)
+
+    def describe_job_queues(self, names: list[str] | None = None) -> list[JobQueue]:
+        if not names:
+            return list(self.job_queues.values())
+        return [q for q in self.job_queues.values() if q.name in names or q.arn in names]
+
+    def describe_compute_environments(
+        self, names: list[str] | None = None
+    ) -> list[ComputeEnvironment]:
+        if not names:
+            return list(self.compute_environments.values())
+        return [e for e in self.compute_environments.values() if e.name in names or e.arn in names]
+
+    def describe_job_definitions(
+        self,
+        references: list[str] | None = None,
+        name: str | None = None,
+        status: str | None = None,
+    ) -> list[JobDefinition]:
+        definitions = list(self.job_definitions.values())
+        if references:
+            wanted = set(references)
+            definitions = [
+                d for d in definitions if {d.arn, d.name, f"{d.name}:{d.revision}"} & wanted
+            ]
+        if name:
+            definitions = [d for d in definitions if d.name == name]
+        if status:
+            definitions = [d for d in definitions if d.status == status]
+        return definitions

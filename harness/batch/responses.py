@@ -1,0 +1,116 @@
+"""The Batch REST API (POST /v1/<operation>, JSON in and out) as a WSGI application."""
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from harness.batch.errors import BatchError, ClientException
+from harness.batch.models import BatchBackend
+
+Operation = Callable[[BatchBackend, dict[str, Any]], dict[str, Any]]
+
+
+def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    job = backend.submit_job(
+        job_name=body.get("jobName", ""),
+        job_queue=body.get("jobQueue", ""),
+        job_definition=body.get("jobDefinition", ""),
+        parameters=body.get("parameters"),
+        container_overrides=body.get("containerOverrides"),
+        retry_strategy=body.get("retryStrategy"),
+        timeout=body.get("timeout"),
+    )
+    return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
+
+
+def describe_jobs(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    return {"jobs": [job.describe() for job in backend.describe_jobs(body.get("jobs", []))]}
+
+
+def list_jobs(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    if not body.get("jobQueue"):
+        raise ClientException("jobQueue is required (array and multi-node parents are not local)")
+    jobs = backend.list_jobs(body["jobQueue"], body.get("jobStatus"))
+    return {"jobSummaryList": [job.summary() for job in jobs]}
+
+
+def describe_job_queues(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    queues = backend.describe_job_queues(body.get("jobQueues"))
+    return {"jobQueues": [queue.describe() for queue in queues]}
+
+
+def describe_compute_environments(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    environments = backend.describe_compute_environments(body.get("computeEnvironments"))
+    return {"computeEnvironments": [e.describe() for e in environments]}
+
+
+def describe_job_definitions(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    definitions = backend.describe_job_definitions(
+        body.get("jobDefinitions"), body.get("jobDefinitionName"), body.get("status")
+    )
+    return {"jobDefinitions": [d.describe() for d in definitions]}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "submitjob": submit_job,
+    "describejobs": describe_jobs,
+    "listjobs": list_jobs,
+    "describejobqueues": describe_job_queues,
+    "describecomputeenvironments": describe_compute_environments,
+    "describejobdefinitions": describe_job_definitions,
+}
+
+
+def error_response(error: BatchError) -> Response:
+    body = json.dumps({"__type": error.code, "message": error.message})
+    return Response(
+        body,
+        status=error.status,
+        content_type="application/json",
+        headers={"x-amzn-ErrorType": error.code},
+    )
+
+
+class BatchApp:
+    """WSGI app; `backend_for(account_id, region)` picks the backend of the caller's region."""
+
+    def __init__(self, backend_for: Callable[[str], BatchBackend]) -> None:
+        self._backend_for = backend_for
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        operation = OPERATIONS.get(request.path.strip("/").removeprefix("v1/").lower())
+        if request.method != "POST" or operation is None:
+            return error_response(
+                ClientException(
+                    f"{request.method} {request.path} is not implemented by the local Batch "
+                    f"stand-in (it serves {', '.join(sorted(OPERATIONS))})"
+                )
+            )
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            backend = self._backend_for(region_of(request))
+            return Response(json.dumps(operation(backend, body)), content_type="application/json")
+        except BatchError as error:
+            return error_response(error)
+        except (ValueError, KeyError, TypeError) as error:
+            return error_response(ClientException(f"invalid request: {error}"))
+
+
+def region_of(request: Request) -> str:
+    """The region in the SigV4 credential scope: Credential=KEY/DATE/REGION/batch/aws4_request."""
+    authorization = request.headers.get("Authorization", "")
+    _, _, credential = authorization.partition("Credential=")
+    parts = credential.split(",")[0].split("/")
+    return parts[2] if len(parts) >= 5 else "us-east-1"
+
+
+def is_batch_request(environ: dict[str, Any]) -> bool:
+    """True when a request is signed for the batch service (one edge endpoint for all)."""
+    return "/batch/aws4_request" in environ.get("HTTP_AUTHORIZATION", "")

@@ -1,0 +1,123 @@
+"""Run one job attempt as a container on the local Docker engine (host network)."""
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import docker.errors
+
+from harness.batch.logsink import CloudWatchLogSink
+from harness.batch.models import Attempt, Job, now_ms
+
+LABEL = "csv-pipeline.batch-job-id"
+ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
+TIMED_OUT = "Job attempt duration exceeded timeout"
+
+
+def memory_limit(container_properties: dict[str, Any]) -> str | None:
+    for requirement in container_properties.get("resourceRequirements", []):
+        if requirement["type"] == "MEMORY":
+            return f"{requirement['value']}m"
+    memory = container_properties.get("memory")
+    return f"{memory}m" if memory else None
+
+
+class ContainerRunner:
+    """Starts the definition's image with the job's command and environment, waits, logs."""
+
+    def __init__(
+        self, docker_client: Any, logs: CloudWatchLogSink, engine_environment: dict[str, str]
+    ) -> None:
+        self._docker = docker_client
+        self._logs = logs
+        self._engine_environment = engine_environment
+
+    def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
+        """Fill in `attempt`; return True when the container exited 0."""
+        properties = job.definition.container_properties
+        image = properties["image"]
+        task_id = uuid.uuid4().hex
+        attempt.task_arn = f"arn:aws:ecs:local:000000000000:task/{task_id}"
+        try:
+            container = self._docker.containers.create(
+                image,
+                command=job.command,
+                environment={**self._engine_environment, **job.environment},
+                network_mode="host",
+                name=f"batch-{job.id}-{len(job.attempts)}",
+                labels={LABEL: job.id, "csv-pipeline.harness": "batch"},
+                read_only=bool(properties.get("readonlyRootFilesystem")),
+                mem_limit=memory_limit(properties),
+                nano_cpus=int(job.definition.vcpus * 1_000_000_000),
+                user=properties.get("user") or None,
+            )
+        except docker.errors.ImageNotFound:
+            return self._failed_to_start(
+                attempt,
+                f"CannotPullContainerError: image {image} is not in the local Docker engine "
+                "and no registry is reachable; redeploy (make local-up) to build it",
+            )
+        except docker.errors.APIError as error:
+            return self._failed_to_start(
+                attempt, f"CannotCreateContainerError: {error.explanation}"
+            )
+        try:
+            return self._run_container(job, attempt, container, task_id, on_running)
+        finally:
+            container.remove(force=True)
+
+    def _run_container(
+        self,
+        job: Job,
+        attempt: Attempt,
+        container: Any,
+        task_id: str,
+        on_running: Callable[[], None],
+    ) -> bool:
+        stream_name = f"{job.definition.name}/default/{task_id}"
+        writer = self._logs.open(stream_name)
+        attempt.log_stream_name = stream_name
+        try:
+            container.start()
+        except docker.errors.APIError as error:
+            writer.close()
+            return self._failed_to_start(attempt, f"CannotStartContainerError: {error.explanation}")
+        attempt.started_at = now_ms()
+        on_running()
+        timed_out = threading.Event()
+        timer = None
+        if job.attempt_timeout_seconds:
+            timer = threading.Timer(job.attempt_timeout_seconds, self._stop, (container, timed_out))
+            timer.start()
+        try:
+            for line in container.logs(stream=True, follow=True):
+                writer.write(line.decode("utf-8", "replace").rstrip("\n"))
+            result = container.wait()
+        finally:
+            if timer:
+                timer.cancel()
+            writer.close()
+        container.reload()
+        attempt.stopped_at = now_ms()
+        attempt.exit_code = int(result["StatusCode"])
+        if timed_out.is_set():
+            attempt.status_reason = TIMED_OUT
+        elif container.attrs["State"].get("OOMKilled"):
+            attempt.reason = "OutOfMemoryError: Container killed due to memory usage"
+            attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
+        elif attempt.exit_code != 0:
+            attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
+        return attempt.exit_code == 0 and not timed_out.is_set()
+
+    @staticmethod
+    def _stop(container: Any, timed_out: threading.Event) -> None:
+        timed_out.set()
+        container.kill()
+
+    @staticmethod
+    def _failed_to_start(attempt: Attempt, reason: str) -> bool:
+        attempt.reason = reason
+        attempt.status_reason = reason
+        attempt.stopped_at = now_ms()
+        return False

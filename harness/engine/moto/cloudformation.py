@@ -1,0 +1,414 @@
+"""CloudFormation resource types moto lacks or models differently, for this stack's template.
+
+- AWS::Batch::ComputeEnvironment / JobQueue / JobDefinition create resources in the Batch
+  stand-in (moto's own Batch model requires a ServiceRole that CDK's Fargate environment
+  leaves out, and its jobs ignore parameters and retry strategies);
+- AWS::S3::Bucket also applies the bucket's NotificationConfiguration (moto ignores it);
+- AWS::S3::BucketPolicy stores the policy (moto has no model for it);
+- Custom::S3AutoDeleteObjects empties the bucket on delete, as CDK's provider Lambda does.
+"""
+
+import json
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+from moto.s3.models import FakeBucket, s3_backends
+
+from harness.batch.models import BatchBackend
+from harness.batch.service import BatchService
+
+_service: BatchService | None = None
+
+
+def camel_keys(value: Any) -> Any:
+    """CloudFormation's PascalCase property names -> the API's camelCase, recursively."""
+    if isinstance(value, dict):
+        return {key[:1].lower() + key[1:]: camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(item) for item in value]
+    return value
+
+
+def batch_backend(account_id: str, region_name: str) -> BatchBackend:
+    if _service is None:
+        raise RuntimeError("the Batch stand-in is not attached to this engine")
+    return _service.backend(region_name)
+
+
+class _Resource(CloudFormationModel):
+    """A CloudFormation handle on a stand-in resource: Ref is its ARN."""
+
+    attributes: dict[str, str] = {}
+
+    def __init__(self, arn: str, name: str, region_name: str) -> None:
+        self.arn = arn
+        self.name = name
+        self.region_name = region_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.attributes
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        return getattr(self, self.attributes[attribute_name])
+
+    def is_created(self) -> bool:
+        return True
+
+
+class ComputeEnvironmentResource(_Resource):
+    attributes = {"ComputeEnvironmentArn": "arn"}
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "ComputeEnvironmentName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Batch::ComputeEnvironment"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "ComputeEnvironmentResource":
+        properties = cloudformation_json["Properties"]
+        environment = batch_backend(account_id, region_name).create_compute_environment(
+            name=resource_name,
+            compute_resources=camel_keys(properties.get("ComputeResources", {})),
+            type=properties.get("Type", "MANAGED").upper(),
+            state=properties.get("State", "ENABLED"),
+            service_role=properties.get("ServiceRole"),
+        )
+        return cls(environment.arn, environment.name, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> "ComputeEnvironmentResource":
+        environment = batch_backend(account_id, region_name).find_compute_environment(
+            original_resource.arn
+        )
+        properties = cloudformation_json["Properties"]
+        environment.compute_resources = camel_keys(properties.get("ComputeResources", {}))
+        environment.state = properties.get("State", "ENABLED")
+        return original_resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        batch_backend(account_id, region_name).delete_compute_environment(self.arn)
+
+
+class JobQueueResource(_Resource):
+    attributes = {"JobQueueArn": "arn", "JobQueueName": "name"}
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "JobQueueName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Batch::JobQueue"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "JobQueueResource":
+        properties = cloudformation_json["Properties"]
+        queue = batch_backend(account_id, region_name).create_job_queue(
+            name=resource_name,
+            priority=int(properties.get("Priority", 1)),
+            compute_environment_order=camel_keys(properties["ComputeEnvironmentOrder"]),
+            state=properties.get("State", "ENABLED"),
+        )
+        return cls(queue.arn, queue.name, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> "JobQueueResource":
+        queue = batch_backend(account_id, region_name).find_job_queue(original_resource.arn)
+        properties = cloudformation_json["Properties"]
+        queue.priority = int(properties.get("Priority", queue.priority))
+        queue.state = properties.get("State", "ENABLED")
+        return original_resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        batch_backend(account_id, region_name).delete_job_queue(self.arn)
+
+
+class JobDefinitionResource(_Resource):
+    attributes = {"JobDefinitionArn": "arn"}
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "JobDefinitionName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Batch::JobDefinition"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "JobDefinitionResource":
+        properties = cloudformation_json["Properties"]
+        definition = batch_backend(account_id, region_name).register_job_definition(
+            name=resource_name,
+            type=properties.get("Type", "container").lower(),
+            container_properties=camel_keys(properties.get("ContainerProperties", {})),
+            parameters=properties.get("Parameters", {}),
+            retry_strategy=camel_keys(properties.get("RetryStrategy")),
+            timeout=camel_keys(properties.get("Timeout")),
+            platform_capabilities=properties.get("PlatformCapabilities"),
+        )
+        return cls(definition.arn, definition.name, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> "JobDefinitionResource":
+        """A changed job definition is a new revision; the old one becomes INACTIVE."""
+        properties = cloudformation_json["Properties"]
+        name = properties.get("JobDefinitionName", original_resource.name)
+        replacement = cls.create_from_cloudformation_json(
+            name, cloudformation_json, account_id, region_name
+        )
+        original_resource.delete(account_id, region_name)
+        return replacement
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        batch_backend(account_id, region_name).deregister_job_definition(self.arn)
+
+
+def notification_configuration(properties: dict[str, Any]) -> dict[str, Any] | None:
+    """A CloudFormation NotificationConfiguration in the shape moto's S3 backend stores."""
+    lambdas = properties.get("NotificationConfiguration", {}).get("LambdaConfigurations", [])
+    if not lambdas:
+        return None
+    return {
+        "CloudFunctionConfiguration": [
+            {
+                "CloudFunction": entry["Function"],
+                "Event": [entry["Event"]],
+                **(
+                    {"Filter": {"S3Key": {"FilterRule": entry["Filter"]["S3Key"]["Rules"]}}}
+                    if entry.get("Filter")
+                    else {}
+                ),
+            }
+            for entry in lambdas
+        ]
+    }
+
+
+class BucketWithNotifications(FakeBucket):
+    """moto's bucket model, plus the template's NotificationConfiguration."""
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> FakeBucket:
+        bucket = FakeBucket.create_from_cloudformation_json(
+            resource_name, cloudformation_json, account_id, region_name, **kwargs
+        )
+        bucket.set_notification_configuration(
+            notification_configuration(cloudformation_json["Properties"])
+        )
+        return bucket
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> FakeBucket:
+        bucket = FakeBucket.update_from_cloudformation_json(
+            original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        bucket.set_notification_configuration(
+            notification_configuration(cloudformation_json["Properties"])
+        )
+        return bucket
+
+
+class BucketPolicyResource(CloudFormationModel):
+    def __init__(self, bucket_name: str) -> None:
+        self.bucket_name = bucket_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.bucket_name
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "BucketPolicyResource":
+        properties = cloudformation_json["Properties"]
+        backend = s3_backends[account_id]["aws"]
+        backend.put_bucket_policy(
+            properties["Bucket"], json.dumps(properties["PolicyDocument"]).encode()
+        )
+        return cls(properties["Bucket"])
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> "BucketPolicyResource":
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = s3_backends[account_id]["aws"]
+        if self.bucket_name in backend.buckets:
+            backend.delete_bucket_policy(self.bucket_name)
+
+    def is_created(self) -> bool:
+        return True
+
+
+class AutoDeleteObjectsResource(CloudFormationModel):
+    """CDK's auto-delete for dev buckets: nothing on create, empty the bucket on delete."""
+
+    def __init__(self, bucket_name: str, logical_id: str) -> None:
+        self.bucket_name = bucket_name
+        self.logical_id = logical_id
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"auto-delete-{self.bucket_name}"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "Custom::S3AutoDeleteObjects"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "AutoDeleteObjectsResource":
+        return cls(cloudformation_json["Properties"]["BucketName"], kwargs.get("LogicalId", ""))
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> "AutoDeleteObjectsResource":
+        return cls(cloudformation_json["Properties"]["BucketName"], original_resource.logical_id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = s3_backends[account_id]["aws"]
+        if self.bucket_name not in backend.buckets:
+            return
+        bucket = backend.get_bucket(self.bucket_name)
+        for key in list(bucket.keys.keys()):
+            backend.delete_object(self.bucket_name, key)
+
+    def is_created(self) -> bool:
+        return True
+
+
+OVERRIDES: dict[str, type[CloudFormationModel]] = {
+    model.cloudformation_type(): model
+    for model in (
+        ComputeEnvironmentResource,
+        JobQueueResource,
+        JobDefinitionResource,
+        BucketWithNotifications,
+        BucketPolicyResource,
+        AutoDeleteObjectsResource,
+    )
+}
+
+
+def install(service: BatchService) -> None:
+    """Point moto's CloudFormation at these models (moto looks types up at parse time)."""
+    global _service
+    _service = service
+    original = parsing.resource_class_from_type
+
+    def resource_class_from_type(resource_type: str) -> type[CloudFormationModel]:
+        return OVERRIDES.get(resource_type) or original(resource_type)
+
+    parsing.resource_class_from_type = resource_class_from_type
+    parsing.get_model_map().update(OVERRIDES)

@@ -1,0 +1,191 @@
+"""Prepare every image the local flow needs, reusing what exists, with progress output.
+
+- a base image with Python: the public one when it can be pulled, else one built here
+  with debootstrap from Debian's package mirror (no registry needed);
+- busybox:latest, which moto's Lambda runs to copy function code into a volume (pulled,
+  else the base image tagged under that name);
+- the Lambda runtime image moto runs functions in (built from the base image);
+- the processor image, tagged for running it directly (the deploy builds the same
+  Dockerfile again as the stack's asset).
+"""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+REPO = Path(__file__).resolve().parents[2]
+CACHE = REPO / ".cache" / "images"
+PUBLIC_BASE = "python:3.12-slim"
+LOCAL_BASE = "csv-pipeline/python-base:bookworm"
+BUSYBOX = "busybox:latest"
+LAMBDA_IMAGE_REPOSITORY = "csv-pipeline-lambda"
+LAMBDA_RUNTIME = "python3.12"
+LAMBDA_IMAGE = f"{LAMBDA_IMAGE_REPOSITORY}:{LAMBDA_RUNTIME}"
+PROCESSOR_IMAGE = "csv-pipeline-processor:local"
+SOURCE_LABEL = "csv-pipeline.source-hash"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+
+Progress = Callable[[str], None]
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+class ImageError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PreparedImages:
+    base: str
+    lambda_runtime: str
+    processor: str
+
+
+def exists(client: Any, name: str) -> bool:
+    try:
+        client.images.get(name)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def try_pull(client: Any, name: str, progress: Progress) -> bool:
+    progress(f"pulling {name}")
+    try:
+        client.images.pull(name)
+    except docker.errors.APIError as error:
+        progress(f"cannot pull {name} ({error.explanation or error}); building locally instead")
+        return False
+    return True
+
+
+def base_image(client: Any, progress: Progress = say) -> str:
+    """The public python image if present or pullable, else a locally built Debian one."""
+    for name in (PUBLIC_BASE, LOCAL_BASE):
+        if exists(client, name):
+            progress(f"base image: {name} (already present)")
+            return name
+    if try_pull(client, PUBLIC_BASE, progress):
+        return PUBLIC_BASE
+    build_local_base(client, progress)
+    return LOCAL_BASE
+
+
+def build_local_base(client: Any, progress: Progress) -> None:
+    """debootstrap Debian 12 with python3 and venv, then import it (about a minute)."""
+    tarball = CACHE / "python-base-bookworm.tar"
+    if not tarball.exists():
+        if shutil.which("debootstrap") is None:
+            raise ImageError(
+                "no Python base image: cannot pull python:3.12-slim and debootstrap is not "
+                "installed. Install it (`sudo apt-get install -y debootstrap`) or make "
+                "python:3.12-slim available to the Docker engine, then run this again."
+            )
+        CACHE.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=CACHE) as rootfs:
+            progress("building the base image with debootstrap (about a minute)")
+            run(
+                [
+                    "debootstrap",
+                    "--variant=minbase",
+                    "--include=python3,python3-venv",
+                    "bookworm",
+                    rootfs,
+                    DEBIAN_MIRROR,
+                ],  # fmt: skip
+                "debootstrap",
+            )
+            progress(f"caching the root file system in {tarball.relative_to(REPO)}")
+            run(["tar", "-C", rootfs, "-cf", str(tarball), "."], "tar")
+    progress(f"importing {LOCAL_BASE}")
+    repository, tag = LOCAL_BASE.split(":")
+    client.api.import_image_from_file(str(tarball), repository=repository, tag=tag)
+
+
+def run(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ImageError(f"{what} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+
+
+def busybox(client: Any, base: str, progress: Progress = say) -> None:
+    if exists(client, BUSYBOX):
+        progress(f"{BUSYBOX}: already present")
+        return
+    if try_pull(client, BUSYBOX, progress):
+        return
+    progress(f"tagging {base} as {BUSYBOX} (moto only needs `sleep` from it)")
+    client.images.get(base).tag("busybox", "latest")
+
+
+def source_hash(files: list[Path], base: str) -> str:
+    digest = hashlib.sha256(base.encode())
+    for path in sorted(files):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build(client: Any, context: Path, tag: str, base: str, progress: Progress) -> str:
+    """Build `context` as `tag` unless an image from the same sources and base exists."""
+    files = [p for p in context.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    wanted = source_hash(files, base)
+    try:
+        if client.images.get(tag).labels.get(SOURCE_LABEL) == wanted:
+            progress(f"{tag}: up to date")
+            return tag
+    except docker.errors.ImageNotFound:
+        pass
+    progress(f"building {tag} from {base}")
+    try:
+        client.images.build(
+            path=str(context), tag=tag, buildargs={"BASE_IMAGE": base},
+            labels={SOURCE_LABEL: wanted}, rm=True, forcerm=True,
+        )  # fmt: skip
+    except docker.errors.BuildError as error:
+        log = "".join(chunk.get("stream", "") for chunk in error.build_log)
+        raise ImageError(f"building {tag} failed: {error.msg}\n{log[-3000:]}") from error
+    return tag
+
+
+def wheels_present() -> None:
+    if not any((REPO / "batch" / "wheels").glob("*.whl")):
+        raise ImageError("batch/wheels is empty: run `make setup` (it downloads the wheels)")
+
+
+def lambda_runtime(client: Any, base: str, progress: Progress = say) -> str:
+    with tempfile.TemporaryDirectory() as context:
+        root = Path(context)
+        source = Path(__file__).parent / "lambda_runtime"
+        shutil.copy(source / "Dockerfile", root)
+        shutil.copy(source / "invoke.py", root)
+        shutil.copy(REPO / "batch" / "requirements.txt", root)
+        shutil.copytree(REPO / "batch" / "wheels", root / "wheels")
+        return build(client, root, LAMBDA_IMAGE, base, progress)
+
+
+def processor(client: Any, base: str, progress: Progress = say) -> str:
+    return build(client, REPO / "batch", PROCESSOR_IMAGE, base, progress)
+
+
+def prepare_all(client: Any | None = None, progress: Progress = say) -> PreparedImages:
+    wheels_present()
+    client = client or docker.from_env()
+    base = base_image(client, progress)
+    busybox(client, base, progress)
+    return PreparedImages(
+        base=base,
+        lambda_runtime=lambda_runtime(client, base, progress),
+        processor=processor(client, base, progress),
+    )
