@@ -33,7 +33,7 @@ class PipelineStack(Stack):
             "JobQueueName": processing.job_queue.job_queue_name,
             "JobQueueArn": processing.job_queue.job_queue_arn,
             "JobDefinitionArn": processing.job_definition.job_definition_arn,
-            "ComputeEnvironmentName": processing.compute_environment.compute_environment_name,
+            "ComputeEnvironmentArn": processing.compute_environment.compute_environment_arn,
             "TriggerFunctionName": trigger.function.function_name,
             "UploadPrefix": config.upload_prefix,
         }

@@ -4,11 +4,11 @@
   stand-in (moto's own Batch model requires a ServiceRole that CDK's Fargate environment
   leaves out, and its jobs ignore parameters and retry strategies);
 - AWS::S3::Bucket also applies the bucket's NotificationConfiguration (moto ignores it);
-- AWS::S3::BucketPolicy stores the policy (moto has no model for it);
+- AWS::S3::BucketPolicy is accepted but not enforced (moto has no model for it, and the
+  local endpoint is plain HTTP, which TLS-only policies refuse);
 - Custom::S3AutoDeleteObjects empties the bucket on delete, as CDK's provider Lambda does.
 """
 
-import json
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -274,6 +274,9 @@ class BucketWithNotifications(FakeBucket):
 
 
 class BucketPolicyResource(CloudFormationModel):
+    """Accepted, not enforced: the local endpoint is plain HTTP, which a TLS-only policy
+    (the stack's and the CDK bootstrap bucket's) would refuse for every request."""
+
     def __init__(self, bucket_name: str) -> None:
         self.bucket_name = bucket_name
 
@@ -295,37 +298,18 @@ class BucketPolicyResource(CloudFormationModel):
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[override]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> "BucketPolicyResource":
-        properties = cloudformation_json["Properties"]
-        backend = s3_backends[account_id]["aws"]
-        backend.put_bucket_policy(
-            properties["Bucket"], json.dumps(properties["PolicyDocument"]).encode()
-        )
-        return cls(properties["Bucket"])
+        return cls(cloudformation_json["Properties"]["Bucket"])
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[override]
-        cls,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> "BucketPolicyResource":
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
+        return cls(cloudformation_json["Properties"]["Bucket"])
 
     def delete(self, account_id: str, region_name: str) -> None:
-        backend = s3_backends[account_id]["aws"]
-        if self.bucket_name in backend.buckets:
-            backend.delete_bucket_policy(self.bucket_name)
+        """Nothing was applied, so nothing to remove."""
 
     def is_created(self) -> bool:
         return True

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 from moto import settings
 from moto.cloudformation import responses as cloudformation_responses
 from moto.cloudformation import utils as cloudformation_utils
+from moto.cloudformation.models import CloudFormationBackend
 from moto.s3 import notifications
 
 logger = logging.getLogger("harness.engine")
@@ -71,12 +72,24 @@ def _invoke_with_retries(
 
 
 _original_get_stack = cloudformation_utils.get_stack_from_s3_url
+_original_execute_change_set = CloudFormationBackend.execute_change_set
+
+
+def execute_change_set_with_outputs(
+    self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+) -> None:
+    """moto applies a change set's resources but keeps the old (empty) outputs; refresh them."""
+    _original_execute_change_set(self, change_set_name, stack_name)
+    for stack in self.stacks.values():
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
 
 
 def apply() -> None:
     cloudformation_utils.get_stack_from_s3_url = template_from_path_style_url
     cloudformation_responses.get_stack_from_s3_url = template_from_path_style_url
     notifications._invoke_awslambda = invoke_lambda_asynchronously
+    CloudFormationBackend.execute_change_set = execute_change_set_with_outputs
     # Lambda containers share the host network: the engine is on loopback, never a
     # container-network address moto might otherwise discover.
     settings.moto_server_host = lambda: "http://127.0.0.1"

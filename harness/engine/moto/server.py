@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from typing import Any
 
 from werkzeug.serving import make_server
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
     app = build_app(f"http://{args.host}:{args.port}", account_id)
     server = make_server(args.host, args.port, app, threaded=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    # shutdown() waits for serve_forever() to return, so it cannot run on this thread.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     logging.getLogger("harness.engine").info("serving on http://%s:%d", args.host, args.port)
     server.serve_forever()
     return 0

@@ -33,6 +33,8 @@ class Context:
 
 
 def main() -> int:
+    # The Lambda runtime sets both; boto3 reads only AWS_DEFAULT_REGION.
+    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
     handler_name, event_json = sys.argv[1], sys.argv[2]
     module_name, function_name = handler_name.rsplit(".", 1)
     try:
