@@ -9,6 +9,7 @@ Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless 
 """
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -17,6 +18,8 @@ import threading
 from typing import Any
 
 from werkzeug.serving import make_server
+
+HEALTH_PATH = "/_harness/health"
 
 
 def build_app(endpoint: str, account_id: str) -> Any:
@@ -34,6 +37,9 @@ def build_app(endpoint: str, account_id: str) -> Any:
     batch_app = batch.app()
 
     def edge(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"engine": "moto", "batch": "stand-in"}).encode()]
         if is_batch_request(environ):
             return batch_app(environ, start_response)
         return moto_app(environ, start_response)

@@ -1,0 +1,33 @@
+"""boto3 clients for the local endpoint: fixed local account, region and test credentials."""
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+ACCOUNT_ID = "000000000000"
+REGION = "us-east-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"mode": "standard", "max_attempts": 5}),
+    )
+
+
+def environment(endpoint: str) -> dict[str, str]:
+    """What a shell, the AWS CLI, boto3 or cdklocal needs to talk to the local endpoint."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_S3_FORCE_PATH_STYLE": "1",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        **CREDENTIALS,
+    }

@@ -1,0 +1,145 @@
+"""python -m harness COMMAND: run and inspect the pipeline on the local cloud."""
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from harness import aws
+from harness.cloud import LocalCloud
+from harness.demo import run_demo
+from harness.pipeline import Pipeline, plain
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pipeline(cloud: LocalCloud) -> Pipeline:
+    return Pipeline(cloud.endpoint, cloud.outputs())
+
+
+def cmd_up(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    outputs = cloud.up()
+    print(f"""
+Local cloud is up at {cloud.endpoint} (engine: {cloud.engine.name}; Batch on the same endpoint)
+  bucket      {outputs.bucket}   (uploads under {outputs.upload_prefix!r} ending in .csv start jobs)
+  table       {outputs.table}
+  job queue   {outputs.job_queue}
+  function    {outputs.function}
+
+Try:
+  make demo                                   upload samples/Sample.csv and follow it
+  python -m harness upload FILE.csv           upload any CSV
+  python -m harness jobs | logs JOB | rows    inspect
+  eval "$(python -m harness env)"             point aws/boto3 in this shell at the local cloud
+  make local-down                             stop everything""")
+    return 0
+
+
+def cmd_down(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    cloud.down()
+    return 0
+
+
+def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    status = cloud.status()
+    print(json.dumps(status.as_dict(), indent=2))
+    return 0 if status.engine_running and status.stack else 1
+
+
+def cmd_env(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    for name, value in aws.environment(cloud.endpoint).items():
+        print(f"export {name}={value}")
+    return 0
+
+
+def cmd_upload(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    local = pipeline(cloud)
+    upload = local.upload(path, args.key)
+    print(f"uploaded s3://{upload.bucket}/{upload.key} (ETag {upload.etag})")
+    return 0
+
+
+def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    local = pipeline(cloud)
+    jobs = local.jobs()
+    if not jobs:
+        print("no jobs yet")
+    for job in jobs:
+        created = datetime.fromtimestamp(job["createdAt"] / 1000).strftime("%H:%M:%S")
+        exit_code = job.get("container", {}).get("exitCode", "")
+        reason = job.get("statusReason", "")
+        print(f"{created}  {job['jobId']}  {job['status']:<9} exit={exit_code!s:<3} {job['jobName']}  {reason}")
+    return 0
+
+
+def cmd_logs(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    for line in pipeline(cloud).log_lines(args.job_id):
+        print(line)
+    return 0
+
+
+def cmd_rows(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    local = pipeline(cloud)
+    if args.count:
+        print(local.count())
+        return 0
+    for number, item in enumerate(local.items()):
+        if args.limit and number >= args.limit:
+            break
+        print(json.dumps(plain(item), ensure_ascii=False))
+    return 0
+
+
+def cmd_demo(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    return run_demo(pipeline(cloud), Path(args.file))
+
+
+def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    from harness.images.prepare import prepare_all
+
+    print(prepare_all())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start Docker, the engine and Batch; build images; deploy").set_defaults(run=cmd_up)
+    commands.add_parser("down", help="stop the engine and remove job containers").set_defaults(run=cmd_down)
+    commands.add_parser("status", help="engine and stack state as JSON").set_defaults(run=cmd_status)
+    commands.add_parser("env", help="shell exports for the local endpoint").set_defaults(run=cmd_env)
+    commands.add_parser("images", help="prepare the local images only").set_defaults(run=cmd_images)
+    commands.add_parser("jobs", help="every job of the queue, newest first").set_defaults(run=cmd_jobs)
+    upload = commands.add_parser("upload", help="upload a file to the bucket")
+    upload.add_argument("file")
+    upload.add_argument("--key", help="object key (default: the upload prefix + the file name)")
+    upload.set_defaults(run=cmd_upload)
+    logs = commands.add_parser("logs", help="a job's container output from CloudWatch Logs")
+    logs.add_argument("job_id")
+    logs.set_defaults(run=cmd_logs)
+    rows = commands.add_parser("rows", help="the table's items as JSON lines")
+    rows.add_argument("--count", action="store_true", help="print only the number of items")
+    rows.add_argument("--limit", type=int, default=0)
+    rows.set_defaults(run=cmd_rows)
+    demo = commands.add_parser("demo", help="upload a CSV and wait for its rows")
+    demo.add_argument("file", nargs="?", default=str(REPO / "samples" / "Sample.csv"))
+    demo.set_defaults(run=cmd_demo)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(LocalCloud(), args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a CLI prints what went wrong and what to do, not a traceback
+        if isinstance(error, SystemExit):
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 1

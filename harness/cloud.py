@@ -1,0 +1,93 @@
+"""The local cloud as one object: Docker, images, engine, deployed stack; up, down, status."""
+
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from harness import docker_host
+from harness.batch.runner import LABEL as BATCH_JOB_LABEL
+from harness.deploy import REPO, StackOutputs, deploy, stack_outputs
+from harness.engine.base import Engine
+from harness.engine.moto.engine import MotoEngine
+from harness.images.prepare import prepare_all
+
+STATE_DIR = REPO / ".cache" / "local-cloud"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Status:
+    engine: str
+    endpoint: str
+    engine_running: bool
+    stack: StackOutputs | None
+
+    def as_dict(self) -> dict[str, object]:
+        status = asdict(self)
+        status["stack"] = asdict(self.stack) if self.stack else None
+        return status
+
+
+class LocalCloud:
+    def __init__(self, engine: Engine | None = None, state_dir: Path = STATE_DIR) -> None:
+        port = int(os.environ.get("HARNESS_PORT", "4566"))
+        self.state_dir = state_dir
+        self.engine = engine or MotoEngine(state_dir, port=port)
+
+    @property
+    def endpoint(self) -> str:
+        return self.engine.endpoint
+
+    def up(self, progress=say, deploy_log: Path | None = None) -> StackOutputs:
+        """Idempotent: reuses a running engine, present images and the deployed stack."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        docker_host.ensure_docker(progress, self.state_dir / "dockerd.log")
+        images = prepare_all(progress=progress)
+        was_running = self.engine.healthy()
+        self.engine.start()
+        progress(f"engine: {self.engine.name} at {self.endpoint} ({'reused' if was_running else 'started'})")
+        outputs = deploy(self.endpoint, images.base, progress, deploy_log)
+        (self.state_dir / "outputs.json").write_text(json.dumps(asdict(outputs), indent=2))
+        return outputs
+
+    def down(self, progress=say) -> None:
+        self.engine.stop()
+        removed = remove_job_containers()
+        progress(f"engine stopped; {removed} leftover job containers removed")
+
+    def status(self) -> Status:
+        running = self.engine.healthy()
+        return Status(
+            engine=self.engine.name,
+            endpoint=self.endpoint,
+            engine_running=running,
+            stack=stack_outputs(self.endpoint) if running else None,
+        )
+
+    def outputs(self) -> StackOutputs:
+        """The deployed stack, or a clear error saying how to get one."""
+        if not self.engine.healthy():
+            raise SystemExit(f"The local cloud is not running at {self.endpoint}: run `make local-up`.")
+        outputs = stack_outputs(self.endpoint)
+        if outputs is None:
+            raise SystemExit("The engine runs but the stack is not deployed: run `make local-up`.")
+        return outputs
+
+
+def remove_job_containers() -> int:
+    try:
+        client = docker.from_env()
+        containers = client.containers.list(all=True, filters={"label": BATCH_JOB_LABEL})
+    except docker.errors.DockerException:
+        return 0
+    for container in containers:
+        container.remove(force=True)
+    return len(containers)

@@ -1,0 +1,49 @@
+"""`make demo`: upload a CSV, follow its job, and time the way to the last row in the table."""
+
+import csv
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from harness.pipeline import Pipeline, Upload
+
+
+def data_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8-sig") as text:
+        return sum(1 for row in csv.reader(text) if row) - 1
+
+
+def rows_from(pipeline: Pipeline, upload: Upload) -> int:
+    pages = pipeline.dynamodb.get_paginator("scan").paginate(
+        TableName=pipeline.outputs.table,
+        Select="COUNT",
+        FilterExpression="source_object = :uri AND source_etag = :etag",
+        ExpressionAttributeValues={
+            ":uri": {"S": f"s3://{upload.bucket}/{upload.key}"},
+            ":etag": {"S": upload.etag},
+        },
+    )
+    return sum(page["Count"] for page in pages)
+
+
+def print_state(job: dict[str, Any]) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S.%f")[:-3]
+    reason = f" ({job['statusReason']})" if job.get("statusReason") else ""
+    print(f"{stamp}  job {job['jobName']}  {job['status']}{reason}", flush=True)
+
+
+def run_demo(pipeline: Pipeline, path: Path, timeout: float = 180) -> int:
+    expected = data_rows(path)
+    started = time.monotonic()
+    upload = pipeline.upload(path)
+    print(f"uploaded {path} to s3://{upload.bucket}/{upload.key} ({expected} rows)", flush=True)
+    (job,) = pipeline.wait_for_jobs(upload, timeout=timeout, on_change=print_state)
+    written = rows_from(pipeline, upload)
+    seconds = time.monotonic() - started
+    print(f"{written} of {expected} rows from {upload.key} are in table {pipeline.outputs.table}")
+    if job["status"] != "SUCCEEDED" or written != expected:
+        print(f"the job ended {job['status']}: see `python -m harness logs {job['jobId']}`")
+        return 1
+    print(f"seconds from upload to the last row: {seconds:.1f}")
+    return 0

@@ -1,0 +1,86 @@
+"""Make sure a Docker engine answers; on a Debian host without one, install and start it.
+
+The engine is configured for the host network only (no default bridge, no iptables), so
+no container ever gets an address on a private network: containers run with
+network_mode=host and reach the local AWS endpoint on 127.0.0.1.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+import docker.errors
+
+DAEMON_CONFIG = Path("/etc/docker/daemon.json")
+HOST_NETWORK_ONLY = {
+    "bridge": "none",
+    "iptables": False,
+    "ip-forward": False,
+    "ip-masq": False,
+    "host-gateway-ip": "127.0.0.1",
+}
+START_TIMEOUT_SECONDS = 60
+
+
+class DockerUnavailable(RuntimeError):
+    pass
+
+
+def answers() -> bool:
+    try:
+        docker.from_env().ping()
+    except docker.errors.DockerException:
+        return False
+    return True
+
+
+def can_install() -> bool:
+    return os.geteuid() == 0 and Path("/etc/debian_version").exists() and shutil.which("apt-get") is not None
+
+
+def ensure_docker(progress: Callable[[str], None], log_file: Path) -> None:
+    if answers():
+        progress("Docker engine: running")
+        return
+    if not can_install():
+        raise DockerUnavailable(
+            "No Docker engine answers. Start Docker (Docker Desktop, or `sudo systemctl start "
+            "docker`), check `docker info`, then run this again."
+        )
+    install_packages(progress, missing_packages())
+    if not DAEMON_CONFIG.exists():
+        DAEMON_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+        DAEMON_CONFIG.write_text(json.dumps(HOST_NETWORK_ONLY, indent=2) + "\n")
+        progress(f"wrote {DAEMON_CONFIG} (host network only, no bridge)")
+    progress(f"starting dockerd in the background (log: {log_file})")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        subprocess.Popen(["dockerd"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if answers():
+            progress("Docker engine: started")
+            return
+        time.sleep(0.5)
+    raise DockerUnavailable(f"dockerd did not answer within {START_TIMEOUT_SECONDS}s; see {log_file}")
+
+
+def missing_packages() -> list[str]:
+    wanted = {"dockerd": "docker.io", "debootstrap": "debootstrap"}
+    return [package for binary, package in wanted.items() if shutil.which(binary) is None]
+
+
+def install_packages(progress: Callable[[str], None], packages: list[str]) -> None:
+    if not packages:
+        return
+    progress(f"installing {', '.join(packages)} with apt-get (this host has no Docker engine)")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
+        result = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+        if result.returncode != 0:
+            raise DockerUnavailable(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")

@@ -1,0 +1,29 @@
+"""What the harness needs from a local AWS engine, whichever one it is."""
+
+from typing import Protocol
+
+
+class EngineError(RuntimeError):
+    pass
+
+
+class Engine(Protocol):
+    """A process (or a service someone else runs) that answers AWS API calls locally."""
+
+    name: str
+
+    @property
+    def endpoint(self) -> str:
+        """The single URL every AWS client uses (AWS_ENDPOINT_URL)."""
+        ...
+
+    def start(self) -> None:
+        """Start it, or reuse it when it is already running and healthy."""
+        ...
+
+    def stop(self) -> None:
+        """Stop it if this harness started it; do nothing otherwise."""
+        ...
+
+    def healthy(self) -> bool:
+        ...

@@ -1,0 +1,119 @@
+"""Start, find and stop the embedded engine process (moto + the Batch stand-in)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from harness.aws import ACCOUNT_ID
+from harness.engine.base import EngineError
+from harness.engine.moto.server import HEALTH_PATH
+from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
+
+START_TIMEOUT_SECONDS = 30
+
+
+class MotoEngine:
+    name = "moto"
+
+    def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 4566) -> None:
+        self.host = host
+        self.port = port
+        self.state_dir = state_dir
+        self.pid_file = state_dir / "engine.pid"
+        self.log_file = state_dir / "engine.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.endpoint + HEALTH_PATH, timeout=2) as response:
+                return json.load(response).get("engine") == "moto"
+        except (OSError, ValueError):
+            return False
+
+    def start(self) -> None:
+        if self.healthy():
+            return
+        if self._port_taken():
+            raise EngineError(
+                f"{self.endpoint} is taken by another program (not this harness's engine). "
+                f"Stop it, or choose another port with HARNESS_PORT."
+            )
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        environment = {
+            **os.environ,
+            "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+            "MOTO_DOCKER_LAMBDA_IMAGE": LAMBDA_IMAGE_REPOSITORY,
+            "MOTO_DOCKER_NETWORK_MODE": "host",
+            "PYTHONUNBUFFERED": "1",
+        }
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "harness.engine.moto.server",
+                 "--host", self.host, "--port", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, env=environment,
+                start_new_session=True, cwd=Path(__file__).resolve().parents[3],
+            )  # fmt: skip
+        self._process = process
+        self.pid_file.write_text(str(process.pid))
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise EngineError(f"the engine exited at start:\n{self.log_tail()}")
+            if self.healthy():
+                return
+            time.sleep(0.3)
+        raise EngineError(f"the engine did not answer within {START_TIMEOUT_SECONDS}s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self._process is not None:  # started by this process: terminate and reap it
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+            self.pid_file.unlink(missing_ok=True)
+            return
+        pid = self._pid()
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(50):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.pid_file.unlink(missing_ok=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log_file.exists():
+            return "(no engine log)"
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+    def _pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _port_taken(self) -> bool:
+        try:
+            urllib.request.urlopen(self.endpoint, timeout=1)
+        except urllib.error.HTTPError:
+            return True
+        except OSError:
+            return False
+        return True

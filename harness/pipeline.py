@@ -1,0 +1,132 @@
+"""What a user does with the deployed pipeline: upload, watch jobs, read logs and rows."""
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness import aws
+from harness.batch.models import FINAL_STATES, JOB_STATES
+from harness.deploy import StackOutputs
+
+
+@dataclass(frozen=True)
+class Upload:
+    bucket: str
+    key: str
+    etag: str
+
+
+class JobWaitTimeout(TimeoutError):
+    pass
+
+
+class Pipeline:
+    def __init__(self, endpoint: str, outputs: StackOutputs) -> None:
+        self.endpoint = endpoint
+        self.outputs = outputs
+        self.s3 = aws.client("s3", endpoint)
+        self.batch = aws.client("batch", endpoint)
+        self.dynamodb = aws.client("dynamodb", endpoint)
+        self.logs = aws.client("logs", endpoint)
+
+    def upload(self, path: Path, key: str | None = None) -> Upload:
+        key = key or f"{self.outputs.upload_prefix}{path.name}"
+        with path.open("rb") as body:
+            response = self.s3.put_object(Bucket=self.outputs.bucket, Key=key, Body=body)
+        return Upload(self.outputs.bucket, key, response["ETag"].strip('"'))
+
+    def upload_bytes(self, key: str, body: bytes) -> Upload:
+        response = self.s3.put_object(Bucket=self.outputs.bucket, Key=key, Body=body)
+        return Upload(self.outputs.bucket, key, response["ETag"].strip('"'))
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job of the queue, in every state, newest first."""
+        jobs = []
+        for status in JOB_STATES:
+            pages = self.batch.get_paginator("list_jobs").paginate(
+                jobQueue=self.outputs.job_queue, jobStatus=status
+            )
+            jobs.extend(job for page in pages for job in page["jobSummaryList"])
+        return sorted(jobs, key=lambda job: job["createdAt"], reverse=True)
+
+    def describe(self, job_ids: list[str]) -> list[dict[str, Any]]:
+        described = []
+        for start in range(0, len(job_ids), 100):
+            described += self.batch.describe_jobs(jobs=job_ids[start : start + 100])["jobs"]
+        return described
+
+    def jobs_for(self, upload: Upload) -> list[dict[str, Any]]:
+        """Jobs submitted for exactly this upload (same key and ETag)."""
+        described = self.describe([job["jobId"] for job in self.jobs()])
+        return [
+            job
+            for job in described
+            if job["parameters"].get("key") == upload.key
+            and job["parameters"].get("etag") == upload.etag
+        ]
+
+    def wait_for_jobs(
+        self,
+        upload: Upload,
+        count: int = 1,
+        timeout: float = 120,
+        on_change: Callable[[dict[str, Any]], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Wait until `count` jobs for the upload exist and all have finished."""
+        deadline = time.monotonic() + timeout
+        seen: dict[str, str] = {}
+        while True:
+            jobs = self.jobs_for(upload)
+            for job in jobs:
+                if on_change and seen.get(job["jobId"]) != job["status"]:
+                    on_change(job)
+                seen[job["jobId"]] = job["status"]
+            if len(jobs) >= count and all(job["status"] in FINAL_STATES for job in jobs):
+                return jobs
+            if time.monotonic() > deadline:
+                states = ", ".join(f"{j['jobName']}={j['status']}" for j in jobs) or "no job yet"
+                raise JobWaitTimeout(f"{upload.key}: waited {timeout:.0f}s for {count} finished jobs ({states})")
+            time.sleep(0.5)
+
+    def log_lines(self, job_id: str) -> Iterator[str]:
+        (job,) = self.describe([job_id]) or [None]
+        if job is None:
+            raise SystemExit(f"no job {job_id}")
+        stream = job["container"].get("logStreamName")
+        if not stream:
+            return
+        kwargs = {"logGroupName": "/aws/batch/job", "logStreamName": stream, "startFromHead": True}
+        token = None
+        while True:
+            page = self.logs.get_log_events(**kwargs, **({"nextToken": token} if token else {}))
+            yield from (event["message"] for event in page["events"])
+            if not page["events"] or page["nextForwardToken"] == token:
+                return
+            token = page["nextForwardToken"]
+
+    def items(self) -> Iterator[dict[str, Any]]:
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.outputs.table)
+        for page in pages:
+            yield from page["Items"]
+
+    def count(self) -> int:
+        pages = self.dynamodb.get_paginator("scan").paginate(
+            TableName=self.outputs.table, Select="COUNT"
+        )
+        return sum(page["Count"] for page in pages)
+
+    def item(self, key: str) -> dict[str, Any] | None:
+        key_column = self._key_column()
+        response = self.dynamodb.get_item(TableName=self.outputs.table, Key={key_column: {"S": key}})
+        return response.get("Item")
+
+    def _key_column(self) -> str:
+        table = self.dynamodb.describe_table(TableName=self.outputs.table)["Table"]
+        return next(k["AttributeName"] for k in table["KeySchema"] if k["KeyType"] == "HASH")
+
+
+def plain(item: dict[str, Any]) -> dict[str, str]:
+    """A DynamoDB item as {name: value} for printing and comparing."""
+    return {name: next(iter(value.values())) for name, value in item.items()}
