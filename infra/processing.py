@@ -121,6 +121,9 @@ class Processing(Construct):
                 batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
                 batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
                 # Rejected rows or unusable input: another attempt would give the same answer.
+                # A container that exits has an exit code but usually no reason, so both
+                # rules are needed; Batch retries whatever no rule matches (e.g. timeouts).
+                batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom(on_exit_code="*")),
                 batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom(on_reason="*")),
             ],
             timeout=Duration.minutes(config.job_timeout_minutes),

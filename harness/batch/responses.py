@@ -53,6 +53,23 @@ def describe_job_definitions(backend: BatchBackend, body: dict[str, Any]) -> dic
     return {"jobDefinitions": [d.describe() for d in definitions]}
 
 
+def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    definition = backend.register_job_definition(
+        name=body.get("jobDefinitionName", ""),
+        type=body.get("type", "container"),
+        container_properties=body.get("containerProperties", {}),
+        parameters=body.get("parameters"),
+        retry_strategy=body.get("retryStrategy"),
+        timeout=body.get("timeout"),
+        platform_capabilities=body.get("platformCapabilities"),
+    )
+    return {
+        "jobDefinitionName": definition.name,
+        "jobDefinitionArn": definition.arn,
+        "revision": definition.revision,
+    }
+
+
 OPERATIONS: dict[str, Operation] = {
     "submitjob": submit_job,
     "describejobs": describe_jobs,
@@ -60,6 +77,7 @@ OPERATIONS: dict[str, Operation] = {
     "describejobqueues": describe_job_queues,
     "describecomputeenvironments": describe_compute_environments,
     "describejobdefinitions": describe_job_definitions,
+    "registerjobdefinition": register_job_definition,
 }
 
 

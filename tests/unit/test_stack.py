@@ -293,7 +293,11 @@ def test_job_definition_runs_the_asset_image_with_parameters_retries_and_timeout
         "Action": "RETRY",
         "OnExitCode": "75",
     }
-    assert properties["RetryStrategy"]["EvaluateOnExit"][-1] == {"Action": "EXIT", "OnReason": "*"}
+    assert properties["RetryStrategy"]["EvaluateOnExit"][-2:] == [
+        {"Action": "EXIT", "OnExitCode": "*"},
+        {"Action": "EXIT", "OnReason": "*"},
+    ]
+    assert len(properties["RetryStrategy"]["EvaluateOnExit"]) <= 5  # AWS Batch's limit
     assert properties["Timeout"] == {"AttemptDurationSeconds": 3600}
     assert properties["PlatformCapabilities"] == ["FARGATE"]
     assert container["NetworkConfiguration"] == {"AssignPublicIp": "ENABLED"}

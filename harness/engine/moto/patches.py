@@ -73,6 +73,15 @@ def _invoke_with_retries(
 
 _original_get_stack = cloudformation_utils.get_stack_from_s3_url
 _original_execute_change_set = CloudFormationBackend.execute_change_set
+_original_delete_change_set = CloudFormationBackend.delete_change_set
+
+
+def delete_change_set_if_present(self: CloudFormationBackend, change_set_name: str) -> None:
+    """moto raises an internal error for a change set it does not have (the CDK CLI deletes
+    its previous change set before every deploy); treat that as already deleted."""
+    names = {cs.change_set_name for cs in self.change_sets.values()}
+    if change_set_name in self.change_sets or change_set_name in names:
+        _original_delete_change_set(self, change_set_name)
 
 
 def execute_change_set_with_outputs(
@@ -90,6 +99,7 @@ def apply() -> None:
     cloudformation_responses.get_stack_from_s3_url = template_from_path_style_url
     notifications._invoke_awslambda = invoke_lambda_asynchronously
     CloudFormationBackend.execute_change_set = execute_change_set_with_outputs
+    CloudFormationBackend.delete_change_set = delete_change_set_if_present
     # Lambda containers share the host network: the engine is on loopback, never a
     # container-network address moto might otherwise discover.
     settings.moto_server_host = lambda: "http://127.0.0.1"

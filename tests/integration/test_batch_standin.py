@@ -1,0 +1,103 @@
+"""The Batch stand-in's API and job semantics, through boto3 against the local endpoint."""
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from harness import aws
+from harness.images.prepare import PROCESSOR_IMAGE
+
+
+@pytest.fixture(scope="module")
+def batch(local_cloud):
+    return aws.client("batch", local_cloud.endpoint)
+
+
+def wait(batch, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        (job,) = batch.describe_jobs(jobs=[job_id])["jobs"]
+        if job["status"] in ("SUCCEEDED", "FAILED"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} still {job['status']} after {timeout}s")
+
+
+def register(batch, name: str, image: str) -> str:
+    return batch.register_job_definition(
+        jobDefinitionName=name,
+        type="container",
+        containerProperties={
+            "image": image,
+            "command": ["--bucket", "Ref::bucket", "--key", "Ref::key"],
+            "resourceRequirements": [
+                {"type": "VCPU", "value": "0.25"},
+                {"type": "MEMORY", "value": "512"},
+            ],
+        },
+        parameters={"bucket": "no-such-bucket"},
+    )["jobDefinitionArn"]
+
+
+def test_resources_come_from_the_deployed_stack(batch, pipeline):
+    (queue,) = batch.describe_job_queues(jobQueues=[pipeline.outputs.job_queue])["jobQueues"]
+    (environment,) = batch.describe_compute_environments()["computeEnvironments"]
+    definition = batch.describe_job_definitions(jobDefinitions=[pipeline.outputs.job_definition])
+
+    assert queue["computeEnvironmentOrder"][0]["computeEnvironment"] == environment["computeEnvironmentArn"]
+    assert environment["computeResources"]["type"] == "FARGATE"
+    (described,) = definition["jobDefinitions"]
+    assert described["retryStrategy"]["attempts"] == 3
+    assert described["containerProperties"]["image"].endswith(
+        ".dkr.ecr.us-east-1.amazonaws.com/cdk-hnb659fds-container-assets-000000000000-us-east-1:"
+        + described["containerProperties"]["image"].rsplit(":", 1)[1]
+    )
+
+
+def test_a_missing_image_fails_the_job_with_a_reason(batch, pipeline, unique):
+    definition = register(batch, f"missing-{unique}", f"csv-pipeline/not-built-{unique}:1")
+
+    job_id = batch.submit_job(jobName=f"missing-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition)["jobId"]
+    job = wait(batch, job_id)
+
+    assert job["status"] == "FAILED"
+    assert job["statusReason"].startswith("CannotPullContainerError: image csv-pipeline/not-built-")
+    assert "exitCode" not in job["attempts"][0]["container"]
+
+
+def test_a_crashed_container_fails_with_its_exit_code_and_logs(batch, pipeline, unique):
+    definition = register(batch, f"crash-{unique}", PROCESSOR_IMAGE)
+
+    job_id = batch.submit_job(
+        jobName=f"crash-{unique}",
+        jobQueue=pipeline.outputs.job_queue,
+        jobDefinition=definition,
+        parameters={"key": "uploads/none.csv"},
+    )["jobId"]
+    job = wait(batch, job_id)
+
+    assert job["status"] == "FAILED"
+    assert job["statusReason"] == "Essential container in task exited"
+    assert job["container"]["exitCode"] == 2  # TABLE_NAME is not set in this definition
+    assert job["container"]["command"] == ["--bucket", "no-such-bucket", "--key", "uploads/none.csv"]
+    assert any("TABLE_NAME is not set" in line for line in pipeline.log_lines(job_id))
+    states = [job["createdAt"], job["startedAt"], job["stoppedAt"]]
+    assert states == sorted(states)
+
+
+def test_jobs_list_by_queue_and_status(batch, pipeline, unique):
+    definition = register(batch, f"listed-{unique}", f"csv-pipeline/not-built-{unique}:1")
+    job_id = batch.submit_job(jobName=f"listed-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition)["jobId"]
+    wait(batch, job_id)
+
+    failed = batch.list_jobs(jobQueue=pipeline.outputs.job_queue, jobStatus="FAILED")["jobSummaryList"]
+    succeeded = batch.list_jobs(jobQueue=pipeline.outputs.job_queue, jobStatus="SUCCEEDED")["jobSummaryList"]
+
+    assert job_id in {job["jobId"] for job in failed}
+    assert job_id not in {job["jobId"] for job in succeeded}
+
+
+def test_unknown_queue_is_a_client_error(batch, pipeline):
+    with pytest.raises(ClientError, match="job queue nope does not exist"):
+        batch.submit_job(jobName="x", jobQueue="nope", jobDefinition=pipeline.outputs.job_definition)

@@ -1,0 +1,139 @@
+"""The whole flow on the local cloud: S3 upload -> Lambda -> Batch job -> container -> DynamoDB.
+
+Real parts only: the engine process, the Docker engine, the processor image built by the
+CDK deploy, the stack deployed by cdklocal. Every test uses its own keys (`unique`).
+"""
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+from harness.pipeline import Pipeline, plain
+
+REPO = Path(__file__).resolve().parents[2]
+HEADER = ["ProductId", "ProductName", "ProductDescription"]
+
+
+def csv_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode()
+
+
+def products(prefix: str, count: int) -> list[list[str]]:
+    return [[f"{prefix}-{n:06}", f"Product {n}", f"Made for {prefix}, item {n}"] for n in range(count)]
+
+
+def items_with_prefix(pipeline: Pipeline, prefix: str) -> list[dict[str, str]]:
+    pages = pipeline.dynamodb.get_paginator("scan").paginate(
+        TableName=pipeline.outputs.table,
+        FilterExpression="begins_with(ProductId, :prefix)",
+        ExpressionAttributeValues={":prefix": {"S": prefix}},
+    )
+    return [plain(item) for page in pages for item in page["Items"]]
+
+
+def summary_of(pipeline: Pipeline, job_id: str) -> dict:
+    lines = [json.loads(line) for line in pipeline.log_lines(job_id)]
+    assert lines[-1]["event"] == "summary"
+    return lines[-1]
+
+
+def test_sample_upload_writes_every_row_with_its_attributes(pipeline, unique):
+    sample = REPO / "samples" / "Sample.csv"
+    upload = pipeline.upload(sample, key=f"uploads/{unique}/Sample.csv")
+
+    (job,) = pipeline.wait_for_jobs(upload)
+
+    assert job["status"] == "SUCCEEDED", job.get("statusReason")
+    assert [a["container"]["exitCode"] for a in job["attempts"]] == [0]
+    with sample.open(newline="") as text:
+        expected = list(csv.DictReader(text))
+    assert len(expected) == 12
+    for line, row in enumerate(expected, start=2):
+        item = plain(pipeline.item(row["ProductId"]))
+        assert {name: item[name] for name in HEADER} == row
+        assert item["source_object"] == f"s3://{upload.bucket}/{upload.key}"
+        assert item["source_etag"] == upload.etag
+        assert item["source_line"] == str(line)
+
+
+def test_five_files_at_once_make_five_jobs_and_keep_their_rows_apart(pipeline, unique):
+    files = {f"uploads/{unique}/part-{n}.csv": products(f"{unique}{n}", 40) for n in range(5)}
+
+    uploads = [pipeline.upload_bytes(key, csv_bytes(rows)) for key, rows in files.items()]
+    jobs = [pipeline.wait_for_jobs(upload)[0] for upload in uploads]
+
+    assert [job["status"] for job in jobs] == ["SUCCEEDED"] * 5
+    assert len({job["jobId"] for job in jobs}) == 5
+    for upload, rows in zip(uploads, files.values(), strict=True):
+        items = items_with_prefix(pipeline, rows[0][0][: len(unique) + 1])
+        assert sorted(item["ProductId"] for item in items) == [row[0] for row in rows]
+        assert {item["source_object"] for item in items} == {f"s3://{upload.bucket}/{upload.key}"}
+
+
+def test_the_same_object_uploaded_twice_leaves_no_duplicates(pipeline, unique):
+    body = csv_bytes(products(unique, 30))
+    first = pipeline.upload_bytes(f"uploads/{unique}/again.csv", body)
+    pipeline.wait_for_jobs(first)
+    second = pipeline.upload_bytes(f"uploads/{unique}/again.csv", body)
+
+    jobs = pipeline.wait_for_jobs(second, count=2)
+
+    assert [job["status"] for job in jobs] == ["SUCCEEDED", "SUCCEEDED"]
+    assert len(items_with_prefix(pipeline, unique)) == 30
+
+
+def test_keys_that_are_not_csv_under_the_prefix_start_no_job(pipeline, unique):
+    ignored = [
+        pipeline.upload_bytes(f"uploads/{unique}/notes.txt", csv_bytes(products(unique, 2))),
+        pipeline.upload_bytes(f"elsewhere/{unique}.csv", csv_bytes(products(unique, 2))),
+    ]
+    marker = pipeline.upload_bytes(f"uploads/{unique}/marker.csv", csv_bytes(products(f"{unique}m", 1)))
+
+    pipeline.wait_for_jobs(marker)
+    time.sleep(3)  # a job for an ignored key would have been submitted by now
+
+    assert [pipeline.jobs_for(upload) for upload in ignored] == [[], []]
+    assert [item["ProductId"] for item in items_with_prefix(pipeline, unique)] == [f"{unique}m-000000"]
+
+
+def test_rejected_rows_fail_the_job_but_keep_valid_rows_and_report_lines(pipeline, unique):
+    body = (
+        f"ProductId,ProductName,ProductDescription\n"
+        f"{unique}-1,Kettle,Steel\n"
+        f"{unique}-2,Too,many,columns\n"
+        f"{unique}-3,Jug,Glass\n"
+        f",No key,Lost\n"
+        f"{unique}-5,Tray,Wood\n"
+    ).encode()
+    upload = pipeline.upload_bytes(f"uploads/{unique}/bad-rows.csv", body)
+
+    (job,) = pipeline.wait_for_jobs(upload)
+
+    assert job["status"] == "FAILED"
+    assert job["statusReason"] == "Essential container in task exited"
+    assert job["container"]["exitCode"] == 1
+    assert len(job["attempts"]) == 1, "rejected rows are not retried (evaluateOnExit EXIT)"
+    assert sorted(i["ProductId"] for i in items_with_prefix(pipeline, unique)) == [
+        f"{unique}-1",
+        f"{unique}-3",
+        f"{unique}-5",
+    ]
+    summary = summary_of(pipeline, job["jobId"])
+    assert (summary["rows_read"], summary["written"], summary["rejected"]) == (5, 3, 2)
+    assert summary["rejected_lines"] == [3, 5]
+
+
+def test_a_file_of_100000_rows_arrives_completely(pipeline, unique):
+    upload = pipeline.upload_bytes(f"uploads/{unique}/large.csv", csv_bytes(products(unique, 100_000)))
+
+    (job,) = pipeline.wait_for_jobs(upload, timeout=900)
+
+    assert job["status"] == "SUCCEEDED", job.get("statusReason")
+    assert summary_of(pipeline, job["jobId"])["written"] == 100_000
+    assert len(items_with_prefix(pipeline, unique)) == 100_000
