@@ -15,7 +15,8 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels test test-unit lint synth deploy-aws destroy-aws clean
+.PHONY: help setup wheels test test-unit test-integration lint synth local-up local-down demo \
+	deploy-aws destroy-aws clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,11 +42,14 @@ $(VENV)/.wheels-downloaded: batch/requirements.txt $(VENV)/.installed
 		--only-binary=:all: -r batch/requirements.txt -d batch/wheels
 	@touch $@
 
-test: setup ## Run the unit and integration tests
+test: setup ## Run the unit and integration tests (brings the local cloud up if needed)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Run the unit tests only (no Docker needed)
 	$(PYTHON) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: setup ## Run the integration tests only
+	$(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)
 
 lint: setup ## ruff check and format check
 	$(VENV)/bin/ruff check .
@@ -54,6 +58,15 @@ lint: setup ## ruff check and format check
 synth: setup ## Synthesize the CloudFormation template into cdk.out/ (offline)
 	$(CDK) synth $(CDK_FLAGS) --quiet
 	@echo "==> template: $$(ls cdk.out/*.template.json)"
+
+local-up: setup ## Start the local cloud (Docker, engine, Batch stand-in) and deploy the stack
+	$(PYTHON) -m harness up
+
+local-down: ## Stop the local cloud
+	$(PYTHON) -m harness down
+
+demo: ## Upload samples/Sample.csv to the local cloud and wait for its rows
+	$(PYTHON) -m harness demo
 
 deploy-aws: setup ## Deploy to the AWS account of your credentials (bootstraps if needed)
 	$(PYTHON) -m infra.preflight
@@ -64,5 +77,5 @@ destroy-aws: setup ## Delete the stack from AWS (prod stage keeps the bucket and
 	$(PYTHON) -m infra.preflight
 	$(CDK) destroy $(CDK_FLAGS) --force
 
-clean: ## Remove build output (keeps .venv and node_modules)
-	rm -rf cdk.out .pytest_cache .ruff_cache
+clean: ## Remove build output (keeps .venv, node_modules and the image cache)
+	rm -rf cdk.out .pytest_cache .ruff_cache .cache/local-cloud

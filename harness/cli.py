@@ -73,7 +73,8 @@ def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
         created = datetime.fromtimestamp(job["createdAt"] / 1000).strftime("%H:%M:%S")
         exit_code = job.get("container", {}).get("exitCode", "")
         reason = job.get("statusReason", "")
-        print(f"{created}  {job['jobId']}  {job['status']:<9} exit={exit_code!s:<3} {job['jobName']}  {reason}")
+        status = f"{job['status']:<9} exit={exit_code!s:<3}"
+        print(f"{created}  {job['jobId']}  {status} {job['jobName']}  {reason}")
     return 0
 
 
@@ -100,8 +101,11 @@ def cmd_demo(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    from harness.cloud import say
+    from harness.docker_host import ensure_docker
     from harness.images.prepare import prepare_all
 
+    ensure_docker(say, cloud.state_dir / "dockerd.log")
     print(prepare_all())
     return 0
 
@@ -109,12 +113,24 @@ def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start Docker, the engine and Batch; build images; deploy").set_defaults(run=cmd_up)
-    commands.add_parser("down", help="stop the engine and remove job containers").set_defaults(run=cmd_down)
-    commands.add_parser("status", help="engine and stack state as JSON").set_defaults(run=cmd_status)
-    commands.add_parser("env", help="shell exports for the local endpoint").set_defaults(run=cmd_env)
-    commands.add_parser("images", help="prepare the local images only").set_defaults(run=cmd_images)
-    commands.add_parser("jobs", help="every job of the queue, newest first").set_defaults(run=cmd_jobs)
+    commands.add_parser(
+        "up", help="start Docker, the engine and Batch; build images; deploy"
+    ).set_defaults(run=cmd_up)
+    commands.add_parser("down", help="stop the engine and remove job containers").set_defaults(
+        run=cmd_down
+    )
+    commands.add_parser("status", help="engine and stack state as JSON").set_defaults(
+        run=cmd_status
+    )
+    commands.add_parser("env", help="shell exports for the local endpoint").set_defaults(
+        run=cmd_env
+    )
+    commands.add_parser(
+        "images", help="start Docker if needed and prepare the local images"
+    ).set_defaults(run=cmd_images)
+    commands.add_parser("jobs", help="every job of the queue, newest first").set_defaults(
+        run=cmd_jobs
+    )
     upload = commands.add_parser("upload", help="upload a file to the bucket")
     upload.add_argument("file")
     upload.add_argument("--key", help="object key (default: the upload prefix + the file name)")

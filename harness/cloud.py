@@ -53,7 +53,8 @@ class LocalCloud:
         images = prepare_all(progress=progress)
         was_running = self.engine.healthy()
         self.engine.start()
-        progress(f"engine: {self.engine.name} at {self.endpoint} ({'reused' if was_running else 'started'})")
+        state = "reused" if was_running else "started"
+        progress(f"engine: {self.engine.name} at {self.endpoint} ({state})")
         outputs = deploy(self.endpoint, images.base, progress, deploy_log)
         (self.state_dir / "outputs.json").write_text(json.dumps(asdict(outputs), indent=2))
         return outputs
@@ -75,7 +76,9 @@ class LocalCloud:
     def outputs(self) -> StackOutputs:
         """The deployed stack, or a clear error saying how to get one."""
         if not self.engine.healthy():
-            raise SystemExit(f"The local cloud is not running at {self.endpoint}: run `make local-up`.")
+            raise SystemExit(
+                f"The local cloud is not running at {self.endpoint}: run `make local-up`."
+            )
         outputs = stack_outputs(self.endpoint)
         if outputs is None:
             raise SystemExit("The engine runs but the stack is not deployed: run `make local-up`.")

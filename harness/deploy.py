@@ -86,13 +86,22 @@ def cdklocal(arguments: list[str], endpoint: str, log: Path | None) -> None:
     command = [str(CDKLOCAL), *arguments, "--no-notices"]
     output = log.open("ab") if log else None
     try:
-        result = subprocess.run(command, cwd=REPO, env=cdk_environment(endpoint), stdout=output, stderr=output, check=False)
+        result = subprocess.run(
+            command,
+            cwd=REPO,
+            env=cdk_environment(endpoint),
+            stdout=output,
+            stderr=output,
+            check=False,
+        )
     finally:
         if output:
             output.close()
     if result.returncode != 0:
         where = f"; its output is in {log}" if log else ""
-        raise DeployError(f"`cdklocal {arguments[0]}` failed with exit code {result.returncode}{where}")
+        raise DeployError(
+            f"`cdklocal {arguments[0]}` failed with exit code {result.returncode}{where}"
+        )
 
 
 def deploy(

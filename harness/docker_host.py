@@ -40,7 +40,11 @@ def answers() -> bool:
 
 
 def can_install() -> bool:
-    return os.geteuid() == 0 and Path("/etc/debian_version").exists() and shutil.which("apt-get") is not None
+    return (
+        os.geteuid() == 0
+        and Path("/etc/debian_version").exists()
+        and shutil.which("apt-get") is not None
+    )
 
 
 def ensure_docker(progress: Callable[[str], None], log_file: Path) -> None:
@@ -67,7 +71,9 @@ def ensure_docker(progress: Callable[[str], None], log_file: Path) -> None:
             progress("Docker engine: started")
             return
         time.sleep(0.5)
-    raise DockerUnavailable(f"dockerd did not answer within {START_TIMEOUT_SECONDS}s; see {log_file}")
+    raise DockerUnavailable(
+        f"dockerd did not answer within {START_TIMEOUT_SECONDS}s; see {log_file}"
+    )
 
 
 def missing_packages() -> list[str]:
@@ -81,6 +87,8 @@ def install_packages(progress: Callable[[str], None], packages: list[str]) -> No
     progress(f"installing {', '.join(packages)} with apt-get (this host has no Docker engine)")
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
-        result = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=environment, check=False
+        )
         if result.returncode != 0:
             raise DockerUnavailable(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")

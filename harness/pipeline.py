@@ -87,7 +87,9 @@ class Pipeline:
                 return jobs
             if time.monotonic() > deadline:
                 states = ", ".join(f"{j['jobName']}={j['status']}" for j in jobs) or "no job yet"
-                raise JobWaitTimeout(f"{upload.key}: waited {timeout:.0f}s for {count} finished jobs ({states})")
+                raise JobWaitTimeout(
+                    f"{upload.key}: waited {timeout:.0f}s for {count} finished jobs ({states})"
+                )
             time.sleep(0.5)
 
     def log_lines(self, job_id: str) -> Iterator[str]:
@@ -119,7 +121,9 @@ class Pipeline:
 
     def item(self, key: str) -> dict[str, Any] | None:
         key_column = self._key_column()
-        response = self.dynamodb.get_item(TableName=self.outputs.table, Key={key_column: {"S": key}})
+        response = self.dynamodb.get_item(
+            TableName=self.outputs.table, Key={key_column: {"S": key}}
+        )
         return response.get("Item")
 
     def _key_column(self) -> str:

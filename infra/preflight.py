@@ -1,4 +1,6 @@
-"""Checks before `make deploy-aws` / `make destroy-aws`: real credentials, a region, no local endpoint.
+"""Checks before `make deploy-aws` and `make destroy-aws`.
+
+Real credentials, a region, and no local endpoint in the environment.
 
 Prints the account and region it will deploy to; exits non-zero with what to do otherwise.
 """

@@ -1,5 +1,6 @@
 """Container output to CloudWatch Logs (/aws/batch/job), as Batch's awslogs driver does."""
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -49,10 +50,8 @@ class CloudWatchLogSink:
 
     def open(self, stream: str) -> LogStreamWriter:
         if not self._group_ready:
-            try:
+            with contextlib.suppress(self._client.exceptions.ResourceAlreadyExistsException):
                 self._client.create_log_group(logGroupName=self.group)
-            except self._client.exceptions.ResourceAlreadyExistsException:
-                pass
             self._group_ready = True
         self._client.create_log_stream(logGroupName=self.group, logStreamName=stream)
         return LogStreamWriter(self._client, self.group, stream)

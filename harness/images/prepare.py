@@ -33,6 +33,7 @@ LAMBDA_IMAGE = f"{LAMBDA_IMAGE_REPOSITORY}:{LAMBDA_RUNTIME}"
 PROCESSOR_IMAGE = "csv-pipeline-processor:local"
 SOURCE_LABEL = "csv-pipeline.source-hash"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
+DEBOOTSTRAP = ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", "bookworm"]
 
 Progress = Callable[[str], None]
 
@@ -95,17 +96,7 @@ def build_local_base(client: Any, progress: Progress) -> None:
         CACHE.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=CACHE) as rootfs:
             progress("building the base image with debootstrap (about a minute)")
-            run(
-                [
-                    "debootstrap",
-                    "--variant=minbase",
-                    "--include=python3,python3-venv",
-                    "bookworm",
-                    rootfs,
-                    DEBIAN_MIRROR,
-                ],  # fmt: skip
-                "debootstrap",
-            )
+            run([*DEBOOTSTRAP, rootfs, DEBIAN_MIRROR], "debootstrap")
             progress(f"caching the root file system in {tarball.relative_to(REPO)}")
             run(["tar", "-C", rootfs, "-cf", str(tarball), "."], "tar")
     progress(f"importing {LOCAL_BASE}")

@@ -45,7 +45,10 @@ def test_resources_come_from_the_deployed_stack(batch, pipeline):
     (environment,) = batch.describe_compute_environments()["computeEnvironments"]
     definition = batch.describe_job_definitions(jobDefinitions=[pipeline.outputs.job_definition])
 
-    assert queue["computeEnvironmentOrder"][0]["computeEnvironment"] == environment["computeEnvironmentArn"]
+    assert (
+        queue["computeEnvironmentOrder"][0]["computeEnvironment"]
+        == environment["computeEnvironmentArn"]
+    )
     assert environment["computeResources"]["type"] == "FARGATE"
     (described,) = definition["jobDefinitions"]
     assert described["retryStrategy"]["attempts"] == 3
@@ -58,7 +61,9 @@ def test_resources_come_from_the_deployed_stack(batch, pipeline):
 def test_a_missing_image_fails_the_job_with_a_reason(batch, pipeline, unique):
     definition = register(batch, f"missing-{unique}", f"csv-pipeline/not-built-{unique}:1")
 
-    job_id = batch.submit_job(jobName=f"missing-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition)["jobId"]
+    job_id = batch.submit_job(
+        jobName=f"missing-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
+    )["jobId"]
     job = wait(batch, job_id)
 
     assert job["status"] == "FAILED"
@@ -80,7 +85,12 @@ def test_a_crashed_container_fails_with_its_exit_code_and_logs(batch, pipeline, 
     assert job["status"] == "FAILED"
     assert job["statusReason"] == "Essential container in task exited"
     assert job["container"]["exitCode"] == 2  # TABLE_NAME is not set in this definition
-    assert job["container"]["command"] == ["--bucket", "no-such-bucket", "--key", "uploads/none.csv"]
+    assert job["container"]["command"] == [
+        "--bucket",
+        "no-such-bucket",
+        "--key",
+        "uploads/none.csv",
+    ]
     assert any("TABLE_NAME is not set" in line for line in pipeline.log_lines(job_id))
     states = [job["createdAt"], job["startedAt"], job["stoppedAt"]]
     assert states == sorted(states)
@@ -88,11 +98,17 @@ def test_a_crashed_container_fails_with_its_exit_code_and_logs(batch, pipeline, 
 
 def test_jobs_list_by_queue_and_status(batch, pipeline, unique):
     definition = register(batch, f"listed-{unique}", f"csv-pipeline/not-built-{unique}:1")
-    job_id = batch.submit_job(jobName=f"listed-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition)["jobId"]
+    job_id = batch.submit_job(
+        jobName=f"listed-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
+    )["jobId"]
     wait(batch, job_id)
 
-    failed = batch.list_jobs(jobQueue=pipeline.outputs.job_queue, jobStatus="FAILED")["jobSummaryList"]
-    succeeded = batch.list_jobs(jobQueue=pipeline.outputs.job_queue, jobStatus="SUCCEEDED")["jobSummaryList"]
+    failed = batch.list_jobs(jobQueue=pipeline.outputs.job_queue, jobStatus="FAILED")[
+        "jobSummaryList"
+    ]
+    succeeded = batch.list_jobs(jobQueue=pipeline.outputs.job_queue, jobStatus="SUCCEEDED")[
+        "jobSummaryList"
+    ]
 
     assert job_id in {job["jobId"] for job in failed}
     assert job_id not in {job["jobId"] for job in succeeded}
@@ -100,4 +116,6 @@ def test_jobs_list_by_queue_and_status(batch, pipeline, unique):
 
 def test_unknown_queue_is_a_client_error(batch, pipeline):
     with pytest.raises(ClientError, match="job queue nope does not exist"):
-        batch.submit_job(jobName="x", jobQueue="nope", jobDefinition=pipeline.outputs.job_definition)
+        batch.submit_job(
+            jobName="x", jobQueue="nope", jobDefinition=pipeline.outputs.job_definition
+        )

@@ -25,7 +25,9 @@ def csv_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
 
 
 def products(prefix: str, count: int) -> list[list[str]]:
-    return [[f"{prefix}-{n:06}", f"Product {n}", f"Made for {prefix}, item {n}"] for n in range(count)]
+    return [
+        [f"{prefix}-{n:06}", f"Product {n}", f"Made for {prefix}, item {n}"] for n in range(count)
+    ]
 
 
 def items_with_prefix(pipeline: Pipeline, prefix: str) -> list[dict[str, str]]:
@@ -93,13 +95,17 @@ def test_keys_that_are_not_csv_under_the_prefix_start_no_job(pipeline, unique):
         pipeline.upload_bytes(f"uploads/{unique}/notes.txt", csv_bytes(products(unique, 2))),
         pipeline.upload_bytes(f"elsewhere/{unique}.csv", csv_bytes(products(unique, 2))),
     ]
-    marker = pipeline.upload_bytes(f"uploads/{unique}/marker.csv", csv_bytes(products(f"{unique}m", 1)))
+    marker = pipeline.upload_bytes(
+        f"uploads/{unique}/marker.csv", csv_bytes(products(f"{unique}m", 1))
+    )
 
     pipeline.wait_for_jobs(marker)
     time.sleep(3)  # a job for an ignored key would have been submitted by now
 
     assert [pipeline.jobs_for(upload) for upload in ignored] == [[], []]
-    assert [item["ProductId"] for item in items_with_prefix(pipeline, unique)] == [f"{unique}m-000000"]
+    assert [item["ProductId"] for item in items_with_prefix(pipeline, unique)] == [
+        f"{unique}m-000000"
+    ]
 
 
 def test_rejected_rows_fail_the_job_but_keep_valid_rows_and_report_lines(pipeline, unique):
@@ -130,7 +136,9 @@ def test_rejected_rows_fail_the_job_but_keep_valid_rows_and_report_lines(pipelin
 
 
 def test_a_file_of_100000_rows_arrives_completely(pipeline, unique):
-    upload = pipeline.upload_bytes(f"uploads/{unique}/large.csv", csv_bytes(products(unique, 100_000)))
+    upload = pipeline.upload_bytes(
+        f"uploads/{unique}/large.csv", csv_bytes(products(unique, 100_000))
+    )
 
     (job,) = pipeline.wait_for_jobs(upload, timeout=900)
 

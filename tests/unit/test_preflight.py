@@ -1,8 +1,9 @@
 """`make deploy-aws` refuses to start without credentials or while pointed at a local engine."""
 
 import pytest
-from infra.preflight import check
 from moto import mock_aws
+
+from infra.preflight import check
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def no_credentials(monkeypatch, tmp_path):
 
 
 def test_missing_credentials_say_how_to_configure_them(no_credentials):
-    with pytest.raises(SystemExit, match="No AWS credentials found. Configure them"):
+    with pytest.raises(SystemExit, match=r"No AWS credentials found\. Configure them"):
         check()
 
 

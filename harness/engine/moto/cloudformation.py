@@ -9,7 +9,7 @@
 - Custom::S3AutoDeleteObjects empties the bucket on delete, as CDK's provider Lambda does.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
@@ -39,7 +39,7 @@ def batch_backend(account_id: str, region_name: str) -> BatchBackend:
 class _Resource(CloudFormationModel):
     """A CloudFormation handle on a stand-in resource: Ref is its ARN."""
 
-    attributes: dict[str, str] = {}
+    attributes: ClassVar[dict[str, str]] = {}
 
     def __init__(self, arn: str, name: str, region_name: str) -> None:
         self.arn = arn
@@ -62,7 +62,7 @@ class _Resource(CloudFormationModel):
 
 
 class ComputeEnvironmentResource(_Resource):
-    attributes = {"ComputeEnvironmentArn": "arn"}
+    attributes: ClassVar[dict[str, str]] = {"ComputeEnvironmentArn": "arn"}
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -113,7 +113,7 @@ class ComputeEnvironmentResource(_Resource):
 
 
 class JobQueueResource(_Resource):
-    attributes = {"JobQueueArn": "arn", "JobQueueName": "name"}
+    attributes: ClassVar[dict[str, str]] = {"JobQueueArn": "arn", "JobQueueName": "name"}
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -161,7 +161,7 @@ class JobQueueResource(_Resource):
 
 
 class JobDefinitionResource(_Resource):
-    attributes = {"JobDefinitionArn": "arn"}
+    attributes: ClassVar[dict[str, str]] = {"JobDefinitionArn": "arn"}
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -298,13 +298,23 @@ class BucketPolicyResource(CloudFormationModel):
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[override]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
     ) -> "BucketPolicyResource":
         return cls(cloudformation_json["Properties"]["Bucket"])
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[override]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
     ) -> "BucketPolicyResource":
         return cls(cloudformation_json["Properties"]["Bucket"])
 

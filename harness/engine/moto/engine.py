@@ -72,7 +72,9 @@ class MotoEngine:
             if self.healthy():
                 return
             time.sleep(0.3)
-        raise EngineError(f"the engine did not answer within {START_TIMEOUT_SECONDS}s:\n{self.log_tail()}")
+        raise EngineError(
+            f"the engine did not answer within {START_TIMEOUT_SECONDS}s:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         if self._process is not None:  # started by this process: terminate and reap it

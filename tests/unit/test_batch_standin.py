@@ -1,0 +1,215 @@
+"""The Batch stand-in's models, retry rules, executor and REST layer, without Docker."""
+
+import json
+import threading
+
+import pytest
+from werkzeug.test import Client
+
+from harness.batch.errors import ClientException
+from harness.batch.executor import JobExecutor
+from harness.batch.models import Attempt, BatchBackend
+from harness.batch.responses import BatchApp
+from harness.batch.retry import should_retry
+from harness.engine.moto.cloudformation import camel_keys, notification_configuration
+
+CONTAINER = {
+    "image": "processor:1",
+    "command": ["--bucket", "Ref::bucket", "--key", "Ref::key", "--etag", "Ref::etag"],
+    "environment": [{"name": "TABLE_NAME", "value": "items"}],
+    "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "2048"}],
+}
+
+
+@pytest.fixture
+def submitted() -> list:
+    return []
+
+
+@pytest.fixture
+def backend(submitted) -> BatchBackend:
+    backend = BatchBackend("000000000000", "us-east-1", submitted.append)
+    backend.create_compute_environment("compute", {"type": "FARGATE", "maxvCpus": 4})
+    backend.create_job_queue("queue", 1, [{"order": 1, "computeEnvironment": "compute"}])
+    backend.register_job_definition("processor", CONTAINER, parameters={"etag": "-"})
+    return backend
+
+
+def test_parameters_fill_ref_placeholders_with_definition_defaults(backend, submitted):
+    job = backend.submit_job(
+        "job-1", "queue", "processor", parameters={"bucket": "b", "key": "k.csv"}
+    )
+
+    assert submitted == [job]
+    assert job.status == "SUBMITTED"
+    assert job.command == ["--bucket", "b", "--key", "k.csv", "--etag", "-"]
+
+
+def test_overrides_and_batch_variables_reach_the_environment(backend):
+    job = backend.submit_job(
+        "job-1",
+        "arn:aws:batch:us-east-1:000000000000:job-queue/queue",
+        "processor",
+        container_overrides={
+            "command": ["--help"],
+            "environment": [{"name": "TABLE_NAME", "value": "other"}],
+        },
+    )
+    job.attempts.append(Attempt())
+
+    assert job.command == ["--help"]
+    assert job.environment == {
+        "TABLE_NAME": "other",
+        "AWS_BATCH_JOB_ID": job.id,
+        "AWS_BATCH_JOB_ATTEMPT": "1",
+        "AWS_BATCH_JQ_NAME": "queue",
+        "AWS_BATCH_CE_NAME": "compute",
+    }
+
+
+def test_job_definitions_resolve_by_name_revision_and_arn(backend):
+    second = backend.register_job_definition("processor", {**CONTAINER, "image": "processor:2"})
+
+    assert backend.find_job_definition("processor") is second
+    assert backend.find_job_definition("processor:1").revision == 1
+    assert backend.find_job_definition(second.arn) is second
+    backend.deregister_job_definition(second.arn)
+    assert backend.find_job_definition("processor").revision == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "queue", "definition", "message"),
+    [
+        ("bad name!", "queue", "processor", "Job name 'bad name!' is invalid"),
+        ("ok", "missing", "processor", "job queue missing does not exist"),
+        ("ok", "queue", "missing", "job definition missing does not exist"),
+    ],
+)
+def test_invalid_submissions_are_client_errors(backend, name, queue, definition, message):
+    with pytest.raises(ClientException, match=message):
+        backend.submit_job(name, queue, definition)
+
+
+def test_list_jobs_defaults_to_running_as_in_aws(backend):
+    job = backend.submit_job("job-1", "queue", "processor")
+
+    assert backend.list_jobs("queue") == []
+    assert backend.list_jobs("queue", "SUBMITTED") == [job]
+    with pytest.raises(ClientException, match="jobStatus must be one of"):
+        backend.list_jobs("queue", "DONE")
+
+
+STRATEGY = {
+    "attempts": 3,
+    "evaluateOnExit": [
+        {"action": "RETRY", "onExitCode": "75"},
+        {"action": "RETRY", "onReason": "CannotPullContainerError:*"},
+        {"action": "EXIT", "onExitCode": "*"},
+        {"action": "EXIT", "onReason": "*"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("attempt", "made", "retry"),
+    [
+        (Attempt(exit_code=75), 1, True),
+        (Attempt(exit_code=75), 3, False),
+        (Attempt(exit_code=1), 1, False),
+        (Attempt(reason="CannotPullContainerError: no such image"), 1, True),
+        (Attempt(reason="OutOfMemoryError: killed", exit_code=137), 1, False),
+        (Attempt(status_reason="Job attempt duration exceeded timeout"), 1, True),
+    ],
+)
+def test_evaluate_on_exit_first_match_wins_and_unmatched_retries(attempt, made, retry):
+    assert should_retry(STRATEGY, attempt, made) is retry
+
+
+def test_no_strategy_means_one_attempt():
+    assert should_retry(None, Attempt(exit_code=75), 1) is False
+
+
+class ScriptedRunner:
+    """Plays back exit codes instead of running containers."""
+
+    def __init__(self, exit_codes: list[int]) -> None:
+        self.exit_codes = exit_codes
+        self.done = threading.Event()
+
+    def run(self, job, attempt, on_running) -> bool:
+        on_running()
+        attempt.exit_code = self.exit_codes.pop(0)
+        if attempt.exit_code:
+            attempt.status_reason = "Essential container in task exited"
+        if not self.exit_codes:
+            self.done.set()
+        return attempt.exit_code == 0
+
+
+def run_to_end(backend, runner, retry_strategy=None):
+    executor = JobExecutor(runner)
+    backend._start_job = executor.start
+    job = backend.submit_job("job-1", "queue", "processor", retry_strategy=retry_strategy)
+    assert runner.done.wait(5)
+    for _ in range(100):
+        if job.is_done:
+            return job
+        threading.Event().wait(0.01)
+    raise AssertionError(f"job still {job.status}")
+
+
+def test_a_job_walks_through_batch_states(backend):
+    job = run_to_end(backend, ScriptedRunner([0]))
+
+    assert [status for status, _ in job.history] == [
+        "SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED",
+    ]  # fmt: skip
+    assert job.created_at <= job.started_at <= job.stopped_at
+
+
+def test_a_transient_exit_is_retried_and_a_final_failure_keeps_its_reason(backend):
+    job = run_to_end(backend, ScriptedRunner([75, 1]), STRATEGY)
+
+    assert job.status == "FAILED"
+    assert job.status_reason == "Essential container in task exited"
+    assert [attempt.exit_code for attempt in job.attempts] == [75, 1]
+
+
+def test_rest_layer_returns_batch_error_shapes(backend):
+    client = Client(BatchApp(lambda region: backend))
+
+    response = client.post(
+        "/v1/submitjob", json={"jobName": "x", "jobQueue": "nope", "jobDefinition": "processor"}
+    )
+    unknown = client.post("/v1/createschedulingpolicy", json={})
+
+    assert response.status_code == 400
+    assert response.headers["x-amzn-ErrorType"] == "ClientException"
+    assert json.loads(response.data)["message"] == "job queue nope does not exist"
+    assert "not implemented by the local Batch stand-in" in json.loads(unknown.data)["message"]
+
+
+def test_cloudformation_properties_become_api_shapes():
+    assert camel_keys({"ComputeResources": {"MaxvCpus": 16, "Type": "FARGATE"}}) == {
+        "computeResources": {"maxvCpus": 16, "type": "FARGATE"}
+    }
+    properties = {
+        "NotificationConfiguration": {
+            "LambdaConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Function": "arn:fn",
+                    "Filter": {"S3Key": {"Rules": [{"Name": "suffix", "Value": ".csv"}]}},
+                }
+            ]
+        }
+    }
+    assert notification_configuration(properties) == {
+        "CloudFunctionConfiguration": [
+            {
+                "CloudFunction": "arn:fn",
+                "Event": ["s3:ObjectCreated:*"],
+                "Filter": {"S3Key": {"FilterRule": [{"Name": "suffix", "Value": ".csv"}]}},
+            }
+        ]
+    }
