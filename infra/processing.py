@@ -122,7 +122,7 @@ class Processing(Construct):
                 batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
                 # Rejected rows or unusable input: another attempt would give the same answer.
                 # A container that exits has an exit code but usually no reason, so both
-                # rules are needed; Batch retries whatever no rule matches (e.g. timeouts).
+                # rules are needed; Batch retries whatever no rule matches.
                 batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom(on_exit_code="*")),
                 batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom(on_reason="*")),
             ],
@@ -164,23 +164,18 @@ class Processing(Construct):
     def _compute_environment(
         self, config: PipelineConfig, network: Network
     ) -> batch.IManagedComputeEnvironment:
-        name = f"{config.prefix}-compute"
+        settings = {
+            "compute_environment_name": f"{config.prefix}-compute",
+            "vpc": network.vpc,
+            "vpc_subnets": network.job_subnets,
+            "maxv_cpus": config.max_vcpus,
+        }
         if config.compute == "fargate":
-            return batch.FargateComputeEnvironment(
-                self,
-                "ComputeEnvironment",
-                compute_environment_name=name,
-                vpc=network.vpc,
-                vpc_subnets=network.job_subnets,
-                maxv_cpus=config.max_vcpus,
-            )
+            return batch.FargateComputeEnvironment(self, "ComputeEnvironment", **settings)
         environment = batch.ManagedEc2EcsComputeEnvironment(
             self,
             "ComputeEnvironment",
-            compute_environment_name=name,
-            vpc=network.vpc,
-            vpc_subnets=network.job_subnets,
-            maxv_cpus=config.max_vcpus,
+            **settings,
             minv_cpus=0,
             instance_types=[ec2.InstanceType(t) for t in config.instance_types],
             use_optimal_instance_classes=False,

@@ -2,11 +2,12 @@
 
 import time
 
+import docker
 import pytest
 from botocore.exceptions import ClientError
 
 from harness import aws
-from harness.images.prepare import PROCESSOR_IMAGE
+from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +120,23 @@ def test_unknown_queue_is_a_client_error(batch, pipeline):
         batch.submit_job(
             jobName="x", jobQueue="nope", jobDefinition=pipeline.outputs.job_definition
         )
+
+
+def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, unique):
+    client = docker.from_env()
+    base = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"sleeper-{unique}",
+        type="container",
+        containerProperties={"image": base, "command": ["sleep", "60"]},
+        timeout={"attemptDurationSeconds": 2},
+    )["jobDefinitionArn"]
+
+    job_id = batch.submit_job(
+        jobName=f"sleeper-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
+    )["jobId"]
+    job = wait(batch, job_id, timeout=30)
+
+    assert job["status"] == "FAILED"
+    assert job["statusReason"] == "Job attempt duration exceeded timeout"
+    assert job["stoppedAt"] - job["startedAt"] < 10_000

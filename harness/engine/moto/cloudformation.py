@@ -273,9 +273,10 @@ class BucketWithNotifications(FakeBucket):
         return bucket
 
 
-class BucketPolicyResource(CloudFormationModel):
-    """Accepted, not enforced: the local endpoint is plain HTTP, which a TLS-only policy
-    (the stack's and the CDK bootstrap bucket's) would refuse for every request."""
+class _BucketAttachment(CloudFormationModel):
+    """A resource that only names a bucket (in `bucket_property`) and acts on delete."""
+
+    bucket_property: ClassVar[str] = "Bucket"
 
     def __init__(self, bucket_name: str) -> None:
         self.bucket_name = bucket_name
@@ -288,10 +289,6 @@ class BucketPolicyResource(CloudFormationModel):
     def cloudformation_name_type() -> str:
         return ""
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
-
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return False
@@ -304,8 +301,8 @@ class BucketPolicyResource(CloudFormationModel):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "BucketPolicyResource":
-        return cls(cloudformation_json["Properties"]["Bucket"])
+    ) -> "_BucketAttachment":
+        return cls(cloudformation_json["Properties"][cls.bucket_property])
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[override]
@@ -315,60 +312,33 @@ class BucketPolicyResource(CloudFormationModel):
         cloudformation_json: Any,
         account_id: str,
         region_name: str,
-    ) -> "BucketPolicyResource":
-        return cls(cloudformation_json["Properties"]["Bucket"])
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        """Nothing was applied, so nothing to remove."""
+    ) -> "_BucketAttachment":
+        return cls(cloudformation_json["Properties"][cls.bucket_property])
 
     def is_created(self) -> bool:
         return True
 
 
-class AutoDeleteObjectsResource(CloudFormationModel):
-    """CDK's auto-delete for dev buckets: nothing on create, empty the bucket on delete."""
-
-    def __init__(self, bucket_name: str, logical_id: str) -> None:
-        self.bucket_name = bucket_name
-        self.logical_id = logical_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return f"auto-delete-{self.bucket_name}"
+class BucketPolicyResource(_BucketAttachment):
+    """Accepted, not enforced: the local endpoint is plain HTTP, which a TLS-only policy
+    (the stack's and the CDK bootstrap bucket's) would refuse for every request."""
 
     @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """Nothing was applied, so nothing to remove."""
+
+
+class AutoDeleteObjectsResource(_BucketAttachment):
+    """CDK's auto-delete for dev buckets: nothing on create, empty the bucket on delete."""
+
+    bucket_property = "BucketName"
 
     @staticmethod
     def cloudformation_type() -> str:
         return "Custom::S3AutoDeleteObjects"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> "AutoDeleteObjectsResource":
-        return cls(cloudformation_json["Properties"]["BucketName"], kwargs.get("LogicalId", ""))
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
-        cls,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-    ) -> "AutoDeleteObjectsResource":
-        return cls(cloudformation_json["Properties"]["BucketName"], original_resource.logical_id)
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = s3_backends[account_id]["aws"]
@@ -377,9 +347,6 @@ class AutoDeleteObjectsResource(CloudFormationModel):
         bucket = backend.get_bucket(self.bucket_name)
         for key in list(bucket.keys.keys()):
             backend.delete_object(self.bucket_name, key)
-
-    def is_created(self) -> bool:
-        return True
 
 
 OVERRIDES: dict[str, type[CloudFormationModel]] = {
