@@ -56,11 +56,16 @@ def ensure_docker(progress: Callable[[str], None], log_file: Path) -> None:
             "No Docker engine answers. Start Docker (Docker Desktop, or `sudo systemctl start "
             "docker`), check `docker info`, then run this again."
         )
-    install_packages(progress, missing_packages())
+    # Written before the package is installed: its install script may start the daemon,
+    # which would otherwise create the default bridge on a private network.
     if not DAEMON_CONFIG.exists():
         DAEMON_CONFIG.parent.mkdir(parents=True, exist_ok=True)
         DAEMON_CONFIG.write_text(json.dumps(HOST_NETWORK_ONLY, indent=2) + "\n")
         progress(f"wrote {DAEMON_CONFIG} (host network only, no bridge)")
+    install_packages(progress, missing_packages())
+    if answers():
+        progress("Docker engine: started by its package")
+        return
     progress(f"starting dockerd in the background (log: {log_file})")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
