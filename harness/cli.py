@@ -29,9 +29,9 @@ Local cloud is up at {cloud.endpoint} (engine: {cloud.engine.name}; Batch on the
 
 Try:
   make demo                                   upload samples/Sample.csv and follow it
-  python -m harness upload FILE.csv           upload any CSV
-  python -m harness jobs | logs JOB | rows    inspect
-  eval "$(python -m harness env)"             point aws/boto3 in this shell at the local cloud
+  .venv/bin/python -m harness upload F.csv   upload any CSV
+  .venv/bin/python -m harness jobs|logs|rows inspect
+  eval "$(.venv/bin/python -m harness env)"  point aws/boto3 in this shell here
   make local-down                             stop everything""")
     return 0
 

@@ -43,7 +43,7 @@ def run_demo(pipeline: Pipeline, path: Path, timeout: float = 180) -> int:
     seconds = time.monotonic() - started
     print(f"{written} of {expected} rows from {upload.key} are in table {pipeline.outputs.table}")
     if job["status"] != "SUCCEEDED" or written != expected:
-        print(f"the job ended {job['status']}: see `python -m harness logs {job['jobId']}`")
+        print(f"the job ended {job['status']}: see `.venv/bin/python -m harness logs {job['jobId']}`")
         return 1
     print(f"seconds from upload to the last row: {seconds:.1f}")
     return 0

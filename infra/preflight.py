@@ -22,7 +22,8 @@ def check() -> str:
             f"{', '.join(endpoints)} is set, which points the AWS tools at a local engine. "
             f"Run `unset {' '.join(endpoints)}` (or open a new shell) to deploy to AWS."
         )
-    session = boto3.Session()
+    # The CDK CLI reads AWS_REGION; boto3 only AWS_DEFAULT_REGION and the profile.
+    session = boto3.Session(region_name=os.environ.get("AWS_REGION") or None)
     if not session.region_name:
         raise SystemExit(
             "No AWS region configured. Set AWS_REGION (e.g. `export AWS_REGION=eu-west-1`) "

@@ -40,3 +40,11 @@ def test_a_local_endpoint_in_the_environment_blocks_a_real_deploy(monkeypatch):
 def test_valid_credentials_name_the_account_and_region():
     with mock_aws():
         assert check() == "123456789012/us-east-1"
+
+
+def test_aws_region_counts_as_the_cdk_cli_reads_it(monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+
+    with mock_aws():
+        assert check() == "123456789012/eu-west-1"
