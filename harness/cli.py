@@ -79,7 +79,15 @@ def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_logs(cloud: LocalCloud, args: argparse.Namespace) -> int:
-    for line in pipeline(cloud).log_lines(args.job_id):
+    local = pipeline(cloud)
+    if args.trigger:
+        lines = local.trigger_log_lines()[-args.tail :]
+    elif args.job_id:
+        lines = list(local.log_lines(args.job_id))
+    else:
+        print("give a job id (see `jobs`) or --trigger", file=sys.stderr)
+        return 2
+    for line in lines:
         print(line)
     return 0
 
@@ -135,8 +143,10 @@ def parser() -> argparse.ArgumentParser:
     upload.add_argument("file")
     upload.add_argument("--key", help="object key (default: the upload prefix + the file name)")
     upload.set_defaults(run=cmd_upload)
-    logs = commands.add_parser("logs", help="a job's container output from CloudWatch Logs")
-    logs.add_argument("job_id")
+    logs = commands.add_parser("logs", help="a job's container output, or the trigger's log")
+    logs.add_argument("job_id", nargs="?")
+    logs.add_argument("--trigger", action="store_true", help="the trigger Lambda's log instead")
+    logs.add_argument("--tail", type=int, default=100, help="with --trigger: last N lines")
     logs.set_defaults(run=cmd_logs)
     rows = commands.add_parser("rows", help="the table's items as JSON lines")
     rows.add_argument("--count", action="store_true", help="print only the number of items")

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.pipeline import Pipeline, Upload
+from harness.pipeline import JobWaitTimeout, Pipeline, Upload
 
 
 def data_rows(path: Path) -> int:
@@ -38,12 +38,18 @@ def run_demo(pipeline: Pipeline, path: Path, timeout: float = 180) -> int:
     started = time.monotonic()
     upload = pipeline.upload(path)
     print(f"uploaded {path} to s3://{upload.bucket}/{upload.key} ({expected} rows)", flush=True)
-    (job,) = pipeline.wait_for_jobs(upload, timeout=timeout, on_change=print_state)
+    try:
+        (job,) = pipeline.wait_for_jobs(upload, timeout=timeout, on_change=print_state)
+    except JobWaitTimeout as error:
+        print(f"{error}\nthe trigger's log: .venv/bin/python -m harness logs --trigger")
+        return 1
     written = rows_from(pipeline, upload)
     seconds = time.monotonic() - started
     print(f"{written} of {expected} rows from {upload.key} are in table {pipeline.outputs.table}")
     if job["status"] != "SUCCEEDED" or written != expected:
-        print(f"the job ended {job['status']}: see `.venv/bin/python -m harness logs {job['jobId']}`")
+        print(
+            f"the job ended {job['status']}: see `.venv/bin/python -m harness logs {job['jobId']}`"
+        )
         return 1
     print(f"seconds from upload to the last row: {seconds:.1f}")
     return 0

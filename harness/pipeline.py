@@ -108,6 +108,13 @@ class Pipeline:
                 return
             token = page["nextForwardToken"]
 
+    def trigger_log_lines(self) -> list[str]:
+        """Everything the trigger function wrote, oldest first (one stream per invocation)."""
+        group = f"/aws/lambda/{self.outputs.function}"
+        pages = self.logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+        events = [event for page in pages for event in page["events"]]
+        return [event["message"] for event in sorted(events, key=lambda e: e["timestamp"])]
+
     def items(self) -> Iterator[dict[str, Any]]:
         pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.outputs.table)
         for page in pages:
