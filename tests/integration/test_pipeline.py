@@ -53,10 +53,9 @@ def test_sample_upload_writes_every_row_with_its_attributes(pipeline, unique):
 
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     assert [a["container"]["exitCode"] for a in job["attempts"]] == [0]
-    submitted = [json.loads(line) for line in pipeline.trigger_log_lines() if "submitted job" in line]
-    assert {"jobId": job["jobId"], "key": upload.key}.items() <= next(
-        entry for entry in submitted if entry["jobId"] == job["jobId"]
-    ).items()
+    trigger_log = [json.loads(line) for line in pipeline.trigger_log_lines() if "submitted" in line]
+    (submitted,) = [entry for entry in trigger_log if entry.get("jobId") == job["jobId"]]
+    assert submitted["key"] == upload.key
     with sample.open(newline="") as text:
         expected = list(csv.DictReader(text))
     assert len(expected) == 12

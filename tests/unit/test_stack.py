@@ -361,3 +361,15 @@ def test_invalid_settings_are_refused_with_a_reason():
         synthesize(prefix="Bad_Prefix")
     with pytest.raises(ConfigError, match="compute must be"):
         synthesize(compute="lambda")
+
+
+def test_settings_also_come_from_pipeline_environment_variables(monkeypatch):
+    monkeypatch.setenv("PIPELINE_PREFIX", "from-env")
+    monkeypatch.setenv("PIPELINE_JOB_MEMORY_MIB", "4096")
+
+    _, template = synthesize()
+
+    template.has_resource_properties("AWS::DynamoDB::Table", {"TableName": "from-env-items"})
+    _, definition = only(template, "AWS::Batch::JobDefinition")
+    requirements = definition["Properties"]["ContainerProperties"]["ResourceRequirements"]
+    assert {"Type": "MEMORY", "Value": "4096"} in requirements
