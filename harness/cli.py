@@ -109,9 +109,9 @@ def cmd_demo(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
-    from harness.cloud import say
     from harness.docker_host import ensure_docker
     from harness.images.prepare import prepare_all
+    from harness.progress import say
 
     ensure_docker(say, cloud.state_dir / "dockerd.log")
     print(prepare_all())

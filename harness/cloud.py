@@ -1,8 +1,6 @@
 """The local cloud as one object: Docker, images, engine, deployed stack; up, down, status."""
 
-import json
 import os
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -15,12 +13,9 @@ from harness.deploy import REPO, StackOutputs, deploy, stack_outputs
 from harness.engine.base import Engine
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import prepare_all
+from harness.progress import Progress, say
 
 STATE_DIR = REPO / ".cache" / "local-cloud"
-
-
-def say(message: str) -> None:
-    print(f"==> {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -46,7 +41,7 @@ class LocalCloud:
     def endpoint(self) -> str:
         return self.engine.endpoint
 
-    def up(self, progress=say, deploy_log: Path | None = None) -> StackOutputs:
+    def up(self, progress: Progress = say, deploy_log: Path | None = None) -> StackOutputs:
         """Idempotent: reuses a running engine, present images and the deployed stack."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         docker_host.ensure_docker(progress, self.state_dir / "dockerd.log")
@@ -55,11 +50,9 @@ class LocalCloud:
         self.engine.start()
         state = "reused" if was_running else "started"
         progress(f"engine: {self.engine.name} at {self.endpoint} ({state})")
-        outputs = deploy(self.endpoint, images.base, progress, deploy_log)
-        (self.state_dir / "outputs.json").write_text(json.dumps(asdict(outputs), indent=2))
-        return outputs
+        return deploy(self.endpoint, images.base, progress, deploy_log)
 
-    def down(self, progress=say) -> None:
+    def down(self, progress: Progress = say) -> None:
         self.engine.stop()
         removed = remove_job_containers()
         progress(f"engine stopped; {removed} leftover job containers removed")

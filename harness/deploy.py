@@ -8,11 +8,11 @@ when the public Python image is not available.
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness import aws
+from harness.progress import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 CDKLOCAL = REPO / "node_modules" / ".bin" / "cdklocal"
@@ -105,7 +105,7 @@ def cdklocal(arguments: list[str], endpoint: str, log: Path | None) -> None:
 
 
 def deploy(
-    endpoint: str, base_image: str, progress: Callable[[str], None], log: Path | None = None
+    endpoint: str, base_image: str, progress: Progress, log: Path | None = None
 ) -> StackOutputs:
     """Bootstrap when needed, then deploy; `log` receives the CDK output (None: the terminal)."""
     if not bootstrapped(endpoint):

@@ -10,11 +10,12 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import docker
 import docker.errors
+
+from harness.progress import Progress
 
 DAEMON_CONFIG = Path("/etc/docker/daemon.json")
 HOST_NETWORK_ONLY = {
@@ -47,7 +48,7 @@ def can_install() -> bool:
     )
 
 
-def ensure_docker(progress: Callable[[str], None], log_file: Path) -> None:
+def ensure_docker(progress: Progress, log_file: Path) -> None:
     if answers():
         progress("Docker engine: running")
         return
@@ -86,7 +87,7 @@ def missing_packages() -> list[str]:
     return [package for binary, package in wanted.items() if shutil.which(binary) is None]
 
 
-def install_packages(progress: Callable[[str], None], packages: list[str]) -> None:
+def install_packages(progress: Progress, packages: list[str]) -> None:
     if not packages:
         return
     progress(f"installing {', '.join(packages)} with apt-get (this host has no Docker engine)")

@@ -204,10 +204,6 @@ class Job:
         return environment
 
     @property
-    def max_attempts(self) -> int:
-        return int((self.retry_strategy or {}).get("attempts", 1))
-
-    @property
     def attempt_timeout_seconds(self) -> int | None:
         seconds = (self.timeout or {}).get("attemptDurationSeconds")
         return int(seconds) if seconds else None
@@ -239,15 +235,7 @@ class Job:
             {"name": name, "value": value} for name, value in self.environment.items()
         ]
         if self.attempts:
-            last = self.attempts[-1]
-            for key, value in (
-                ("exitCode", last.exit_code),
-                ("reason", last.reason),
-                ("logStreamName", last.log_stream_name),
-                ("taskArn", last.task_arn),
-            ):
-                if value is not None:
-                    container[key] = value
+            container.update(self.attempts[-1].describe()["container"])
         description: dict[str, Any] = {
             "jobArn": self.arn,
             "jobName": self.name,

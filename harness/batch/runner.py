@@ -56,7 +56,7 @@ class ContainerRunner:
             return self._failed_to_start(
                 attempt,
                 f"CannotPullContainerError: image {image} is not in the local Docker engine "
-                "and no registry is reachable; redeploy (make local-up) to build it",
+                "(the local Batch stand-in never pulls); `make local-up` builds the stack's image",
             )
         except docker.errors.APIError as error:
             return self._failed_to_start(

@@ -12,15 +12,15 @@
 import hashlib
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
+
+from harness.progress import Progress, say
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = REPO / ".cache" / "images"
@@ -34,12 +34,6 @@ PROCESSOR_IMAGE = "csv-pipeline-processor:local"
 SOURCE_LABEL = "csv-pipeline.source-hash"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBOOTSTRAP = ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", "bookworm"]
-
-Progress = Callable[[str], None]
-
-
-def say(message: str) -> None:
-    print(f"==> {message}", file=sys.stderr, flush=True)
 
 
 class ImageError(RuntimeError):
