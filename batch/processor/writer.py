@@ -46,7 +46,6 @@ class BatchWriter:
         # key -> (item, how many rows of the file this pending item stands for)
         self._pending: dict[str, tuple[Item, int]] = {}
         self.written_rows = 0
-        self.requests = 0
 
     def add(self, item: Item) -> None:
         key = item[self._key_attribute]["S"]
@@ -62,7 +61,6 @@ class BatchWriter:
         pending, self._pending = self._pending, {}
         for attempt in range(1, self._max_attempts + 1):
             requests = [{"PutRequest": {"Item": item}} for item, _ in pending.values()]
-            self.requests += 1
             response = self._client.batch_write_item(RequestItems={self._table: requests})
             unprocessed = {
                 request["PutRequest"]["Item"][self._key_attribute]["S"]

@@ -12,8 +12,3 @@ class BatchError(Exception):
 
 class ClientException(BatchError):
     """Bad request: unknown queue or definition, invalid name, wrong state."""
-
-
-class ServerException(BatchError):
-    status = 500
-    code = "ServerException"
