@@ -19,6 +19,11 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def present(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: Batch leaves unset fields out of its responses."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 def check_name(kind: str, name: str) -> None:
     if not VALID_NAME.match(name or ""):
         raise ClientException(
@@ -125,24 +130,20 @@ class Attempt:
     task_arn: str | None = None
 
     def describe(self) -> dict[str, Any]:
-        container: dict[str, Any] = {}
-        for key, value in (
-            ("exitCode", self.exit_code),
-            ("reason", self.reason),
-            ("logStreamName", self.log_stream_name),
-            ("taskArn", self.task_arn),
-        ):
-            if value is not None:
-                container[key] = value
-        attempt: dict[str, Any] = {"container": container}
-        for key, value in (
-            ("startedAt", self.started_at),
-            ("stoppedAt", self.stopped_at),
-            ("statusReason", self.status_reason),
-        ):
-            if value is not None:
-                attempt[key] = value
-        return attempt
+        container = present(
+            exitCode=self.exit_code,
+            reason=self.reason,
+            logStreamName=self.log_stream_name,
+            taskArn=self.task_arn,
+        )
+        return {
+            "container": container,
+            **present(
+                startedAt=self.started_at,
+                stoppedAt=self.stopped_at,
+                statusReason=self.status_reason,
+            ),
+        }
 
 
 @dataclass
@@ -236,7 +237,7 @@ class Job:
         ]
         if self.attempts:
             container.update(self.attempts[-1].describe()["container"])
-        description: dict[str, Any] = {
+        return {
             "jobArn": self.arn,
             "jobName": self.name,
             "jobId": self.id,
@@ -250,17 +251,14 @@ class Job:
             "container": container,
             "platformCapabilities": self.definition.platform_capabilities,
             "tags": {},
+            **present(
+                statusReason=self.status_reason,
+                startedAt=self.started_at,
+                stoppedAt=self.stopped_at,
+                retryStrategy=self.retry_strategy,
+                timeout=self.timeout,
+            ),
         }
-        for key, value in (
-            ("statusReason", self.status_reason),
-            ("startedAt", self.started_at),
-            ("stoppedAt", self.stopped_at),
-            ("retryStrategy", self.retry_strategy),
-            ("timeout", self.timeout),
-        ):
-            if value is not None:
-                description[key] = value
-        return description
 
     def summary(self) -> dict[str, Any]:
         summary: dict[str, Any] = {
@@ -270,14 +268,12 @@ class Job:
             "createdAt": self.created_at,
             "status": self.status,
             "jobDefinition": self.definition.arn,
+            **present(
+                statusReason=self.status_reason,
+                startedAt=self.started_at,
+                stoppedAt=self.stopped_at,
+            ),
         }
-        for key, value in (
-            ("statusReason", self.status_reason),
-            ("startedAt", self.started_at),
-            ("stoppedAt", self.stopped_at),
-        ):
-            if value is not None:
-                summary[key] = value
         if self.attempts and self.attempts[-1].exit_code is not None:
             summary["container"] = {"exitCode": self.attempts[-1].exit_code}
         return summary
