@@ -1,5 +1,6 @@
 """What a user does with the deployed pipeline: upload, watch jobs, read logs and rows."""
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -127,13 +128,14 @@ class Pipeline:
         return sum(page["Count"] for page in pages)
 
     def item(self, key: str) -> dict[str, Any] | None:
-        key_column = self._key_column()
         response = self.dynamodb.get_item(
-            TableName=self.outputs.table, Key={key_column: {"S": key}}
+            TableName=self.outputs.table, Key={self.key_column: {"S": key}}
         )
         return response.get("Item")
 
-    def _key_column(self) -> str:
+    @functools.cached_property
+    def key_column(self) -> str:
+        """The table's partition key (the CSV column configured at deploy time)."""
         table = self.dynamodb.describe_table(TableName=self.outputs.table)["Table"]
         return next(k["AttributeName"] for k in table["KeySchema"] if k["KeyType"] == "HASH")
 

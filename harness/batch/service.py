@@ -2,17 +2,15 @@
 
 import threading
 
-import boto3
 import docker
 
+from harness import aws
 from harness.batch.capacity import CapacityPool
 from harness.batch.executor import JobExecutor
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp
 from harness.batch.runner import ContainerRunner
-
-LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
 class BatchService:
@@ -37,17 +35,11 @@ class BatchService:
         return BatchApp(self.backend)
 
     def _runner(self, region: str) -> ContainerRunner:
-        logs = boto3.client(
-            "logs",
-            region_name=region,
-            endpoint_url=self.engine_endpoint,
-            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+        logs = aws.client("logs", self.engine_endpoint, region)
         environment = {
             "AWS_ENDPOINT_URL": self.engine_endpoint,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
-            **LOCAL_CREDENTIALS,
+            **aws.CREDENTIALS,
         }
         return ContainerRunner(self._docker, CloudWatchLogSink(logs), environment)
