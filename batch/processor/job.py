@@ -33,7 +33,7 @@ def process(
     key_column: str,
     delimiter: str,
     summary: Summary,
-) -> Summary:
+) -> None:
     """Write every usable row of `text`; record rejected rows in `summary` and the log.
 
     `summary` is filled in as rows go by, so a caller that catches an exception still
@@ -62,7 +62,6 @@ def process(
     finally:
         summary.written = writer.written_rows
         summary.seconds = round(time.monotonic() - started, 3)
-    return summary
 
 
 def reject(summary: Summary, rejection: Rejection) -> None:
