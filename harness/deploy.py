@@ -10,6 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness import aws
 from harness.progress import Progress
@@ -57,12 +58,20 @@ def cdk_environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def stack_outputs(endpoint: str, stack: str = STACK_NAME) -> StackOutputs | None:
-    """The deployed stack's outputs, or None when it is not (completely) deployed."""
+def describe_stack(endpoint: str, stack: str) -> dict[str, Any] | None:
+    """The stack's description, or None when the engine has no such stack."""
     cloudformation = aws.client("cloudformation", endpoint)
     try:
         (description,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     except cloudformation.exceptions.ClientError:
+        return None
+    return description
+
+
+def stack_outputs(endpoint: str, stack: str = STACK_NAME) -> StackOutputs | None:
+    """The deployed stack's outputs, or None when it is not (completely) deployed."""
+    description = describe_stack(endpoint, stack)
+    if description is None:
         return None
     if not description["StackStatus"].endswith("_COMPLETE") or "Outputs" not in description:
         return None
@@ -72,12 +81,7 @@ def stack_outputs(endpoint: str, stack: str = STACK_NAME) -> StackOutputs | None
 
 
 def bootstrapped(endpoint: str) -> bool:
-    cloudformation = aws.client("cloudformation", endpoint)
-    try:
-        cloudformation.describe_stacks(StackName="CDKToolkit")
-    except cloudformation.exceptions.ClientError:
-        return False
-    return True
+    return describe_stack(endpoint, "CDKToolkit") is not None
 
 
 def cdklocal(arguments: list[str], endpoint: str, log: Path | None) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import aws
+from harness.batch.logsink import LOG_GROUP
 from harness.batch.models import FINAL_STATES, JOB_STATES
 from harness.deploy import StackOutputs
 
@@ -100,7 +101,7 @@ class Pipeline:
         stream = job["container"].get("logStreamName")
         if not stream:
             return
-        kwargs = {"logGroupName": "/aws/batch/job", "logStreamName": stream, "startFromHead": True}
+        kwargs = {"logGroupName": LOG_GROUP, "logStreamName": stream, "startFromHead": True}
         token = None
         while True:
             page = self.logs.get_log_events(**kwargs, **({"nextToken": token} if token else {}))
