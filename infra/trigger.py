@@ -112,8 +112,8 @@ class Trigger(Construct):
             [
                 NagPackSuppression(
                     id="AwsSolutions-L1",
-                    reason="python3.12 is pinned on purpose: the local Lambda runtime image and "
-                    "the unit tests use the same version; upgrade them together.",
+                    reason="python3.12 is pinned on purpose, matching the processor image's "
+                    "python:3.12-slim base; upgrade both together.",
                 )
             ],
         )
