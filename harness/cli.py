@@ -9,6 +9,7 @@ from pathlib import Path
 from harness import aws
 from harness.cloud import LocalCloud
 from harness.demo import run_demo
+from harness.errors import HarnessError
 from harness.pipeline import Pipeline, plain
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,8 +165,6 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(LocalCloud(), args)
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # a CLI prints what went wrong and what to do, not a traceback
-        if isinstance(error, SystemExit):
-            raise
+    except HarnessError as error:  # what went wrong and what to do, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 1

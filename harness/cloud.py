@@ -12,10 +12,15 @@ from harness.batch.runner import LABEL as BATCH_JOB_LABEL
 from harness.deploy import REPO, StackOutputs, deploy, stack_outputs
 from harness.engine.base import Engine
 from harness.engine.moto.engine import MotoEngine
+from harness.errors import HarnessError
 from harness.images.prepare import prepare_all
 from harness.progress import Progress, say
 
 STATE_DIR = REPO / ".cache" / "local-cloud"
+
+
+class NotUp(HarnessError):
+    pass
 
 
 @dataclass
@@ -69,12 +74,10 @@ class LocalCloud:
     def outputs(self) -> StackOutputs:
         """The deployed stack, or a clear error saying how to get one."""
         if not self.engine.healthy():
-            raise SystemExit(
-                f"The local cloud is not running at {self.endpoint}: run `make local-up`."
-            )
+            raise NotUp(f"The local cloud is not running at {self.endpoint}: run `make local-up`.")
         outputs = stack_outputs(self.endpoint)
         if outputs is None:
-            raise SystemExit("The engine runs but the stack is not deployed: run `make local-up`.")
+            raise NotUp("The engine runs but the stack is not deployed: run `make local-up`.")
         return outputs
 
 

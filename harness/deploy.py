@@ -3,26 +3,52 @@
 Only values differ from an AWS deploy: the endpoint and test credentials (environment),
 CDK_DOCKER (keeps the image asset in the local engine), and the `baseImage` context value
 when the public Python image is not available.
+
+The first deploy creates the stack; every later one updates it in place through a change set,
+so objects, items and job history survive. A deploy that fails says where: before
+CloudFormation was reached (synth or image build: nothing changed), or the resource that
+failed and why, from the stack's events (the engine rolled the stack back).
 """
 
+import collections
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from harness import aws
+from harness.errors import HarnessError
 from harness.progress import Progress
 
 REPO = Path(__file__).resolve().parents[1]
 CDKLOCAL = REPO / "node_modules" / ".bin" / "cdklocal"
 CDK_DOCKER = REPO / "harness" / "bin" / "cdk-docker"
-STACK_NAME = "csv-pipeline-stack"
+DEFAULT_PREFIX = "csv-pipeline"
+OUTPUT_TAIL_LINES = 25
+UNCHANGED = "The running local cloud is unchanged: the previous deployment keeps working."
 
 
-class DeployError(RuntimeError):
+class DeployError(HarnessError):
     pass
+
+
+@dataclass(frozen=True)
+class CdkApp:
+    """A copy of the CDK app on disk and the prefix it is deployed under.
+
+    The prefix names every resource and the stack (`<prefix>-stack`), so copies deployed
+    under different prefixes live side by side on one engine."""
+
+    directory: Path = REPO
+    prefix: str = field(default_factory=lambda: os.environ.get("PIPELINE_PREFIX", DEFAULT_PREFIX))
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.prefix}-stack"
 
 
 @dataclass(frozen=True)
@@ -46,10 +72,11 @@ class StackOutputs:
         )
 
 
-def cdk_environment(endpoint: str) -> dict[str, str]:
+def cdk_environment(endpoint: str, app: CdkApp) -> dict[str, str]:
     return {
         **os.environ,
         **aws.environment(endpoint),
+        "PIPELINE_PREFIX": app.prefix,
         "CDK_DOCKER": str(CDK_DOCKER),
         "CDK_DISABLE_CLI_TELEMETRY": "1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -68,60 +95,133 @@ def describe_stack(endpoint: str, stack: str) -> dict[str, Any] | None:
     return description
 
 
-def stack_outputs(endpoint: str, stack: str = STACK_NAME) -> StackOutputs | None:
+def stack_outputs(endpoint: str, stack: str | None = None) -> StackOutputs | None:
     """The deployed stack's outputs, or None when it is not (completely) deployed."""
-    description = describe_stack(endpoint, stack)
+    description = describe_stack(endpoint, stack or CdkApp().stack_name)
     if description is None:
         return None
-    if not description["StackStatus"].endswith("_COMPLETE") or "Outputs" not in description:
+    status = description["StackStatus"]
+    if status in NOT_DEPLOYED or status.endswith("_IN_PROGRESS") or "Outputs" not in description:
         return None
     return StackOutputs.from_outputs(
         {output["OutputKey"]: output["OutputValue"] for output in description["Outputs"]}
     )
 
 
+NOT_DEPLOYED = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_COMPLETE")
+
+
+def failed_events(endpoint: str, stack: str, since: float) -> list[str]:
+    """The stack's resource failures since `since` (epoch seconds), oldest first."""
+    cloudformation = aws.client("cloudformation", endpoint)
+    try:
+        pages = cloudformation.get_paginator("describe_stack_events").paginate(StackName=stack)
+        events = [event for page in pages for event in page["StackEvents"]]
+    except cloudformation.exceptions.ClientError:
+        return []
+    failures = [
+        event
+        for event in events
+        if event["ResourceStatus"].endswith("_FAILED")
+        and event["Timestamp"].timestamp() >= since - 1
+    ]
+    return [
+        f"{event['LogicalResourceId']} ({event['ResourceType']}) {event['ResourceStatus']}: "
+        f"{event.get('ResourceStatusReason', 'no reason given')}"
+        for event in sorted(failures, key=lambda event: event["Timestamp"])
+    ]
+
+
 def bootstrapped(endpoint: str) -> bool:
     return describe_stack(endpoint, "CDKToolkit") is not None
 
 
-def cdklocal(arguments: list[str], endpoint: str, log: Path | None) -> None:
+def cdklocal(arguments: list[str], endpoint: str, log: Path | None, app: CdkApp) -> None:
+    """Run cdklocal in the app's directory; its output goes to `log` (None: the terminal)."""
     if not CDKLOCAL.exists():
         raise DeployError("cdklocal is not installed: run `make setup` (it runs npm ci)")
     command = [str(CDKLOCAL), *arguments, "--no-notices"]
-    output = log.open("ab") if log else None
+    tail: collections.deque[str] = collections.deque(maxlen=OUTPUT_TAIL_LINES)
+    output = log.open("a") if log else sys.stderr
     try:
-        result = subprocess.run(
+        with subprocess.Popen(
             command,
-            cwd=REPO,
-            env=cdk_environment(endpoint),
-            stdout=output,
-            stderr=output,
-            check=False,
-        )
+            cwd=app.directory,
+            env=cdk_environment(endpoint, app),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                output.write(line)
+                output.flush()
+                tail.append(line.rstrip("\n"))
     finally:
-        if output:
+        if log:
             output.close()
-    if result.returncode != 0:
-        where = f"; its output is in {log}" if log else ""
+    if process.returncode != 0:
+        where = f" (full output: {log})" if log else ""
         raise DeployError(
-            f"`cdklocal {arguments[0]}` failed with exit code {result.returncode}{where}"
+            f"`cdklocal {arguments[0]}` failed with exit code {process.returncode}{where}:\n"
+            + "\n".join(f"  | {line}" for line in tail)
         )
 
 
 def deploy(
-    endpoint: str, base_image: str, progress: Progress, log: Path | None = None
+    endpoint: str,
+    base_image: str,
+    progress: Progress,
+    log: Path | None = None,
+    app: CdkApp | None = None,
 ) -> StackOutputs:
-    """Bootstrap when needed, then deploy; `log` receives the CDK output (None: the terminal)."""
+    """Bootstrap when needed, then deploy (create or update) the app's stack."""
+    app = app or CdkApp()
     if not bootstrapped(endpoint):
-        progress("bootstrapping the CDK environment aws://000000000000/us-east-1")
-        cdklocal(["bootstrap", f"aws://{aws.ACCOUNT_ID}/{aws.REGION}"], endpoint, log)
-    progress("deploying the CDK app with cdklocal (synth, image asset build, CloudFormation)")
-    cdklocal(
-        ["deploy", STACK_NAME, "--require-approval", "never", "-c", f"baseImage={base_image}"],
-        endpoint,
-        log,
-    )
-    outputs = stack_outputs(endpoint)
+        progress(f"bootstrapping the CDK environment aws://{aws.ACCOUNT_ID}/{aws.REGION}")
+        cdklocal(["bootstrap", f"aws://{aws.ACCOUNT_ID}/{aws.REGION}"], endpoint, log, app)
+    existing = describe_stack(endpoint, app.stack_name)
+    verb = "updating" if existing and existing["StackStatus"] not in NOT_DEPLOYED else "creating"
+    progress(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
+    started = time.time()
+    try:
+        cdklocal(
+            ["deploy", app.stack_name, "--require-approval", "never",
+             "-c", f"baseImage={base_image}"],
+            endpoint, log, app,
+        )  # fmt: skip
+    except DeployError as error:
+        raise DeployError(explain_failure(error, endpoint, app, started, existing)) from error
+    outputs = stack_outputs(endpoint, app.stack_name)
     if outputs is None:
-        raise DeployError(f"the deploy finished but stack {STACK_NAME} has no outputs")
+        raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")
     return outputs
+
+
+def explain_failure(
+    error: DeployError,
+    endpoint: str,
+    app: CdkApp,
+    started: float,
+    existing: dict[str, Any] | None,
+) -> str:
+    """The deploy's failure with where it happened and what to do next."""
+    failures = failed_events(endpoint, app.stack_name, started)
+    if not failures:
+        return (
+            f"{error}\n\nThe deploy stopped before CloudFormation changed anything (the app did "
+            f"not synthesize, or an image did not build: the output above says which). "
+            f"{UNCHANGED if existing else ''}\nFix the error, then run `make local-up` again."
+        )
+    stamp = datetime.fromtimestamp(started).strftime("%H:%M:%S")
+    listed = "\n".join(f"  - {failure}" for failure in failures)
+    after = (
+        f"Stack {app.stack_name} was rolled back to its previous template. {UNCHANGED}"
+        if existing
+        else f"Stack {app.stack_name} was not created."
+    )
+    return (
+        f"{error}\n\nCloudFormation refused the change (stack events since {stamp}):\n{listed}\n"
+        f"{after}\nFix the resource named above, then run `make local-up` again."
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from harness.errors import HarnessError
 from harness.progress import Progress
 
 DAEMON_CONFIG = Path("/etc/docker/daemon.json")
@@ -28,7 +29,7 @@ HOST_NETWORK_ONLY = {
 START_TIMEOUT_SECONDS = 60
 
 
-class DockerUnavailable(RuntimeError):
+class DockerUnavailable(HarnessError):
     pass
 
 

@@ -4,13 +4,15 @@ import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from harness import aws
 from harness.batch.logsink import LOG_GROUP
 from harness.batch.models import FINAL_STATES, JOB_STATES
 from harness.deploy import StackOutputs
+from harness.errors import HarnessError
 
 
 @dataclass(frozen=True)
@@ -18,9 +20,20 @@ class Upload:
     bucket: str
     key: str
     etag: str
+    at_ms: int  # when the engine stored it (its Date header: whole seconds)
+
+    @classmethod
+    def from_response(cls, bucket: str, key: str, response: dict[str, Any]) -> "Upload":
+        date = response["ResponseMetadata"]["HTTPHeaders"]["date"]
+        at_ms = int(parsedate_to_datetime(date).timestamp()) * 1000
+        return cls(bucket, key, response["ETag"].strip('"'), at_ms)
 
 
-class JobWaitTimeout(TimeoutError):
+class JobWaitTimeout(HarnessError):
+    pass
+
+
+class NoSuchJob(HarnessError):
     pass
 
 
@@ -36,12 +49,11 @@ class Pipeline:
     def upload(self, path: Path, key: str | None = None) -> Upload:
         key = key or f"{self.outputs.upload_prefix}{path.name}"
         with path.open("rb") as body:
-            response = self.s3.put_object(Bucket=self.outputs.bucket, Key=key, Body=body)
-        return Upload(self.outputs.bucket, key, response["ETag"].strip('"'))
+            return self.upload_bytes(key, body)
 
-    def upload_bytes(self, key: str, body: bytes) -> Upload:
+    def upload_bytes(self, key: str, body: bytes | BinaryIO) -> Upload:
         response = self.s3.put_object(Bucket=self.outputs.bucket, Key=key, Body=body)
-        return Upload(self.outputs.bucket, key, response["ETag"].strip('"'))
+        return Upload.from_response(self.outputs.bucket, key, response)
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job of the queue, in every state, newest first."""
@@ -60,8 +72,10 @@ class Pipeline:
         return described
 
     def jobs_for(self, upload: Upload) -> list[dict[str, Any]]:
-        """Jobs submitted for exactly this upload (same key and ETag)."""
-        described = self.describe([job["jobId"] for job in self.jobs()])
+        """Jobs submitted for exactly this upload: same key and ETag, created after it (the
+        same bytes uploaded again make a job of the same name and parameters)."""
+        recent = [job["jobId"] for job in self.jobs() if job["createdAt"] >= upload.at_ms]
+        described = self.describe(recent)
         return [
             job
             for job in described
@@ -97,7 +111,7 @@ class Pipeline:
     def log_lines(self, job_id: str) -> Iterator[str]:
         (job,) = self.describe([job_id]) or [None]
         if job is None:
-            raise SystemExit(f"no job {job_id}")
+            raise NoSuchJob(f"no job {job_id}: `python -m harness jobs` lists the jobs")
         stream = job["container"].get("logStreamName")
         if not stream:
             return

@@ -2,8 +2,10 @@
 
 from typing import Protocol
 
+from harness.errors import HarnessError
 
-class EngineError(RuntimeError):
+
+class EngineError(HarnessError):
     pass
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from harness.errors import HarnessError
 from harness.progress import Progress, say
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBOOTSTRAP = ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", "bookworm"]
 
 
-class ImageError(RuntimeError):
+class ImageError(HarnessError):
     pass
 
 
@@ -140,7 +141,11 @@ def build(client: Any, context: Path, tag: str, base: str, progress: Progress) -
         )  # fmt: skip
     except docker.errors.BuildError as error:
         log = "".join(chunk.get("stream", "") for chunk in error.build_log)
-        raise ImageError(f"building {tag} failed: {error.msg}\n{log[-3000:]}") from error
+        raise ImageError(
+            f"building {tag} from {context} failed: {error.msg}\n{log[-3000:]}\n"
+            "Nothing was deployed: the running local cloud is unchanged. Fix the error above, "
+            "then run `make local-up` again."
+        ) from error
     return tag
 
 

@@ -81,16 +81,27 @@ def test_five_files_at_once_make_five_jobs_and_keep_their_rows_apart(pipeline, u
         assert {item["source_object"] for item in items} == {f"s3://{upload.bucket}/{upload.key}"}
 
 
-def test_the_same_object_uploaded_twice_leaves_no_duplicates(pipeline, unique):
-    body = csv_bytes(products(unique, 30))
+def test_the_same_object_uploaded_twice_is_processed_twice_into_the_same_items(pipeline, unique):
+    rows = products(unique, 30)
+    body = csv_bytes(rows)
     first = pipeline.upload_bytes(f"uploads/{unique}/again.csv", body)
-    pipeline.wait_for_jobs(first)
+    (first_job,) = pipeline.wait_for_jobs(first)
     second = pipeline.upload_bytes(f"uploads/{unique}/again.csv", body)
 
-    jobs = pipeline.wait_for_jobs(second, count=2)
+    (second_job,) = pipeline.wait_for_jobs(second)
 
-    assert [job["status"] for job in jobs] == ["SUCCEEDED", "SUCCEEDED"]
-    assert len(items_with_prefix(pipeline, unique)) == 30
+    assert first_job["jobId"] != second_job["jobId"]
+    assert [first_job["status"], second_job["status"]] == ["SUCCEEDED", "SUCCEEDED"]
+    for job in (first_job, second_job):
+        summary = summary_of(pipeline, job["jobId"])
+        assert (summary["written"], summary["duplicate_keys"]) == (30, 0)
+    items = {item["ProductId"]: item for item in items_with_prefix(pipeline, unique)}
+    assert sorted(items) == [row[0] for row in rows]
+    for line, row in enumerate(rows, start=2):
+        assert (items[row[0]]["source_etag"], items[row[0]]["source_line"]) == (
+            second.etag,
+            str(line),
+        )
 
 
 def test_keys_that_are_not_csv_under_the_prefix_start_no_job(pipeline, unique):

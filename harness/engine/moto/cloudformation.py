@@ -2,7 +2,8 @@
 
 - AWS::Batch::ComputeEnvironment / JobQueue / JobDefinition create resources in the Batch
   stand-in (moto's own Batch model requires a ServiceRole that CDK's Fargate environment
-  leaves out, and its jobs ignore parameters and retry strategies);
+  leaves out, and its jobs ignore retry strategies); a changed job definition becomes a new
+  revision, and jobs already running keep the revision they started with;
 - AWS::S3::Bucket also applies the bucket's NotificationConfiguration (moto ignores it);
 - AWS::S3::BucketPolicy is accepted but not enforced (moto has no model for it, and the
   local endpoint is plain HTTP, which TLS-only policies refuse);
@@ -11,12 +12,13 @@
 
 from typing import Any, ClassVar
 
-from moto.cloudformation import parsing
-from moto.core.common_models import CloudFormationModel
-from moto.s3.models import FakeBucket, s3_backends
-
 from harness.batch.models import BatchBackend
 from harness.batch.service import BatchService
+from harness.engine.base import EngineError
+from harness.engine.moto import internals
+
+CloudFormationModel: Any = internals.get("moto.core.common_models", "CloudFormationModel")
+FakeBucket: Any = internals.get("moto.s3.models", "FakeBucket")
 
 _service: BatchService | None = None
 
@@ -32,7 +34,7 @@ def camel_keys(value: Any) -> Any:
 
 def batch_backend(account_id: str, region_name: str) -> BatchBackend:
     if _service is None:
-        raise RuntimeError("the Batch stand-in is not attached to this engine")
+        raise EngineError("the Batch stand-in is not attached to this engine")
     return _service.backend(region_name)
 
 
@@ -341,7 +343,8 @@ class AutoDeleteObjectsResource(_BucketAttachment):
         return "Custom::S3AutoDeleteObjects"
 
     def delete(self, account_id: str, region_name: str) -> None:
-        backend = s3_backends[account_id]["aws"]
+        partition = internals.get("moto.utilities.utils", "get_partition")(region_name)
+        backend = internals.get("moto.s3.models", "s3_backends")[account_id][partition]
         if self.bucket_name not in backend.buckets:
             return
         bucket = backend.get_bucket(self.bucket_name)
@@ -366,10 +369,13 @@ def install(service: BatchService) -> None:
     """Point moto's CloudFormation at these models (moto looks types up at parse time)."""
     global _service
     _service = service
-    original = parsing.resource_class_from_type
+    parsing = "moto.cloudformation.parsing"
+    original = internals.get(parsing, "resource_class_from_type")
 
     def resource_class_from_type(resource_type: str) -> type[CloudFormationModel]:
         return OVERRIDES.get(resource_type) or original(resource_type)
 
-    parsing.resource_class_from_type = resource_class_from_type
-    parsing.get_model_map().update(OVERRIDES)
+    internals.replace(parsing, "resource_class_from_type", resource_class_from_type)
+    # The map is built once (lru_cache) from CloudFormationModel's subclasses; the update
+    # below changes that cached dict, which moto consults when it validates outputs.
+    internals.get(parsing, "get_model_map")().update(OVERRIDES)

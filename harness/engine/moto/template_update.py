@@ -1,0 +1,203 @@
+"""Move a stack's resources from its template to a new one, as CloudFormation's update does.
+
+New resources are created, existing ones updated when their properties differ once every Ref
+and Fn::GetAtt is resolved, and removed ones deleted last (CloudFormation's cleanup phase).
+Comparing resolved properties is what makes a change travel: a changed job definition gets a
+new revision, so its ARN changes, so the function whose environment names that ARN, and the
+policy that grants it, are updated too, although their own template text did not change.
+moto's own update compares template text only and would leave them pointing at the old one.
+
+Each step adds a stack event (the CDK CLI prints them); the first resource that fails raises
+ResourceFailed with CloudFormation's event status, so the caller can roll back.
+"""
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from harness.engine.moto import internals
+
+logger = logging.getLogger("harness.engine")
+
+_UNRESOLVED = object()
+PROVIDES_UPDATE = "update_from_cloudformation_json"
+STACK_TYPE = "AWS::CloudFormation::Stack"
+
+
+class ResourceFailed(Exception):
+    def __init__(self, logical_id: str, resource_type: str, status: str, reason: str) -> None:
+        super().__init__(f"{logical_id} ({resource_type}) {status}: {reason}")
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.reason = reason
+
+
+def apply_template(stack: Any, template: dict[str, Any], parameters: dict[str, Any]) -> None:
+    """Create, update and delete `stack`'s resources so that they match `template`."""
+    resource_map = stack.resource_map
+    old_bodies = dict(internals.resource_templates(resource_map))
+    created = internals.created_resources(resource_map)
+    before = {
+        name: _resolved(resource_map, body)
+        for name, body in old_bodies.items()
+        if created.get(name) is not None
+    }
+    try:
+        internals.use_template(resource_map, template, parameters)
+    except Exception as error:  # parameters, mappings or conditions moto cannot resolve
+        raise _failed(stack, stack.name, STACK_TYPE, "UPDATE_FAILED", error) from error
+    new_bodies = internals.resource_templates(resource_map)
+    for name in _in_dependency_order(new_bodies):
+        if name not in old_bodies:
+            _create(stack, name, new_bodies[name])
+    _update_changed(stack, before, old_bodies, new_bodies)
+    _delete_removed(stack, {n: b for n, b in old_bodies.items() if n not in new_bodies})
+
+
+def _create(stack: Any, name: str, body: dict[str, Any]) -> None:
+    resource_type = body["Type"]
+    _event(stack, name, resource_type, "CREATE_IN_PROGRESS")
+    try:
+        resource = stack.resource_map[name]  # moto creates a resource on first access
+    except Exception as error:
+        raise _failed(stack, name, resource_type, "CREATE_FAILED", error) from error
+    if resource is None:
+        reason = f"not created: the local engine has no model for {resource_type}"
+        if "Condition" not in body:
+            logger.warning("stack %s: %s %s", stack.name, name, reason)
+        _event(stack, name, resource_type, "CREATE_COMPLETE", reason)
+        return
+    _event(stack, name, resource_type, "CREATE_COMPLETE", physical_id=_physical_id(resource))
+
+
+def _update_changed(
+    stack: Any,
+    before: dict[str, Any],
+    old_bodies: dict[str, Any],
+    new_bodies: dict[str, Any],
+) -> None:
+    """Update each kept resource whose resolved properties changed, until none does."""
+    resource_map = stack.resource_map
+    pending = [name for name in _in_dependency_order(new_bodies) if name in before]
+    for _ in range(len(pending) + 1):  # each pass settles at least one more level of Refs
+        changed = [
+            name
+            for name in pending
+            if _differs(
+                before[name],
+                _resolved(resource_map, new_bodies[name]),
+                old_bodies[name],
+                new_bodies[name],
+            )
+        ]
+        if not changed:
+            return
+        for name in changed:
+            _update(stack, name, new_bodies[name])
+            before[name] = _resolved(resource_map, new_bodies[name])
+            old_bodies[name] = new_bodies[name]
+    raise ResourceFailed(
+        stack.name, STACK_TYPE, "UPDATE_FAILED",
+        "the local engine's updates did not settle (a resource's properties keep changing)",
+    )  # fmt: skip
+
+
+def _update(stack: Any, name: str, body: dict[str, Any]) -> None:
+    resource_map = stack.resource_map
+    resource_type = body["Type"]
+    created = internals.created_resources(resource_map)
+    _event(stack, name, resource_type, "UPDATE_IN_PROGRESS")
+    model = type(created[name])
+    if hasattr(getattr(model, PROVIDES_UPDATE), "__isabstractmethod__"):
+        reason = f"kept as it was: the local engine cannot update {resource_type}"
+        logger.warning("stack %s: %s %s", stack.name, name, reason)
+        _event(stack, name, resource_type, "UPDATE_COMPLETE", reason)
+        return
+    update = internals.get("moto.cloudformation.parsing", "parse_and_update_resource")
+    try:
+        resource = update(name, body, resource_map, stack.account_id, stack.region_name)
+    except Exception as error:
+        raise _failed(stack, name, resource_type, "UPDATE_FAILED", error) from error
+    created[name] = resource
+    _event(stack, name, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))
+
+
+def _delete_removed(stack: Any, removed: dict[str, dict[str, Any]]) -> None:
+    """Delete in passes: a resource others still depend on fails until they are gone."""
+    created = internals.created_resources(stack.resource_map)
+    remaining = {name: body for name, body in removed.items() if created.get(name) is not None}
+    while remaining:
+        failures: dict[str, Exception] = {}
+        for name, body in list(remaining.items()):
+            if body.get("DeletionPolicy") == "Retain":
+                created.pop(name)
+                _event(stack, name, body["Type"], "DELETE_SKIPPED")
+                del remaining[name]
+                continue
+            try:
+                internals.delete_resource(stack.resource_map, name, dict(body))
+            except Exception as error:
+                failures[name] = error
+                continue
+            _event(stack, name, body["Type"], "DELETE_COMPLETE")
+            del remaining[name]
+        if failures and len(failures) == len(remaining):
+            name, error = next(iter(failures.items()))
+            raise _failed(stack, name, remaining[name]["Type"], "DELETE_FAILED", error)
+
+
+def _resolved(resource_map: Any, body: dict[str, Any]) -> Any:
+    """The resource's properties with Refs, GetAtts and functions resolved (a JSON string)."""
+    clean_json = internals.get("moto.cloudformation.parsing", "clean_json")
+    try:
+        return json.dumps(clean_json(body.get("Properties", {}), resource_map), sort_keys=True)
+    except Exception:  # moto cannot resolve everything; then compare the template text
+        return _UNRESOLVED
+
+
+def _differs(before: Any, after: Any, old_body: Any, new_body: Any) -> bool:
+    if before is _UNRESOLVED or after is _UNRESOLVED:
+        return old_body != new_body
+    return before != after or old_body.get("Type") != new_body.get("Type")
+
+
+def _in_dependency_order(bodies: dict[str, Any]) -> Iterator[str]:
+    """Logical ids with each DependsOn target first (Ref and GetAtt are followed by moto)."""
+    done: set[str] = set()
+
+    def visit(name: str) -> Iterator[str]:
+        if name in done or name not in bodies:
+            return
+        done.add(name)
+        depends = bodies[name].get("DependsOn", [])
+        for dependency in [depends] if isinstance(depends, str) else depends:
+            yield from visit(dependency)
+        yield name
+
+    for name in list(bodies):
+        yield from visit(name)
+
+
+def _physical_id(resource: Any) -> str:
+    return str(getattr(resource, "physical_resource_id", "") or "")
+
+
+def _event(
+    stack: Any,
+    name: str,
+    resource_type: str,
+    status: str,
+    reason: str | None = None,
+    physical_id: str = "",
+) -> None:
+    internals.add_stack_event(stack, status, reason, name, resource_type, physical_id)
+
+
+def _failed(
+    stack: Any, name: str, resource_type: str, status: str, error: Exception
+) -> ResourceFailed:
+    reason = str(error) or type(error).__name__
+    logger.warning("stack %s: %s %s: %s", stack.name, name, status, reason)
+    _event(stack, name, resource_type, status, reason)
+    return ResourceFailed(name, resource_type, status, reason)
