@@ -151,7 +151,7 @@ def _roll_back(
         f"{failure.resource_type}: {failure.reason}",
     )
     try:
-        apply_template(stack, template, parameters)
+        apply_template(stack, template, parameters, failure.applied)
     except ResourceFailed as second:
         logger.error("stack %s: rollback failed: %s", stack.name, second)
         _set_status(stack, f"{prefix}ROLLBACK_FAILED", str(second))

@@ -177,8 +177,8 @@ def use_template(resource_map: Any, template: dict[str, Any], parameters: dict[s
 
 
 def delete_resource(resource_map: Any, logical_id: str, body: dict[str, Any]) -> None:
-    resource = resource_map._parsed_resources.pop(logical_id)
-    resource_map._delete_resource(resource, body)
+    resource_map._delete_resource(resource_map._parsed_resources[logical_id], body)
+    del resource_map._parsed_resources[logical_id]
 
 
 def set_stack_template(stack: Any, template_body: str, parameters: dict[str, Any]) -> None:

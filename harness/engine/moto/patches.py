@@ -71,7 +71,14 @@ def _invoke_with_retries(
         )
 
 
+_applied = False
+
+
 def apply() -> None:
+    """Check moto's internals, then change them; once per process (a second call does nothing)."""
+    global _applied
+    if _applied:
+        return
     internals.check()
     for module in _TEMPLATE_READERS:
         internals.replace(module, "get_stack_from_s3_url", template_from_path_style_url)
@@ -81,3 +88,4 @@ def apply() -> None:
     # container-network address moto might otherwise discover.
     internals.replace("moto.settings", "moto_server_host", lambda: "http://127.0.0.1")
     os.environ.setdefault("MOTO_DOCKER_NETWORK_MODE", "host")
+    _applied = True

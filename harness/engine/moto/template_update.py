@@ -31,28 +31,44 @@ class ResourceFailed(Exception):
         self.logical_id = logical_id
         self.resource_type = resource_type
         self.reason = reason
+        # The template entry each resource reflects after the failure (set by apply_template).
+        self.applied: dict[str, Any] | None = None
 
 
-def apply_template(stack: Any, template: dict[str, Any], parameters: dict[str, Any]) -> None:
-    """Create, update and delete `stack`'s resources so that they match `template`."""
+def apply_template(
+    stack: Any,
+    template: dict[str, Any],
+    parameters: dict[str, Any],
+    applied: dict[str, Any] | None = None,
+) -> None:
+    """Create, update and delete `stack`'s resources so that they match `template`.
+
+    `applied` is the template entry each resource was last applied from: by default the
+    stack's template; a rollback passes what the failed apply left (ResourceFailed.applied),
+    so that only what really changed is changed back."""
     resource_map = stack.resource_map
-    old_bodies = dict(internals.resource_templates(resource_map))
+    applied = dict(internals.resource_templates(resource_map) if applied is None else applied)
     created = internals.created_resources(resource_map)
     before = {
         name: _resolved(resource_map, body)
-        for name, body in old_bodies.items()
+        for name, body in applied.items()
         if created.get(name) is not None
     }
     try:
-        internals.use_template(resource_map, template, parameters)
-    except Exception as error:  # parameters, mappings or conditions moto cannot resolve
-        raise _failed(stack, stack.name, STACK_TYPE, "UPDATE_FAILED", error) from error
-    new_bodies = internals.resource_templates(resource_map)
-    for name in _in_dependency_order(new_bodies):
-        if name not in old_bodies:
-            _create(stack, name, new_bodies[name])
-    _update_changed(stack, before, old_bodies, new_bodies)
-    _delete_removed(stack, {n: b for n, b in old_bodies.items() if n not in new_bodies})
+        try:
+            internals.use_template(resource_map, template, parameters)
+        except Exception as error:  # parameters, mappings or conditions moto cannot resolve
+            raise _failed(stack, stack.name, STACK_TYPE, "UPDATE_FAILED", error) from error
+        new_bodies = internals.resource_templates(resource_map)
+        for name in _in_dependency_order(new_bodies):
+            if name not in applied:
+                _create(stack, name, new_bodies[name])
+                applied[name] = new_bodies[name]
+        _update_changed(stack, before, applied, new_bodies)
+    except ResourceFailed as failure:
+        failure.applied = applied
+        raise
+    _delete_removed(stack, {n: b for n, b in applied.items() if n not in new_bodies})
 
 
 def _create(stack: Any, name: str, body: dict[str, Any]) -> None:
@@ -74,7 +90,7 @@ def _create(stack: Any, name: str, body: dict[str, Any]) -> None:
 def _update_changed(
     stack: Any,
     before: dict[str, Any],
-    old_bodies: dict[str, Any],
+    applied: dict[str, Any],
     new_bodies: dict[str, Any],
 ) -> None:
     """Update each kept resource whose resolved properties changed, until none does."""
@@ -87,7 +103,7 @@ def _update_changed(
             if _differs(
                 before[name],
                 _resolved(resource_map, new_bodies[name]),
-                old_bodies[name],
+                applied[name],
                 new_bodies[name],
             )
         ]
@@ -96,7 +112,7 @@ def _update_changed(
         for name in changed:
             _update(stack, name, new_bodies[name])
             before[name] = _resolved(resource_map, new_bodies[name])
-            old_bodies[name] = new_bodies[name]
+            applied[name] = new_bodies[name]
     raise ResourceFailed(
         stack.name, STACK_TYPE, "UPDATE_FAILED",
         "the local engine's updates did not settle (a resource's properties keep changing)",
@@ -124,7 +140,8 @@ def _update(stack: Any, name: str, body: dict[str, Any]) -> None:
 
 
 def _delete_removed(stack: Any, removed: dict[str, dict[str, Any]]) -> None:
-    """Delete in passes: a resource others still depend on fails until they are gone."""
+    """CloudFormation's cleanup phase: delete in passes (a resource others still depend on
+    fails until they are gone); what cannot be deleted is reported, not rolled back."""
     created = internals.created_resources(stack.resource_map)
     remaining = {name: body for name, body in removed.items() if created.get(name) is not None}
     while remaining:
@@ -142,9 +159,10 @@ def _delete_removed(stack: Any, removed: dict[str, dict[str, Any]]) -> None:
                 continue
             _event(stack, name, body["Type"], "DELETE_COMPLETE")
             del remaining[name]
-        if failures and len(failures) == len(remaining):
-            name, error = next(iter(failures.items()))
-            raise _failed(stack, name, remaining[name]["Type"], "DELETE_FAILED", error)
+        if len(failures) == len(remaining):
+            for name, error in failures.items():
+                _failed(stack, name, remaining[name]["Type"], "DELETE_FAILED", error)
+            return
 
 
 def _resolved(resource_map: Any, body: dict[str, Any]) -> Any:
