@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels test test-unit test-integration lint synth local-up local-down demo \
+.PHONY: help setup wheels test test-unit test-integration lint synth local-up local-watch local-down demo bench-inner-loop \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
@@ -62,11 +62,17 @@ synth: setup ## Synthesize the CloudFormation template into cdk.out/ (offline)
 local-up: setup ## Start the local cloud (Docker, engine, Batch stand-in) and deploy the stack
 	$(PYTHON) -m harness up
 
+local-watch: setup ## Bring the local cloud up, then redeploy on every change to infra/, lambda/, batch/
+	$(PYTHON) -m harness watch
+
 local-down: ## Stop the local cloud
 	$(PYTHON) -m harness down
 
 demo: ## Upload samples/Sample.csv to the local cloud and wait for its rows
 	$(PYTHON) -m harness demo
+
+bench-inner-loop: setup ## Seconds from a processor edit to its code running (make local-up and watch)
+	$(PYTHON) bench/inner_loop.py
 
 deploy-aws: setup ## Deploy to the AWS account of your credentials (bootstraps if needed)
 	$(PYTHON) -m infra.preflight

@@ -9,8 +9,10 @@ from pathlib import Path
 from harness import aws
 from harness.cloud import LocalCloud
 from harness.demo import run_demo
+from harness.deploy import CdkApp
 from harness.errors import HarnessError
 from harness.pipeline import Pipeline, plain
+from harness.watch import Watcher
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -109,6 +111,12 @@ def cmd_demo(cloud: LocalCloud, args: argparse.Namespace) -> int:
     return run_demo(pipeline(cloud), Path(args.file))
 
 
+def cmd_watch(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    cloud.up()
+    Watcher(cloud, CdkApp()).run()
+    return 0
+
+
 def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
     from harness.docker_host import ensure_docker
     from harness.images.prepare import prepare_all
@@ -137,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "images", help="start Docker if needed and prepare the local images"
     ).set_defaults(run=cmd_images)
+    commands.add_parser(
+        "watch", help="bring the cloud up, then redeploy whenever infra/, lambda/ or batch/ change"
+    ).set_defaults(run=cmd_watch)
     commands.add_parser("jobs", help="every job of the queue, newest first").set_defaults(
         run=cmd_jobs
     )

@@ -9,11 +9,11 @@ import docker.errors
 
 from harness import docker_host
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
-from harness.deploy import REPO, StackOutputs, deploy, stack_outputs
+from harness.deploy import REPO, CdkApp, StackOutputs, deploy, stack_outputs
 from harness.engine.base import Engine
 from harness.engine.moto.engine import MotoEngine
 from harness.errors import HarnessError
-from harness.images.prepare import prepare_all
+from harness.images.prepare import base_image, prepare_all
 from harness.progress import Progress, say
 
 STATE_DIR = REPO / ".cache" / "local-cloud"
@@ -56,6 +56,13 @@ class LocalCloud:
         state = "reused" if was_running else "started"
         progress(f"engine: {self.engine.name} at {self.endpoint} ({state})")
         return deploy(self.endpoint, images.base, progress, deploy_log)
+
+    def deploy(
+        self, app: CdkApp, progress: Progress = say, log: Path | None = None
+    ) -> StackOutputs:
+        """Deploy (create or update) a copy of the app on the running engine."""
+        base = base_image(docker.from_env(), progress)
+        return deploy(self.endpoint, base, progress, log, app)
 
     def down(self, progress: Progress = say) -> None:
         self.engine.stop()

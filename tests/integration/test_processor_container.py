@@ -6,7 +6,7 @@ from testcontainers.core.container import DockerContainer
 
 from harness import aws
 from harness.images.prepare import PROCESSOR_IMAGE
-from tests.integration.test_pipeline import csv_bytes, items_with_prefix, products
+from tests.integration.helpers import csv_bytes, items_with_prefix, products
 
 
 def test_processor_image_streams_an_object_into_the_table(local_cloud, pipeline, unique):

@@ -207,3 +207,16 @@ def test_a_failing_resource_rolls_the_stack_back_and_names_itself_in_the_events(
     assert ssm.get_parameter(Name="/unit/definition")["Parameter"]["Value"] == before
     assert [d.status for d in batch.job_definitions.values()] == ["ACTIVE"]
     assert stack(cfn)["Outputs"][0]["OutputValue"] == before
+
+
+def test_deleting_the_stack_deletes_its_resources(deployed):
+    cfn, ssm, batch = deployed["cfn"], deployed["ssm"], deployed["batch"]
+
+    cfn.delete_stack(StackName=STACK)
+
+    with pytest.raises(ssm.exceptions.ParameterNotFound):
+        ssm.get_parameter(Name="/unit/definition")
+    assert (batch.job_queues, batch.compute_environments) == ({}, {})
+    assert [d.status for d in batch.job_definitions.values()] == ["INACTIVE"]
+    (deleted,) = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]
+    assert deleted["StackName"] == STACK

@@ -11,6 +11,10 @@ What moto does differently, and what this module does instead:
   template: UPDATE_ROLLBACK_COMPLETE (ROLLBACK_COMPLETE for a first deploy), the failed
   resource and its reason in the stack's events, the previous deployment still in place;
 - after an execution the stack's other change sets are removed, as in AWS;
+- deleting a stack deletes its resources dependents first, as far as moto's models can
+  (moto's own delete gives up on the first dependency it cannot resolve, and then loses the
+  stack); what the engine cannot delete stays behind as an inert record, with a
+  DELETE_FAILED event and a warning in the engine log;
 - a parameter passed with UsePreviousValue keeps its previous input (moto substitutes the
   previous resolved value: for the CDK's SSM-typed BootstrapVersion, the parameter's value
   instead of its name, which then cannot be resolved, and which also made every unchanged
@@ -22,7 +26,12 @@ import logging
 from typing import Any
 
 from harness.engine.moto import internals
-from harness.engine.moto.template_update import STACK_TYPE, ResourceFailed, apply_template
+from harness.engine.moto.template_update import (
+    STACK_TYPE,
+    ResourceFailed,
+    apply_template,
+    delete_all,
+)
 
 logger = logging.getLogger("harness.engine")
 
@@ -134,6 +143,12 @@ def execute_change_set(backend: Any, change_set_name: str, stack_name: str | Non
             del backend.change_sets[other.change_set_id]
 
 
+def delete_stack(stack: Any) -> None:
+    _set_status(stack, "DELETE_IN_PROGRESS", "User Initiated")
+    delete_all(stack)
+    _set_status(stack, "DELETE_COMPLETE")
+
+
 def _roll_back(
     stack: Any,
     template: dict[str, Any],
@@ -175,5 +190,7 @@ def install() -> None:
     internals.replace(
         f"{CFN}.responses", "CloudFormationResponse.delete_change_set", delete_change_set
     )
-    internals.replace(f"{CFN}.models", "CloudFormationBackend.execute_change_set",
-                      execute_change_set)  # fmt: skip
+    internals.replace(
+        f"{CFN}.models", "CloudFormationBackend.execute_change_set", execute_change_set
+    )
+    internals.replace(f"{CFN}.models", "Stack.delete", delete_stack)

@@ -98,6 +98,7 @@ RELIED_ON: tuple[Internal, ...] = (
     Internal(f"{CFN}.responses", "CloudFormationResponse.describe_change_set"),
     Internal(f"{CFN}.responses", "CloudFormationResponse.delete_change_set"),
     Internal(f"{CFN}.responses", "CloudFormationResponse._get_param", ("param_name",)),
+    Internal(f"{CFN}.models", "Stack.delete"),
     Internal(f"{CFN}.models", "Stack._parse_template"),
     Internal(f"{CFN}.models", "Stack._create_output_map"),
     Internal(f"{CFN}.models", "Event",

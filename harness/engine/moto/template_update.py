@@ -71,6 +71,11 @@ def apply_template(
     _delete_removed(stack, {n: b for n, b in applied.items() if n not in new_bodies})
 
 
+def delete_all(stack: Any) -> None:
+    """Delete every resource of the stack (DeleteStack); failures are reported, not raised."""
+    _delete_removed(stack, dict(internals.resource_templates(stack.resource_map)))
+
+
 def _create(stack: Any, name: str, body: dict[str, Any]) -> None:
     resource_type = body["Type"]
     _event(stack, name, resource_type, "CREATE_IN_PROGRESS")

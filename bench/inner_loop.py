@@ -1,0 +1,178 @@
+"""Inner-loop benchmark: seconds from saving a processor edit to that code running in a job.
+
+    make bench-inner-loop        (brings the local cloud up first when it is down)
+
+On the warm local cloud, in a copy of this checkout deployed under a prefix of its own (the
+repository's files and stack are not touched), each round appends a line to the processor,
+then either runs `make local-up` in the copy or lets watch mode (`python -m harness watch`)
+see the save, uploads a small CSV, and waits until a job on the new job definition revision
+is RUNNING. Printed per path: seconds from the save to the deployed stack and to the job
+running, median and worst of ROUNDS, against the issue's targets (watch <= 10 s,
+`make local-up` <= 20 s). Results also go to bench/results/inner-loop-<time>.json.
+Side effect: the copy's `make local-up` rebuilds csv-pipeline-processor:local from the
+copy's sources; the next `make local-up` here rebuilds it from this checkout.
+"""
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from harness import aws  # noqa: E402
+from harness.cloud import LocalCloud  # noqa: E402
+from harness.deploy import CdkApp, stack_outputs  # noqa: E402
+from harness.pipeline import Pipeline  # noqa: E402
+from harness.watch import Watcher  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+TARGETS = {"make local-up": 20.0, "watch": 10.0}
+PROCESSOR_FILE = "batch/processor/cli.py"
+RESULTS = REPO / "bench" / "results"
+
+
+def copy_checkout(target: Path) -> None:
+    """The tracked files with their timestamps, the wheels, and links to .venv/node_modules
+    (so that `make setup` in the copy finds everything installed and up to date)."""
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    wheels = [p.relative_to(REPO).as_posix() for p in (REPO / "batch" / "wheels").glob("*.whl")]
+    for relative in filter(None, [*tracked, *wheels]):
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / relative, destination)
+    for linked in (".venv", "node_modules"):
+        (target / linked).symlink_to(REPO / linked)
+
+
+def save_edit(copy: Path, round_number: int) -> float:
+    path = copy / PROCESSOR_FILE
+    path.write_text(path.read_text() + f"# inner-loop benchmark edit {round_number}\n")
+    return path.stat().st_mtime
+
+
+def seconds_to_running(pipeline: Pipeline, revision: str, saved_at: float, name: str) -> float:
+    """Upload, then the seconds from the save until a job on `revision` started RUNNING."""
+    upload = pipeline.upload_bytes(f"uploads/{name}.csv", b"ProductId,Name\nbench-1,One\n")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for job in pipeline.jobs_for(upload):
+            if job["jobDefinition"] == revision and job.get("startedAt"):
+                return job["startedAt"] / 1000 - saved_at
+        time.sleep(0.1)
+    raise TimeoutError(f"no job on {revision} started within 120 s")
+
+
+def with_make_local_up(cloud: LocalCloud, copy: Path, app: CdkApp, round_number: int) -> dict:
+    saved_at = save_edit(copy, round_number)
+    environment = {**os.environ, "PIPELINE_PREFIX": app.prefix}
+    subprocess.run(["make", "local-up"], cwd=copy, env=environment, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deployed = time.time() - saved_at
+    outputs = stack_outputs(cloud.endpoint, app.stack_name)
+    assert outputs is not None
+    running = seconds_to_running(
+        Pipeline(cloud.endpoint, outputs), outputs.job_definition, saved_at, f"up-{round_number}"
+    )
+    return {"deployed": deployed, "running": running}
+
+
+def with_watch(cloud: LocalCloud, copy: Path, app: CdkApp, rounds: int) -> list[dict]:
+    ready = threading.Event()
+    stopped = threading.Event()
+
+    def progress(message: str) -> None:
+        if message.startswith(("ready:", "deploy failed")):
+            ready.set()
+
+    watcher = Watcher(cloud, app, progress)
+    thread = threading.Thread(target=watcher.run, args=(stopped.is_set,), daemon=True)
+    thread.start()
+    time.sleep(1)
+    results = []
+    try:
+        for round_number in range(rounds):
+            ready.clear()
+            saved_at = save_edit(copy, 100 + round_number)
+            if not ready.wait(timeout=120):
+                raise TimeoutError("watch mode did not redeploy within 120 s")
+            deployed = time.time() - saved_at
+            outputs = stack_outputs(cloud.endpoint, app.stack_name)
+            assert outputs is not None
+            running = seconds_to_running(
+                Pipeline(cloud.endpoint, outputs),
+                outputs.job_definition,
+                saved_at,
+                f"watch-{round_number}",
+            )
+            results.append({"deployed": deployed, "running": running})
+    finally:
+        stopped.set()
+        thread.join()
+    return results
+
+
+def summarize(rounds: list[dict], target: float) -> dict:
+    running = [r["running"] for r in rounds]
+    return {
+        "rounds": rounds,
+        "deployed_median_s": round(statistics.median(r["deployed"] for r in rounds), 1),
+        "running_median_s": round(statistics.median(running), 1),
+        "running_worst_s": round(max(running), 1),
+        "target_s": target,
+        "worst_over_target": round(max(running) / target, 2),
+    }
+
+
+def main() -> int:
+    cloud = LocalCloud()
+    print("==> bringing the local cloud up (warm-up, not timed)", file=sys.stderr)
+    cloud.up()
+    app_directory = Path(tempfile.mkdtemp(prefix="inner-loop-"))
+    app = CdkApp(app_directory, prefix=f"bench{uuid.uuid4().hex[:6]}")
+    try:
+        copy_checkout(app_directory)
+        print(f"==> first deploy of the copy as {app.stack_name} (not timed)", file=sys.stderr)
+        cloud.deploy(app)
+        results = {
+            "make local-up": summarize(
+                [with_make_local_up(cloud, app_directory, app, n) for n in range(ROUNDS)],
+                TARGETS["make local-up"],
+            ),
+            "watch": summarize(with_watch(cloud, app_directory, app, ROUNDS), TARGETS["watch"]),
+        }
+    finally:
+        aws.client("cloudformation", cloud.endpoint).delete_stack(StackName=app.stack_name)
+        shutil.rmtree(app_directory, ignore_errors=True)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
+    print(f"\ninner loop on a warm local cloud ({machine}), {ROUNDS} rounds each")
+    print(f"{'path':<15}{'save->deployed':>16}{'save->running':>15}{'worst':>8}{'target':>8}")
+    for path, figures in results.items():
+        deployed, running = figures["deployed_median_s"], figures["running_median_s"]
+        print(
+            f"{path:<15}{deployed:>14.1f} s{running:>13.1f} s"
+            f"{figures['running_worst_s']:>6.1f} s{figures['target_s']:>6.0f} s"
+            f"   worst/target {figures['worst_over_target']:.2f}"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    output = RESULTS / f"inner-loop-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    output.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
+    print(f"\nresults: {output.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Watch mode's change detection and the path it picks, on a temporary tree (no Docker)."""
+
+import os
+from pathlib import Path
+
+from harness.deploy import CdkApp
+from harness.errors import HarnessError
+from harness.watch import Watcher, changed_files, processor_only, snapshot
+
+
+def write(root: Path, relative: str, text: str = "x", mtime_ns: int | None = None) -> None:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if mtime_ns is not None:
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_snapshot_sees_the_app_sources_and_not_caches_or_wheels(tmp_path):
+    for relative in ("infra/app.py", "lambda/trigger/handler.py", "batch/processor/cli.py",
+                     "batch/Dockerfile", "batch/wheels/boto3.whl", "infra/__pycache__/a.pyc",
+                     "README.md", "tests/unit/test_x.py"):  # fmt: skip
+        write(tmp_path, relative)
+
+    assert sorted(snapshot(tmp_path)) == [
+        "batch/Dockerfile",
+        "batch/processor/cli.py",
+        "infra/app.py",
+        "lambda/trigger/handler.py",
+    ]
+
+
+def test_changed_files_are_the_edited_added_and_removed_ones(tmp_path):
+    write(tmp_path, "infra/app.py", mtime_ns=1_000)
+    write(tmp_path, "batch/processor/cli.py", mtime_ns=1_000)
+    write(tmp_path, "batch/processor/rows.py", mtime_ns=1_000)
+    before = snapshot(tmp_path)
+    write(tmp_path, "batch/processor/cli.py", "edited", mtime_ns=2_000)
+    write(tmp_path, "batch/processor/new.py")
+    (tmp_path / "batch/processor/rows.py").unlink()
+
+    assert changed_files(before, snapshot(tmp_path)) == [
+        "batch/processor/cli.py",
+        "batch/processor/new.py",
+        "batch/processor/rows.py",
+    ]
+
+
+def test_only_processor_code_takes_the_processor_path():
+    assert processor_only(["batch/processor/cli.py", "batch/processor/rows.py"])
+    assert not processor_only(["batch/processor/cli.py", "batch/Dockerfile"])
+    assert not processor_only(["batch/requirements.txt"])
+    assert not processor_only(["lambda/trigger/handler.py"])
+
+
+class FailingCloud:
+    def deploy(self, app, progress):
+        raise HarnessError("`cdklocal deploy` failed: the app did not synthesize")
+
+
+def test_a_failed_deploy_is_reported_and_watching_goes_on(tmp_path):
+    said: list[str] = []
+    watcher = Watcher(FailingCloud(), CdkApp(tmp_path, "unit"), said.append)  # type: ignore[arg-type]
+
+    assert watcher.redeploy(["infra/app.py"], saved_at=0) is False
+    assert said[0] == "changed: infra/app.py"
+    assert "deploy failed; still watching." in said[-1]
+    assert "the app did not synthesize" in said[-1]
