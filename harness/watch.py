@@ -87,7 +87,10 @@ class Watcher:
         self.progress(f"changed: {', '.join(changed)}")
         prebuild = None
         if processor_only(changed):
-            self.progress("processor code only: building its image while the app synthesizes")
+            self.progress(
+                "processor code only: building its image while the app synthesizes (the deploy "
+                "still runs: only a synth computes the image tag the job definition names)"
+            )
             prebuild = threading.Thread(target=self._build_processor, daemon=True)
             prebuild.start()
         try:

@@ -1,6 +1,9 @@
 """A local stand-in for AWS Batch: the API the pipeline uses, jobs run by the Docker engine.
 
-models.py holds the resources and the job state machine, runner.py runs one attempt in a
-container, responses.py serves the REST API, cloudformation.py lets a stack create the
-resources. Nothing here depends on which engine serves the other AWS services.
+models.py holds the resources and the job state machine; executor.py drives a job through
+its states and attempts, with capacity.py (vCPU limits), retry.py (retry strategies) and
+runner.py (one attempt as a container, its output to CloudWatch Logs through logsink.py);
+responses.py serves the REST API with errors.py's error shapes; service.py puts them
+together per region. Nothing here depends on which engine serves the other AWS services
+(the CloudFormation models for these resources are in harness/engine/moto/cloudformation.py).
 """

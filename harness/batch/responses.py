@@ -92,7 +92,7 @@ def error_response(error: BatchError) -> Response:
 
 
 class BatchApp:
-    """WSGI app; `backend_for(account_id, region)` picks the backend of the caller's region."""
+    """WSGI app; `backend_for(region)` picks the backend of the region the caller signed for."""
 
     def __init__(self, backend_for: Callable[[str], BatchBackend]) -> None:
         self._backend_for = backend_for
