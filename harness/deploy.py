@@ -192,7 +192,8 @@ def deploy(
             endpoint, log, app,
         )  # fmt: skip
     except DeployError as error:
-        raise DeployError(explain_failure(error, endpoint, app, started, existing)) from error
+        message = explain_failure(error, endpoint, app, started, existing is not None)
+        raise DeployError(message) from error
     outputs = stack_outputs(endpoint, app.stack_name)
     if outputs is None:
         raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")
@@ -204,7 +205,7 @@ def explain_failure(
     endpoint: str,
     app: CdkApp,
     started: float,
-    existing: dict[str, Any] | None,
+    stack_existed: bool,
 ) -> str:
     """The deploy's failure with where it happened and what to do next."""
     failures = failed_events(endpoint, app.stack_name, started)
@@ -212,13 +213,13 @@ def explain_failure(
         return (
             f"{error}\n\nThe deploy stopped before CloudFormation changed anything (the app did "
             f"not synthesize, or an image did not build: the output above says which). "
-            f"{UNCHANGED if existing else ''}\nFix the error, then run `make local-up` again."
+            f"{UNCHANGED if stack_existed else ''}\nFix the error, then run `make local-up` again."
         )
     stamp = datetime.fromtimestamp(started).strftime("%H:%M:%S")
     listed = "\n".join(f"  - {failure}" for failure in failures)
     after = (
         f"Stack {app.stack_name} was rolled back to its previous template. {UNCHANGED}"
-        if existing
+        if stack_existed
         else f"Stack {app.stack_name} was not created."
     )
     return (

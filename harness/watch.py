@@ -1,31 +1,25 @@
 """`python -m harness watch`: redeploy the app when its files change; time save -> ready.
 
-Watched: infra/, lambda/ and batch/ (not caches, not batch/wheels). Every change goes through
-the same `cdklocal deploy` as `make local-up`, so the end state is exactly the one a full
-deploy gives: the image tag is the CDK's hash of batch/, the job definition revision the next
-one. A change confined to the processor's code cannot skip that deploy (only a synth computes
-the asset hash the job definition names), so it takes a shorter path to the same end: the
-processor image is built while the app synthesizes, and the CDK's own build of the same
-sources then finds every layer cached.
+Watched: infra/, lambda/ and batch/ (not caches, not batch/wheels). A change anywhere goes
+through the same `cdklocal deploy` as `make local-up`. A change confined to the processor's
+code takes a shorter path to the same end state (harness/processor_redeploy.py: no synth,
+the same image tag and job definition revision), once watch mode has checked at start that
+the path computes the hashes the CDK does; otherwise it says why and deploys in full.
 """
 
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import docker
-
+from harness import processor_redeploy
 from harness.cloud import LocalCloud
 from harness.deploy import CdkApp
 from harness.errors import HarnessError
-from harness.images.prepare import base_image, build
 from harness.progress import Progress, say
 
 WATCHED = ("infra", "lambda", "batch")
 IGNORED = {"__pycache__", "wheels", "cdk.out", ".pytest_cache"}
 PROCESSOR_CODE = "batch/processor/"
-PREBUILT = "csv-pipeline-processor:watch"  # its own tag: only its layer cache matters
 POLL_SECONDS = 0.25
 SETTLE_SECONDS = 0.3  # editors save in more than one write
 
@@ -58,10 +52,21 @@ class Watcher:
         self.cloud = cloud
         self.app = app
         self.progress = progress
+        self.fast_path = False
+
+    def check_fast_path(self) -> None:
+        """Use the no-synth path for processor changes only where it matches the CDK."""
+        reason = processor_redeploy.unavailable(self.app)
+        self.fast_path = reason is None
+        if reason:
+            self.progress(f"processor-only changes will take the full deploy: {reason}")
+        else:
+            self.progress("processor-only changes will deploy without a synth (hash check passed)")
 
     def run(self, stop: Callable[[], bool] = lambda: False) -> None:
         """Redeploy after every settled change until `stop()` says so (or Ctrl-C)."""
         files = snapshot(self.app.directory)
+        self.check_fast_path()
         self.progress(f"watching {', '.join(WATCHED)} in {self.app.directory} (Ctrl-C stops)")
         while not stop():
             time.sleep(POLL_SECONDS)
@@ -85,33 +90,13 @@ class Watcher:
     def redeploy(self, changed: list[str], saved_at: float) -> bool:
         """Deploy the change; report the seconds from the save to a deployed stack."""
         self.progress(f"changed: {', '.join(changed)}")
-        prebuild = None
-        if processor_only(changed):
-            self.progress(
-                "processor code only: building its image while the app synthesizes (the deploy "
-                "still runs: only a synth computes the image tag the job definition names)"
-            )
-            prebuild = threading.Thread(target=self._build_processor, daemon=True)
-            prebuild.start()
         try:
-            self.cloud.deploy(self.app, self.progress)
+            if self.fast_path and processor_only(changed):
+                processor_redeploy.redeploy(self.cloud.endpoint, self.app, self.progress)
+            else:
+                self.cloud.deploy(self.app, self.progress)
         except HarnessError as error:
             self.progress(f"deploy failed; still watching.\n{error}")
             return False
-        finally:
-            if prebuild:
-                prebuild.join()
         self.progress(f"ready: {time.time() - saved_at:.1f} s from save to deployed stack")
         return True
-
-    def _build_processor(self) -> None:
-        try:
-            client = docker.from_env()
-            base = base_image(client, _quiet)
-            build(client, self.app.directory / "batch", PREBUILT, base, _quiet)
-        except HarnessError:
-            pass  # the CDK's own build of the same sources reports the error
-
-
-def _quiet(message: str) -> None:
-    """Progress of the background build: the deploy's own output says what matters."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import aws
+from harness import aws, processor_redeploy
 from harness.cloud import STATE_DIR, LocalCloud
 from harness.deploy import REPO, CdkApp, DeployError
 from harness.pipeline import Pipeline, Upload
@@ -164,6 +164,28 @@ def test_a_resource_added_appears_and_removed_goes(editable, before, unique):
     assert added == unique
     with pytest.raises(ssm.exceptions.ParameterNotFound):
         ssm.get_parameter(Name=f"/{unique}/added")
+    assert_still_there(pipeline, before)
+
+
+def test_a_processor_change_without_a_synth_ends_where_a_full_deploy_does(editable, before, unique):
+    pipeline = editable.deploy()  # as watch mode starts: the last synth matches the sources
+    assert processor_redeploy.unavailable(editable.app) is None
+    editable.edit(
+        "batch/processor/cli.py",
+        'log("summary", ',
+        f'log("summary", fast="{unique}", ',
+    )
+
+    processor_redeploy.redeploy(pipeline.endpoint, editable.app, progress=lambda message: None)
+    revision = active_revision(pipeline)
+    job = editable.upload_and_wait(pipeline, f"fast-{unique}", products(unique, 3))
+    editable.deploy()  # a full deploy of the same sources
+
+    assert summary_of(pipeline, job["jobId"])["fast"] == unique
+    assert job["jobDefinition"] == revision["jobDefinitionArn"]
+    assert active_revision(pipeline)["jobDefinitionArn"] == revision["jobDefinitionArn"], (
+        "the full deploy found a difference: the no-synth path did not end where it would"
+    )
     assert_still_there(pipeline, before)
 
 
