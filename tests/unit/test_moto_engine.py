@@ -220,3 +220,16 @@ def test_deleting_the_stack_deletes_its_resources(deployed):
     assert [d.status for d in batch.job_definitions.values()] == ["INACTIVE"]
     (deleted,) = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]
     assert deleted["StackName"] == STACK
+
+
+def test_a_job_submitted_before_an_update_keeps_the_revision_it_was_submitted_with(deployed):
+    batch = deployed["batch"]
+    job = batch.submit_job("before-update", "unit-queue", "unit-processor")
+
+    deploy(deployed["cfn"], template(image="processor:2"))
+
+    assert (job.definition.revision, job.definition.container_properties["image"]) == (
+        1,
+        "processor:1",
+    )
+    assert batch.find_job_definition("unit-processor").revision == 2
