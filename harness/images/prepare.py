@@ -1,7 +1,7 @@
 """Prepare every image the local flow needs, reusing what exists, with progress output.
 
 - a base image with Python: the public one when it can be pulled, else one built here
-  with debootstrap from Debian's package mirror (no registry needed);
+  with debootstrap from the machine's Debian mirror (debian_mirror.py; no registry needed);
 - busybox:latest, which moto's Lambda runs to copy function code into a volume (pulled,
   else the base image tagged under that name);
 - the Lambda runtime image moto runs functions in (built from the base image);
@@ -21,6 +21,8 @@ import docker
 import docker.errors
 
 from harness.errors import HarnessError
+from harness.images.debian_mirror import OVERRIDE as MIRROR_OVERRIDE
+from harness.images.debian_mirror import debian_mirror
 from harness.progress import Progress, say
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +35,6 @@ LAMBDA_RUNTIME = "python3.12"
 LAMBDA_IMAGE = f"{LAMBDA_IMAGE_REPOSITORY}:{LAMBDA_RUNTIME}"
 PROCESSOR_IMAGE = "csv-pipeline-processor:local"
 SOURCE_LABEL = "csv-pipeline.source-hash"
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBOOTSTRAP = ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", "bookworm"]
 
 
@@ -91,7 +92,9 @@ def build_local_base(client: Any, progress: Progress) -> None:
         CACHE.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=CACHE) as rootfs:
             progress("building the base image with debootstrap (about a minute)")
-            run([*DEBOOTSTRAP, rootfs, DEBIAN_MIRROR], "debootstrap")
+            mirror = debian_mirror()
+            progress(f"debootstrap from {mirror} (apt's source; {MIRROR_OVERRIDE} overrides)")
+            run([*DEBOOTSTRAP, rootfs, mirror], "debootstrap")
             progress(f"caching the root file system in {tarball.relative_to(REPO)}")
             run(["tar", "-C", rootfs, "-cf", str(tarball), "."], "tar")
     progress(f"importing {LOCAL_BASE}")
