@@ -4,6 +4,6 @@ models.py holds the resources and the job state machine; executor.py drives a jo
 its states and attempts, with capacity.py (vCPU limits), retry.py (retry strategies) and
 runner.py (one attempt as a container, its output to CloudWatch Logs through logsink.py);
 responses.py serves the REST API with errors.py's error shapes; service.py puts them
-together per region. Nothing here depends on which engine serves the other AWS services
-(the CloudFormation models for these resources are in harness/engine/moto/cloudformation.py).
+together per region; cloudformation.py applies a template's AWS::Batch::* properties to a
+backend. Nothing here depends on which engine serves the other AWS services.
 """

@@ -6,12 +6,13 @@ import threading
 import pytest
 from werkzeug.test import Client
 
+from harness.batch.cloudformation import camel_keys
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
 from harness.batch.models import Attempt, BatchBackend
 from harness.batch.responses import BatchApp
 from harness.batch.retry import should_retry
-from harness.engine.moto.cloudformation import camel_keys, notification_configuration
+from harness.engine.moto.cloudformation import notification_configuration
 
 CONTAINER = {
     "image": "processor:1",

@@ -1,9 +1,9 @@
 """CloudFormation resource types moto lacks or models differently, for this stack's template.
 
 - AWS::Batch::ComputeEnvironment / JobQueue / JobDefinition create resources in the Batch
-  stand-in (moto's own Batch model requires a ServiceRole that CDK's Fargate environment
-  leaves out, and its jobs ignore retry strategies); a changed job definition becomes a new
-  revision, and jobs already running keep the revision they started with;
+  stand-in through its engine-neutral providers (harness/batch/cloudformation.py); moto's
+  own Batch model requires a ServiceRole that CDK's Fargate environment leaves out, and its
+  jobs ignore retry strategies;
 - AWS::S3::Bucket also applies the bucket's NotificationConfiguration (moto ignores it);
 - AWS::S3::BucketPolicy is accepted but not enforced (moto has no model for it, and the
   local endpoint is plain HTTP, which TLS-only policies refuse);
@@ -12,6 +12,7 @@
 
 from typing import Any, ClassVar
 
+from harness.batch import cloudformation as batch
 from harness.batch.models import BatchBackend
 from harness.batch.service import BatchService
 from harness.engine.base import EngineError
@@ -21,15 +22,6 @@ CloudFormationModel: Any = internals.get("moto.core.common_models", "CloudFormat
 FakeBucket: Any = internals.get("moto.s3.models", "FakeBucket")
 
 _service: BatchService | None = None
-
-
-def camel_keys(value: Any) -> Any:
-    """CloudFormation's PascalCase property names -> the API's camelCase, recursively."""
-    if isinstance(value, dict):
-        return {key[:1].lower() + key[1:]: camel_keys(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [camel_keys(item) for item in value]
-    return value
 
 
 def batch_backend(account_id: str, region_name: str) -> BatchBackend:
@@ -83,13 +75,8 @@ class ComputeEnvironmentResource(_Resource):
         region_name: str,
         **kwargs: Any,
     ) -> "ComputeEnvironmentResource":
-        properties = cloudformation_json["Properties"]
-        environment = batch_backend(account_id, region_name).create_compute_environment(
-            name=resource_name,
-            compute_resources=camel_keys(properties.get("ComputeResources", {})),
-            type=properties.get("Type", "MANAGED").upper(),
-            state=properties.get("State", "ENABLED"),
-            service_role=properties.get("ServiceRole"),
+        environment = batch.create_compute_environment(
+            batch_backend(account_id, region_name), resource_name, cloudformation_json["Properties"]
         )
         return cls(environment.arn, environment.name, region_name)
 
@@ -102,12 +89,11 @@ class ComputeEnvironmentResource(_Resource):
         account_id: str,
         region_name: str,
     ) -> "ComputeEnvironmentResource":
-        environment = batch_backend(account_id, region_name).find_compute_environment(
-            original_resource.arn
+        batch.update_compute_environment(
+            batch_backend(account_id, region_name),
+            original_resource.arn,
+            cloudformation_json["Properties"],
         )
-        properties = cloudformation_json["Properties"]
-        environment.compute_resources = camel_keys(properties.get("ComputeResources", {}))
-        environment.state = properties.get("State", "ENABLED")
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -134,12 +120,8 @@ class JobQueueResource(_Resource):
         region_name: str,
         **kwargs: Any,
     ) -> "JobQueueResource":
-        properties = cloudformation_json["Properties"]
-        queue = batch_backend(account_id, region_name).create_job_queue(
-            name=resource_name,
-            priority=int(properties.get("Priority", 1)),
-            compute_environment_order=camel_keys(properties["ComputeEnvironmentOrder"]),
-            state=properties.get("State", "ENABLED"),
+        queue = batch.create_job_queue(
+            batch_backend(account_id, region_name), resource_name, cloudformation_json["Properties"]
         )
         return cls(queue.arn, queue.name, region_name)
 
@@ -152,10 +134,11 @@ class JobQueueResource(_Resource):
         account_id: str,
         region_name: str,
     ) -> "JobQueueResource":
-        queue = batch_backend(account_id, region_name).find_job_queue(original_resource.arn)
-        properties = cloudformation_json["Properties"]
-        queue.priority = int(properties.get("Priority", queue.priority))
-        queue.state = properties.get("State", "ENABLED")
+        batch.update_job_queue(
+            batch_backend(account_id, region_name),
+            original_resource.arn,
+            cloudformation_json["Properties"],
+        )
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -182,15 +165,8 @@ class JobDefinitionResource(_Resource):
         region_name: str,
         **kwargs: Any,
     ) -> "JobDefinitionResource":
-        properties = cloudformation_json["Properties"]
-        definition = batch_backend(account_id, region_name).register_job_definition(
-            name=resource_name,
-            type=properties.get("Type", "container").lower(),
-            container_properties=camel_keys(properties.get("ContainerProperties", {})),
-            parameters=properties.get("Parameters", {}),
-            retry_strategy=camel_keys(properties.get("RetryStrategy")),
-            timeout=camel_keys(properties.get("Timeout")),
-            platform_capabilities=properties.get("PlatformCapabilities"),
+        definition = batch.register_job_definition(
+            batch_backend(account_id, region_name), resource_name, cloudformation_json["Properties"]
         )
         return cls(definition.arn, definition.name, region_name)
 
@@ -204,13 +180,13 @@ class JobDefinitionResource(_Resource):
         region_name: str,
     ) -> "JobDefinitionResource":
         """A changed job definition is a new revision; the old one becomes INACTIVE."""
-        properties = cloudformation_json["Properties"]
-        name = properties.get("JobDefinitionName", original_resource.name)
-        replacement = cls.create_from_cloudformation_json(
-            name, cloudformation_json, account_id, region_name
+        definition = batch.replace_job_definition(
+            batch_backend(account_id, region_name),
+            original_resource.arn,
+            original_resource.name,
+            cloudformation_json["Properties"],
         )
-        original_resource.delete(account_id, region_name)
-        return replacement
+        return cls(definition.arn, definition.name, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         batch_backend(account_id, region_name).deregister_job_definition(self.arn)

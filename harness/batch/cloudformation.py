@@ -1,0 +1,82 @@
+"""CloudFormation for AWS::Batch::*: a template's properties applied to the stand-in's backend.
+
+Engine-neutral, like a resource provider that lives beside its service: the embedded
+engine's CloudFormation models (harness/engine/moto/cloudformation.py) call these, and so can
+any engine that leaves a template's Batch resources to the stand-in.
+
+A changed job definition is a new revision and the previous one becomes INACTIVE, as in
+CloudFormation; jobs already submitted keep the revision they were submitted with.
+"""
+
+from typing import Any
+
+from harness.batch.models import BatchBackend, ComputeEnvironment, JobDefinition, JobQueue
+
+
+def camel_keys(value: Any) -> Any:
+    """CloudFormation's PascalCase property names -> the API's camelCase, recursively."""
+    if isinstance(value, dict):
+        return {key[:1].lower() + key[1:]: camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(item) for item in value]
+    return value
+
+
+def create_compute_environment(
+    backend: BatchBackend, name: str, properties: dict[str, Any]
+) -> ComputeEnvironment:
+    return backend.create_compute_environment(
+        name=properties.get("ComputeEnvironmentName", name),
+        compute_resources=camel_keys(properties.get("ComputeResources", {})),
+        type=properties.get("Type", "MANAGED").upper(),
+        state=properties.get("State", "ENABLED"),
+        service_role=properties.get("ServiceRole"),
+    )
+
+
+def update_compute_environment(
+    backend: BatchBackend, arn: str, properties: dict[str, Any]
+) -> ComputeEnvironment:
+    environment = backend.find_compute_environment(arn)
+    environment.compute_resources = camel_keys(properties.get("ComputeResources", {}))
+    environment.state = properties.get("State", "ENABLED")
+    return environment
+
+
+def create_job_queue(backend: BatchBackend, name: str, properties: dict[str, Any]) -> JobQueue:
+    return backend.create_job_queue(
+        name=properties.get("JobQueueName", name),
+        priority=int(properties.get("Priority", 1)),
+        compute_environment_order=camel_keys(properties["ComputeEnvironmentOrder"]),
+        state=properties.get("State", "ENABLED"),
+    )
+
+
+def update_job_queue(backend: BatchBackend, arn: str, properties: dict[str, Any]) -> JobQueue:
+    queue = backend.find_job_queue(arn)
+    queue.priority = int(properties.get("Priority", queue.priority))
+    queue.state = properties.get("State", "ENABLED")
+    return queue
+
+
+def register_job_definition(
+    backend: BatchBackend, name: str, properties: dict[str, Any]
+) -> JobDefinition:
+    return backend.register_job_definition(
+        name=properties.get("JobDefinitionName", name),
+        type=properties.get("Type", "container").lower(),
+        container_properties=camel_keys(properties.get("ContainerProperties", {})),
+        parameters=properties.get("Parameters", {}),
+        retry_strategy=camel_keys(properties.get("RetryStrategy")),
+        timeout=camel_keys(properties.get("Timeout")),
+        platform_capabilities=properties.get("PlatformCapabilities"),
+    )
+
+
+def replace_job_definition(
+    backend: BatchBackend, previous_arn: str, name: str, properties: dict[str, Any]
+) -> JobDefinition:
+    """The next revision, registered before the previous one is deregistered."""
+    replacement = register_job_definition(backend, name, properties)
+    backend.deregister_job_definition(previous_arn)
+    return replacement
