@@ -7,8 +7,9 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from harness import docker_host
+from harness import container_network, docker_host
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
+from harness.container_network import ContainerNetwork
 from harness.deploy import REPO, CdkApp, StackOutputs, deploy, stack_outputs
 from harness.engine.base import Engine
 from harness.engine.moto.engine import MotoEngine
@@ -41,6 +42,7 @@ class LocalCloud:
         port = int(os.environ.get("HARNESS_PORT", "4566"))
         self.state_dir = state_dir
         self.engine = engine or MotoEngine(state_dir, port=port)
+        self.network: ContainerNetwork = container_network.HOST
 
     @property
     def endpoint(self) -> str:
@@ -51,11 +53,22 @@ class LocalCloud:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         docker_host.ensure_docker(progress, self.state_dir / "dockerd.log")
         images = prepare_all(progress=progress)
+        self.network = self._container_network(progress)
         was_running = self.engine.healthy()
-        self.engine.start()
+        self.engine.start(self.network)
         state = "reused" if was_running else "started"
         progress(f"engine: {self.engine.name} at {self.endpoint} ({state})")
         return deploy(self.endpoint, images.base, progress, deploy_log)
+
+    def _container_network(self, progress: Progress) -> ContainerNetwork:
+        client = docker.from_env()
+        mode = container_network.choose(
+            client.info(), client.api.base_url, os.environ.get(container_network.OVERRIDE)
+        )
+        network = container_network.prepare(client, mode)
+        where = f"network {network.network_name}" if network.network_name else "the host network"
+        progress(f"containers: {where}; they call the engine at {network.engine_host}")
+        return network
 
     def deploy(
         self, app: CdkApp, progress: Progress = say, log: Path | None = None
@@ -68,6 +81,11 @@ class LocalCloud:
         self.engine.stop()
         removed = remove_job_containers()
         progress(f"engine stopped; {removed} leftover job containers removed")
+        try:
+            if container_network.remove(docker.from_env()):
+                progress(f"network {container_network.NETWORK_NAME} removed")
+        except docker.errors.DockerException:
+            pass
 
     def status(self) -> Status:
         running = self.engine.healthy()

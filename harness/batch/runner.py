@@ -1,4 +1,4 @@
-"""Run one job attempt as a container on the local Docker engine (host network)."""
+"""Run one job attempt as a container on the local Docker engine, on the harness's network."""
 
 import threading
 import uuid
@@ -27,11 +27,16 @@ class ContainerRunner:
     """Starts the definition's image with the job's command and environment, waits, logs."""
 
     def __init__(
-        self, docker_client: Any, logs: CloudWatchLogSink, engine_environment: dict[str, str]
+        self,
+        docker_client: Any,
+        logs: CloudWatchLogSink,
+        engine_environment: dict[str, str],
+        container_options: dict[str, Any],
     ) -> None:
         self._docker = docker_client
         self._logs = logs
         self._engine_environment = engine_environment
+        self._container_options = container_options
 
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
@@ -44,7 +49,7 @@ class ContainerRunner:
                 image,
                 command=job.command,
                 environment={**self._engine_environment, **job.environment},
-                network_mode="host",
+                **self._container_options,
                 name=f"batch-{job.id}-{len(job.attempts)}",
                 labels={LABEL: job.id, "csv-pipeline.harness": "batch"},
                 read_only=bool(properties.get("readonlyRootFilesystem")),

@@ -1,6 +1,7 @@
 """The Batch stand-in as a whole: one backend per region, jobs run on the local Docker engine."""
 
 import threading
+from typing import Any
 
 import docker
 
@@ -14,11 +15,20 @@ from harness.batch.runner import ContainerRunner
 
 
 class BatchService:
-    """Batch for one account; its jobs call AWS through `engine_endpoint`."""
+    """Batch for one account. The stand-in calls AWS at `engine_endpoint`; its job containers
+    run with `container_options` (their network) and call AWS at `container_endpoint`."""
 
-    def __init__(self, account_id: str, engine_endpoint: str) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        engine_endpoint: str,
+        container_endpoint: str,
+        container_options: dict[str, Any],
+    ) -> None:
         self.account_id = account_id
         self.engine_endpoint = engine_endpoint
+        self.container_endpoint = container_endpoint
+        self.container_options = container_options
         self._backends: dict[str, BatchBackend] = {}
         self._capacity = CapacityPool()
         self._lock = threading.Lock()
@@ -37,9 +47,11 @@ class BatchService:
     def _runner(self, region: str) -> ContainerRunner:
         logs = aws.client("logs", self.engine_endpoint, region)
         environment = {
-            "AWS_ENDPOINT_URL": self.engine_endpoint,
+            "AWS_ENDPOINT_URL": self.container_endpoint,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             **aws.CREDENTIALS,
         }
-        return ContainerRunner(self._docker, CloudWatchLogSink(logs), environment)
+        return ContainerRunner(
+            self._docker, CloudWatchLogSink(logs), environment, self.container_options
+        )

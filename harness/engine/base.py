@@ -2,6 +2,7 @@
 
 from typing import Protocol
 
+from harness.container_network import ContainerNetwork
 from harness.errors import HarnessError
 
 
@@ -19,8 +20,9 @@ class Engine(Protocol):
         """The single URL every AWS client uses (AWS_ENDPOINT_URL)."""
         ...
 
-    def start(self) -> None:
-        """Start it, or reuse it when it is already running and healthy."""
+    def start(self, network: ContainerNetwork) -> None:
+        """Start it, or reuse it when it is already running and healthy; the containers it
+        starts (functions, jobs) run on `network`."""
         ...
 
     def stop(self) -> None:

@@ -15,10 +15,11 @@ def test_processor_image_streams_an_object_into_the_table(local_cloud, pipeline,
     container = (
         DockerContainer(PROCESSOR_IMAGE)
         .with_command(["--bucket", pipeline.outputs.bucket, "--key", key])
-        .with_kwargs(network_mode="host")
+        .with_kwargs(**local_cloud.network.container_options())
         .with_env("TABLE_NAME", pipeline.outputs.table)
     )
-    for name, value in aws.environment(local_cloud.endpoint).items():
+    port = int(local_cloud.endpoint.rsplit(":", 1)[1])
+    for name, value in aws.environment(local_cloud.network.endpoint(port)).items():
         container.with_env(name, value)
 
     with container:

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from harness.aws import ACCOUNT_ID
+from harness.container_network import HOST, ContainerNetwork
 from harness.engine.base import EngineError
 from harness.engine.moto.server import HEALTH_PATH
 from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
@@ -40,7 +41,7 @@ class MotoEngine:
         except (OSError, ValueError):
             return False
 
-    def start(self) -> None:
+    def start(self, network: ContainerNetwork = HOST) -> None:
         if self.healthy():
             return
         if self._port_taken():
@@ -53,13 +54,17 @@ class MotoEngine:
             **os.environ,
             "MOTO_ACCOUNT_ID": ACCOUNT_ID,
             "MOTO_DOCKER_LAMBDA_IMAGE": LAMBDA_IMAGE_REPOSITORY,
-            "MOTO_DOCKER_NETWORK_MODE": "host",
+            **network.moto_environment(),
             "PYTHONUNBUFFERED": "1",
         }
+        arguments = ["--host", self.host, "--port", str(self.port),
+                     "--containers-network", network.network_name or "host",
+                     "--containers-call", network.engine_host]  # fmt: skip
+        if network.listen_also:
+            arguments += ["--also-listen", network.listen_also]
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "harness.engine.moto.server",
-                 "--host", self.host, "--port", str(self.port)],
+                [sys.executable, "-m", "harness.engine.moto.server", *arguments],
                 stdout=log, stderr=subprocess.STDOUT, env=environment,
                 start_new_session=True, cwd=Path(__file__).resolve().parents[3],
             )  # fmt: skip

@@ -11,6 +11,7 @@ from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlparse
 
+from harness.container_network import HOST, ContainerNetwork
 from harness.engine.moto import changesets, internals
 
 logger = logging.getLogger("harness.engine")
@@ -74,8 +75,10 @@ def _invoke_with_retries(
 _applied = False
 
 
-def apply() -> None:
-    """Check moto's internals, then change them; once per process (a second call does nothing)."""
+def apply(network: ContainerNetwork = HOST) -> None:
+    """Check moto's internals, then change them; once per process (a second call does nothing).
+
+    Lambda containers run on `network` and call the engine by its `engine_host`."""
     global _applied
     if _applied:
         return
@@ -84,8 +87,7 @@ def apply() -> None:
         internals.replace(module, "get_stack_from_s3_url", template_from_path_style_url)
     internals.replace("moto.s3.notifications", "_invoke_awslambda", invoke_lambda_asynchronously)
     changesets.install()
-    # Lambda containers share the host network: the engine is on loopback, never a
-    # container-network address moto might otherwise discover.
-    internals.replace("moto.settings", "moto_server_host", lambda: "http://127.0.0.1")
-    os.environ.setdefault("MOTO_DOCKER_NETWORK_MODE", "host")
+    # Never an address moto might discover itself (it looks for a container network).
+    internals.replace("moto.settings", "moto_server_host", lambda: f"http://{network.engine_host}")
+    os.environ.update(network.moto_environment())
     _applied = True

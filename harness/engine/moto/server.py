@@ -5,6 +5,11 @@ the stand-in, all others to moto. Clients then need only AWS_ENDPOINT_URL, which
 the one variable moto gives the Lambda functions it runs, so the unchanged trigger reaches
 the stand-in without configuration of its own.
 
+Containers the engine starts (Lambda functions, Batch jobs) run on the network the harness
+chose (harness/container_network.py) and call the engine by the name given with
+--containers-call; with --also-listen the engine also serves on that address (the gateway
+of a bridge network the harness created), never on 0.0.0.0.
+
 Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless told)
 """
 
@@ -19,10 +24,12 @@ from typing import Any
 
 from werkzeug.serving import make_server
 
+from harness.container_network import ContainerNetwork
+
 HEALTH_PATH = "/_harness/health"
 
 
-def build_app(endpoint: str, account_id: str) -> Any:
+def build_app(endpoint: str, account_id: str, network: ContainerNetwork, port: int) -> Any:
     # moto reads these settings when it is imported and when functions run.
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -30,8 +37,8 @@ def build_app(endpoint: str, account_id: str) -> Any:
     from harness.batch.service import BatchService
     from harness.engine.moto import cloudformation, patches
 
-    patches.apply()
-    batch = BatchService(account_id, endpoint)
+    patches.apply(network)
+    batch = BatchService(account_id, endpoint, network.endpoint(port), network.container_options())
     cloudformation.install(batch)
     moto_app = DomainDispatcherApplication(create_backend_app)
     batch_app = batch.app()
@@ -51,7 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--containers-network", default="host", help="'host' or a network name")
+    parser.add_argument("--containers-call", default="127.0.0.1", help="the engine's host name")
+    parser.add_argument("--also-listen", help="one more address to serve on")
     args = parser.parse_args(argv)
+    network = ContainerNetwork(
+        mode="host" if args.containers_network == "host" else "bridge",
+        engine_host=args.containers_call,
+        network_name=None if args.containers_network == "host" else args.containers_network,
+        listen_also=args.also_listen,
+    )
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -59,12 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     os.environ["MOTO_PORT"] = str(args.port)
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
-    app = build_app(f"http://{args.host}:{args.port}", account_id)
-    server = make_server(args.host, args.port, app, threaded=True)
-    # shutdown() waits for serve_forever() to return, so it cannot run on this thread.
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    logging.getLogger("harness.engine").info("serving on http://%s:%d", args.host, args.port)
-    server.serve_forever()
+    app = build_app(f"http://{args.host}:{args.port}", account_id, network, args.port)
+    servers = [make_server(address, args.port, app, threaded=True)
+               for address in filter(None, (args.host, args.also_listen))]  # fmt: skip
+    for extra in servers[1:]:
+        threading.Thread(target=extra.serve_forever, daemon=True).start()
+
+    def stop(*_: Any) -> None:  # shutdown() waits for serve_forever(): not on this thread
+        for server in servers:
+            threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    for server in servers:
+        logging.getLogger("harness.engine").info("serving on http://%s:%d", server.host, args.port)
+    servers[0].serve_forever()
     return 0
 
 
