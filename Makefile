@@ -15,13 +15,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels test test-unit test-integration lint synth local-up local-watch local-down demo bench-inner-loop \
+.PHONY: help setup wheels engine-wheels test test-unit test-integration lint synth local-up local-watch local-down demo bench-inner-loop \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed node_modules/.installed wheels ## Create .venv, install Python and npm tools (idempotent)
+setup: $(VENV)/.installed node_modules/.installed wheels engine-wheels ## Create .venv, install Python and npm tools, download wheels (idempotent)
 
 $(VENV)/.installed: requirements-dev.txt
 	@test -x $(PYTHON) || { echo "==> creating $(VENV)"; python3 -m venv $(VENV); }
@@ -40,6 +40,25 @@ $(VENV)/.wheels-downloaded: batch/requirements.txt $(VENV)/.installed
 	@echo "==> downloading the processor's wheels into batch/wheels"
 	$(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps \
 		--only-binary=:all: -r batch/requirements.txt -d batch/wheels
+	@touch $@
+
+# The engine image (compose.yaml) installs these offline; Linux wheels for this machine's
+# architecture and for the Python of either base image (3.11: Debian 12; 3.12: python:3.12-slim).
+ENGINE_WHEELS := .cache/engine-wheels
+ENGINE_ARCH := $(subst arm64,aarch64,$(shell uname -m))
+
+engine-wheels: $(ENGINE_WHEELS)/.downloaded ## Download the engine image's wheels (for compose.yaml)
+
+$(ENGINE_WHEELS)/.downloaded: harness/images/engine/requirements.txt $(VENV)/.installed
+	@echo "==> downloading the engine image's wheels into $(ENGINE_WHEELS)"
+	@mkdir -p $(ENGINE_WHEELS)
+	for version in 3.11 3.12; do \
+		$(PYTHON) -m pip download --quiet --disable-pip-version-check --only-binary=:all: \
+			--python-version $$version --platform manylinux2014_$(ENGINE_ARCH) \
+			--platform manylinux_2_17_$(ENGINE_ARCH) --platform manylinux_2_28_$(ENGINE_ARCH) \
+			--platform any -r harness/images/engine/requirements.txt -d $(ENGINE_WHEELS) \
+			|| exit 1; \
+	done
 	@touch $@
 
 test: setup ## Run the unit and integration tests (brings the local cloud up if needed)

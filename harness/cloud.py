@@ -79,8 +79,15 @@ class LocalCloud:
 
     def down(self, progress: Progress = say) -> None:
         self.engine.stop()
+        if self.engine.healthy():
+            progress(
+                f"the engine at {self.endpoint} was not started by `make local-up` and still "
+                "runs (`docker compose up`? then stop it with `docker compose down`)"
+            )
+        else:
+            progress("engine stopped")
         removed = remove_job_containers()
-        progress(f"engine stopped; {removed} leftover job containers removed")
+        progress(f"{removed} leftover job containers removed")
         try:
             if container_network.remove(docker.from_env()):
                 progress(f"network {container_network.NETWORK_NAME} removed")

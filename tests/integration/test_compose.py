@@ -1,0 +1,70 @@
+"""compose.yaml for real: `docker compose up` runs the engine as a container, the harness
+deploys the stack to the engine that answers (as `make local-up` does), the sample's rows
+arrive, and `docker compose down` leaves nothing behind. On a port of its own, so the
+session's local cloud is not disturbed."""
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from harness.cloud import LocalCloud
+from harness.engine.moto.engine import MotoEngine
+from harness.images.prepare import base_image
+from harness.pipeline import Pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE = Path(sys.executable).parent / "docker-compose"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def compose(project: str, port: int, base_image: str, *arguments: str) -> None:
+    environment = {**os.environ, "HARNESS_PORT": str(port), "BASE_IMAGE": base_image}
+    subprocess.run([str(COMPOSE), "-p", project, *arguments], cwd=REPO, env=environment, check=True)
+
+
+@pytest.fixture(scope="module")
+def composed(local_cloud, tmp_path_factory) -> Iterator[dict]:
+    """The engine from compose.yaml on its own port; torn down with `docker compose down`."""
+    port = free_port()
+    project = f"csv-pipeline-it{port}"
+    base = base_image(docker.from_env(), progress=lambda message: None)
+    compose(project, port, base, "up", "--detach", "--wait", "--build")
+    cloud = LocalCloud(engine=MotoEngine(tmp_path_factory.mktemp("compose"), port=port))
+    try:
+        yield {"cloud": cloud, "project": project, "port": port, "base": base}
+    finally:
+        compose(project, port, base, "down")
+
+
+def test_compose_runs_the_engine_and_the_stack_deploys_and_processes_the_sample(composed):
+    cloud: LocalCloud = composed["cloud"]
+    labels = {"label": f"com.docker.compose.project={composed['project']}"}
+    (container,) = docker.from_env().containers.list(filters=labels)
+
+    outputs = cloud.up()  # reuses the engine that answers: compose's
+    pipeline = Pipeline(cloud.endpoint, outputs)
+    upload = pipeline.upload(REPO / "samples" / "Sample.csv")
+    (job,) = pipeline.wait_for_jobs(upload)
+
+    assert container.labels["csv-pipeline.harness"] == "engine"
+    assert job["status"] == "SUCCEEDED", job.get("statusReason")
+    assert pipeline.count() == 12  # a fresh engine: the sample's rows only
+
+
+def test_compose_down_removes_the_engine(composed):
+    compose(composed["project"], composed["port"], composed["base"], "down")
+    labels = {"label": f"com.docker.compose.project={composed['project']}"}
+
+    assert docker.from_env().containers.list(all=True, filters=labels) == []
+    assert not composed["cloud"].engine.healthy()

