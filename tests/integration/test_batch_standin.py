@@ -1,28 +1,17 @@
 """The Batch stand-in's API and job semantics, through boto3 against the local endpoint."""
 
-import time
-
 import docker
 import pytest
 from botocore.exceptions import ClientError
 
 from harness import aws
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
+from tests.integration.helpers import wait_for_job
 
 
 @pytest.fixture(scope="module")
 def batch(local_cloud):
     return aws.client("batch", local_cloud.endpoint)
-
-
-def wait(batch, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        (job,) = batch.describe_jobs(jobs=[job_id])["jobs"]
-        if job["status"] in ("SUCCEEDED", "FAILED"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout}s")
 
 
 def register(batch, name: str, image: str) -> str:
@@ -65,7 +54,7 @@ def test_a_missing_image_fails_the_job_with_a_reason(batch, pipeline, unique):
     job_id = batch.submit_job(
         jobName=f"missing-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
     )["jobId"]
-    job = wait(batch, job_id)
+    job = wait_for_job(batch, job_id)
 
     assert job["status"] == "FAILED"
     assert job["statusReason"].startswith("CannotPullContainerError: image csv-pipeline/not-built-")
@@ -81,7 +70,7 @@ def test_a_crashed_container_fails_with_its_exit_code_and_logs(batch, pipeline, 
         jobDefinition=definition,
         parameters={"key": "uploads/none.csv"},
     )["jobId"]
-    job = wait(batch, job_id)
+    job = wait_for_job(batch, job_id)
 
     assert job["status"] == "FAILED"
     assert job["statusReason"] == "Essential container in task exited"
@@ -102,7 +91,7 @@ def test_jobs_list_by_queue_and_status(batch, pipeline, unique):
     job_id = batch.submit_job(
         jobName=f"listed-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
     )["jobId"]
-    wait(batch, job_id)
+    wait_for_job(batch, job_id)
 
     failed = batch.list_jobs(jobQueue=pipeline.outputs.job_queue, jobStatus="FAILED")[
         "jobSummaryList"
@@ -135,7 +124,7 @@ def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, uniqu
     job_id = batch.submit_job(
         jobName=f"sleeper-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
     )["jobId"]
-    job = wait(batch, job_id, timeout=30)
+    job = wait_for_job(batch, job_id, timeout=30)
 
     assert job["status"] == "FAILED"
     assert job["statusReason"] == "Job attempt duration exceeded timeout"

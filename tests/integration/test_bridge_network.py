@@ -10,7 +10,6 @@ gateway address in place of host.docker.internal.
 import io
 import json
 import socket
-import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from harness.batch.logsink import LOG_GROUP
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
-from tests.integration.helpers import csv_bytes, products
+from tests.integration.helpers import csv_bytes, free_port, products, wait_for_job
 
 REPO = Path(__file__).resolve().parents[2]
 QUEUE_TEMPLATE = {
@@ -43,12 +42,6 @@ QUEUE_TEMPLATE = {
         },
     }
 }  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +67,6 @@ def bridge(local_cloud, tmp_path_factory) -> Iterator[dict]:
         if name in container.attrs["HostConfig"]["NetworkMode"]:
             container.remove(force=True)
     container_network.remove(client, name)
-
-
-def wait_for(batch, job_id: str, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        (job,) = batch.describe_jobs(jobs=[job_id])["jobs"]
-        if job["status"] in ("SUCCEEDED", "FAILED"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout}s")
 
 
 def test_the_engine_listens_on_loopback_and_the_gateway_only(bridge):
@@ -122,7 +105,7 @@ def test_a_job_on_the_bridge_network_reads_s3_and_writes_dynamodb(bridge, unique
         jobDefinition=definition,
         parameters={"bucket": f"bridge-{unique}", "key": "in.csv"},
     )["jobId"]
-    job = wait_for(batch, job_id)
+    job = wait_for_job(batch, job_id)
 
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     count = dynamodb.scan(TableName=f"bridge-{unique}", Select="COUNT")["Count"]
@@ -142,7 +125,7 @@ def test_a_job_container_is_on_the_harness_network_not_the_host_network(bridge, 
         },
     )["jobDefinitionArn"]  # fmt: skip
 
-    job = wait_for(
+    job = wait_for_job(
         bridge["batch"],
         bridge["batch"].submit_job(
             jobName=f"address-{unique}", jobQueue="bridge-queue", jobDefinition=definition

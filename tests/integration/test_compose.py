@@ -4,7 +4,6 @@ arrive, and `docker compose down` leaves nothing behind. On a port of its own, s
 session's local cloud is not disturbed."""
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,15 +16,10 @@ from harness.cloud import LocalCloud
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.pipeline import Pipeline
+from tests.integration.helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = Path(sys.executable).parent / "docker-compose"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def compose(project: str, port: int, base_image: str, *arguments: str) -> None:
