@@ -84,8 +84,10 @@ def _create(stack: Any, name: str, body: dict[str, Any]) -> None:
     except Exception as error:
         raise _failed(stack, name, resource_type, "CREATE_FAILED", error) from error
     if resource is None:
-        reason = f"not created: the local engine has no model for {resource_type}"
-        if "Condition" not in body:
+        if "Condition" in body:
+            reason = f"not created: condition {body['Condition']} is false"
+        else:
+            reason = f"not created: the local engine has no model for {resource_type}"
             logger.warning("stack %s: %s %s", stack.name, name, reason)
         _event(stack, name, resource_type, "CREATE_COMPLETE", reason)
         return
