@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels engine-wheels test test-unit test-integration lint synth local-up local-watch local-down demo bench-inner-loop \
+.PHONY: help setup wheels engine-wheels test test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench-inner-loop \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
@@ -69,6 +69,9 @@ test-unit: setup ## Run the unit tests only (no Docker needed)
 
 test-integration: setup ## Run the integration tests only
 	$(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)
+
+test-aws: setup ## Run the integration tests against the stack `make deploy-aws` deployed
+	PIPELINE_TARGET=aws $(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)
 
 lint: setup ## ruff check and format check
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
-"""boto3 clients for the local endpoint: fixed local account, region and test credentials."""
+"""boto3 clients: for the local endpoint (fixed local account, region, test credentials), or,
+without an endpoint, for real AWS with the caller's own credentials and region."""
 
 from typing import Any
 
@@ -10,14 +11,19 @@ REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
-def client(service: str, endpoint: str, region: str = REGION) -> Any:
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+def client(service: str, endpoint: str | None, region: str = REGION) -> Any:
+    if endpoint is None:
+        return boto3.client(service, config=RETRIES)
     return boto3.client(
         service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(retries={"mode": "standard", "max_attempts": 5}),
+        config=RETRIES,
     )
 
 

@@ -38,7 +38,8 @@ class NoSuchJob(HarnessError):
 
 
 class Pipeline:
-    def __init__(self, endpoint: str, outputs: StackOutputs) -> None:
+    def __init__(self, endpoint: str | None, outputs: StackOutputs) -> None:
+        """`endpoint`: the local engine, or None for AWS itself."""
         self.endpoint = endpoint
         self.outputs = outputs
         self.s3 = aws.client("s3", endpoint)

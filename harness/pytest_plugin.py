@@ -1,8 +1,10 @@
-"""pytest fixtures for the local cloud (enable with `-p harness.pytest_plugin`).
+"""pytest fixtures for the pipeline's integration tests (enable with `-p harness.pytest_plugin`).
 
-`local_cloud` brings everything up once per session (reusing a cloud that is already up,
-e.g. from `make local-up`) and stops only what it started. Set HARNESS_KEEP_UP=1 to leave
-it running after the session for inspection.
+PIPELINE_TARGET picks where they run (harness/targets.py). On the local cloud (moto, the
+default) `local_cloud` brings everything up once per session (reusing a cloud that is
+already up, e.g. from `make local-up`) and stops only what it started; HARNESS_KEEP_UP=1
+leaves it running for inspection. On aws, `pipeline` is the deployed stack and every test
+that asks for `local_cloud` is skipped with the reason.
 """
 
 import os
@@ -11,7 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness import targets
 from harness.cloud import STATE_DIR, LocalCloud
+from harness.errors import HarnessError
 from harness.pipeline import Pipeline
 
 # No image can be pulled here, so testcontainers' reaper (ryuk) cannot start; the harness
@@ -19,8 +23,30 @@ from harness.pipeline import Pipeline
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A wrong target, or aws without credentials, stops the run at once with what to do."""
+    try:
+        target = targets.selected()
+        if target == "aws":
+            from infra.preflight import PreflightError, check
+
+            try:
+                check()
+            except PreflightError as error:
+                raise HarnessError(str(error)) from error
+    except HarnessError as error:
+        pytest.exit(f"error: {error}", returncode=2)
+
+
 @pytest.fixture(scope="session")
-def local_cloud() -> Iterator[LocalCloud]:
+def target() -> str:
+    return targets.selected()
+
+
+@pytest.fixture(scope="session")
+def local_cloud(target: str) -> Iterator[LocalCloud]:
+    if target != "moto":
+        pytest.skip(targets.LOCAL_ONLY)
     cloud = LocalCloud()
     started_here = not cloud.engine.healthy()
     cloud.up(deploy_log=STATE_DIR / "deploy.log")
@@ -30,7 +56,10 @@ def local_cloud() -> Iterator[LocalCloud]:
 
 
 @pytest.fixture(scope="session")
-def pipeline(local_cloud: LocalCloud) -> Pipeline:
+def pipeline(request: pytest.FixtureRequest, target: str) -> Pipeline:
+    if target == "aws":
+        return Pipeline(None, targets.aws_outputs())
+    local_cloud: LocalCloud = request.getfixturevalue("local_cloud")
     return Pipeline(local_cloud.endpoint, local_cloud.outputs())
 
 

@@ -3,7 +3,7 @@
 import pytest
 from moto import mock_aws
 
-from infra.preflight import check
+from infra.preflight import PreflightError, check
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def no_credentials(monkeypatch, tmp_path):
 
 
 def test_missing_credentials_say_how_to_configure_them(no_credentials):
-    with pytest.raises(SystemExit, match=r"No AWS credentials found\. Configure them"):
+    with pytest.raises(PreflightError, match=r"No AWS credentials found\. Configure them"):
         check()
 
 
@@ -26,14 +26,14 @@ def test_missing_region_is_reported(no_credentials, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     monkeypatch.delenv("AWS_REGION", raising=False)
 
-    with pytest.raises(SystemExit, match="No AWS region configured"):
+    with pytest.raises(PreflightError, match="No AWS region configured"):
         check()
 
 
 def test_a_local_endpoint_in_the_environment_blocks_a_real_deploy(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:4566")
 
-    with pytest.raises(SystemExit, match="unset AWS_ENDPOINT_URL"):
+    with pytest.raises(PreflightError, match="unset AWS_ENDPOINT_URL"):
         check()
 
 
