@@ -24,14 +24,14 @@ class PipelineStack(Stack):
             config,
             storage.bucket,
             storage.bucket_name,
-            processing.job_queue,
-            processing.job_definition,
+            processing,
         )
         outputs = {
             "BucketName": storage.bucket.bucket_name,
             "TableName": storage.table.table_name,
-            "JobQueueName": processing.job_queue.job_queue_name,
-            "JobQueueArn": processing.job_queue.job_queue_arn,
+            "JobQueueName": processing.job_queue_name,
+            "JobQueueArn": processing.job_queue_arn,
+            "JobDefinitionName": processing.job_definition_name,
             "JobDefinitionArn": processing.job_definition.job_definition_arn,
             "ComputeEnvironmentArn": processing.compute_environment.compute_environment_arn,
             "TriggerFunctionName": trigger.function.function_name,

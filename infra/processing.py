@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from aws_cdk import Aws, Duration, Size
+from aws_cdk import ArnFormat, Aws, Duration, Size, Stack
 from aws_cdk import aws_batch as batch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
@@ -32,6 +32,14 @@ PROCESSOR_COMMAND = [
 
 # Batch substitutes these into Ref:: placeholders when SubmitJob leaves them out.
 ABSENT = "-"
+
+
+def batch_arn(scope: Construct, resource: str, name: str) -> str:
+    """arn:<partition>:batch:<region>:<account>:<resource>/<name>, from the stack's own naming."""
+    return Stack.of(scope).format_arn(
+        service="batch", resource=resource, resource_name=name,
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )  # fmt: skip
 
 
 def bucket_objects_finding(upload_prefix: str) -> str:
@@ -96,10 +104,20 @@ class Processing(Construct):
             apply_to_children=True,
         )
         self.compute_environment = self._compute_environment(config, network)
+        # Names, and ARNs built from them, for whatever must name these resources: every
+        # target resolves them, while a Ref or GetAtt to a Batch resource is the literal
+        # "unknown" on an engine that leaves Batch to a stand-in (LocalStack's free edition).
+        self.job_queue_name = f"{config.prefix}-queue"
+        self.job_definition_name = f"{config.prefix}-processor"
+        self.job_queue_arn = batch_arn(self, "job-queue", self.job_queue_name)
+        # SubmitJob by name runs the latest ACTIVE revision, which is what IAM then checks.
+        self.job_definition_revisions_arn = batch_arn(
+            self, "job-definition", f"{self.job_definition_name}:*"
+        )
         self.job_queue = batch.JobQueue(
             self,
             "JobQueue",
-            job_queue_name=f"{config.prefix}-queue",
+            job_queue_name=self.job_queue_name,
             compute_environments=[
                 batch.OrderedComputeEnvironment(
                     compute_environment=self.compute_environment, order=1
@@ -109,7 +127,7 @@ class Processing(Construct):
         self.job_definition = batch.EcsJobDefinition(
             self,
             "JobDefinition",
-            job_definition_name=f"{config.prefix}-processor",
+            job_definition_name=self.job_definition_name,
             container=self._container(config, network, table),
             parameters={"versionId": ABSENT, "etag": ABSENT},
             retry_attempts=config.job_attempts,

@@ -1,5 +1,6 @@
 """The synthesized template, checked with aws_cdk.assertions and cdk-nag's AwsSolutions pack."""
 
+import json
 from typing import Any
 
 import pytest
@@ -211,15 +212,47 @@ def test_trigger_function_configuration(template):
     variables = properties["Environment"]["Variables"]
     assert variables["KEY_PREFIX"] == "uploads/"
     assert variables["KEY_SUFFIX"] == ".csv"
-    queue_id, _ = only(template, "AWS::Batch::JobQueue")
-    definition_id, _ = only(template, "AWS::Batch::JobDefinition")
-    assert variables["JOB_QUEUE"] == {"Fn::GetAtt": [queue_id, "JobQueueArn"]}
-    assert variables["JOB_DEFINITION"] == {"Ref": definition_id}
+    queue_id, queue = only(template, "AWS::Batch::JobQueue")
+    definition_id, definition = only(template, "AWS::Batch::JobDefinition")
+    assert variables["JOB_QUEUE"] == queue["Properties"]["JobQueueName"] == "csv-pipeline-queue"
+    assert variables["JOB_DEFINITION"] == definition["Properties"]["JobDefinitionName"]
+    assert {queue_id, definition_id} <= set(function["DependsOn"])
+
+
+def batch_arn(resource: str) -> dict:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":batch:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{resource}",
+            ],
+        ]
+    }
+
+
+def test_nothing_outside_batch_refers_to_a_batch_resource(template):
+    """An engine that leaves Batch to a stand-in resolves a Ref or GetAtt to a Batch resource
+    as "unknown": only Batch resources (created together by the stand-in) and outputs (read
+    by the harness) may use one."""
+    resources = template.to_json()["Resources"]
+    batch_ids = [name for name, r in resources.items() if r["Type"].startswith("AWS::Batch::")]
+    others = json.dumps(
+        {name: r for name, r in resources.items() if not r["Type"].startswith("AWS::Batch::")}
+    )
+
+    assert len(batch_ids) == 3
+    for logical_id in batch_ids:
+        assert f'{{"Ref": "{logical_id}"}}' not in others
+        assert f'"Fn::GetAtt": ["{logical_id}"' not in others
 
 
 def test_trigger_may_only_submit_to_this_queue_with_this_definition(template):
-    queue_id, _ = only(template, "AWS::Batch::JobQueue")
-    definition_id, _ = only(template, "AWS::Batch::JobDefinition")
     log_group_id, _ = only(template, "AWS::Logs::LogGroup")
 
     assert statements(template, role_id(template, "TriggerRole")) == [
@@ -232,8 +265,8 @@ def test_trigger_may_only_submit_to_this_queue_with_this_definition(template):
             "Action": "batch:SubmitJob",
             "Effect": "Allow",
             "Resource": [
-                {"Fn::GetAtt": [queue_id, "JobQueueArn"]},
-                {"Ref": definition_id},
+                batch_arn("job-queue/csv-pipeline-queue"),
+                batch_arn("job-definition/csv-pipeline-processor:*"),
             ],
         },
     ]
