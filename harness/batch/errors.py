@@ -12,3 +12,10 @@ class BatchError(Exception):
 
 class ClientException(BatchError):
     """Bad request: unknown queue or definition, invalid name, wrong state."""
+
+
+class ServerException(BatchError):
+    """A fault of the service itself (here: of the stand-in), as AWS reports its own."""
+
+    status = 500
+    code = "ServerException"

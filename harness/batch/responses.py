@@ -1,13 +1,16 @@
 """The Batch REST API (POST /v1/<operation>, JSON in and out) as a WSGI application."""
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from harness.batch.errors import BatchError, ClientException
+from harness.batch.errors import BatchError, ClientException, ServerException
 from harness.batch.models import BatchBackend
+
+logger = logging.getLogger("harness.batch")
 
 Operation = Callable[[BatchBackend, dict[str, Any]], dict[str, Any]]
 
@@ -113,12 +116,16 @@ class BatchApp:
             )
         try:
             body = json.loads(request.get_data() or b"{}")
+        except ValueError as error:
+            return error_response(ClientException(f"the request body is not JSON: {error}"))
+        try:
             backend = self._backend_for(region_of(request))
             return Response(json.dumps(operation(backend, body)), content_type="application/json")
         except BatchError as error:
             return error_response(error)
-        except (ValueError, KeyError, TypeError) as error:
-            return error_response(ClientException(f"invalid request: {error}"))
+        except Exception as error:  # a bug of the stand-in: AWS's shape for its own faults
+            logger.exception("Batch stand-in: %s failed", request.path)
+            return error_response(ServerException(f"Local Batch stand-in error: {error!r}"))
 
 
 def region_of(request: Request) -> str:

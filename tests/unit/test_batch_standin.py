@@ -190,6 +190,18 @@ def test_rest_layer_returns_batch_error_shapes(backend):
     assert "not implemented by the local Batch stand-in" in json.loads(unknown.data)["message"]
 
 
+def test_a_fault_of_the_stand_in_is_a_server_exception_and_bad_json_a_client_one(backend):
+    def broken(region: str) -> BatchBackend:
+        raise KeyError("a bug")
+
+    faulty = Client(BatchApp(broken)).post("/v1/describejobs", json={"jobs": []})
+    not_json = Client(BatchApp(lambda region: backend)).post("/v1/describejobs", data=b"{jobs")
+
+    assert (faulty.status_code, faulty.headers["x-amzn-ErrorType"]) == (500, "ServerException")
+    assert json.loads(faulty.data)["message"] == "Local Batch stand-in error: KeyError('a bug')"
+    assert (not_json.status_code, not_json.headers["x-amzn-ErrorType"]) == (400, "ClientException")
+
+
 def test_cloudformation_properties_become_api_shapes():
     assert camel_keys({"ComputeResources": {"MaxvCpus": 16, "Type": "FARGATE"}}) == {
         "computeResources": {"maxvCpus": 16, "type": "FARGATE"}

@@ -143,7 +143,7 @@ def test_writes_go_in_file_order_25_at_a_time():
     assert writer.written_rows == 60
 
 
-def test_unprocessed_items_are_retried_with_growing_backoff():
+def test_unprocessed_items_are_retried_after_a_jittered_delay():
     client = FakeDynamoDB(refusals=3)
     delays: list[float] = []
     writer = BatchWriter(client, "t", "k", base_delay=1.0, max_delay=100.0, sleep=delays.append)
@@ -156,6 +156,19 @@ def test_unprocessed_items_are_retried_with_growing_backoff():
     assert client.requests[1] == list("abc")
     assert writer.written_rows == 5
     assert len(delays) == 1 and 0 <= delays[0] <= 2.0
+
+
+def test_the_backoff_doubles_with_each_attempt_up_to_its_cap(monkeypatch):
+    monkeypatch.setattr("processor.writer.random.uniform", lambda low, high: high)  # no jitter
+    client = FakeDynamoDB(refusals=5)  # one item refused by five requests in a row
+    delays: list[float] = []
+    writer = BatchWriter(client, "t", "k", base_delay=1.0, max_delay=10.0, sleep=delays.append)
+
+    writer.add(item("a"))
+    writer.flush()
+
+    assert delays == [2.0, 4.0, 8.0, 10.0, 10.0]
+    assert (len(client.requests), writer.written_rows) == (6, 1)
 
 
 def test_items_still_unprocessed_after_every_attempt_raise():
