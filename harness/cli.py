@@ -11,10 +11,9 @@ from harness.cloud import LocalCloud
 from harness.demo import run_demo
 from harness.deploy import CdkApp
 from harness.errors import HarnessError
+from harness.paths import REPO
 from harness.pipeline import Pipeline, plain
 from harness.watch import Watcher
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def pipeline(cloud: LocalCloud) -> Pipeline:

@@ -10,14 +10,15 @@ import docker.errors
 from harness import container_network, docker_host
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
 from harness.container_network import ContainerNetwork
-from harness.deploy import REPO, CdkApp, StackOutputs, deploy, stack_outputs
+from harness.deploy import CdkApp, StackOutputs, deploy, stack_outputs
 from harness.engine.base import Engine
 from harness.engine.moto.engine import MotoEngine
 from harness.errors import HarnessError
 from harness.images.prepare import base_image, prepare_all
+from harness.paths import CACHE
 from harness.progress import Progress, say
 
-STATE_DIR = REPO / ".cache" / "local-cloud"
+STATE_DIR = CACHE / "local-cloud"
 
 
 class NotUp(HarnessError):

@@ -22,9 +22,9 @@ from typing import Any
 
 from harness import aws
 from harness.errors import HarnessError
+from harness.paths import REPO
 from harness.progress import Progress
 
-REPO = Path(__file__).resolve().parents[1]
 CDKLOCAL = REPO / "node_modules" / ".bin" / "cdklocal"
 CDK_DOCKER = REPO / "harness" / "bin" / "cdk-docker"
 DEFAULT_PREFIX = "csv-pipeline"

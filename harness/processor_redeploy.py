@@ -23,7 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.deploy import REPO, CdkApp, DeployError, cdklocal, explain_failure
+from harness.deploy import CdkApp, DeployError, cdklocal, explain_failure
+from harness.paths import REPO
 from harness.progress import Progress
 
 HASH_SCRIPT = REPO / "harness" / "bin" / "image-asset-hash.js"

@@ -23,10 +23,11 @@ import docker.errors
 from harness.errors import HarnessError
 from harness.images.debian_mirror import OVERRIDE as MIRROR_OVERRIDE
 from harness.images.debian_mirror import debian_mirror
+from harness.paths import CACHE as CACHE_ROOT
+from harness.paths import REPO
 from harness.progress import Progress, say
 
-REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / ".cache" / "images"
+CACHE = CACHE_ROOT / "images"
 PUBLIC_BASE = "python:3.12-slim"
 LOCAL_BASE = "csv-pipeline/python-base:bookworm"
 BUSYBOX = "busybox:latest"

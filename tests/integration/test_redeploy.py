@@ -17,7 +17,8 @@ import pytest
 
 from harness import aws, processor_redeploy
 from harness.cloud import STATE_DIR, LocalCloud
-from harness.deploy import REPO, CdkApp, DeployError
+from harness.deploy import CdkApp, DeployError
+from harness.paths import REPO
 from harness.pipeline import Pipeline, Upload
 from tests.integration.helpers import csv_bytes, items_with_prefix, products, summary_of
 

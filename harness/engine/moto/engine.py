@@ -15,6 +15,7 @@ from harness.container_network import HOST, ContainerNetwork
 from harness.engine.base import EngineError
 from harness.engine.moto.server import HEALTH_PATH
 from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
+from harness.paths import REPO
 
 START_TIMEOUT_SECONDS = 30
 
@@ -66,7 +67,7 @@ class MotoEngine:
             process = subprocess.Popen(
                 [sys.executable, "-m", "harness.engine.moto.server", *arguments],
                 stdout=log, stderr=subprocess.STDOUT, env=environment,
-                start_new_session=True, cwd=Path(__file__).resolve().parents[3],
+                start_new_session=True, cwd=REPO,
             )  # fmt: skip
         self._process = process
         self.pid_file.write_text(str(process.pid))
