@@ -33,6 +33,7 @@ from harness import aws  # noqa: E402
 from harness.cloud import LocalCloud  # noqa: E402
 from harness.deploy import CdkApp, stack_outputs  # noqa: E402
 from harness.pipeline import Pipeline  # noqa: E402
+from harness.waiting import wait_until  # noqa: E402
 from harness.watch import Watcher  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -67,13 +68,16 @@ def save_edit(copy: Path, round_number: int) -> float:
 def seconds_to_running(pipeline: Pipeline, revision: str, saved_at: float, name: str) -> float:
     """Upload, then the seconds from the save until a job on `revision` started RUNNING."""
     upload = pipeline.upload_bytes(f"uploads/{name}.csv", b"ProductId,Name\nbench-1,One\n")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        for job in pipeline.jobs_for(upload):
-            if job["jobDefinition"] == revision and job.get("startedAt"):
-                return job["startedAt"] / 1000 - saved_at
-        time.sleep(0.1)
-    raise TimeoutError(f"no job on {revision} started within 120 s")
+
+    def started_at() -> int | None:
+        started = [job.get("startedAt") for job in pipeline.jobs_for(upload)
+                   if job["jobDefinition"] == revision]  # fmt: skip
+        return next(filter(None, started), None)
+
+    started = wait_until(started_at, timeout=120, interval=0.1)
+    if started is None:
+        raise TimeoutError(f"no job on {revision} started within 120 s")
+    return started / 1000 - saved_at
 
 
 def with_make_local_up(cloud: LocalCloud, copy: Path, app: CdkApp, round_number: int) -> dict:

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import docker
@@ -17,6 +16,7 @@ import docker.errors
 
 from harness.errors import HarnessError
 from harness.progress import Progress
+from harness.waiting import wait_until
 
 DAEMON_CONFIG = Path("/etc/docker/daemon.json")
 HOST_NETWORK_ONLY = {
@@ -72,12 +72,9 @@ def ensure_docker(progress: Progress, log_file: Path) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         subprocess.Popen(["dockerd"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if answers():
-            progress("Docker engine: started")
-            return
-        time.sleep(0.5)
+    if wait_until(lambda: answers() or None, START_TIMEOUT_SECONDS, interval=0.5):
+        progress("Docker engine: started")
+        return
     raise DockerUnavailable(
         f"dockerd did not answer within {START_TIMEOUT_SECONDS}s; see {log_file}"
     )

@@ -1,7 +1,6 @@
 """What a user does with the deployed pipeline: upload, watch jobs, read logs and rows."""
 
 import functools
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -13,6 +12,7 @@ from harness.batch.logsink import LOG_GROUP
 from harness.batch.models import FINAL_STATES, JOB_STATES
 from harness.deploy import StackOutputs
 from harness.errors import HarnessError
+from harness.waiting import wait_until
 
 
 @dataclass(frozen=True)
@@ -92,22 +92,25 @@ class Pipeline:
         on_change: Callable[[dict[str, Any]], None] | None = None,
     ) -> list[dict[str, Any]]:
         """Wait until `count` jobs for the upload exist and all have finished."""
-        deadline = time.monotonic() + timeout
         seen: dict[str, str] = {}
-        while True:
-            jobs = self.jobs_for(upload)
-            for job in jobs:
+        last: list[dict[str, Any]] = []
+
+        def finished() -> list[dict[str, Any]] | None:
+            last[:] = self.jobs_for(upload)
+            for job in last:
                 if on_change and seen.get(job["jobId"]) != job["status"]:
                     on_change(job)
                 seen[job["jobId"]] = job["status"]
-            if len(jobs) >= count and all(job["status"] in FINAL_STATES for job in jobs):
-                return jobs
-            if time.monotonic() > deadline:
-                states = ", ".join(f"{j['jobName']}={j['status']}" for j in jobs) or "no job yet"
-                raise JobWaitTimeout(
-                    f"{upload.key}: waited {timeout:.0f}s for {count} finished jobs ({states})"
-                )
-            time.sleep(0.5)
+            done = len(last) >= count and all(job["status"] in FINAL_STATES for job in last)
+            return list(last) if done else None
+
+        jobs = wait_until(finished, timeout, interval=0.5)
+        if jobs is None:
+            states = ", ".join(f"{j['jobName']}={j['status']}" for j in last) or "no job yet"
+            raise JobWaitTimeout(
+                f"{upload.key}: waited {timeout:.0f}s for {count} finished jobs ({states})"
+            )
+        return jobs
 
     def log_lines(self, job_id: str) -> Iterator[str]:
         (job,) = self.describe([job_id]) or [None]

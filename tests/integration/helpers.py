@@ -4,10 +4,11 @@ import csv
 import io
 import json
 import socket
-import time
 from typing import Any
 
+from harness.batch.models import FINAL_STATES
 from harness.pipeline import Pipeline, plain
+from harness.waiting import wait_until
 
 HEADER = ["ProductId", "ProductName", "ProductDescription"]
 
@@ -43,13 +44,14 @@ def summary_of(pipeline: Pipeline, job_id: str) -> dict:
 
 def wait_for_job(batch: Any, job_id: str, timeout: float = 60) -> dict:
     """The job's description once it is SUCCEEDED or FAILED."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def finished() -> dict | None:
         (job,) = batch.describe_jobs(jobs=[job_id])["jobs"]
-        if job["status"] in ("SUCCEEDED", "FAILED"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job {job_id} still {job['status']} after {timeout}s")
+        return job if job["status"] in FINAL_STATES else None
+
+    job = wait_until(finished, timeout, interval=0.3)
+    assert job is not None, f"job {job_id} did not finish within {timeout}s"
+    return job
 
 
 def free_port() -> int:

@@ -16,6 +16,7 @@ from harness.engine.base import EngineError
 from harness.engine.moto.server import HEALTH_PATH
 from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
 from harness.paths import REPO
+from harness.waiting import wait_until
 
 START_TIMEOUT_SECONDS = 30
 
@@ -71,13 +72,14 @@ class MotoEngine:
             )  # fmt: skip
         self._process = process
         self.pid_file.write_text(str(process.pid))
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
+
+        def answering() -> bool | None:
             if process.poll() is not None:
                 raise EngineError(f"the engine exited at start:\n{self.log_tail()}")
-            if self.healthy():
-                return
-            time.sleep(0.3)
+            return self.healthy() or None
+
+        if wait_until(answering, START_TIMEOUT_SECONDS, interval=0.3):
+            return
         raise EngineError(
             f"the engine did not answer within {START_TIMEOUT_SECONDS}s:\n{self.log_tail()}"
         )
