@@ -10,6 +10,7 @@ CloudFormation; jobs already submitted keep the revision they were submitted wit
 
 from typing import Any
 
+from harness.batch.fields import check_job_definition
 from harness.batch.models import BatchBackend, ComputeEnvironment, JobDefinition, JobQueue
 
 
@@ -62,6 +63,7 @@ def update_job_queue(backend: BatchBackend, arn: str, properties: dict[str, Any]
 def register_job_definition(
     backend: BatchBackend, name: str, properties: dict[str, Any]
 ) -> JobDefinition:
+    check_job_definition(camel_keys(properties))
     return backend.register_job_definition(
         name=properties.get("JobDefinitionName", name),
         type=properties.get("Type", "container").lower(),

@@ -8,6 +8,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from harness.batch.errors import BatchError, ClientException, ServerException
+from harness.batch.fields import check_job_definition, check_submit_job
 from harness.batch.models import BatchBackend
 
 logger = logging.getLogger("harness.batch")
@@ -16,6 +17,7 @@ Operation = Callable[[BatchBackend, dict[str, Any]], dict[str, Any]]
 
 
 def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_submit_job(body)
     job = backend.submit_job(
         job_name=body.get("jobName", ""),
         job_queue=body.get("jobQueue", ""),
@@ -57,6 +59,7 @@ def describe_job_definitions(backend: BatchBackend, body: dict[str, Any]) -> dic
 
 
 def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_job_definition(body)
     definition = backend.register_job_definition(
         name=body.get("jobDefinitionName", ""),
         type=body.get("type", "container"),

@@ -226,3 +226,24 @@ def test_cloudformation_properties_become_api_shapes():
             }
         ]
     }
+
+
+def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, caplog):
+    client = Client(BatchApp(lambda region: backend))
+    job = {"jobName": "x", "jobQueue": "queue", "jobDefinition": "processor"}
+
+    array = client.post("/v1/submitjob", json={**job, "arrayProperties": {"size": 3}})
+    depends = client.post("/v1/submitjob", json={**job, "dependsOn": [{"jobId": "a"}]})
+    gpu = client.post(
+        "/v1/registerjobdefinition",
+        json={"jobDefinitionName": "gpu", "type": "container", "containerProperties": {
+            "image": "i", "resourceRequirements": [{"type": "GPU", "value": "1"}]}},
+    )  # fmt: skip
+    tagged = client.post("/v1/submitjob", json={**job, "tags": {"team": "a"}})
+
+    for refused, field in ((array, "arrayProperties"), (depends, "dependsOn"), (gpu, "GPU")):
+        assert refused.status_code == 400
+        assert field in json.loads(refused.data)["message"]
+        assert "not supported by the local Batch stand-in" in json.loads(refused.data)["message"]
+    assert tagged.status_code == 200
+    assert "SubmitJob: tags accepted without effect locally" in caplog.text

@@ -1,0 +1,75 @@
+"""Which documented AWS Batch request fields the stand-in honours, accepts or rejects.
+
+Every field AWS documents for SubmitJob and RegisterJobDefinition (and the same properties of
+AWS::Batch::JobDefinition) is in exactly one group: honoured; accepted without a local effect,
+with a warning in the engine log (and a row in the README); or rejected with ClientException,
+so that a team never believes it tested what the stand-in silently dropped.
+"""
+
+import logging
+from typing import Any
+
+from harness.batch.errors import ClientException
+
+logger = logging.getLogger("harness.batch")
+
+SUBMIT_JOB_HONOURED = {"jobName", "jobQueue", "jobDefinition", "parameters",
+                       "containerOverrides", "retryStrategy", "timeout"}  # fmt: skip
+SUBMIT_JOB_NO_EFFECT = {
+    "tags": "tags are not kept",
+    "propagateTags": "there are no ECS tasks to tag",
+}
+CONTAINER_OVERRIDES_HONOURED = {"command", "environment"}
+
+DEFINITION_HONOURED = {"jobDefinitionName", "type", "parameters", "containerProperties",
+                       "retryStrategy", "timeout", "platformCapabilities"}  # fmt: skip
+DEFINITION_NO_EFFECT = {
+    "tags": "tags are not kept",
+    "propagateTags": "there are no ECS tasks to tag",
+    "schedulingPriority": "the stand-in has no fair-share scheduling",
+    "resourceRetentionPolicy": "nothing is retained outside the engine's memory",
+}
+CONTAINER_HONOURED = {"image", "command", "environment", "resourceRequirements", "vcpus",
+                      "memory", "readonlyRootFilesystem", "user"}  # fmt: skip
+CONTAINER_NO_EFFECT = {
+    "jobRoleArn": "the job runs with the engine's test credentials (IAM is not enforced)",
+    "executionRoleArn": "images come from the local Docker engine and logs go to the engine",
+    "networkConfiguration": "jobs run on the harness's container network",
+    "fargatePlatformConfiguration": "jobs run on the local Docker engine, not Fargate",
+    "runtimePlatform": "jobs run on the local Docker engine's platform",
+    "logConfiguration": "output always goes to CloudWatch Logs in /aws/batch/job",
+}
+
+
+def check_submit_job(request: dict[str, Any]) -> None:
+    _check("SubmitJob", request, SUBMIT_JOB_HONOURED, SUBMIT_JOB_NO_EFFECT)
+    overrides = request.get("containerOverrides") or {}
+    _check("SubmitJob containerOverrides", overrides, CONTAINER_OVERRIDES_HONOURED, {})
+
+
+def check_job_definition(request: dict[str, Any]) -> None:
+    """A RegisterJobDefinition request, or a template's properties in the API's camelCase."""
+    _check("job definition", request, DEFINITION_HONOURED, DEFINITION_NO_EFFECT)
+    container = request.get("containerProperties") or {}
+    _check("containerProperties", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
+    kinds = {str(r.get("type")) for r in container.get("resourceRequirements") or []}
+    unsupported = sorted(kinds - {"VCPU", "MEMORY"})
+    if unsupported:
+        raise ClientException(
+            f"containerProperties.resourceRequirements: {', '.join(unsupported)} not supported "
+            "by the local Batch stand-in (VCPU and MEMORY are)"
+        )
+
+
+def _check(
+    where: str, request: dict[str, Any], honoured: set[str], no_effect: dict[str, str]
+) -> None:
+    given = {name for name, value in request.items() if value not in (None, {}, [])}
+    rejected = sorted(given - honoured - set(no_effect))
+    if rejected:
+        raise ClientException(
+            f"{where}: {', '.join(rejected)} not supported by the local Batch stand-in "
+            "(see the README's Batch table); remove them to run this locally"
+        )
+    for name in sorted(given & set(no_effect)):
+        logger.warning("%s: %s accepted without effect locally: %s", where, name, no_effect[name])
