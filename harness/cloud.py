@@ -8,6 +8,7 @@ import docker
 import docker.errors
 
 from harness import container_network, docker_host
+from harness.batch.runner import ENGINE_LABEL
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
 from harness.container_network import ContainerNetwork
 from harness.deploy import CdkApp, StackOutputs, deploy, stack_outputs
@@ -55,11 +56,26 @@ class LocalCloud:
         docker_host.ensure_docker(progress, self.state_dir / "dockerd.log")
         images = prepare_all(progress=progress)
         self.network = self._container_network(progress)
+        self.recover(progress)
         was_running = self.engine.healthy()
         self.engine.start(self.network)
         state = "reused" if was_running else "started"
         progress(f"engine: {self.engine.name} at {self.endpoint} ({state})")
         return deploy(self.endpoint, images.base, progress, deploy_log)
+
+    def recover(self, progress: Progress = say) -> None:
+        """After an engine that ended without `make local-down`: say what went with it and
+        remove the job containers it left running."""
+        pid = self.engine.died()
+        if pid is None:
+            return
+        removed = remove_job_containers(self.endpoint)
+        progress(
+            f"the previous engine (pid {pid}, log {self.state_dir / 'engine.log'}) ended without "
+            "`make local-down`: the stacks, objects, items and job history it held in memory "
+            f"are gone (the stack is deployed again now); {removed} containers of jobs it was "
+            "running removed"
+        )
 
     def _container_network(self, progress: Progress) -> ContainerNetwork:
         client = docker.from_env()
@@ -87,7 +103,7 @@ class LocalCloud:
             )
         else:
             progress("engine stopped")
-        removed = remove_job_containers()
+        removed = remove_job_containers(self.endpoint)
         progress(f"{removed} leftover job containers removed")
         try:
             if container_network.remove(docker.from_env()):
@@ -114,10 +130,12 @@ class LocalCloud:
         return outputs
 
 
-def remove_job_containers() -> int:
+def remove_job_containers(engine: str) -> int:
+    """Remove the job containers that the stand-in of the engine at `engine` started."""
+    labels = [BATCH_JOB_LABEL, f"{ENGINE_LABEL}={engine}"]
     try:
         client = docker.from_env()
-        containers = client.containers.list(all=True, filters={"label": BATCH_JOB_LABEL})
+        containers = client.containers.list(all=True, filters={"label": labels})
     except docker.errors.DockerException:
         return 0
     for container in containers:

@@ -1,18 +1,23 @@
 """Run one job attempt as a container on the local Docker engine, on the harness's network."""
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import docker.errors
+import requests
 
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import Attempt, Job, now_ms
 
 LABEL = "csv-pipeline.batch-job-id"
+ENGINE_LABEL = "csv-pipeline.engine"  # the endpoint of the engine whose stand-in started it
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
+# The Docker engine stopped answering (stopped, restarted, socket gone) during an attempt.
+DOCKER_GONE = (docker.errors.DockerException, requests.exceptions.ConnectionError)
 
 
 def memory_limit(container_properties: dict[str, Any]) -> str | None:
@@ -32,11 +37,13 @@ class ContainerRunner:
         logs: CloudWatchLogSink,
         engine_environment: dict[str, str],
         container_options: dict[str, Any],
+        engine: str = "",
     ) -> None:
         self._docker = docker_client
         self._logs = logs
         self._engine_environment = engine_environment
         self._container_options = container_options
+        self._engine = engine
 
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
@@ -51,7 +58,7 @@ class ContainerRunner:
                 environment={**self._engine_environment, **job.environment},
                 **self._container_options,
                 name=f"batch-{job.id}-{len(job.attempts)}",
-                labels={LABEL: job.id, "csv-pipeline.harness": "batch"},
+                labels={LABEL: job.id, ENGINE_LABEL: self._engine, "csv-pipeline.harness": "batch"},
                 read_only=bool(properties.get("readonlyRootFilesystem")),
                 mem_limit=memory_limit(properties),
                 nano_cpus=int(job.definition.vcpus * 1_000_000_000),
@@ -67,10 +74,13 @@ class ContainerRunner:
             return self._failed_to_start(
                 attempt, f"CannotCreateContainerError: {error.explanation}"
             )
+        except DOCKER_GONE as error:
+            return self._docker_gone(attempt, error)
         try:
             return self._run_container(job, attempt, container, task_id, on_running)
         finally:
-            container.remove(force=True)
+            with contextlib.suppress(*DOCKER_GONE):
+                container.remove(force=True)
 
     def _run_container(
         self,
@@ -99,11 +109,13 @@ class ContainerRunner:
             for line in container.logs(stream=True, follow=True):
                 writer.write(line.decode("utf-8", "replace").rstrip("\n"))
             result = container.wait()
+            container.reload()
+        except DOCKER_GONE as error:
+            return self._docker_gone(attempt, error)
         finally:
             if timer:
                 timer.cancel()
             writer.close()
-        container.reload()
         attempt.stopped_at = now_ms()
         attempt.exit_code = int(result["StatusCode"])
         if timed_out.is_set():
@@ -119,6 +131,18 @@ class ContainerRunner:
     def _stop(container: Any, timed_out: threading.Event) -> None:
         timed_out.set()
         container.kill()
+
+    @staticmethod
+    def _docker_gone(attempt: Attempt, error: Exception) -> bool:
+        """The attempt fails, naming the cause; the retry strategy decides what follows."""
+        reason = (
+            "DockerEngineUnavailable: the local Docker engine stopped answering during the "
+            f"attempt ({type(error).__name__}: {error})"
+        )
+        attempt.reason = reason[:1024]
+        attempt.status_reason = reason[:1024]
+        attempt.stopped_at = now_ms()
+        return False
 
     @staticmethod
     def _failed_to_start(attempt: Attempt, reason: str) -> bool:

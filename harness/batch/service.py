@@ -53,5 +53,9 @@ class BatchService:
             **aws.CREDENTIALS,
         }
         return ContainerRunner(
-            self._docker, CloudWatchLogSink(logs), environment, self.container_options
+            self._docker,
+            CloudWatchLogSink(logs),
+            environment,
+            self.container_options,
+            engine=self.engine_endpoint,
         )

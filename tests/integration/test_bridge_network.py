@@ -21,7 +21,7 @@ import pytest
 
 from harness import aws, container_network
 from harness.batch.logsink import LOG_GROUP
-from harness.batch.runner import LABEL as BATCH_JOB_LABEL
+from harness.cloud import remove_job_containers
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
 from tests.integration.helpers import csv_bytes, free_port, products, wait_for_job
@@ -63,9 +63,7 @@ def bridge(local_cloud, tmp_path_factory) -> Iterator[dict]:
     engine.stop()
     for container in client.containers.list(all=True, filters={"network": name}):
         container.remove(force=True)
-    for container in client.containers.list(all=True, filters={"label": BATCH_JOB_LABEL}):
-        if name in container.attrs["HostConfig"]["NetworkMode"]:
-            container.remove(force=True)
+    remove_job_containers(engine.endpoint)
     container_network.remove(client, name)
 
 

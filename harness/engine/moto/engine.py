@@ -108,6 +108,19 @@ class MotoEngine:
             pass
         self.pid_file.unlink(missing_ok=True)
 
+    def died(self) -> int | None:
+        """The pid of a previous engine that ended without `stop()` (its pid file is still
+        there, its process is not), once; None otherwise."""
+        pid = self._pid()
+        if pid is None or self.healthy():
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            self.pid_file.unlink(missing_ok=True)
+            return pid
+        return None
+
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_file.exists():
             return "(no engine log)"
