@@ -9,7 +9,8 @@ import requests
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import Attempt, BatchBackend
 from harness.batch.runner import ContainerRunner
-from harness.engine.moto.engine import MotoEngine
+from harness.engine.moto.engine import MotoEngine, alive
+from harness.waiting import wait_until
 
 
 class FakeLogs:
@@ -84,3 +85,15 @@ def test_an_engine_that_died_is_reported_once(tmp_path):
     assert engine.died() == gone.pid
     assert engine.died() is None
     assert not engine.pid_file.exists()
+
+
+def test_a_killed_engine_not_yet_reaped_counts_as_dead():
+    zombie = subprocess.Popen(["true"])
+    assert wait_until(lambda: (not alive(zombie.pid)) or None, timeout=5, interval=0.01)
+    running = subprocess.Popen(["sleep", "5"])
+    try:
+        assert alive(running.pid)
+    finally:
+        running.kill()
+        running.wait()
+        zombie.wait()

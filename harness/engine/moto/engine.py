@@ -112,14 +112,10 @@ class MotoEngine:
         """The pid of a previous engine that ended without `stop()` (its pid file is still
         there, its process is not), once; None otherwise."""
         pid = self._pid()
-        if pid is None or self.healthy():
+        if pid is None or self.healthy() or alive(pid):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            self.pid_file.unlink(missing_ok=True)
-            return pid
-        return None
+        self.pid_file.unlink(missing_ok=True)
+        return pid
 
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_file.exists():
@@ -140,3 +136,15 @@ class MotoEngine:
         except OSError:
             return False
         return True
+
+
+def alive(pid: int) -> bool:
+    """True when the process runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")  # Linux; elsewhere a zombie counts as running
+    if stat.exists():
+        return stat.read_text().rpartition(")")[2].split()[0] != "Z"
+    return True
