@@ -10,7 +10,11 @@ CloudFormation; jobs already submitted keep the revision they were submitted wit
 
 from typing import Any
 
-from harness.batch.fields import check_job_definition
+from harness.batch.fields import (
+    check_compute_environment,
+    check_job_definition,
+    check_job_queue,
+)
 from harness.batch.models import BatchBackend, ComputeEnvironment, JobDefinition, JobQueue
 
 
@@ -26,6 +30,7 @@ def camel_keys(value: Any) -> Any:
 def create_compute_environment(
     backend: BatchBackend, name: str, properties: dict[str, Any]
 ) -> ComputeEnvironment:
+    check_compute_environment(camel_keys(properties))
     return backend.create_compute_environment(
         name=properties.get("ComputeEnvironmentName", name),
         compute_resources=camel_keys(properties.get("ComputeResources", {})),
@@ -38,13 +43,20 @@ def create_compute_environment(
 def update_compute_environment(
     backend: BatchBackend, arn: str, properties: dict[str, Any]
 ) -> ComputeEnvironment:
-    environment = backend.find_compute_environment(arn)
+    check_compute_environment(camel_keys(properties))
+    environment = backend.update_compute_environment(arn, properties.get("State", "ENABLED"))
     environment.compute_resources = camel_keys(properties.get("ComputeResources", {}))
-    environment.state = properties.get("State", "ENABLED")
     return environment
 
 
+def delete_compute_environment(backend: BatchBackend, arn: str) -> None:
+    """As CloudFormation does it: disable, then delete."""
+    backend.update_compute_environment(arn, state="DISABLED")
+    backend.delete_compute_environment(arn)
+
+
 def create_job_queue(backend: BatchBackend, name: str, properties: dict[str, Any]) -> JobQueue:
+    check_job_queue(camel_keys(properties))
     return backend.create_job_queue(
         name=properties.get("JobQueueName", name),
         priority=int(properties.get("Priority", 1)),
@@ -54,10 +66,19 @@ def create_job_queue(backend: BatchBackend, name: str, properties: dict[str, Any
 
 
 def update_job_queue(backend: BatchBackend, arn: str, properties: dict[str, Any]) -> JobQueue:
-    queue = backend.find_job_queue(arn)
-    queue.priority = int(properties.get("Priority", queue.priority))
-    queue.state = properties.get("State", "ENABLED")
-    return queue
+    check_job_queue(camel_keys(properties))
+    return backend.update_job_queue(
+        arn,
+        state=properties.get("State", "ENABLED"),
+        priority=properties.get("Priority"),
+        compute_environment_order=camel_keys(properties.get("ComputeEnvironmentOrder")),
+    )
+
+
+def delete_job_queue(backend: BatchBackend, arn: str) -> None:
+    """As CloudFormation does it: disable, then delete (its remaining jobs are terminated)."""
+    backend.update_job_queue(arn, state="DISABLED")
+    backend.delete_job_queue(arn)
 
 
 def register_job_definition(

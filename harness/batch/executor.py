@@ -24,6 +24,9 @@ class JobExecutor:
             job.transition("PENDING")
             job.transition("RUNNABLE")
             while not self._attempt(job):
+                if job.stopping.is_set():  # cancelled or terminated: never retried
+                    job.transition("FAILED", job.stop_reason)
+                    return
                 attempt = job.attempts[-1]
                 if not should_retry(job.retry_strategy, attempt, len(job.attempts)):
                     job.transition("FAILED", attempt.status_reason)
@@ -36,7 +39,11 @@ class JobExecutor:
             job.transition("FAILED", f"Local Batch stand-in error: {error}")
 
     def _attempt(self, job: Job) -> bool:
-        with self._capacity.reserve(job.compute_environment, job.definition.vcpus):
+        """One attempt; False when it failed or the job was stopped before it could start."""
+        vcpus = job.definition.vcpus
+        with self._capacity.reserve(job.compute_environment, vcpus, job.stopping) as reserved:
+            if not reserved or job.stopping.is_set():
+                return False
             job.transition("STARTING")
             attempt = Attempt()
             job.attempts.append(attempt)

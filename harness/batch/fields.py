@@ -41,6 +41,43 @@ CONTAINER_NO_EFFECT = {
 }
 
 
+COMPUTE_ENVIRONMENT_HONOURED = {"computeEnvironmentName", "computeEnvironment", "type",
+                                "state", "computeResources", "serviceRole"}  # fmt: skip
+COMPUTE_ENVIRONMENT_NO_EFFECT = {
+    "tags": "tags are not kept",
+    "unmanagedvCpus": "the stand-in has no fair-share scheduling",
+    "context": "there are no instances to pass it to",
+    "updatePolicy": "there are no instances to update",
+    "replaceComputeEnvironment": "there are no instances to replace",
+}
+COMPUTE_RESOURCES_HONOURED = {"maxvCpus", "type"}
+JOB_QUEUE_HONOURED = {"jobQueueName", "jobQueue", "state", "priority",
+                      "computeEnvironmentOrder"}  # fmt: skip
+JOB_QUEUE_NO_EFFECT = {
+    "tags": "tags are not kept",
+    "schedulingPolicyArn": "the stand-in has no fair-share scheduling",
+}
+
+
+def check_compute_environment(request: dict[str, Any]) -> None:
+    """Create/UpdateComputeEnvironment, or a template's properties in the API's camelCase."""
+    _check("compute environment", request, COMPUTE_ENVIRONMENT_HONOURED,
+           COMPUTE_ENVIRONMENT_NO_EFFECT)  # fmt: skip
+    resources = request.get("computeResources") or {}
+    placement = sorted(set(resources) - COMPUTE_RESOURCES_HONOURED)
+    if placement:
+        logger.warning(
+            "computeResources: %s accepted without effect locally: jobs run as containers on "
+            "the local Docker engine (maxvCpus is the limit that applies)",
+            ", ".join(placement),
+        )
+
+
+def check_job_queue(request: dict[str, Any]) -> None:
+    """Create/UpdateJobQueue, or a template's properties in the API's camelCase."""
+    _check("job queue", request, JOB_QUEUE_HONOURED, JOB_QUEUE_NO_EFFECT)
+
+
 def check_submit_job(request: dict[str, Any]) -> None:
     _check("SubmitJob", request, SUBMIT_JOB_HONOURED, SUBMIT_JOB_NO_EFFECT)
     overrides = request.get("containerOverrides") or {}

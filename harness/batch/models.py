@@ -24,6 +24,12 @@ def present(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
+def check_state(state: str) -> str:
+    if state not in ("ENABLED", "DISABLED"):
+        raise ClientException(f"state must be ENABLED or DISABLED, not {state!r}")
+    return state
+
+
 def check_name(kind: str, name: str) -> None:
     if not VALID_NAME.match(name or ""):
         raise ClientException(
@@ -169,6 +175,20 @@ class Job:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self.history.append((self.status, self.created_at))
+        self.stop_reason: str | None = None  # set by CancelJob or TerminateJob
+        self.stopping = threading.Event()
+
+    def request_stop(self, reason: str, terminate: bool) -> bool:
+        """CancelJob (terminate=False) stops a job that has not reached STARTING; TerminateJob
+        stops it in any state but a final one. True when this job will stop."""
+        with self._lock:
+            if self.status in FINAL_STATES or self.stopping.is_set():
+                return False
+            if not terminate and self.status in ("STARTING", "RUNNING"):
+                return False
+            self.stop_reason = reason
+            self.stopping.set()
+            return True
 
     # -- what the container runs -------------------------------------------------------------
 
@@ -318,15 +338,46 @@ class BatchBackend:
                 self._arn(f"compute-environment/{name}"),
                 compute_resources,
                 type=type,
-                state=state,
+                state=check_state(state),
                 service_role=service_role,
             )
             self.compute_environments[name] = environment
             return environment
 
-    def delete_compute_environment(self, name_or_arn: str) -> None:
+    def update_compute_environment(
+        self,
+        name_or_arn: str,
+        state: str | None = None,
+        compute_resources: dict[str, Any] | None = None,
+    ) -> ComputeEnvironment:
         with self._lock:
             environment = self.find_compute_environment(name_or_arn)
+            if state is not None:
+                environment.state = check_state(state)
+            if compute_resources:
+                environment.compute_resources = {
+                    **environment.compute_resources,
+                    **compute_resources,
+                }
+            return environment
+
+    def delete_compute_environment(self, name_or_arn: str) -> None:
+        """As in AWS: only a DISABLED environment that no job queue uses."""
+        with self._lock:
+            environment = self.find_compute_environment(name_or_arn)
+            if environment.state != "DISABLED":
+                raise ClientException(
+                    f"Cannot delete compute environment {environment.name}: it is "
+                    f"{environment.state}; disable it with UpdateComputeEnvironment first"
+                )
+            users = [q.name for q in self.job_queues.values()
+                     if any(e["computeEnvironment"] == environment.arn
+                            for e in q.compute_environment_order)]  # fmt: skip
+            if users:
+                raise ClientException(
+                    f"Cannot delete compute environment {environment.name}: job queues "
+                    f"{', '.join(users)} use it"
+                )
             self.compute_environments.pop(environment.name)
 
     def find_compute_environment(self, name_or_arn: str) -> ComputeEnvironment:
@@ -348,20 +399,63 @@ class BatchBackend:
         with self._lock:
             if name in self.job_queues:
                 raise ClientException(f"Object already exists: job queue {name}")
-            order = []
-            for entry in compute_environment_order:
-                environment = self.find_compute_environment(entry["computeEnvironment"])
-                order.append({"order": int(entry["order"]), "computeEnvironment": environment.arn})
-            if not order:
-                raise ClientException(f"job queue {name} needs at least one compute environment")
-            queue = JobQueue(name, self._arn(f"job-queue/{name}"), priority, order, state)
+            order = self._order(name, compute_environment_order)
+            queue = JobQueue(
+                name, self._arn(f"job-queue/{name}"), priority, order, check_state(state)
+            )
             self.job_queues[name] = queue
             return queue
 
-    def delete_job_queue(self, name_or_arn: str) -> None:
+    def update_job_queue(
+        self,
+        name_or_arn: str,
+        state: str | None = None,
+        priority: int | None = None,
+        compute_environment_order: list[dict[str, Any]] | None = None,
+    ) -> JobQueue:
         with self._lock:
             queue = self.find_job_queue(name_or_arn)
+            if state is not None:
+                queue.state = check_state(state)
+            if priority is not None:
+                queue.priority = int(priority)
+            if compute_environment_order is not None:
+                queue.compute_environment_order = self._order(queue.name, compute_environment_order)
+            return queue
+
+    def delete_job_queue(self, name_or_arn: str) -> None:
+        """As in AWS: only a DISABLED queue; the jobs it still holds are terminated."""
+        with self._lock:
+            queue = self.find_job_queue(name_or_arn)
+            if queue.state != "DISABLED":
+                raise ClientException(
+                    f"Cannot delete job queue {queue.name}: it is {queue.state}; disable it "
+                    "with UpdateJobQueue first"
+                )
             self.job_queues.pop(queue.name)
+            for job in self.jobs.values():
+                if job.queue is queue:
+                    job.request_stop("Job queue deleted", terminate=True)
+
+    def stop_job(self, job_id: str, reason: str, terminate: bool) -> None:
+        """CancelJob / TerminateJob; succeeds (stopping nothing) for a job past their reach."""
+        if not reason:
+            raise ClientException("reason is required")
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ClientException(f"job {job_id} does not exist")
+        job.request_stop(reason, terminate)
+
+    def _order(self, queue: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A queue's computeEnvironmentOrder with every environment resolved to its ARN."""
+        order = [
+            {"order": int(entry["order"]),
+             "computeEnvironment": self.find_compute_environment(entry["computeEnvironment"]).arn}
+            for entry in entries
+        ]  # fmt: skip
+        if not order:
+            raise ClientException(f"job queue {queue} needs at least one compute environment")
+        return order
 
     def find_job_queue(self, name_or_arn: str) -> JobQueue:
         for queue in self.job_queues.values():

@@ -8,8 +8,13 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from harness.batch.errors import BatchError, ClientException, ServerException
-from harness.batch.fields import check_job_definition, check_submit_job
-from harness.batch.models import BatchBackend
+from harness.batch.fields import (
+    check_compute_environment,
+    check_job_definition,
+    check_job_queue,
+    check_submit_job,
+)
+from harness.batch.models import BatchBackend, ComputeEnvironment
 
 logger = logging.getLogger("harness.batch")
 
@@ -76,6 +81,80 @@ def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict
     }
 
 
+def cancel_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.stop_job(body.get("jobId", ""), body.get("reason", ""), terminate=False)
+    return {}
+
+
+def terminate_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.stop_job(body.get("jobId", ""), body.get("reason", ""), terminate=True)
+    return {}
+
+
+def deregister_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.deregister_job_definition(body.get("jobDefinition", ""))
+    return {}
+
+
+def environment_names(environment: ComputeEnvironment) -> dict[str, Any]:
+    return {
+        "computeEnvironmentName": environment.name,
+        "computeEnvironmentArn": environment.arn,
+    }
+
+
+def create_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_compute_environment(body)
+    environment = backend.create_compute_environment(
+        name=body.get("computeEnvironmentName", ""),
+        compute_resources=body.get("computeResources") or {},
+        type=body.get("type", "MANAGED"),
+        state=body.get("state", "ENABLED"),
+        service_role=body.get("serviceRole"),
+    )
+    return environment_names(environment)
+
+
+def update_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_compute_environment(body)
+    environment = backend.update_compute_environment(
+        body.get("computeEnvironment", ""), body.get("state"), body.get("computeResources")
+    )
+    return environment_names(environment)
+
+
+def delete_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.delete_compute_environment(body.get("computeEnvironment", ""))
+    return {}
+
+
+def create_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_job_queue(body)
+    queue = backend.create_job_queue(
+        name=body.get("jobQueueName", ""),
+        priority=int(body.get("priority", 1)),
+        compute_environment_order=body.get("computeEnvironmentOrder") or [],
+        state=body.get("state", "ENABLED"),
+    )
+    return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
+
+
+def update_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_job_queue(body)
+    queue = backend.update_job_queue(
+        body.get("jobQueue", ""),
+        state=body.get("state"),
+        priority=body.get("priority"),
+        compute_environment_order=body.get("computeEnvironmentOrder"),
+    )
+    return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
+
+
+def delete_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.delete_job_queue(body.get("jobQueue", ""))
+    return {}
+
+
 OPERATIONS: dict[str, Operation] = {
     "submitjob": submit_job,
     "describejobs": describe_jobs,
@@ -84,6 +163,15 @@ OPERATIONS: dict[str, Operation] = {
     "describecomputeenvironments": describe_compute_environments,
     "describejobdefinitions": describe_job_definitions,
     "registerjobdefinition": register_job_definition,
+    "deregisterjobdefinition": deregister_job_definition,
+    "canceljob": cancel_job,
+    "terminatejob": terminate_job,
+    "createcomputeenvironment": create_compute_environment,
+    "updatecomputeenvironment": update_compute_environment,
+    "deletecomputeenvironment": delete_compute_environment,
+    "createjobqueue": create_job_queue,
+    "updatejobqueue": update_job_queue,
+    "deletejobqueue": delete_job_queue,
 }
 
 

@@ -16,6 +16,7 @@ LABEL = "csv-pipeline.batch-job-id"
 ENGINE_LABEL = "csv-pipeline.engine"  # the endpoint of the engine whose stand-in started it
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
+STOP_GRACE_SECONDS = 30  # ECS's default stop timeout: SIGTERM, then SIGKILL after this
 # The Docker engine stopped answering (stopped, restarted, socket gone) during an attempt.
 DOCKER_GONE = (docker.errors.DockerException, requests.exceptions.ConnectionError)
 
@@ -38,12 +39,14 @@ class ContainerRunner:
         engine_environment: dict[str, str],
         container_options: dict[str, Any],
         engine: str = "",
+        stop_grace_seconds: int = STOP_GRACE_SECONDS,
     ) -> None:
         self._docker = docker_client
         self._logs = logs
         self._engine_environment = engine_environment
         self._container_options = container_options
         self._engine = engine
+        self._stop_grace_seconds = stop_grace_seconds
 
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
@@ -105,6 +108,10 @@ class ContainerRunner:
         if job.attempt_timeout_seconds:
             timer = threading.Timer(job.attempt_timeout_seconds, self._stop, (container, timed_out))
             timer.start()
+        exited = threading.Event()
+        threading.Thread(
+            target=self._terminate_when_asked, args=(job, container, exited), daemon=True
+        ).start()
         try:
             for line in container.logs(stream=True, follow=True):
                 writer.write(line.decode("utf-8", "replace").rstrip("\n"))
@@ -113,19 +120,31 @@ class ContainerRunner:
         except DOCKER_GONE as error:
             return self._docker_gone(attempt, error)
         finally:
+            exited.set()
             if timer:
                 timer.cancel()
             writer.close()
         attempt.stopped_at = now_ms()
         attempt.exit_code = int(result["StatusCode"])
-        if timed_out.is_set():
+        if job.stopping.is_set():
+            attempt.status_reason = job.stop_reason
+        elif timed_out.is_set():
             attempt.status_reason = TIMED_OUT
         elif container.attrs["State"].get("OOMKilled"):
             attempt.reason = "OutOfMemoryError: Container killed due to memory usage"
             attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
         elif attempt.exit_code != 0:
             attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
-        return attempt.exit_code == 0 and not timed_out.is_set()
+        return attempt.exit_code == 0 and not timed_out.is_set() and not job.stopping.is_set()
+
+    def _terminate_when_asked(self, job: Job, container: Any, exited: threading.Event) -> None:
+        """TerminateJob on a running container: the stop signal, then SIGKILL after the grace
+        period, as ECS stops a task."""
+        while not exited.is_set():
+            if job.stopping.wait(timeout=0.2):
+                with contextlib.suppress(*DOCKER_GONE):
+                    container.stop(timeout=self._stop_grace_seconds)
+                return
 
     @staticmethod
     def _stop(container: Any, timed_out: threading.Event) -> None:

@@ -6,6 +6,7 @@ from botocore.exceptions import ClientError
 
 from harness import aws
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
+from harness.waiting import wait_until
 from tests.integration.helpers import wait_for_job
 
 
@@ -129,3 +130,37 @@ def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, uniqu
     assert job["status"] == "FAILED"
     assert job["statusReason"] == "Job attempt duration exceeded timeout"
     assert job["stoppedAt"] - job["startedAt"] < 10_000
+
+
+def test_terminate_stops_a_running_container_with_its_stop_signal(batch, pipeline, unique):
+    client = docker.from_env()
+    base = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+    handles_sigterm = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *_: (print('stopping', flush=True), sys.exit(143)))\n"
+        "print('started', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"stoppable-{unique}",
+        type="container",
+        containerProperties={"image": base, "command": ["python3", "-c", handles_sigterm]},
+    )["jobDefinitionArn"]
+    job_id = batch.submit_job(
+        jobName=f"stoppable-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
+    )["jobId"]
+    assert wait_until(
+        lambda: batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "RUNNING" or None,
+        timeout=30,
+        interval=0.2,
+    )
+
+    batch.cancel_job(jobId=job_id, reason="cancel cannot stop a RUNNING job")
+    batch.terminate_job(jobId=job_id, reason=f"terminated by {unique}")
+    job = wait_for_job(batch, job_id, timeout=20)
+
+    assert job["status"] == "FAILED"
+    assert job["statusReason"] == f"terminated by {unique}"
+    assert [a["container"]["exitCode"] for a in job["attempts"]] == [143], "not retried"
+    assert job["stoppedAt"] - job["startedAt"] < 15_000, "stopped by its signal, not SIGKILL"
+    assert "stopping" in list(pipeline.log_lines(job_id))

@@ -97,7 +97,7 @@ class ComputeEnvironmentResource(_Resource):
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
-        batch_backend(account_id, region_name).delete_compute_environment(self.arn)
+        batch.delete_compute_environment(batch_backend(account_id, region_name), self.arn)
 
 
 class JobQueueResource(_Resource):
@@ -142,7 +142,7 @@ class JobQueueResource(_Resource):
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
-        batch_backend(account_id, region_name).delete_job_queue(self.arn)
+        batch.delete_job_queue(batch_backend(account_id, region_name), self.arn)
 
 
 class JobDefinitionResource(_Resource):

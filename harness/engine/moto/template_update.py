@@ -153,6 +153,7 @@ def _delete_removed(stack: Any, removed: dict[str, dict[str, Any]]) -> None:
     remaining = {name: body for name, body in removed.items() if created.get(name) is not None}
     while remaining:
         failures: dict[str, Exception] = {}
+        before = len(remaining)
         for name, body in list(remaining.items()):
             if body.get("DeletionPolicy") == "Retain":
                 created.pop(name)
@@ -166,7 +167,7 @@ def _delete_removed(stack: Any, removed: dict[str, dict[str, Any]]) -> None:
                 continue
             _event(stack, name, body["Type"], "DELETE_COMPLETE")
             del remaining[name]
-        if len(failures) == len(remaining):
+        if len(remaining) == before:  # a pass that deleted nothing: what is left stays
             for name, error in failures.items():
                 _failed(stack, name, remaining[name]["Type"], "DELETE_FAILED", error)
             return
