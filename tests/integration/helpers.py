@@ -59,3 +59,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def queue_template(queue_name: str) -> dict[str, Any]:
+    """A CloudFormation template with a job queue on a compute environment of 4 vCPUs."""
+    environment = {"Type": "MANAGED", "ComputeResources": {"Type": "FARGATE", "MaxvCpus": 4}}
+    order = [{"Order": 1, "ComputeEnvironment": {"Ref": "Compute"}}]
+    return {
+        "Resources": {
+            "Compute": {"Type": "AWS::Batch::ComputeEnvironment", "Properties": environment},
+            "Queue": {
+                "Type": "AWS::Batch::JobQueue",
+                "Properties": {"JobQueueName": queue_name, "Priority": 1,
+                               "ComputeEnvironmentOrder": order},
+            },
+        }
+    }  # fmt: skip

@@ -24,24 +24,15 @@ from harness.batch.logsink import LOG_GROUP
 from harness.cloud import remove_job_containers
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
-from tests.integration.helpers import csv_bytes, free_port, products, wait_for_job
+from tests.integration.helpers import (
+    csv_bytes,
+    free_port,
+    products,
+    queue_template,
+    wait_for_job,
+)
 
 REPO = Path(__file__).resolve().parents[2]
-QUEUE_TEMPLATE = {
-    "Resources": {
-        "Compute": {
-            "Type": "AWS::Batch::ComputeEnvironment",
-            "Properties": {"Type": "MANAGED", "ComputeResources": {"Type": "FARGATE",
-                                                                   "MaxvCpus": 4}},
-        },
-        "Queue": {
-            "Type": "AWS::Batch::JobQueue",
-            "Properties": {"JobQueueName": "bridge-queue", "Priority": 1,
-                           "ComputeEnvironmentOrder": [{"Order": 1,
-                                                        "ComputeEnvironment": {"Ref": "Compute"}}]},
-        },
-    }
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +48,7 @@ def bridge(local_cloud, tmp_path_factory) -> Iterator[dict]:
         for service in ("s3", "dynamodb", "batch", "cloudformation", "lambda", "iam", "logs")
     }
     clients["cloudformation"].create_stack(
-        StackName="bridge", TemplateBody=json.dumps(QUEUE_TEMPLATE)
+        StackName="bridge", TemplateBody=json.dumps(queue_template("bridge-queue"))
     )
     yield {"engine": engine, "network": network, **clients}
     engine.stop()

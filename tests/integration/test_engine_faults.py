@@ -15,18 +15,7 @@ from harness.container_network import HOST
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.waiting import wait_until
-from tests.integration.helpers import free_port
-
-QUEUE = {
-    "Resources": {
-        "Compute": {"Type": "AWS::Batch::ComputeEnvironment",
-                    "Properties": {"Type": "MANAGED", "ComputeResources": {"MaxvCpus": 4}}},
-        "Queue": {"Type": "AWS::Batch::JobQueue",
-                  "Properties": {"JobQueueName": "faults", "Priority": 1,
-                                 "ComputeEnvironmentOrder": [
-                                     {"Order": 1, "ComputeEnvironment": {"Ref": "Compute"}}]}},
-    }
-}  # fmt: skip
+from tests.integration.helpers import free_port, queue_template
 
 
 def test_a_killed_engine_is_reported_and_its_job_containers_removed(local_cloud, tmp_path, unique):
@@ -35,7 +24,7 @@ def test_a_killed_engine_is_reported_and_its_job_containers_removed(local_cloud,
     engine.start(HOST)
     batch = aws.client("batch", engine.endpoint)
     aws.client("cloudformation", engine.endpoint).create_stack(
-        StackName="faults", TemplateBody=json.dumps(QUEUE)
+        StackName="faults", TemplateBody=json.dumps(queue_template("faults"))
     )
     definition = batch.register_job_definition(
         jobDefinitionName=f"sleeper-{unique}",
