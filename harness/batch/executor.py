@@ -1,14 +1,28 @@
-"""Drive a submitted job through Batch's states, one attempt after another."""
+"""Drive a submitted job through Batch's states, one attempt after another.
+
+A job waits in PENDING for its dependencies (dependencies.py), in RUNNABLE for vCPUs
+(capacity.py), then runs attempts until one succeeds or the retry strategy says stop. An array
+job's parent stays PENDING while its children run, a bounded number of them at a time (the
+compute environment's vCPUs still decide how many containers run), and ends SUCCEEDED when
+all of them succeeded, FAILED once all are done and any failed.
+"""
 
 import logging
+import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from harness.batch.capacity import CapacityPool
-from harness.batch.models import Attempt, Job
+from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
+from harness.batch.models import FINAL_STATES, Attempt, Job
 from harness.batch.retry import should_retry
 from harness.batch.runner import ContainerRunner
+from harness.waiting import wait_until
 
 logger = logging.getLogger("harness.batch")
+
+CHILDREN_AT_ONCE = 64  # threads per array job; children beyond wait their turn in SUBMITTED
+POLL_SECONDS = 0.2
 
 
 class JobExecutor:
@@ -17,11 +31,26 @@ class JobExecutor:
         self._capacity = capacity or CapacityPool()
 
     def start(self, job: Job) -> None:
-        threading.Thread(target=self._run, args=(job,), name=f"job-{job.id}", daemon=True).start()
+        target = self._run_array if job.array_size else self._run
+        threading.Thread(target=target, args=(job,), name=f"job-{job.id}", daemon=True).start()
+
+    def _run_array(self, parent: Job) -> None:
+        parent.transition("PENDING")
+        with ThreadPoolExecutor(min(CHILDREN_AT_ONCE, len(parent.children))) as children:
+            for child in parent.children:
+                children.submit(self._run, child)
+        failed = sum(child.status == "FAILED" for child in parent.children)
+        if failed:
+            parent.transition("FAILED", f"{failed} of {len(parent.children)} child jobs failed")
+        else:
+            parent.transition("SUCCEEDED", "All child jobs succeeded")
 
     def _run(self, job: Job) -> None:
         try:
             job.transition("PENDING")
+            if not self._dependencies_succeeded(job):
+                job.transition("FAILED", job.stop_reason or DEPENDENT_JOB_FAILED)
+                return
             job.transition("RUNNABLE")
             while not self._attempt(job):
                 if job.stopping.is_set():  # cancelled or terminated: never retried
@@ -37,6 +66,21 @@ class JobExecutor:
         except Exception as error:  # the job must not stay RUNNING if the harness fails
             logger.exception("job %s: harness error", job.id)
             job.transition("FAILED", f"Local Batch stand-in error: {error}")
+
+    @staticmethod
+    def _dependencies_succeeded(job: Job) -> bool:
+        """Wait until every dependency SUCCEEDED (True), or one FAILED or the job was
+        cancelled (False)."""
+        depends = waits_for(job)
+
+        def settled() -> bool | None:
+            if job.stopping.is_set() or any(d.status == "FAILED" for d in depends):
+                return False
+            if all(d.status in FINAL_STATES for d in depends):
+                return True
+            return None
+
+        return bool(wait_until(settled, timeout=math.inf, interval=POLL_SECONDS))
 
     def _attempt(self, job: Job) -> bool:
         """One attempt; False when it failed or the job was stopped before it could start."""

@@ -14,7 +14,8 @@ from harness.batch.errors import ClientException
 logger = logging.getLogger("harness.batch")
 
 SUBMIT_JOB_HONOURED = {"jobName", "jobQueue", "jobDefinition", "parameters",
-                       "containerOverrides", "retryStrategy", "timeout"}  # fmt: skip
+                       "containerOverrides", "retryStrategy", "timeout", "arrayProperties",
+                       "dependsOn"}  # fmt: skip
 SUBMIT_JOB_NO_EFFECT = {
     "tags": "tags are not kept",
     "propagateTags": "there are no ECS tasks to tag",

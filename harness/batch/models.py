@@ -5,9 +5,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from harness.batch import dependencies
 from harness.batch.errors import ClientException
 
 JOB_STATES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
@@ -171,6 +172,14 @@ class Job:
     stopped_at: int | None = None
     attempts: list[Attempt] = field(default_factory=list)
     history: list[tuple[str, int]] = field(default_factory=list)
+    # dependsOn as submitted, and the jobs it names (None: a SEQUENTIAL array's own order)
+    depends_on: list[dict[str, Any]] = field(default_factory=list)
+    dependencies: list[tuple["Job | None", str | None]] = field(default_factory=list)
+    # an array job's parent has a size and children; each child its index and parent
+    array_size: int | None = None
+    array_index: int | None = None
+    parent: "Job | None" = None
+    children: list["Job"] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -214,6 +223,8 @@ class Job:
         }
         for item in self.container_overrides.get("environment", []):
             environment[item["name"]] = item["value"]
+        if self.array_index is not None:
+            environment["AWS_BATCH_JOB_ARRAY_INDEX"] = str(self.array_index)
         environment.update(
             {
                 "AWS_BATCH_JOB_ID": self.id,
@@ -265,7 +276,7 @@ class Job:
             "status": self.status,
             "attempts": [attempt.describe() for attempt in self.attempts],
             "createdAt": self.created_at,
-            "dependsOn": [],
+            "dependsOn": self.depends_on,
             "jobDefinition": self.definition.arn,
             "parameters": self.parameters,
             "container": container,
@@ -277,8 +288,20 @@ class Job:
                 stoppedAt=self.stopped_at,
                 retryStrategy=self.retry_strategy,
                 timeout=self.timeout,
+                arrayProperties=self.array_properties(),
             ),
         }
+
+    def array_properties(self) -> dict[str, Any] | None:
+        """A parent's size and children per state, a child's index; None for other jobs."""
+        if self.array_size is not None:
+            counts = {status: 0 for status in JOB_STATES}
+            for child in self.children:
+                counts[child.status] += 1
+            return {"size": self.array_size, "statusSummary": counts}
+        if self.array_index is not None:
+            return {"index": self.array_index}
+        return None
 
     def summary(self) -> dict[str, Any]:
         summary: dict[str, Any] = {
@@ -292,6 +315,7 @@ class Job:
                 statusReason=self.status_reason,
                 startedAt=self.started_at,
                 stoppedAt=self.stopped_at,
+                arrayProperties=self.array_properties(),
             ),
         }
         if self.attempts and self.attempts[-1].exit_code is not None:
@@ -444,7 +468,8 @@ class BatchBackend:
         job = self.jobs.get(job_id)
         if job is None:
             raise ClientException(f"job {job_id} does not exist")
-        job.request_stop(reason, terminate)
+        for each in [job, *job.children]:  # on an array parent: every child
+            each.request_stop(reason, terminate)
 
     def _order(self, queue: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """A queue's computeEnvironmentOrder with every environment resolved to its ARN."""
@@ -527,9 +552,13 @@ class BatchBackend:
         container_overrides: dict[str, Any] | None = None,
         retry_strategy: dict[str, Any] | None = None,
         timeout: dict[str, Any] | None = None,
+        array_properties: dict[str, Any] | None = None,
+        depends_on: list[dict[str, Any]] | None = None,
     ) -> Job:
         check_name("Job", job_name)
+        array_size = dependencies.check_array_size(array_properties)
         with self._lock:
+            resolved = dependencies.resolve(depends_on, self.jobs, array_size)
             queue = self.find_job_queue(job_queue)
             if queue.state != "ENABLED":
                 raise ClientException(f"job queue {queue.name} is {queue.state}")
@@ -549,8 +578,19 @@ class BatchBackend:
                 container_overrides=container_overrides or {},
                 retry_strategy=retry_strategy or definition.retry_strategy,
                 timeout=timeout or definition.timeout,
+                depends_on=list(depends_on or []),
+                dependencies=resolved,
+                array_size=array_size,
             )
             self.jobs[job_id] = job
+            for index in range(array_size or 0):
+                child = replace(
+                    job, id=f"{job_id}:{index}", arn=f"{job.arn}:{index}", array_size=None,
+                    array_index=index, parent=job, children=[], history=[], attempts=[],
+                    depends_on=[], dependencies=[],
+                )  # fmt: skip
+                job.children.append(child)
+                self.jobs[child.id] = child
         self._start_job(job)
         return job
 
@@ -566,13 +606,27 @@ class BatchBackend:
             raise ClientException("describe_jobs accepts at most 100 job ids")
         return [self.jobs[job_id] for job_id in job_ids if job_id in self.jobs]
 
-    def list_jobs(self, job_queue: str, job_status: str | None = None) -> list[Job]:
-        """Jobs of one queue in one state (RUNNING when no state is given, as in AWS)."""
-        queue = self.find_job_queue(job_queue)
+    def list_jobs(
+        self,
+        job_queue: str | None,
+        job_status: str | None = None,
+        array_job_id: str | None = None,
+    ) -> list[Job]:
+        """A queue's jobs (array children not among them), or an array job's children; in one
+        state (RUNNING when no state is given, as in AWS)."""
         status = job_status or "RUNNING"
         if status not in JOB_STATES:
             raise ClientException(f"jobStatus must be one of {', '.join(JOB_STATES)}")
-        jobs = [j for j in self.jobs.values() if j.queue is queue and j.status == status]
+        if array_job_id:
+            parent = self.jobs.get(array_job_id)
+            if parent is None or parent.array_size is None:
+                raise ClientException(f"{array_job_id} is not an array job")
+            return [child for child in parent.children if child.status == status]
+        if not job_queue:
+            raise ClientException("jobQueue or arrayJobId is required")
+        queue = self.find_job_queue(job_queue)
+        jobs = [j for j in self.jobs.values()
+                if j.queue is queue and j.parent is None and j.status == status]  # fmt: skip
         return sorted(jobs, key=lambda j: j.created_at, reverse=True)
 
     def describe_job_queues(self, names: list[str] | None = None) -> list[JobQueue]:

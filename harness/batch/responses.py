@@ -31,6 +31,8 @@ def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
         container_overrides=body.get("containerOverrides"),
         retry_strategy=body.get("retryStrategy"),
         timeout=body.get("timeout"),
+        array_properties=body.get("arrayProperties"),
+        depends_on=body.get("dependsOn"),
     )
     return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
 
@@ -40,9 +42,9 @@ def describe_jobs(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]
 
 
 def list_jobs(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
-    if not body.get("jobQueue"):
-        raise ClientException("jobQueue is required (array and multi-node parents are not local)")
-    jobs = backend.list_jobs(body["jobQueue"], body.get("jobStatus"))
+    if body.get("multiNodeJobId"):
+        raise ClientException("multiNodeJobId: multi-node jobs are not supported locally")
+    jobs = backend.list_jobs(body.get("jobQueue"), body.get("jobStatus"), body.get("arrayJobId"))
     return {"jobSummaryList": [job.summary() for job in jobs]}
 
 

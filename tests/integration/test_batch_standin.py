@@ -164,3 +164,37 @@ def test_terminate_stops_a_running_container_with_its_stop_signal(batch, pipelin
     assert [a["container"]["exitCode"] for a in job["attempts"]] == [143], "not retried"
     assert job["stoppedAt"] - job["startedAt"] < 15_000, "stopped by its signal, not SIGKILL"
     assert "stopping" in list(pipeline.log_lines(job_id))
+
+
+def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline, unique):
+    client = docker.from_env()
+    base = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"fan-{unique}",
+        type="container",
+        containerProperties={
+            "image": base,
+            "command": ["sh", "-c", "echo index=$AWS_BATCH_JOB_ARRAY_INDEX"],
+        },
+    )["jobDefinitionArn"]
+    queue = pipeline.outputs.job_queue
+
+    parent = batch.submit_job(
+        jobName=f"fan-{unique}", jobQueue=queue, jobDefinition=definition,
+        arrayProperties={"size": 3},
+    )["jobId"]  # fmt: skip
+    after = batch.submit_job(
+        jobName=f"after-{unique}", jobQueue=queue, jobDefinition=definition,
+        dependsOn=[{"jobId": parent}],
+    )["jobId"]  # fmt: skip
+    finished = wait_for_job(batch, after)
+    (array,) = batch.describe_jobs(jobs=[parent])["jobs"]
+    children = batch.list_jobs(arrayJobId=parent, jobStatus="SUCCEEDED")["jobSummaryList"]
+
+    assert (array["status"], finished["status"]) == ("SUCCEEDED", "SUCCEEDED")
+    assert array["arrayProperties"]["statusSummary"]["SUCCEEDED"] == 3
+    assert sorted(child["jobId"] for child in children) == [f"{parent}:{i}" for i in range(3)]
+    for index in range(3):
+        assert list(pipeline.log_lines(f"{parent}:{index}")) == [f"index={index}"]
+    assert finished["startedAt"] >= max(child["stoppedAt"] for child in children)
+    assert finished["dependsOn"] == [{"jobId": parent}]

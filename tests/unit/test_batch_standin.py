@@ -232,8 +232,8 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     client = Client(BatchApp(lambda region: backend))
     job = {"jobName": "x", "jobQueue": "queue", "jobDefinition": "processor"}
 
-    array = client.post("/v1/submitjob", json={**job, "arrayProperties": {"size": 3}})
-    depends = client.post("/v1/submitjob", json={**job, "dependsOn": [{"jobId": "a"}]})
+    nodes = client.post("/v1/submitjob", json={**job, "nodeOverrides": {"numNodes": 2}})
+    share = client.post("/v1/submitjob", json={**job, "shareIdentifier": "team-a"})
     gpu = client.post(
         "/v1/registerjobdefinition",
         json={"jobDefinitionName": "gpu", "type": "container", "containerProperties": {
@@ -241,7 +241,7 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     )  # fmt: skip
     tagged = client.post("/v1/submitjob", json={**job, "tags": {"team": "a"}})
 
-    for refused, field in ((array, "arrayProperties"), (depends, "dependsOn"), (gpu, "GPU")):
+    for refused, field in ((nodes, "nodeOverrides"), (share, "shareIdentifier"), (gpu, "GPU")):
         assert refused.status_code == 400
         assert field in json.loads(refused.data)["message"]
         assert "not supported by the local Batch stand-in" in json.loads(refused.data)["message"]
