@@ -60,7 +60,8 @@ class ContainerRunner:
                 command=job.command,
                 environment={**self._engine_environment, **job.environment},
                 **self._container_options,
-                name=f"batch-{job.id}-{len(job.attempts)}",
+                # an array child's id is <parent>:<index>; container names take no colon
+                name=f"batch-{job.id.replace(':', '-')}-{len(job.attempts)}",
                 labels={LABEL: job.id, ENGINE_LABEL: self._engine, "csv-pipeline.harness": "batch"},
                 read_only=bool(properties.get("readonlyRootFilesystem")),
                 mem_limit=memory_limit(properties),
