@@ -1,35 +1,56 @@
-"""vCPU capacity of compute environments: a job waits in RUNNABLE until its vCPUs are free."""
+"""vCPU capacity of compute environments: which RUNNABLE job starts next, and when.
+
+A job waits in RUNNABLE until its compute environment is ENABLED and has its vCPUs free.
+Among the jobs waiting for one environment, the first that fits goes first in the order Batch
+takes them: the higher queue priority, then the earlier submission (queues that share an
+environment compete by priority).
+"""
 
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from harness.batch.models import ComputeEnvironment
+from harness.batch.models import Job
 
-POLL_SECONDS = 0.2  # how soon a waiting job notices that it was cancelled
+POLL_SECONDS = 0.2  # how soon a waiting job notices that it was cancelled or its CE enabled
 
 
 class CapacityPool:
     def __init__(self) -> None:
         self._in_use: dict[str, float] = {}
+        self._waiting: list[Job] = []
         self._changed = threading.Condition()
 
     @contextmanager
-    def reserve(
-        self, environment: ComputeEnvironment, vcpus: float, cancelled: threading.Event
-    ) -> Iterator[bool]:
-        """Hold `vcpus` of the environment; yields False (holding nothing) once `cancelled`."""
+    def reserve(self, job: Job, vcpus: float) -> Iterator[bool]:
+        """Hold the job's vCPUs while it runs; yields False (holding nothing) once the job is
+        stopped before it could start."""
+        environment = job.compute_environment
 
-        def fits() -> bool:
-            return self._in_use.get(environment.arn, 0.0) + vcpus <= environment.max_vcpus
+        def free(other: Job) -> bool:
+            used = self._in_use.get(environment.arn, 0.0)
+            return used + other.definition.vcpus <= environment.max_vcpus
+
+        def my_turn() -> bool:
+            if environment.state != "ENABLED" or not free(job):
+                return False
+            rivals = [w for w in self._waiting
+                      if w.compute_environment is environment and free(w)]  # fmt: skip
+            return min(rivals, key=rank) is job
 
         with self._changed:
-            while not self._changed.wait_for(fits, timeout=POLL_SECONDS):
-                if cancelled.is_set():
-                    break
-            reserved = fits() and not cancelled.is_set()
-            if reserved:
-                self._in_use[environment.arn] = self._in_use.get(environment.arn, 0.0) + vcpus
+            self._waiting.append(job)
+            try:
+                while not self._changed.wait_for(my_turn, timeout=POLL_SECONDS):
+                    if job.stopping.is_set():
+                        break
+                reserved = not job.stopping.is_set() and my_turn()
+                if reserved:
+                    self._in_use[environment.arn] = self._in_use.get(environment.arn, 0.0) + vcpus
+            finally:
+                self._waiting.remove(job)
+                self._changed.notify_all()
         if not reserved:
             yield False
             return
@@ -39,3 +60,8 @@ class CapacityPool:
             with self._changed:
                 self._in_use[environment.arn] -= vcpus
                 self._changed.notify_all()
+
+
+def rank(job: Job) -> tuple[Any, ...]:
+    """Batch's order: higher queue priority first, then submission order."""
+    return (-job.queue.priority, job.sequence, job.array_index or 0)

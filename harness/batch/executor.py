@@ -51,7 +51,7 @@ class JobExecutor:
             if not self._dependencies_succeeded(job):
                 job.transition("FAILED", job.stop_reason or DEPENDENT_JOB_FAILED)
                 return
-            job.transition("RUNNABLE")
+            job.transition("RUNNABLE", self._never_fits(job))
             while not self._attempt(job):
                 if job.stopping.is_set():  # cancelled or terminated: never retried
                     job.transition("FAILED", job.stop_reason)
@@ -82,10 +82,23 @@ class JobExecutor:
 
         return bool(wait_until(settled, timeout=math.inf, interval=POLL_SECONDS))
 
+    @staticmethod
+    def _never_fits(job: Job) -> str | None:
+        """Say so when a job asks for more vCPUs than its environment can ever provide."""
+        environment = job.compute_environment
+        if job.definition.vcpus <= environment.max_vcpus:
+            return None
+        reason = (
+            f"the job needs {job.definition.vcpus:g} vCPUs and compute environment "
+            f"{environment.name} has at most {environment.max_vcpus:g}: it stays RUNNABLE, as "
+            "in AWS, until the environment grows or the job is cancelled"
+        )
+        logger.warning("job %s: %s", job.id, reason)
+        return reason
+
     def _attempt(self, job: Job) -> bool:
         """One attempt; False when it failed or the job was stopped before it could start."""
-        vcpus = job.definition.vcpus
-        with self._capacity.reserve(job.compute_environment, vcpus, job.stopping) as reserved:
+        with self._capacity.reserve(job, job.definition.vcpus) as reserved:
             if not reserved or job.stopping.is_set():
                 return False
             job.transition("STARTING")

@@ -1,5 +1,6 @@
 """AWS Batch resources and jobs, in memory, with Batch's names, ARNs and job states."""
 
+import itertools
 import re
 import threading
 import time
@@ -14,6 +15,9 @@ from harness.batch.errors import ClientException
 JOB_STATES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
 FINAL_STATES = ("SUCCEEDED", "FAILED")
 VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+
+SUBMISSIONS = itertools.count()  # milliseconds do not order jobs submitted together
 
 
 def now_ms() -> int:
@@ -166,6 +170,7 @@ class Job:
     retry_strategy: dict[str, Any] | None
     timeout: dict[str, Any] | None
     created_at: int = field(default_factory=now_ms)
+    sequence: int = field(default_factory=lambda: next(SUBMISSIONS))  # submission order
     status: str = "SUBMITTED"
     status_reason: str | None = None
     started_at: int | None = None
@@ -595,11 +600,14 @@ class BatchBackend:
         return job
 
     def _compute_environment_for(self, queue: JobQueue) -> ComputeEnvironment:
-        for entry in sorted(queue.compute_environment_order, key=lambda e: e["order"]):
-            environment = self.find_compute_environment(entry["computeEnvironment"])
-            if environment.state == "ENABLED":
-                return environment
-        raise ClientException(f"job queue {queue.name} has no ENABLED compute environment")
+        """The queue's first ENABLED environment, else its first: the job then waits in
+        RUNNABLE until that one is enabled, as in AWS."""
+        environments = [
+            self.find_compute_environment(entry["computeEnvironment"])
+            for entry in sorted(queue.compute_environment_order, key=lambda e: e["order"])
+        ]
+        enabled = [e for e in environments if e.state == "ENABLED"]
+        return (enabled or environments)[0]
 
     def describe_jobs(self, job_ids: list[str]) -> list[Job]:
         if len(job_ids) > 100:

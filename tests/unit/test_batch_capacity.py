@@ -1,0 +1,85 @@
+"""Which RUNNABLE job starts next: queue priority, submission order, a DISABLED compute
+environment, a job that can never fit (scripted runner, no Docker)."""
+
+import threading
+
+from harness.batch.executor import JobExecutor
+from harness.batch.models import BatchBackend, Job
+from harness.waiting import wait_until
+
+
+class GatedRunner:
+    """Each job runs until its gate opens; records the order in which jobs started."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.gates: dict[str, threading.Event] = {}
+
+    def run(self, job: Job, attempt, on_running) -> bool:
+        self.started.append(job.name)
+        on_running()
+        self.gates.setdefault(job.name, threading.Event()).wait(5)
+        attempt.exit_code = 0
+        return True
+
+    def release(self, name: str) -> None:
+        self.gates.setdefault(name, threading.Event()).set()
+
+
+def setup(runner: GatedRunner) -> BatchBackend:
+    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+    backend._start_job = JobExecutor(runner).start
+    backend.create_compute_environment("one", {"maxvCpus": 1})
+    backend.create_job_queue("low", 1, [{"order": 1, "computeEnvironment": "one"}])
+    backend.create_job_queue("high", 10, [{"order": 1, "computeEnvironment": "one"}])
+    backend.register_job_definition("work", {"image": "i", "vcpus": 1})
+    return backend
+
+
+def becomes(job: Job, status: str) -> bool:
+    return bool(wait_until(lambda: job.status == status or None, timeout=5, interval=0.01))
+
+
+def test_the_higher_priority_queue_goes_first_then_submission_order():
+    runner = GatedRunner()
+    backend = setup(runner)
+    holder = backend.submit_job("holder", "low", "work")
+    assert becomes(holder, "RUNNING")
+    first_low = backend.submit_job("first-low", "low", "work")
+    second_low = backend.submit_job("second-low", "low", "work")
+    high = backend.submit_job("high", "high", "work")
+    assert all(becomes(job, "RUNNABLE") for job in (first_low, second_low, high))
+
+    for name in ("holder", "high", "first-low", "second-low"):
+        runner.release(name)
+    assert becomes(second_low, "SUCCEEDED")
+
+    assert runner.started == ["holder", "high", "first-low", "second-low"]
+
+
+def test_a_disabled_compute_environment_starts_nothing_until_enabled():
+    runner = GatedRunner()
+    backend = setup(runner)
+    backend.update_compute_environment("one", state="DISABLED")
+    job = backend.submit_job("waiting", "low", "work")
+    runner.release("waiting")
+
+    assert becomes(job, "RUNNABLE")
+    assert not wait_until(lambda: runner.started or None, timeout=0.5, interval=0.05)
+    backend.update_compute_environment("one", state="ENABLED")
+    assert becomes(job, "SUCCEEDED")
+
+
+def test_a_job_bigger_than_its_environment_says_why_it_waits():
+    backend = setup(GatedRunner())
+    backend.register_job_definition("huge", {"image": "i", "vcpus": 4})
+
+    job = backend.submit_job("huge", "low", "huge")
+
+    assert becomes(job, "RUNNABLE")
+    assert job.status_reason == (
+        "the job needs 4 vCPUs and compute environment one has at most 1: it stays RUNNABLE, "
+        "as in AWS, until the environment grows or the job is cancelled"
+    )
+    backend.stop_job(job.id, "too big", terminate=False)
+    assert becomes(job, "FAILED")
