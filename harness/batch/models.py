@@ -29,6 +29,18 @@ def present(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
+MIN_ATTEMPT_SECONDS = 60  # AWS Batch's minimum attempt timeout
+
+
+def check_timeout(timeout: dict[str, Any] | None) -> dict[str, Any] | None:
+    seconds = (timeout or {}).get("attemptDurationSeconds")
+    if seconds is not None and int(seconds) < MIN_ATTEMPT_SECONDS:
+        raise ClientException(
+            f"timeout.attemptDurationSeconds must be at least {MIN_ATTEMPT_SECONDS}: {seconds}"
+        )
+    return timeout
+
+
 def check_state(state: str) -> str:
     if state not in ("ENABLED", "DISABLED"):
         raise ClientException(f"state must be ENABLED or DISABLED, not {state!r}")
@@ -521,7 +533,7 @@ class BatchBackend:
                 container_properties=container_properties,
                 parameters=dict(parameters or {}),
                 retry_strategy=retry_strategy,
-                timeout=timeout,
+                timeout=check_timeout(timeout),
                 platform_capabilities=list(platform_capabilities or ["EC2"]),
             )
             self.job_definitions[definition.arn] = definition
@@ -582,7 +594,7 @@ class BatchBackend:
                 parameters={**definition.parameters, **(parameters or {})},
                 container_overrides=container_overrides or {},
                 retry_strategy=retry_strategy or definition.retry_strategy,
-                timeout=timeout or definition.timeout,
+                timeout=check_timeout(timeout) or definition.timeout,
                 depends_on=list(depends_on or []),
                 dependencies=resolved,
                 array_size=array_size,

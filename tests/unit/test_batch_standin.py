@@ -247,3 +247,10 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
         assert "not supported by the local Batch stand-in" in json.loads(refused.data)["message"]
     assert tagged.status_code == 200
     assert "SubmitJob: tags accepted without effect locally" in caplog.text
+
+
+def test_an_attempt_timeout_under_60_seconds_is_refused_as_in_aws(backend):
+    with pytest.raises(ClientException, match="attemptDurationSeconds must be at least 60: 59"):
+        backend.register_job_definition("quick", CONTAINER, timeout={"attemptDurationSeconds": 59})
+    with pytest.raises(ClientException, match="at least 60: 2"):
+        backend.submit_job("job", "queue", "processor", timeout={"attemptDurationSeconds": 2})
