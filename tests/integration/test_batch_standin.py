@@ -15,6 +15,13 @@ def batch(local_cloud):
     return aws.client("batch", local_cloud.endpoint)
 
 
+@pytest.fixture(scope="module")
+def base(local_cloud) -> str:
+    """The Python base image present in the local Docker engine (public or built here)."""
+    client = docker.from_env()
+    return next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+
+
 def register(batch, name: str, image: str) -> str:
     return batch.register_job_definition(
         jobDefinitionName=name,
@@ -112,9 +119,7 @@ def test_unknown_queue_is_a_client_error(batch, pipeline):
         )
 
 
-def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, unique):
-    client = docker.from_env()
-    base = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, base, unique):
     definition = batch.register_job_definition(
         jobDefinitionName=f"sleeper-{unique}",
         type="container",
@@ -132,9 +137,7 @@ def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, uniqu
     assert 60_000 <= job["stoppedAt"] - job["startedAt"] < 70_000
 
 
-def test_terminate_stops_a_running_container_with_its_stop_signal(batch, pipeline, unique):
-    client = docker.from_env()
-    base = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+def test_terminate_stops_a_running_container_with_its_stop_signal(batch, pipeline, base, unique):
     handles_sigterm = (
         "import signal, sys, time\n"
         "signal.signal(signal.SIGTERM, lambda *_: (print('stopping', flush=True), sys.exit(143)))\n"
@@ -166,9 +169,7 @@ def test_terminate_stops_a_running_container_with_its_stop_signal(batch, pipelin
     assert "stopping" in list(pipeline.log_lines(job_id))
 
 
-def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline, unique):
-    client = docker.from_env()
-    base = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline, base, unique):
     definition = batch.register_job_definition(
         jobDefinitionName=f"fan-{unique}",
         type="container",
