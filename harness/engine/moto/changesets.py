@@ -65,7 +65,9 @@ def find(backend: Any, name_or_arn: str, stack_name_or_id: str | None) -> Any:
     raise ChangeSetNotFound(name_or_arn)
 
 
-def create_change_set(backend: Any, stack_name: str, parameters: dict[str, str], **kwargs: Any):
+def create_change_set(
+    backend: Any, stack_name: str, parameters: dict[str, str], **kwargs: Any
+) -> Any:
     """moto's create, with UsePreviousValue parameters given back their previous input."""
     if kwargs.get("change_set_type") == "UPDATE":
         stack = next((s for s in backend.stacks.values() if s.name == stack_name), None)
