@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from processor.items import Source
 from processor.job import Summary, process
 from processor.logs import log
+from processor.parallel import ParallelWriter
 from processor.rows import InputError
 from processor.source import open_text
 from processor.writer import BatchWriter, WriteFailed
@@ -29,6 +30,10 @@ EXIT_TRANSIENT = 75
 
 # Values Batch substitutes for parameters the event did not carry (see the job definition).
 ABSENT = "-"
+
+# Writers in parallel, each one BatchWriteItem in flight (see processor/parallel.py).
+DEFAULT_WRITERS = 4
+MAX_WRITERS = 32
 
 PERMANENT_S3_ERRORS = {"NoSuchKey", "NoSuchBucket", "PreconditionFailed", "AccessDenied", "412"}
 
@@ -56,10 +61,23 @@ def main(argv: list[str] | None = None) -> int:
     config = Config(retries={"mode": "standard", "max_attempts": 10})
     s3 = boto3.client("s3", config=config)
     dynamodb = boto3.client("dynamodb", config=config)
+    try:
+        writers = int(os.environ.get("WRITERS", DEFAULT_WRITERS))
+        if not 1 <= writers <= MAX_WRITERS:
+            raise ValueError
+    except ValueError:
+        message = f"WRITERS must be a number from 1 to {MAX_WRITERS}: {os.environ['WRITERS']!r}"
+        log("configuration_error", message=message, stream=sys.stderr)
+        return EXIT_BAD_INPUT
     source = Source(args.bucket, args.key, etag or "")
-    writer = BatchWriter(dynamodb, table, key_column)
+    writer = ParallelWriter(
+        [BatchWriter(dynamodb, table, key_column) for _ in range(writers)], key_column
+    )
     summary = Summary()
-    log("job_started", object=source.uri, version_id=version_id, etag=etag, table=table)
+    log(
+        "job_started",
+        object=source.uri, version_id=version_id, etag=etag, table=table, writers=writers,
+    )  # fmt: skip
     try:
         text = open_text(s3, args.bucket, args.key, version_id, etag)
         process(text, source, writer, key_column, delimiter, summary)

@@ -6,8 +6,11 @@ from typing import Any, TextIO
 
 from processor.items import RESERVED_ATTRIBUTES, Source, build_item
 from processor.logs import log
+from processor.parallel import ParallelWriter
 from processor.rows import BlankLine, Rejection, parse_rows
 from processor.writer import BatchWriter
+
+Writer = BatchWriter | ParallelWriter
 
 
 @dataclass
@@ -29,7 +32,7 @@ class Summary:
 def process(
     text: TextIO,
     source: Source,
-    writer: BatchWriter,
+    writer: Writer,
     key_column: str,
     delimiter: str,
     summary: Summary,
@@ -60,6 +63,7 @@ def process(
             writer.add(item)
         writer.flush()
     finally:
+        writer.close()  # after an error too: the rows already handed over are written first
         summary.written = writer.written_rows
         summary.seconds = round(time.monotonic() - started, 3)
 

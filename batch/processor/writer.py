@@ -74,6 +74,9 @@ class BatchWriter:
                 self._sleep(self._backoff(attempt))
         raise WriteFailed(sum(rows for _, rows in pending.values()), self._max_attempts)
 
+    def close(self) -> None:
+        """Nothing runs in the background; rows still pending (after an error) stay unwritten."""
+
     def _backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff."""
         return random.uniform(0, min(self._max_delay, self._base_delay * 2**attempt))

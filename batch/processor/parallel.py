@@ -1,0 +1,87 @@
+"""Writers in parallel: each item goes to one of N BatchWriters, chosen by its key.
+
+A key always goes to the same writer and each writer sends one request at a time, so a key is
+never in two requests in flight and the later row of a repeated key still wins. Each writer
+has a bounded queue: parsing waits when the writers fall behind, so memory stays flat however
+large the file. The first error of any writer stops the run (WriteFailed, or what the client
+raised); the rows counted as written are the rows DynamoDB accepted.
+"""
+
+import queue
+import threading
+import zlib
+from typing import Any
+
+from processor.items import Item
+from processor.writer import BATCH_SIZE, BatchWriter
+
+QUEUED_BATCHES = 4  # per writer: how far parsing may run ahead of writing
+_STOP = object()
+PUT_SECONDS = 0.5  # how often a waiting producer checks whether a writer has failed
+
+
+class ParallelWriter:
+    def __init__(self, writers: list[BatchWriter], key_attribute: str) -> None:
+        self._writers = writers
+        self._key_attribute = key_attribute
+        self._queues: list[queue.Queue[Any]] = [
+            queue.Queue(maxsize=QUEUED_BATCHES * BATCH_SIZE) for _ in writers
+        ]
+        self._error: BaseException | None = None
+        self._threads = [
+            threading.Thread(target=self._drain, args=(w, q), name=f"writer-{n}", daemon=True)
+            for n, (w, q) in enumerate(zip(writers, self._queues, strict=True))
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._closed = False
+
+    @property
+    def written_rows(self) -> int:
+        return sum(writer.written_rows for writer in self._writers)
+
+    def add(self, item: Item) -> None:
+        key = item[self._key_attribute]["S"]
+        target = self._queues[zlib.crc32(key.encode("utf-8")) % len(self._queues)]
+        while True:
+            self._raise_if_failed()
+            try:
+                target.put(item, timeout=PUT_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def flush(self) -> None:
+        """Write everything added, stop the writers, raise the first error of any."""
+        self.close()
+        self._raise_if_failed()
+
+    def close(self) -> None:
+        """Let the writers finish what they were given, then stop them (no error raised)."""
+        if self._closed:
+            return
+        self._closed = True
+        for target in self._queues:
+            target.put(_STOP)
+        for thread in self._threads:
+            thread.join()
+
+    def _drain(self, writer: BatchWriter, source: "queue.Queue[Any]") -> None:
+        while True:
+            item = source.get()
+            if item is _STOP:
+                break
+            if self._error is None:
+                try:
+                    writer.add(item)
+                except BaseException as error:  # re-raised in the producer's thread
+                    self._error = error
+        if self._error is None:
+            try:
+                writer.flush()
+            except BaseException as error:
+                self._error = error
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error

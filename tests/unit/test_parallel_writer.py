@@ -1,0 +1,118 @@
+"""Writers in parallel: every row once, the later row of a key wins, a key never in two
+requests at once, errors surface, memory bounded (a fake DynamoDB, no network)."""
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from processor.parallel import QUEUED_BATCHES, ParallelWriter
+from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
+
+
+class SharedTable:
+    """A thread-safe fake BatchWriteItem that keeps the table and checks concurrency."""
+
+    def __init__(self, delay: float = 0.0, fail_on: str | None = None) -> None:
+        self.items: dict[str, str] = {}
+        self.in_flight: set[str] = set()
+        self.overlaps: list[str] = []
+        self.requests = 0
+        self.delay = delay
+        self.fail_on = fail_on
+        self._lock = threading.Lock()
+
+    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict:
+        ((_, requests),) = RequestItems.items()
+        items = [r["PutRequest"]["Item"] for r in requests]
+        keys = {item["k"]["S"] for item in items}
+        with self._lock:
+            self.requests += 1
+            self.overlaps += sorted(keys & self.in_flight)
+            self.in_flight |= keys
+        time.sleep(self.delay)
+        if self.fail_on in keys:
+            raise RuntimeError(f"throttled on {self.fail_on}")
+        with self._lock:
+            self.in_flight -= keys
+            for item in items:
+                self.items[item["k"]["S"]] = item["v"]["S"]
+        return {"UnprocessedItems": {}}
+
+
+def item(key: str, value: str) -> dict[str, dict[str, str]]:
+    return {"k": {"S": key}, "v": {"S": value}}
+
+
+def parallel(table: SharedTable, count: int = 4) -> ParallelWriter:
+    writers = [BatchWriter(table, "t", "k", sleep=lambda _: None) for _ in range(count)]
+    return ParallelWriter(writers, "k")
+
+
+def test_every_row_is_written_once_and_the_later_row_of_a_key_wins():
+    table = SharedTable(delay=0.001)
+    writer = parallel(table)
+
+    for n in range(2_000):
+        writer.add(item(f"key-{n % 700}", f"row-{n}"))  # each key repeated, interleaved
+    writer.flush()
+
+    assert writer.written_rows == 2_000
+    assert table.items == {f"key-{k}": f"row-{max(range(k, 2_000, 700))}" for k in range(700)}
+    assert table.overlaps == [], "a key was in two requests in flight at once"
+    assert table.requests >= 2_000 // BATCH_SIZE // 2
+
+
+def test_an_error_in_a_writer_stops_the_run_and_counts_only_accepted_rows():
+    table = SharedTable(fail_on="key-5")
+    writer = parallel(table, count=2)
+
+    with pytest.raises(RuntimeError, match="throttled on key-5"):
+        for n in range(500):
+            writer.add(item(f"key-{n}", "v"))
+        writer.flush()
+    writer.close()
+
+    assert writer.written_rows == len(table.items) < 500
+
+
+def test_unprocessed_rows_after_every_retry_fail_the_flush():
+    class Refusing(SharedTable):
+        def batch_write_item(self, RequestItems):
+            ((table, requests),) = RequestItems.items()
+            return {"UnprocessedItems": {table: requests}}
+
+    writers = [BatchWriter(Refusing(), "t", "k", max_attempts=2, sleep=lambda _: None)]
+    writer = ParallelWriter(writers, "k")
+    writer.add(item("a", "v"))
+
+    with pytest.raises(WriteFailed, match="1 rows still unprocessed after 2"):
+        writer.flush()
+
+
+def test_parsing_waits_when_the_writers_fall_behind():
+    release = threading.Event()
+
+    class Stuck(SharedTable):
+        def batch_write_item(self, RequestItems):
+            release.wait(5)
+            return super().batch_write_item(RequestItems)
+
+    writer = parallel(Stuck(), count=1)
+    added: list[int] = []
+
+    def produce() -> None:
+        for n in range(10 * BATCH_SIZE * QUEUED_BATCHES):
+            writer.add(item(f"key-{n}", "v"))
+            added.append(n)
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+    time.sleep(0.3)
+    held = len(added)
+    release.set()
+    producer.join(5)
+    writer.flush()
+
+    assert held <= (QUEUED_BATCHES + 1) * BATCH_SIZE + 1, "the queue is bounded"
+    assert writer.written_rows == 10 * BATCH_SIZE * QUEUED_BATCHES
