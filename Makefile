@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels engine-wheels test test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench-inner-loop \
+.PHONY: help setup wheels engine-wheels test test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench-inner-loop bench-writers \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
@@ -95,6 +95,9 @@ demo: ## Upload samples/Sample.csv to the local cloud and wait for its rows
 
 bench-inner-loop: setup ## Seconds from a processor edit to its code running (make local-up and watch)
 	$(PYTHON) bench/inner_loop.py
+
+bench-writers: setup ## Processor rows/s with 1, 2, 4 and 8 parallel writers (needs make local-up)
+	$(PYTHON) bench/writers.py
 
 deploy-aws: setup ## Deploy to the AWS account of your credentials (bootstraps if needed)
 	$(PYTHON) -m infra.preflight

@@ -32,7 +32,7 @@ EXIT_TRANSIENT = 75
 ABSENT = "-"
 
 # Writers in parallel, each one BatchWriteItem in flight (see processor/parallel.py).
-DEFAULT_WRITERS = 4
+DEFAULT_WRITERS = 2  # the best of 1, 2, 4, 8 in `make bench-writers` (2 cores, local engine)
 MAX_WRITERS = 32
 
 PERMANENT_S3_ERRORS = {"NoSuchKey", "NoSuchBucket", "PreconditionFailed", "AccessDenied", "412"}

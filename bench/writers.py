@@ -1,0 +1,84 @@
+"""Processor throughput by number of parallel writers, on the local cloud.
+
+    make bench-writers             (needs the local cloud: `make local-up`)
+
+Uploads a generated CSV of ROWS rows (fixed content, 3 columns, a quoted comma in each row)
+outside the upload prefix (so no job starts), then runs the processor on this machine against
+the engine with WRITERS=1, 2, 4 and 8, and prints wall seconds, rows/s, user CPU seconds and
+peak RSS for each, with the ratio to one writer. The engine shares this machine's cores, so
+the figures show the engine's ceiling as much as the processor's; against real DynamoDB each
+request waits for the network, which is what parallel writers hide.
+"""
+
+import csv
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from harness import aws  # noqa: E402
+from harness.cloud import LocalCloud  # noqa: E402
+
+ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
+KEY = "bench/writers.csv"
+COUNTS = (1, 2, 4, 8)
+
+
+def body(rows: int) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["ProductId", "ProductName", "ProductDescription"])
+    for n in range(rows):
+        writer.writerow([f"bench-{n:07}", f"Product {n}", f"Made for the benchmark, item {n}"])
+    return text.getvalue().encode()
+
+
+def run(writers: int, bucket: str, table: str, endpoint: str) -> dict:
+    environment = {**os.environ, **aws.environment(endpoint), "WRITERS": str(writers),
+                   "TABLE_NAME": table}  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "processor", "--bucket", bucket, "--key", KEY],
+        cwd=REPO / "batch", env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary = json.loads(result.stdout.splitlines()[-1])
+    if summary["written"] != ROWS:
+        raise SystemExit(f"WRITERS={writers}: wrote {summary['written']} of {ROWS} rows")
+    return {
+        "writers": writers,
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(ROWS / seconds),
+        "user_cpu_seconds": round(after.ru_utime - before.ru_utime, 1),
+        "peak_rss_mb": round(after.ru_maxrss / 1024),
+    }
+
+
+def main() -> int:
+    cloud = LocalCloud()
+    outputs = cloud.outputs()
+    aws.client("s3", cloud.endpoint).put_object(Bucket=outputs.bucket, Key=KEY, Body=body(ROWS))
+    results = [run(n, outputs.bucket, outputs.table, cloud.endpoint) for n in COUNTS]
+    print(f"\nprocessor on this machine, {ROWS} rows, engine at {cloud.endpoint} "
+          f"({os.cpu_count()} cores shared)")  # fmt: skip
+    print(f"{'writers':>8}{'seconds':>9}{'rows/s':>9}{'vs 1':>7}{'CPU s':>7}{'peak RSS':>10}")
+    for figures in results:
+        ratio = figures["rows_per_second"] / results[0]["rows_per_second"]
+        print(
+            f"{figures['writers']:>8}{figures['seconds']:>9}{figures['rows_per_second']:>9}"
+            f"{ratio:>7.2f}{figures['user_cpu_seconds']:>7}{figures['peak_rss_mb']:>7} MB"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
