@@ -80,11 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     try:
         text = open_text(s3, args.bucket, args.key, version_id, etag)
-        process(text, source, writer, key_column, delimiter, summary)
+        process(text, source, writer, key_column, delimiter, summary,
+                bytes_read=lambda: text.buffer.bytes_read)  # fmt: skip
     except InputError as error:
         return finish(summary, EXIT_BAD_INPUT, str(error))
     except UnicodeDecodeError as error:
-        message = f"the object is not UTF-8 text: {error.reason} after {summary.rows_read} rows"
+        offset, line = text.buffer.where(error)
+        message = (
+            f"the object is not UTF-8 text: line {line}, byte {offset} "
+            f"(0x{error.object[error.start]:02x}): {error.reason}"
+        )
         return finish(summary, EXIT_BAD_INPUT, message)
     except WriteFailed as error:
         return finish(summary, EXIT_TRANSIENT, str(error))

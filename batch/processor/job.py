@@ -1,6 +1,7 @@
 """Process one object: parse, build items, write, and account for every row."""
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
@@ -11,6 +12,7 @@ from processor.rows import BlankLine, Rejection, parse_rows
 from processor.writer import BatchWriter
 
 Writer = BatchWriter | ParallelWriter
+PROGRESS_SECONDS = 10.0
 
 
 @dataclass
@@ -36,16 +38,23 @@ def process(
     key_column: str,
     delimiter: str,
     summary: Summary,
+    bytes_read: Callable[[], int] | None = None,
+    progress_every: float = PROGRESS_SECONDS,
 ) -> None:
     """Write every usable row of `text`; record rejected rows in `summary` and the log.
 
     `summary` is filled in as rows go by, so a caller that catches an exception still
-    knows how far the job got.
+    knows how far the job got. Every `progress_every` seconds a progress line says how far.
     """
     started = time.monotonic()
+    next_progress = started + progress_every
     seen_keys: set[str] = set()
     try:
         for result in parse_rows(text, key_column, delimiter, RESERVED_ATTRIBUTES):
+            now = time.monotonic()
+            if now >= next_progress:
+                next_progress = now + progress_every
+                log_progress(summary, writer, now - started, bytes_read)
             if isinstance(result, BlankLine):
                 summary.blank_lines += 1
                 continue
@@ -66,6 +75,18 @@ def process(
         writer.close()  # after an error too: the rows already handed over are written first
         summary.written = writer.written_rows
         summary.seconds = round(time.monotonic() - started, 3)
+
+
+def log_progress(
+    summary: Summary, writer: Writer, seconds: float, bytes_read: Callable[[], int] | None
+) -> None:
+    log(
+        "progress",
+        rows_read=summary.rows_read,
+        written=writer.written_rows,
+        rows_per_second=round(summary.rows_read / seconds) if seconds else 0,
+        **({"bytes_read": bytes_read()} if bytes_read else {}),
+    )
 
 
 def reject(summary: Summary, rejection: Rejection) -> None:

@@ -2,10 +2,14 @@
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from processor.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED_ROWS, EXIT_TRANSIENT, main
-from processor.items import MAX_ITEM_BYTES
+from processor.items import MAX_ITEM_BYTES, Source
+from processor.job import Summary, process
+from processor.source import open_text
+from processor.writer import BatchWriter
 
 from tests.unit.conftest import BUCKET, TABLE
 
@@ -171,12 +175,43 @@ def test_missing_key_column_names_the_columns_found(aws, capsys):
     assert "no key column 'ProductId'" in message and "Id, Name" in message
 
 
-def test_invalid_utf8_is_an_input_error(aws, capsys):
+def test_invalid_utf8_is_an_input_error_naming_its_line_and_byte(aws, capsys):
     upload(aws, "latin1.csv", "ProductId,ProductName\nP-1,Caf\u00e9\n".encode("latin-1"))
 
     assert run(aws, "latin1.csv") == EXIT_BAD_INPUT
 
-    assert "not UTF-8" in summary_line(capsys)["message"]
+    message = summary_line(capsys)["message"]
+    assert message.startswith("the object is not UTF-8 text: line 2, byte 29 (0xe9)")
+
+
+def test_a_bad_byte_deep_in_a_large_object_is_placed_exactly(aws, capsys):
+    good = "".join(f"P-{n:05},Row {n} with text\n" for n in range(20_000)).encode()
+    body = b"ProductId,ProductName\n" + good + b"P-bad,Caf\xe9\n"
+    upload(aws, "deep.csv", body)
+
+    assert run(aws, "deep.csv") == EXIT_BAD_INPUT
+
+    offset = body.index(b"\xe9")
+    assert summary_line(capsys)["message"].startswith(
+        f"the object is not UTF-8 text: line 20002, byte {offset} (0xe9)"
+    )
+
+
+def test_progress_lines_say_rows_written_rate_and_bytes(aws):
+    upload(aws, "progress.csv", b"ProductId,ProductName\n" + b"".join(
+        f"P-{n},x\n".encode() for n in range(30)))  # fmt: skip
+    text = open_text(aws["s3"], BUCKET, "progress.csv")
+    said: list[dict] = []
+    writer = BatchWriter(aws["dynamodb"], TABLE, "ProductId")
+
+    with patch("processor.job.log", lambda event, **fields: said.append({event: fields})):
+        process(text, Source(BUCKET, "progress.csv", ""), writer, "ProductId", ",", Summary(),
+                bytes_read=lambda: text.buffer.bytes_read, progress_every=0)  # fmt: skip
+
+    progress = [line["progress"] for line in said if "progress" in line]
+    assert len(progress) == 30
+    assert [p["rows_read"] for p in progress] == list(range(30))
+    assert progress[-1]["bytes_read"] > 0 and progress[-1]["rows_per_second"] >= 0
 
 
 def test_processing_the_same_object_twice_leaves_the_same_items(aws, sample_csv):
