@@ -43,8 +43,9 @@ RESULTS = REPO / "bench" / "results"
 
 
 def copy_checkout(target: Path) -> None:
-    """The tracked files with their timestamps, the wheels, and links to .venv/node_modules
-    (so that `make setup` in the copy finds everything installed and up to date)."""
+    """The tracked files with their timestamps, the wheels, and links to .venv, node_modules
+    and the engine's wheels (so that `make setup` in the copy finds everything up to date, as
+    a second `make local-up` here does)."""
     tracked = (
         subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
         .stdout.decode()
@@ -55,7 +56,8 @@ def copy_checkout(target: Path) -> None:
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / relative, destination)
-    for linked in (".venv", "node_modules"):
+    for linked in (".venv", "node_modules", ".cache/engine-wheels"):
+        (target / linked).parent.mkdir(parents=True, exist_ok=True)
         (target / linked).symlink_to(REPO / linked)
 
 
