@@ -29,6 +29,8 @@ CDKLOCAL = REPO / "node_modules" / ".bin" / "cdklocal"
 CDK_DOCKER = REPO / "harness" / "bin" / "cdk-docker"
 DEFAULT_PREFIX = "csv-pipeline"
 OUTPUT_TAIL_LINES = 25
+# Stack states in which nothing of the stack is deployed (a deploy creates it again).
+NOT_DEPLOYED = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_COMPLETE")
 UNCHANGED = "The running local cloud is unchanged: the previous deployment keeps working."
 
 
@@ -108,9 +110,6 @@ def stack_outputs(endpoint: str, stack: str | None = None) -> StackOutputs | Non
     )
 
 
-NOT_DEPLOYED = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_COMPLETE")
-
-
 def failed_events(endpoint: str, stack: str, since: float) -> list[str]:
     """The stack's resource failures since `since` (epoch seconds), oldest first."""
     cloudformation = aws.client("cloudformation", endpoint)
@@ -181,23 +180,36 @@ def deploy(
     if not bootstrapped(endpoint):
         progress(f"bootstrapping the CDK environment aws://{aws.ACCOUNT_ID}/{aws.REGION}")
         cdklocal(["bootstrap", f"aws://{aws.ACCOUNT_ID}/{aws.REGION}"], endpoint, log, app)
-    existing = describe_stack(endpoint, app.stack_name)
-    verb = "updating" if existing and existing["StackStatus"] not in NOT_DEPLOYED else "creating"
+    updating = deployed(endpoint, app)
+    verb = "updating" if updating else "creating"
     progress(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
-    started = time.time()
-    try:
-        cdklocal(
-            ["deploy", app.stack_name, "--require-approval", "never",
-             "-c", f"baseImage={base_image}"],
-            endpoint, log, app,
-        )  # fmt: skip
-    except DeployError as error:
-        message = explain_failure(error, endpoint, app, started, existing is not None)
-        raise DeployError(message) from error
+    cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, updating)
     outputs = stack_outputs(endpoint, app.stack_name)
     if outputs is None:
         raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")
     return outputs
+
+
+def deployed(endpoint: str, app: CdkApp) -> bool:
+    """True when the app's stack exists in a deployed state (an update, not a create)."""
+    existing = describe_stack(endpoint, app.stack_name)
+    return existing is not None and existing["StackStatus"] not in NOT_DEPLOYED
+
+
+def cdk_deploy(
+    arguments: list[str], endpoint: str, log: Path | None, app: CdkApp, updating: bool
+) -> None:
+    """`cdklocal deploy` of the app's stack; a failure says where it happened and whether
+    the previous deployment still stands (`updating`: there was one)."""
+    started = time.time()
+    try:
+        cdklocal(
+            ["deploy", app.stack_name, "--require-approval", "never", *arguments],
+            endpoint, log, app,
+        )  # fmt: skip
+    except DeployError as error:
+        message = explain_failure(error, endpoint, app, started, updating)
+        raise DeployError(message) from error
 
 
 def explain_failure(

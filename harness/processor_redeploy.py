@@ -19,11 +19,10 @@ import hashlib
 import json
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.deploy import CdkApp, DeployError, cdklocal, explain_failure
+from harness.deploy import CdkApp, DeployError, cdk_deploy
 from harness.paths import REPO
 from harness.progress import Progress
 
@@ -113,15 +112,7 @@ def redeploy(endpoint: str, app: CdkApp, progress: Progress, log: Path | None = 
         )
     rewrite(assembly, app, new_hash)
     progress(f"deploying image {new_hash[:12]} with cdklocal, without a synth")
-    started = time.time()
-    try:
-        cdklocal(
-            ["deploy", app.stack_name, "--app", str(assembly.directory), "--require-approval",
-             "never"],
-            endpoint, log, app,
-        )  # fmt: skip
-    except DeployError as error:
-        raise DeployError(explain_failure(error, endpoint, app, started, True)) from error
+    cdk_deploy(["--app", str(assembly.directory)], endpoint, log, app, updating=True)
     return True
 
 
