@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,6 +18,7 @@ from harness.paths import REPO
 from harness.waiting import wait_until
 
 START_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 5  # after SIGTERM, before SIGKILL
 
 
 class MotoEngine:
@@ -88,7 +88,7 @@ class MotoEngine:
         if self._process is not None:  # started by this process: terminate and reap it
             self._process.terminate()
             try:
-                self._process.wait(timeout=5)
+                self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
@@ -100,10 +100,8 @@ class MotoEngine:
             return
         try:
             os.kill(pid, signal.SIGTERM)
-            for _ in range(50):
-                os.kill(pid, 0)
-                time.sleep(0.1)
-            os.kill(pid, signal.SIGKILL)
+            if not wait_until(lambda: (not alive(pid)) or None, STOP_TIMEOUT_SECONDS, 0.1):
+                os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.pid_file.unlink(missing_ok=True)
