@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from harness.batch.models import Job
-
-POLL_SECONDS = 0.2  # how soon a waiting job notices that it was cancelled or its CE enabled
+from harness.batch.models import STOP_CHECK_SECONDS, Job
 
 
 class CapacityPool:
@@ -42,7 +40,7 @@ class CapacityPool:
         with self._changed:
             self._waiting.append(job)
             try:
-                while not self._changed.wait_for(my_turn, timeout=POLL_SECONDS):
+                while not self._changed.wait_for(my_turn, timeout=STOP_CHECK_SECONDS):
                     if job.stopping.is_set():
                         break
                 reserved = not job.stopping.is_set() and my_turn()

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from harness.batch.capacity import CapacityPool
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
-from harness.batch.models import FINAL_STATES, Attempt, Job
+from harness.batch.models import FINAL_STATES, STOP_CHECK_SECONDS, Attempt, Job
 from harness.batch.retry import should_retry
 from harness.batch.runner import ContainerRunner
 from harness.waiting import wait_until
@@ -22,7 +22,6 @@ from harness.waiting import wait_until
 logger = logging.getLogger("harness.batch")
 
 CHILDREN_AT_ONCE = 64  # threads per array job; children beyond wait their turn in SUBMITTED
-POLL_SECONDS = 0.2
 
 
 class JobExecutor:
@@ -80,7 +79,7 @@ class JobExecutor:
                 return True
             return None
 
-        return bool(wait_until(settled, timeout=math.inf, interval=POLL_SECONDS))
+        return bool(wait_until(settled, timeout=math.inf, interval=STOP_CHECK_SECONDS))
 
     @staticmethod
     def _never_fits(job: Job) -> str | None:

@@ -17,6 +17,9 @@ FINAL_STATES = ("SUCCEEDED", "FAILED")
 VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
+# How soon code waiting on a job (for capacity, dependencies, a running container) notices
+# that CancelJob or TerminateJob asked it to stop.
+STOP_CHECK_SECONDS = 0.2
 SUBMISSIONS = itertools.count()  # milliseconds do not order jobs submitted together
 
 

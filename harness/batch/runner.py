@@ -10,7 +10,7 @@ import docker.errors
 import requests
 
 from harness.batch.logsink import CloudWatchLogSink
-from harness.batch.models import Attempt, Job, now_ms
+from harness.batch.models import STOP_CHECK_SECONDS, Attempt, Job, now_ms
 
 LABEL = "csv-pipeline.batch-job-id"
 ENGINE_LABEL = "csv-pipeline.engine"  # the endpoint of the engine whose stand-in started it
@@ -142,7 +142,7 @@ class ContainerRunner:
         """TerminateJob on a running container: the stop signal, then SIGKILL after the grace
         period, as ECS stops a task."""
         while not exited.is_set():
-            if job.stopping.wait(timeout=0.2):
+            if job.stopping.wait(timeout=STOP_CHECK_SECONDS):
                 with contextlib.suppress(*DOCKER_GONE):
                     container.stop(timeout=self._stop_grace_seconds)
                 return
