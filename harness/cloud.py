@@ -12,8 +12,8 @@ from harness.batch.runner import ENGINE_LABEL
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
 from harness.container_network import ContainerNetwork
 from harness.deploy import CdkApp, StackOutputs, deploy, stack_outputs
+from harness.engine import choice
 from harness.engine.base import Engine
-from harness.engine.moto.engine import MotoEngine
 from harness.errors import HarnessError
 from harness.images.prepare import base_image, prepare_all
 from harness.paths import CACHE
@@ -43,7 +43,7 @@ class LocalCloud:
     def __init__(self, engine: Engine | None = None, state_dir: Path = STATE_DIR) -> None:
         port = int(os.environ.get("HARNESS_PORT", "4566"))
         self.state_dir = state_dir
-        self.engine = engine or MotoEngine(state_dir, port=port)
+        self.engine = engine or choice.create(choice.selected(), state_dir, port)
         self.network: ContainerNetwork = container_network.HOST
 
     @property
@@ -58,10 +58,10 @@ class LocalCloud:
         self.network = self._container_network(progress)
         self.recover(progress)
         was_running = self.engine.healthy()
-        self.engine.start(self.network)
+        self.engine.start(self.network, progress)
         state = "reused" if was_running else "started"
         progress(f"engine: {self.engine.name} at {self.endpoint} ({state})")
-        return deploy(self.endpoint, images.base, progress, deploy_log)
+        return self._deploy(images.base, progress, deploy_log, CdkApp())
 
     def recover(self, progress: Progress = say) -> None:
         """After an engine that ended without `make local-down`: say what went with it and
@@ -79,9 +79,10 @@ class LocalCloud:
 
     def _container_network(self, progress: Progress) -> ContainerNetwork:
         client = docker.from_env()
-        mode = container_network.choose(
-            client.info(), client.api.base_url, os.environ.get(container_network.OVERRIDE)
-        )
+        override = os.environ.get(container_network.OVERRIDE)
+        if self.engine.needs_bridge_network:
+            override = "bridge"
+        mode = container_network.choose(client.info(), client.api.base_url, override)
         network = container_network.prepare(client, mode)
         where = f"network {network.network_name}" if network.network_name else "the host network"
         progress(f"containers: {where}; they call the engine at {network.engine_host}")
@@ -91,8 +92,11 @@ class LocalCloud:
         self, app: CdkApp, progress: Progress = say, log: Path | None = None
     ) -> StackOutputs:
         """Deploy (create or update) a copy of the app on the running engine."""
-        base = base_image(docker.from_env(), progress)
-        return deploy(self.endpoint, base, progress, log, app)
+        return self._deploy(base_image(docker.from_env(), progress), progress, log, app)
+
+    def _deploy(self, base: str, progress: Progress, log: Path | None, app: CdkApp) -> StackOutputs:
+        apply_skipped = not self.engine.stand_ins_in_cloudformation
+        return deploy(self.endpoint, base, progress, log, app, apply_skipped)
 
     def down(self, progress: Progress = say) -> None:
         self.engine.stop()

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness import aws
+from harness import aws, skipped_resources
 from harness.errors import HarnessError
 from harness.paths import REPO
 from harness.progress import Progress
@@ -132,7 +132,12 @@ def failed_events(endpoint: str, stack: str, since: float) -> list[str]:
 
 
 def bootstrapped(endpoint: str) -> bool:
-    return describe_stack(endpoint, "CDKToolkit") is not None
+    """True when the CDK's bootstrap stack is deployed (not only begun, or rolled back)."""
+    toolkit = describe_stack(endpoint, "CDKToolkit")
+    if toolkit is None:
+        return False
+    status = toolkit["StackStatus"]
+    return status.endswith("_COMPLETE") and status not in NOT_DEPLOYED
 
 
 def cdklocal(arguments: list[str], endpoint: str, log: Path | None, app: CdkApp) -> None:
@@ -174,16 +179,25 @@ def deploy(
     progress: Progress,
     log: Path | None = None,
     app: CdkApp | None = None,
+    apply_skipped: bool = False,
 ) -> StackOutputs:
-    """Bootstrap when needed, then deploy (create or update) the app's stack."""
+    """Bootstrap when needed, then deploy (create or update) the app's stack.
+
+    `apply_skipped`: the engine's CloudFormation skips the Batch and ECR resources (LocalStack's
+    free edition), so they are applied to the harness's stand-ins after each deploy."""
     app = app or CdkApp()
     if not bootstrapped(endpoint):
         progress(f"bootstrapping the CDK environment aws://{aws.ACCOUNT_ID}/{aws.REGION}")
         cdklocal(["bootstrap", f"aws://{aws.ACCOUNT_ID}/{aws.REGION}"], endpoint, log, app)
+    if apply_skipped:
+        skipped_resources.apply(endpoint, "CDKToolkit", progress)
     updating = deployed(endpoint, app)
     verb = "updating" if updating else "creating"
     progress(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
     cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, updating)
+    if apply_skipped:
+        progress("applying the stack's Batch resources to the Batch stand-in")
+        skipped_resources.apply(endpoint, app.stack_name, progress)
     outputs = stack_outputs(endpoint, app.stack_name)
     if outputs is None:
         raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")

@@ -1,9 +1,12 @@
 """What the harness needs from a local AWS engine, whichever one it is."""
 
+import urllib.error
+import urllib.request
 from typing import Protocol
 
 from harness.container_network import ContainerNetwork
 from harness.errors import HarnessError
+from harness.progress import Progress
 
 
 class EngineError(HarnessError):
@@ -14,13 +17,18 @@ class Engine(Protocol):
     """A process (or a service someone else runs) that answers AWS API calls locally."""
 
     name: str
+    # False: its CloudFormation skips the resources of the services the harness stands in for
+    # (Batch, ECR); they are applied after each deploy (harness/skipped_resources.py).
+    stand_ins_in_cloudformation: bool
+    # True: its functions cannot share the host network (the harness's bridge network then).
+    needs_bridge_network: bool
 
     @property
     def endpoint(self) -> str:
         """The single URL every AWS client uses (AWS_ENDPOINT_URL)."""
         ...
 
-    def start(self, network: ContainerNetwork) -> None:
+    def start(self, network: ContainerNetwork, progress: Progress) -> None:
         """Start it, or reuse it when it is already running and healthy; the containers it
         starts (functions, jobs) run on `network`."""
         ...
@@ -34,3 +42,14 @@ class Engine(Protocol):
     def died(self) -> int | None:
         """The pid of a previous engine of this harness that ended without being stopped."""
         ...
+
+
+def port_taken(endpoint: str) -> bool:
+    """True when something answers HTTP at `endpoint`."""
+    try:
+        urllib.request.urlopen(endpoint, timeout=1)
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+    return True

@@ -9,7 +9,8 @@ import requests
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import Attempt, BatchBackend
 from harness.batch.runner import ContainerRunner
-from harness.engine.moto.engine import MotoEngine, alive
+from harness.engine.moto.engine import MotoEngine
+from harness.engine.process import alive
 from harness.waiting import wait_until
 
 

@@ -1,0 +1,183 @@
+"""The edge in front of LocalStack: one endpoint for every service, Batch included.
+
+Requests signed for `batch` go to the Batch stand-in and those signed for `ecr` to moto's ECR
+(LocalStack's free edition has neither; image assets stay in the local Docker engine, as with
+the embedded engine: harness/bin/cdk-docker); everything else is passed through to
+LocalStack unchanged, streamed both ways.
+
+It listens on the harness's endpoint (127.0.0.1:4566) and on the gateway address of the
+harness's bridge network at LocalStack's own port: LocalStack tells the functions it runs
+(AWS_ENDPOINT_URL) and its Lambda init (LOCALSTACK_RUNTIME_ENDPOINT) to call that address
+and port, so the unchanged trigger's SubmitJob reaches the stand-in, and job containers
+on the same network call the same address. LocalStack itself listens on loopback only.
+
+Run: python -m harness.engine.localstack.edge --localstack http://127.0.0.1:4567 ...
+"""
+
+import argparse
+import http
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import urllib3
+from werkzeug.serving import make_server
+
+from harness.batch.responses import is_batch_request
+from harness.batch.service import BatchService
+from harness.container_network import ContainerNetwork
+
+HEALTH_PATH = "/_harness/health"
+# Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
+HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+     "upgrade")
+)  # fmt: skip
+# Set again by this edge's own server; passed through they would arrive twice.
+OWN_HEADERS = frozenset(("date", "server"))
+CHUNK = 64 * 1024
+
+
+def request_headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {
+        key[5:].replace("_", "-").title(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in HOP_BY_HOP
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").title()] = environ[key]
+    return headers
+
+
+def request_body(environ: dict[str, Any]) -> bytes:
+    length = environ.get("CONTENT_LENGTH")
+    stream = environ["wsgi.input"]
+    if length:
+        return bytes(stream.read(int(length)))
+    if environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream
+        return bytes(stream.read())
+    return b""
+
+
+class Proxy:
+    """Passes requests through to `target` over a pool of kept-alive connections."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        self.pool = urllib3.PoolManager(maxsize=32, retries=False, timeout=urllib3.Timeout(10, 960))
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]
+        if not path.startswith("/"):  # an absolute URI
+            path = "/" + path.split("/", 3)[-1]
+        if "?" not in path and environ.get("QUERY_STRING"):
+            path += "?" + environ["QUERY_STRING"]
+        try:
+            response = self.pool.request(
+                environ["REQUEST_METHOD"], self.target + path,
+                body=request_body(environ), headers=request_headers(environ),
+                preload_content=False, decode_content=False, redirect=False,
+            )  # fmt: skip
+        except urllib3.exceptions.HTTPError as error:
+            start_response("502 Bad Gateway", [("Content-Type", "application/json")])
+            return [json.dumps({"message": f"LocalStack at {self.target}: {error}"}).encode()]
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in HOP_BY_HOP | OWN_HEADERS
+        ]
+        start_response(status_line(response.status), headers)
+        return stream(response)
+
+
+def status_line(status: int) -> str:
+    try:
+        return f"{status} {http.HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def stream(response: Any) -> Iterator[bytes]:
+    try:
+        yield from response.stream(CHUNK, decode_content=False)
+    finally:
+        response.release_conn()
+
+
+def signed_for(environ: dict[str, Any], service: str) -> bool:
+    return f"/{service}/aws4_request" in environ.get("HTTP_AUTHORIZATION", "")
+
+
+def build_app(localstack: str, batch: BatchService, account_id: str) -> Any:
+    os.environ["MOTO_ACCOUNT_ID"] = account_id  # read by moto at import
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    proxy = Proxy(localstack)
+    batch_app = batch.app()
+    ecr_app = create_backend_app("ecr")
+
+    def edge(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            body = {"engine": "localstack", "localstack": localstack, "batch": "stand-in"}
+            return [json.dumps(body).encode()]
+        if is_batch_request(environ):
+            return batch_app(environ, start_response)
+        if signed_for(environ, "ecr"):
+            return ecr_app(environ, start_response)
+        return proxy(environ, start_response)
+
+    return edge
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--localstack", required=True, help="LocalStack's URL")
+    parser.add_argument("--listen", action="append", required=True, help="HOST:PORT")
+    parser.add_argument("--account-id", default="000000000000")
+    parser.add_argument("--containers-network", required=True, help="a network's name")
+    parser.add_argument("--containers-call", required=True, help="HOST:PORT of this edge")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    host, _, port = args.containers_call.rpartition(":")
+    network = ContainerNetwork("bridge", host, args.containers_network)
+    first_host, _, first_port = args.listen[0].rpartition(":")
+    batch = BatchService(
+        args.account_id,
+        f"http://{first_host}:{first_port}",
+        network.endpoint(int(port)),
+        network.container_options(),
+    )
+    app = build_app(args.localstack, batch, args.account_id)
+    servers = []
+    for address in args.listen:
+        listen_host, _, listen_port = address.rpartition(":")
+        servers.append(make_server(listen_host, int(listen_port), app, threaded=True))
+    for extra in servers[1:]:
+        threading.Thread(target=extra.serve_forever, daemon=True).start()
+
+    def stop(*_: Any) -> None:  # shutdown() waits for serve_forever(): not on this thread
+        for server in servers:
+            threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    for server in servers:
+        logging.getLogger("harness.edge").info(
+            "serving on http://%s:%d (LocalStack: %s)", server.host, server.port, args.localstack
+        )
+    servers[0].serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""LocalStack as the local engine, with the Batch stand-in in front of it.
+
+Two programs, both started and stopped by the harness:
+- LocalStack's open-source runtime on the host (runtime.py installs and supplies it),
+  listening on 127.0.0.1 at LOCALSTACK_PORT only (its DNS server off);
+- the edge (edge.py) on the harness's endpoint, which serves Batch itself and passes every
+  other request to LocalStack.
+
+LocalStack runs Lambda functions only in containers on a Docker network of their own (its
+executor reaches each function at the container's address), so this engine always puts
+functions and jobs on the harness's bridge network, and the edge also listens on that
+network's gateway at LocalStack's port: the address LocalStack gives its functions.
+"""
+
+import json
+import os
+import sys
+import urllib.request
+from pathlib import Path
+
+from harness.aws import ACCOUNT_ID
+from harness.container_network import ContainerNetwork
+from harness.engine.base import EngineError, port_taken
+from harness.engine.localstack import runtime
+from harness.engine.localstack.edge import HEALTH_PATH
+from harness.engine.process import BackgroundProcess
+from harness.images.prepare import LAMBDA_IMAGE
+from harness.paths import REPO
+from harness.progress import Progress, say
+
+LOCALSTACK_PORT = 4567
+START_TIMEOUT_SECONDS = 90  # LocalStack says "Ready." after about 15 s here
+EDGE_TIMEOUT_SECONDS = 30
+DOCKER_CMD = REPO / "harness" / "bin" / "localstack-docker"
+CONTAINER_PREFIX = "csv-pipeline-localstack"  # LocalStack names function containers after it
+# Function runtimes LocalStack may create functions for, all on the harness's Python image:
+# Python handlers run there (CDK's own Python helpers use 3.13); the CDK's Node.js custom
+# resource providers (nodejs24.x) are created but never invoked, because the free edition
+# skips Custom::* resources (lambda_init.py says so if one ever is).
+RUNTIMES = ("python3.12", "python3.13", "nodejs24.x")
+
+
+class LocalStackEngine:
+    name = "localstack"
+    stand_ins_in_cloudformation = False  # the free edition skips AWS::Batch::* and ECR
+    needs_bridge_network = True
+
+    def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 4566) -> None:
+        self.host = host
+        self.port = port
+        self.state_dir = state_dir
+        self.localstack = BackgroundProcess(state_dir, "localstack")
+        self.edge = BackgroundProcess(state_dir, "edge")
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def localstack_endpoint(self) -> str:
+        return f"http://127.0.0.1:{LOCALSTACK_PORT}"
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.endpoint + HEALTH_PATH, timeout=2) as response:
+                return json.load(response).get("engine") == "localstack" and self._localstack_up()
+        except (OSError, ValueError):
+            return False
+
+    def _localstack_up(self) -> bool:
+        try:
+            url = self.localstack_endpoint + "/_localstack/health"
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return "services" in json.load(response)
+        except (OSError, ValueError):
+            return False
+
+    def start(self, network: ContainerNetwork, progress: Progress = say) -> None:
+        if self.healthy():
+            return
+        if network.network_name is None or network.listen_also is None:
+            raise EngineError(
+                "LocalStack on the host needs a Linux Docker engine on this machine (its "
+                "functions run on a bridge network whose gateway is this machine); with Docker "
+                "Desktop or a remote engine, use the embedded engine (HARNESS_ENGINE=moto)."
+            )
+        if not self._localstack_up():
+            if port_taken(self.localstack_endpoint):
+                raise EngineError(f"{self.localstack_endpoint} is taken by another program.")
+            runtime.install(progress)
+            progress(f"starting LocalStack {runtime.VERSION} on {self.localstack_endpoint}")
+            self.localstack.start(
+                [str(runtime.python()), "-m", "localstack.runtime.main"],
+                self._localstack_environment(network),
+            )
+            self.localstack.wait_ready(self._localstack_up, START_TIMEOUT_SECONDS)
+        if port_taken(self.endpoint):
+            raise EngineError(
+                f"{self.endpoint} is taken by another program (not this harness's engine). "
+                f"Stop it, or choose another port with HARNESS_PORT."
+            )
+        containers_call = f"{network.listen_also}:{LOCALSTACK_PORT}"
+        self.edge.start(
+            [sys.executable, "-m", "harness.engine.localstack.edge",
+             "--localstack", self.localstack_endpoint,
+             "--listen", f"{self.host}:{self.port}", "--listen", containers_call,
+             "--account-id", ACCOUNT_ID, "--containers-network", network.network_name,
+             "--containers-call", containers_call],
+            {**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        self.edge.wait_ready(self.healthy, EDGE_TIMEOUT_SECONDS)
+
+    def _localstack_environment(self, network: ContainerNetwork) -> dict[str, str]:
+        images = {runtime_name: LAMBDA_IMAGE for runtime_name in RUNTIMES}
+        return {
+            **os.environ,
+            "OVERRIDE_IN_DOCKER": "0",  # a host with /.dockerenv is not LocalStack's container
+            "FILESYSTEM_ROOT": str(runtime.FILESYSTEM),
+            "GATEWAY_LISTEN": f"127.0.0.1:{LOCALSTACK_PORT}",
+            "DNS_ADDRESS": "0",  # its DNS server would listen on 0.0.0.0:53
+            "GATEWAY_SERVER": "hypercorn",  # its default (twisted) ignores the host: 0.0.0.0
+            "DISABLE_EVENTS": "1",
+            "SKIP_SSL_CERT_DOWNLOAD": "1",
+            "CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES": "1",
+            "MAIN_CONTAINER_NAME": CONTAINER_PREFIX,
+            "LAMBDA_DOCKER_NETWORK": str(network.network_name),
+            "LAMBDA_RUNTIME_IMAGE_MAPPING": json.dumps(images),
+            "DOCKER_CMD": str(DOCKER_CMD),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def stop(self) -> None:
+        self.edge.stop()
+        self.localstack.stop()
+
+    def died(self) -> int | None:
+        """The pid of a previous edge that ended without `stop()` (its stand-in's jobs went
+        with it), once; None otherwise."""
+        return None if self.healthy() else self.edge.died()
+
+    def log_tail(self, lines: int = 30) -> str:
+        return f"{self.edge.log_tail(lines)}\n--- LocalStack ---\n{self.localstack.log_tail(lines)}"

@@ -1,0 +1,310 @@
+"""The resources an engine's CloudFormation skipped, applied to the harness's stand-ins.
+
+LocalStack's free edition deploys AWS::Batch::* and AWS::ECR::Repository "as fallback" (with
+`unknown` for every Ref and GetAtt); the harness's edge serves both services itself. After
+each deploy the stack's template is read back from the engine, those resources' properties
+are resolved against the stack's deployed resources, and the stand-ins are brought to them
+through their APIs, as CloudFormation would:
+
+- an ECR repository (the CDK bootstrap's, for image assets) is created when missing;
+- compute environments and job queues are created, or updated when their state, priority,
+  order or capacity changed;
+- a job definition whose properties changed gets a new revision, and the previous one is
+  deregistered (INACTIVE); jobs already submitted keep theirs;
+- a Batch resource removed from the app stays in the stand-in until `make local-down`
+  (the README says so).
+"""
+
+import re
+from typing import Any
+
+import yaml
+
+from harness import aws
+from harness.batch.cloudformation import camel_keys
+from harness.errors import HarnessError
+from harness.progress import Progress
+
+COMPUTE_ENVIRONMENT = "AWS::Batch::ComputeEnvironment"
+JOB_QUEUE = "AWS::Batch::JobQueue"
+JOB_DEFINITION = "AWS::Batch::JobDefinition"
+REPOSITORY = "AWS::ECR::Repository"
+ORDER = (REPOSITORY, COMPUTE_ENVIRONMENT, JOB_QUEUE, JOB_DEFINITION)
+# CloudFormation-only properties, not part of the Batch API.
+CLOUDFORMATION_ONLY = ("ReplaceComputeEnvironment", "UpdatePolicy", "ResourceRetentionPolicy")
+SKIPPED_TYPES = "the Batch and ECR resources the harness applies"
+SUB_REFERENCE = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+class TemplateError(HarnessError):
+    pass
+
+
+class Resolver:
+    """Resolves a template's intrinsic functions against a deployed stack."""
+
+    def __init__(
+        self,
+        template: dict[str, Any],
+        physical_ids: dict[str, str],
+        pseudo: dict[str, str],
+        role_arn: Any,
+    ) -> None:
+        self.template = template
+        self.physical_ids = physical_ids
+        self.pseudo = pseudo
+        self.role_arn = role_arn
+        self.batch_arns: dict[str, str] = {}  # logical id -> the stand-in's ARN
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((function, argument),) = value.items()
+            if function == "Ref":
+                return self.ref(argument)
+            if function == "Fn::GetAtt":
+                logical, attribute = (
+                    argument if isinstance(argument, list) else argument.split(".", 1)
+                )
+                return self.get_att(logical, attribute)
+            if function == "Fn::Sub":
+                return self.sub(argument)
+            if function == "Fn::Join":
+                separator, items = argument
+                return separator.join(str(item) for item in self.resolve(items))
+            if function == "Fn::If":
+                name, if_true, if_false = argument
+                return self.resolve(if_true if self.condition(name) else if_false)
+            if function == "Fn::Select":
+                index, items = argument
+                return self.resolve(items)[int(self.resolve(index))]
+            if function.startswith("Fn::"):
+                raise TemplateError(f"{function} is not supported in {SKIPPED_TYPES}")
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def condition(self, name: str) -> bool:
+        return self.evaluate(self.template.get("Conditions", {})[name])
+
+    def evaluate(self, expression: Any) -> bool:
+        """A condition: Fn::Equals, Fn::Not, Fn::And, Fn::Or, or {"Condition": name}."""
+        ((function, argument),) = expression.items()
+        if function == "Condition":
+            return self.condition(argument)
+        if function == "Fn::Equals":
+            left, right = self.resolve(argument)
+            return str(left) == str(right)
+        if function == "Fn::Not":
+            return not self.evaluate(argument[0])
+        if function == "Fn::And":
+            return all(self.evaluate(item) for item in argument)
+        if function == "Fn::Or":
+            return any(self.evaluate(item) for item in argument)
+        raise TemplateError(f"condition {function} is not supported in {SKIPPED_TYPES}")
+
+    def ref(self, name: str) -> str:
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name in self.batch_arns:
+            return self.batch_arns[name]
+        if name in self.physical_ids:
+            return self.physical_ids[name]
+        raise TemplateError(f"Ref {name}: no such parameter or deployed resource")
+
+    def get_att(self, logical: str, attribute: str) -> str:
+        resource_type = self.template["Resources"].get(logical, {}).get("Type")
+        if logical in self.batch_arns and attribute.endswith("Arn"):
+            return self.batch_arns[logical]
+        if resource_type == "AWS::IAM::Role" and attribute == "Arn":
+            return str(self.role_arn(self.physical_ids[logical]))
+        if resource_type == "AWS::EC2::SecurityGroup" and attribute == "GroupId":
+            return self.physical_ids[logical]
+        raise TemplateError(f"Fn::GetAtt {logical}.{attribute} ({resource_type}) is not supported")
+
+    def sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        variables = {name: self.resolve(value) for name, value in variables.items()}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name:
+                return self.get_att(*name.split(".", 1))
+            return self.ref(name)
+
+        return SUB_REFERENCE.sub(replace, text)
+
+
+class TemplateLoader(yaml.SafeLoader):
+    """YAML templates with CloudFormation's short forms (!Ref, !Sub, !GetAtt a.b, ...)."""
+
+
+def short_form(loader: TemplateLoader, tag: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if tag == "Ref":
+        return {"Ref": value}
+    if tag == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag}": value}
+
+
+TemplateLoader.add_multi_constructor("!", short_form)
+
+
+def parse_template(body: Any) -> dict[str, Any]:
+    """A template as GetTemplate returns it: parsed JSON (boto3 does that), or YAML text."""
+    return body if isinstance(body, dict) else yaml.load(body, Loader=TemplateLoader)
+
+
+def apply(endpoint: str, stack: str, progress: Progress) -> None:
+    """Bring the stand-ins to the skipped resources of `stack` as deployed on the engine."""
+    cloudformation = aws.client("cloudformation", endpoint)
+    template = parse_template(cloudformation.get_template(StackName=stack)["TemplateBody"])
+    pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack)
+    physical_ids = {
+        summary["LogicalResourceId"]: summary.get("PhysicalResourceId", "")
+        for page in pages
+        for summary in page["StackResourceSummaries"]
+    }
+    (description,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    parameters = {p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
+                  for p in description.get("Parameters", [])}  # fmt: skip
+    iam = aws.client("iam", endpoint)
+    resolver = Resolver(
+        template,
+        physical_ids,
+        {
+            **parameters,
+            "AWS::AccountId": aws.ACCOUNT_ID,
+            "AWS::Region": aws.REGION,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": stack,
+            "AWS::StackId": description["StackId"],
+        },
+        lambda role: iam.get_role(RoleName=role)["Role"]["Arn"],
+    )
+    batch, ecr = aws.client("batch", endpoint), aws.client("ecr", endpoint)
+    appliers = {
+        REPOSITORY: lambda _, logical, properties: apply_repository(ecr, logical, properties),
+        COMPUTE_ENVIRONMENT: apply_compute_environment,
+        JOB_QUEUE: apply_job_queue,
+        JOB_DEFINITION: apply_job_definition,
+    }
+    for resource_type in ORDER:
+        for logical, resource in template["Resources"].items():
+            if resource["Type"] != resource_type:
+                continue
+            properties = resource.get("Properties", {})
+            if resource_type == REPOSITORY:  # only its name matters to the stand-in
+                properties = {"RepositoryName": resolver.resolve(properties.get("RepositoryName"))}
+            else:
+                properties = resolver.resolve(
+                    {k: v for k, v in properties.items() if k not in CLOUDFORMATION_ONLY}
+                )
+            arn, action = appliers[resource_type](batch, logical, properties)
+            resolver.batch_arns[logical] = arn
+            progress(f"  {resource_type} {logical}: {action}")
+
+
+def apply_repository(ecr: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
+    name = properties.get("RepositoryName", logical.lower())
+    try:
+        (existing,) = ecr.describe_repositories(repositoryNames=[name])["repositories"]
+        return existing["repositoryArn"], "unchanged"
+    except ecr.exceptions.RepositoryNotFoundException:
+        created = ecr.create_repository(repositoryName=name)["repository"]
+        return created["repositoryArn"], "created"
+
+
+def apply_compute_environment(
+    batch: Any, logical: str, properties: dict[str, Any]
+) -> tuple[str, str]:
+    name = properties.get("ComputeEnvironmentName", logical)
+    wanted = camel_keys(properties)
+    (existing,) = batch.describe_compute_environments(computeEnvironments=[name])[
+        "computeEnvironments"
+    ] or [None]
+    state = wanted.get("state", "ENABLED")
+    resources = wanted.get("computeResources")
+    if existing is None:
+        created = batch.create_compute_environment(
+            computeEnvironmentName=name,
+            type=wanted.get("type", "MANAGED").upper(),
+            state=state,
+            **({"computeResources": resources} if resources else {}),
+            **({"serviceRole": wanted["serviceRole"]} if wanted.get("serviceRole") else {}),
+        )
+        return created["computeEnvironmentArn"], "created"
+    if existing["state"] == state and contains(existing.get("computeResources", {}), resources):
+        return existing["computeEnvironmentArn"], "unchanged"
+    batch.update_compute_environment(
+        computeEnvironment=name,
+        state=state,
+        **({"computeResources": {"maxvCpus": resources["maxvCpus"]}} if resources else {}),
+    )
+    return existing["computeEnvironmentArn"], "updated"
+
+
+def apply_job_queue(batch: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
+    name = properties.get("JobQueueName", logical)
+    wanted = camel_keys(properties)
+    (existing,) = batch.describe_job_queues(jobQueues=[name])["jobQueues"] or [None]
+    settings = {
+        "state": wanted.get("state", "ENABLED"),
+        "priority": int(wanted.get("priority", 1)),
+        "computeEnvironmentOrder": [
+            {"order": int(entry["order"]), "computeEnvironment": entry["computeEnvironment"]}
+            for entry in wanted["computeEnvironmentOrder"]
+        ],
+    }
+    if existing is None:
+        return batch.create_job_queue(jobQueueName=name, **settings)["jobQueueArn"], "created"
+    if contains(existing, settings):
+        return existing["jobQueueArn"], "unchanged"
+    batch.update_job_queue(jobQueue=name, **settings)
+    return existing["jobQueueArn"], "updated"
+
+
+def apply_job_definition(batch: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
+    name = properties.get("JobDefinitionName", logical)
+    wanted = camel_keys({key: value for key, value in properties.items()
+                         if key not in ("JobDefinitionName", "Tags")})  # fmt: skip
+    wanted["type"] = wanted.get("type", "container").lower()
+    if "parameters" in properties:  # parameter names are the user's, not property names
+        wanted["parameters"] = properties["Parameters"]
+    active = batch.describe_job_definitions(jobDefinitionName=name, status="ACTIVE")[
+        "jobDefinitions"
+    ]
+    latest = max(active, key=lambda definition: definition["revision"], default=None)
+    if latest is not None and contains(latest, wanted):
+        return latest["jobDefinitionArn"], "unchanged"
+    registered = batch.register_job_definition(jobDefinitionName=name, **wanted)
+    for previous in active:
+        batch.deregister_job_definition(jobDefinition=previous["jobDefinitionArn"])
+    revision = registered["revision"]
+    return registered["jobDefinitionArn"], f"revision {revision} registered"
+
+
+def contains(actual: Any, wanted: Any) -> bool:
+    """True when `actual` holds everything `wanted` says (extra keys in `actual` are the
+    service's defaults, not differences)."""
+    if isinstance(wanted, dict):
+        return isinstance(actual, dict) and all(
+            contains(actual.get(key), value) for key, value in wanted.items()
+        )
+    if isinstance(wanted, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(wanted)
+            and all(contains(a, w) for a, w in zip(actual, wanted, strict=True))
+        )
+    return actual == wanted or str(actual) == str(wanted)
