@@ -20,6 +20,7 @@ from harness.paths import CACHE
 from harness.progress import Progress, say
 
 STATE_DIR = CACHE / "local-cloud"
+PORT = int(os.environ.get("HARNESS_PORT", "4566"))
 
 
 class NotUp(HarnessError):
@@ -41,14 +42,20 @@ class Status:
 
 class LocalCloud:
     def __init__(self, engine: Engine | None = None, state_dir: Path = STATE_DIR) -> None:
-        port = int(os.environ.get("HARNESS_PORT", "4566"))
         self.state_dir = state_dir
-        self.engine = engine or choice.create(choice.selected(), state_dir, port)
+        self.engine = engine or choice.create(
+            choice.selected(f"http://127.0.0.1:{PORT}"), state_dir, PORT
+        )
         self.network: ContainerNetwork = container_network.HOST
 
     @property
     def endpoint(self) -> str:
         return self.engine.endpoint
+
+    @property
+    def container_endpoint(self) -> str:
+        """The engine's endpoint as the containers the harness starts see it."""
+        return self.engine.container_endpoint(self.network)
 
     def up(self, progress: Progress = say, deploy_log: Path | None = None) -> StackOutputs:
         """Idempotent: reuses a running engine, present images and the deployed stack."""
@@ -85,7 +92,8 @@ class LocalCloud:
         mode = container_network.choose(client.info(), client.api.base_url, override)
         network = container_network.prepare(client, mode)
         where = f"network {network.network_name}" if network.network_name else "the host network"
-        progress(f"containers: {where}; they call the engine at {network.engine_host}")
+        calls = self.engine.container_endpoint(network)
+        progress(f"containers: {where}; they call the engine at {calls}")
         return network
 
     def deploy(

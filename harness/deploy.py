@@ -58,7 +58,7 @@ class StackOutputs:
     bucket: str
     table: str
     job_queue: str
-    job_definition: str
+    job_definition: str  # its name: SubmitJob takes the latest ACTIVE revision
     function: str
     upload_prefix: str
 
@@ -68,7 +68,7 @@ class StackOutputs:
             bucket=outputs["BucketName"],
             table=outputs["TableName"],
             job_queue=outputs["JobQueueName"],
-            job_definition=outputs["JobDefinitionArn"],
+            job_definition=outputs["JobDefinitionName"],
             function=outputs["TriggerFunctionName"],
             upload_prefix=outputs["UploadPrefix"],
         )

@@ -1,10 +1,11 @@
 """pytest fixtures for the pipeline's integration tests (enable with `-p harness.pytest_plugin`).
 
 PIPELINE_TARGET picks where they run (harness/targets.py). On the local cloud (moto, the
-default) `local_cloud` brings everything up once per session (reusing a cloud that is
-already up, e.g. from `make local-up`) and stops only what it started; HARNESS_KEEP_UP=1
-leaves it running for inspection. On aws, `pipeline` is the deployed stack and every test
-that asks for `local_cloud` is skipped with the reason.
+default, or localstack) `local_cloud` brings everything up once per session (reusing a
+cloud that is already up, e.g. from `make local-up`) and stops only what it started;
+HARNESS_KEEP_UP=1 leaves it running for inspection. On aws, `pipeline` is the deployed stack
+and every test that asks for `local_cloud` is skipped with the reason; on localstack, every
+test that asks for `moto_cloud` (the embedded engine's own powers) is.
 """
 
 import os
@@ -14,19 +15,21 @@ from collections.abc import Iterator
 import pytest
 
 from harness import targets
-from harness.cloud import STATE_DIR, LocalCloud
+from harness.cloud import PORT, STATE_DIR, LocalCloud
+from harness.engine import choice
 from harness.errors import HarnessError
 from harness.pipeline import Pipeline
 
 # No image can be pulled here, so testcontainers' reaper (ryuk) cannot start; the harness
 # removes what it starts itself.
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+ENDPOINT = f"http://127.0.0.1:{PORT}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """A wrong target, or aws without credentials, stops the run at once with what to do."""
     try:
-        target = targets.selected()
+        target = targets.selected(ENDPOINT)
         if target == "aws":
             from infra.preflight import PreflightError, check
 
@@ -40,19 +43,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def target() -> str:
-    return targets.selected()
+    return targets.selected(ENDPOINT)
 
 
 @pytest.fixture(scope="session")
 def local_cloud(target: str) -> Iterator[LocalCloud]:
-    if target != "moto":
+    if target not in targets.LOCAL:
         pytest.skip(targets.LOCAL_ONLY)
-    cloud = LocalCloud()
+    cloud = LocalCloud(engine=choice.create(target, STATE_DIR, PORT))
     started_here = not cloud.engine.healthy()
     cloud.up(deploy_log=STATE_DIR / "deploy.log")
     yield cloud
     if started_here and not os.environ.get("HARNESS_KEEP_UP"):
         cloud.down()
+
+
+@pytest.fixture(scope="session")
+def moto_cloud(target: str, local_cloud: LocalCloud) -> LocalCloud:
+    """The local cloud on the embedded engine; tests of its own powers ask for this one."""
+    if target != "moto":
+        pytest.skip(targets.MOTO_ONLY)
+    return local_cloud
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ through their APIs, as CloudFormation would:
 """
 
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -192,27 +193,31 @@ def apply(endpoint: str, stack: str, progress: Progress) -> None:
         },
         lambda role: iam.get_role(RoleName=role)["Role"]["Arn"],
     )
-    batch, ecr = aws.client("batch", endpoint), aws.client("ecr", endpoint)
-    appliers = {
-        REPOSITORY: lambda _, logical, properties: apply_repository(ecr, logical, properties),
-        COMPUTE_ENVIRONMENT: apply_compute_environment,
-        JOB_QUEUE: apply_job_queue,
-        JOB_DEFINITION: apply_job_definition,
-    }
+    clients = {service: aws.client(service, endpoint) for service in ("batch", "ecr")}
+    for logical, resource_type, action in apply_resources(template, resolver, clients):
+        progress(f"  {resource_type} {logical}: {action}")
+
+
+def apply_resources(
+    template: dict[str, Any], resolver: Resolver, clients: dict[str, Any]
+) -> Iterator[tuple[str, str, str]]:
+    """Apply the template's skipped resources in dependency order; yields (logical id,
+    type, what was done) for each."""
     for resource_type in ORDER:
+        service, applier = APPLIERS[resource_type]
         for logical, resource in template["Resources"].items():
-            if resource["Type"] != resource_type:
-                continue
-            properties = resource.get("Properties", {})
-            if resource_type == REPOSITORY:  # only its name matters to the stand-in
-                properties = {"RepositoryName": resolver.resolve(properties.get("RepositoryName"))}
-            else:
-                properties = resolver.resolve(
-                    {k: v for k, v in properties.items() if k not in CLOUDFORMATION_ONLY}
-                )
-            arn, action = appliers[resource_type](batch, logical, properties)
-            resolver.batch_arns[logical] = arn
-            progress(f"  {resource_type} {logical}: {action}")
+            if resource["Type"] == resource_type:
+                properties = resolved_properties(resolver, resource)
+                arn, action = applier(clients[service], logical, properties)
+                resolver.batch_arns[logical] = arn
+                yield logical, resource_type, action
+
+
+def resolved_properties(resolver: Resolver, resource: dict[str, Any]) -> dict[str, Any]:
+    properties = resource.get("Properties", {})
+    if resource["Type"] == REPOSITORY:  # only its name matters to the stand-in
+        return {"RepositoryName": resolver.resolve(properties.get("RepositoryName"))}
+    return resolver.resolve({k: v for k, v in properties.items() if k not in CLOUDFORMATION_ONLY})
 
 
 def apply_repository(ecr: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
@@ -308,3 +313,12 @@ def contains(actual: Any, wanted: Any) -> bool:
             and all(contains(a, w) for a, w in zip(actual, wanted, strict=True))
         )
     return actual == wanted or str(actual) == str(wanted)
+
+
+# type -> (the client it needs, how it is applied)
+APPLIERS: dict[str, tuple[str, Callable[[Any, str, dict[str, Any]], tuple[str, str]]]] = {
+    REPOSITORY: ("ecr", apply_repository),
+    COMPUTE_ENVIRONMENT: ("batch", apply_compute_environment),
+    JOB_QUEUE: ("batch", apply_job_queue),
+    JOB_DEFINITION: ("batch", apply_job_definition),
+}

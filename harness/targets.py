@@ -1,33 +1,38 @@
-"""Where the integration suite runs: PIPELINE_TARGET=moto (the default) or aws.
+"""Where the integration suite runs: PIPELINE_TARGET=moto, localstack or aws.
 
-- moto: the local cloud (harness/cloud.py), brought up by the suite itself.
+- moto, localstack: the local cloud (harness/cloud.py) on that engine, brought up by the
+  suite itself. Without PIPELINE_TARGET, the engine HARNESS_ENGINE names (or the one already
+  running; harness/engine/choice.py). Tests of the embedded engine's own powers (redeploys of
+  app copies, a second engine, compose) run on moto only and skip on localstack, saying so.
 - aws: the stack `make deploy-aws` deployed, found with the caller's own credentials and
   region; tests that need local-only powers (the engine, local images, redeploys, a second
   engine) skip, saying so.
-LocalStack is the next target (the open issue "One app, every target"); asking for it now
-is refused with that reason, not run against the wrong engine.
 """
 
 import os
 
 from harness import aws
 from harness.deploy import CdkApp, StackOutputs
+from harness.engine import choice
 from harness.errors import HarnessError
 
 VARIABLE = "PIPELINE_TARGET"
-TARGETS = ("moto", "aws")
-LOCAL_ONLY = "needs the local cloud (PIPELINE_TARGET=moto)"
+LOCAL = choice.NAMES
+TARGETS = (*LOCAL, "aws")
+LOCAL_ONLY = "needs the local cloud (PIPELINE_TARGET=moto or localstack)"
+MOTO_ONLY = "needs the embedded engine's own powers (PIPELINE_TARGET=moto)"
 
 
-def selected() -> str:
-    target = os.environ.get(VARIABLE, "moto")
-    if target == "localstack":
-        raise HarnessError(
-            f"{VARIABLE}=localstack: the LocalStack engine is not part of the harness yet; "
-            "use moto (the default) or aws"
-        )
+def selected(endpoint: str | None = None) -> str:
+    """PIPELINE_TARGET, else the local engine `choice.selected` picks."""
+    target = os.environ.get(VARIABLE) or choice.selected(endpoint)
     if target not in TARGETS:
         raise HarnessError(f"{VARIABLE} must be one of {', '.join(TARGETS)}, not {target!r}")
+    engine = os.environ.get(choice.VARIABLE)
+    if target in LOCAL and engine and engine != target:
+        raise HarnessError(
+            f"{VARIABLE}={target} and {choice.VARIABLE}={engine} disagree: set one of them"
+        )
     return target
 
 

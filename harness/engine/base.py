@@ -1,5 +1,6 @@
 """What the harness needs from a local AWS engine, whichever one it is."""
 
+import json
 import urllib.error
 import urllib.request
 from typing import Protocol
@@ -7,6 +8,9 @@ from typing import Protocol
 from harness.container_network import ContainerNetwork
 from harness.errors import HarnessError
 from harness.progress import Progress
+
+# Every engine of the harness answers here with {"engine": <name>, ...}.
+HEALTH_PATH = "/_harness/health"
 
 
 class EngineError(HarnessError):
@@ -26,6 +30,10 @@ class Engine(Protocol):
     @property
     def endpoint(self) -> str:
         """The single URL every AWS client uses (AWS_ENDPOINT_URL)."""
+        ...
+
+    def container_endpoint(self, network: ContainerNetwork) -> str:
+        """The URL containers on `network` (functions, jobs) call it at."""
         ...
 
     def start(self, network: ContainerNetwork, progress: Progress) -> None:
@@ -53,3 +61,13 @@ def port_taken(endpoint: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def answering(endpoint: str) -> str | None:
+    """The name of the harness engine that answers at `endpoint`, if one does."""
+    try:
+        with urllib.request.urlopen(endpoint + HEALTH_PATH, timeout=2) as response:
+            name = json.load(response).get("engine")
+    except (OSError, ValueError):
+        return None
+    return str(name) if name else None

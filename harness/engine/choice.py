@@ -1,17 +1,26 @@
-"""Which local engine the harness runs: HARNESS_ENGINE=moto (the default) or localstack."""
+"""Which local engine the harness runs: HARNESS_ENGINE=moto (the default) or localstack.
+
+Without HARNESS_ENGINE, the engine that already answers on the harness's port is the one
+meant (so `make demo` and `make local-down` after `HARNESS_ENGINE=localstack make local-up`
+need not repeat it); with nothing running, moto.
+"""
 
 import os
 from pathlib import Path
 
-from harness.engine.base import Engine
+from harness.engine.base import Engine, answering
 from harness.errors import HarnessError
 
 VARIABLE = "HARNESS_ENGINE"
-NAMES = ("moto", "localstack")
+NAMES = ("moto", "localstack")  # as each says at HEALTH_PATH
+DEFAULT = "moto"
 
 
-def selected() -> str:
-    name = os.environ.get(VARIABLE) or "moto"
+def selected(endpoint: str | None = None) -> str:
+    """HARNESS_ENGINE, else the engine answering at `endpoint`, else moto."""
+    name = os.environ.get(VARIABLE)
+    if name is None:
+        return (answering(endpoint) if endpoint else None) or DEFAULT
     if name not in NAMES:
         raise HarnessError(f"{VARIABLE} must be one of {', '.join(NAMES)}, not {name!r}")
     return name

@@ -41,7 +41,9 @@ def register(batch, name: str, image: str) -> str:
 def test_resources_come_from_the_deployed_stack(batch, pipeline):
     (queue,) = batch.describe_job_queues(jobQueues=[pipeline.outputs.job_queue])["jobQueues"]
     (environment,) = batch.describe_compute_environments()["computeEnvironments"]
-    definition = batch.describe_job_definitions(jobDefinitions=[pipeline.outputs.job_definition])
+    definition = batch.describe_job_definitions(
+        jobDefinitionName=pipeline.outputs.job_definition, status="ACTIVE"
+    )
 
     assert (
         queue["computeEnvironmentOrder"][0]["computeEnvironment"]

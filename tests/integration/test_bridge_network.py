@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def bridge(local_cloud, tmp_path_factory) -> Iterator[dict]:
+def bridge(moto_cloud, tmp_path_factory) -> Iterator[dict]:
     """A second engine whose containers use a bridge network of the harness's own."""
     client = docker.from_env()
     name = f"csv-pipeline-it-{uuid.uuid4().hex[:6]}"

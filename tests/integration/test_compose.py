@@ -28,7 +28,7 @@ def compose(project: str, port: int, base_image: str, *arguments: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def composed(local_cloud, tmp_path_factory) -> Iterator[dict]:
+def composed(moto_cloud, tmp_path_factory) -> Iterator[dict]:
     """The engine from compose.yaml on its own port; torn down with `docker compose down`."""
     port = free_port()
     project = f"csv-pipeline-it{port}"

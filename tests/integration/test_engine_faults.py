@@ -18,7 +18,7 @@ from harness.waiting import wait_until
 from tests.integration.helpers import free_port, queue_template
 
 
-def test_a_killed_engine_is_reported_and_its_job_containers_removed(local_cloud, tmp_path, unique):
+def test_a_killed_engine_is_reported_and_its_job_containers_removed(moto_cloud, tmp_path, unique):
     client = docker.from_env()
     engine = MotoEngine(tmp_path, port=free_port())
     engine.start(HOST)

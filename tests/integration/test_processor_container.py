@@ -18,8 +18,7 @@ def test_processor_image_streams_an_object_into_the_table(local_cloud, pipeline,
         .with_kwargs(**local_cloud.network.container_options())
         .with_env("TABLE_NAME", pipeline.outputs.table)
     )
-    port = int(local_cloud.endpoint.rsplit(":", 1)[1])
-    for name, value in aws.environment(local_cloud.network.endpoint(port)).items():
+    for name, value in aws.environment(local_cloud.container_endpoint).items():
         container.with_env(name, value)
 
     with container:

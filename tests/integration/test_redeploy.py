@@ -48,7 +48,7 @@ class EditableApp:
 
 
 @pytest.fixture(scope="module")
-def editable(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def editable(moto_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     directory: Path = tmp_path_factory.mktemp("app")
     for part in APP_PARTS:
         source = REPO / part
@@ -56,9 +56,9 @@ def editable(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) 
             shutil.copytree(source, directory / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, directory / part)
-    app = EditableApp(local_cloud, CdkApp(directory, prefix=f"it{uuid.uuid4().hex[:8]}"))
+    app = EditableApp(moto_cloud, CdkApp(directory, prefix=f"it{uuid.uuid4().hex[:8]}"))
     yield app
-    aws.client("cloudformation", local_cloud.endpoint).delete_stack(StackName=app.app.stack_name)
+    aws.client("cloudformation", moto_cloud.endpoint).delete_stack(StackName=app.app.stack_name)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def assert_still_there(pipeline: Pipeline, before: dict) -> None:
 
 def active_revision(pipeline: Pipeline) -> dict:
     definitions = pipeline.batch.describe_job_definitions(
-        jobDefinitionName=f"{pipeline.outputs.job_queue.removesuffix('-queue')}-processor",
+        jobDefinitionName=pipeline.outputs.job_definition,
         status="ACTIVE",
     )["jobDefinitions"]
     (active,) = definitions

@@ -7,6 +7,7 @@ import pytest
 from moto import mock_aws
 
 from harness.deploy import CdkApp
+from harness.engine import choice
 from harness.errors import HarnessError
 from harness.targets import VARIABLE, aws_outputs, selected
 
@@ -14,29 +15,49 @@ OUTPUTS = {
     "BucketName": "b",
     "TableName": "t",
     "JobQueueName": "q",
-    "JobDefinitionArn": "arn:aws:batch:us-east-1:123456789012:job-definition/d:1",
+    "JobDefinitionName": "d",
     "TriggerFunctionName": "f",
     "UploadPrefix": "uploads/",
 }
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, "moto"), ("moto", "moto"), ("aws", "aws")])
-def test_known_targets(monkeypatch, value, expected):
-    if value is None:
-        monkeypatch.delenv(VARIABLE, raising=False)
-    else:
-        monkeypatch.setenv(VARIABLE, value)
+@pytest.mark.parametrize(
+    ("target", "engine", "expected"),
+    [(None, None, "moto"), ("moto", None, "moto"), ("localstack", None, "localstack"),
+     ("aws", None, "aws"), (None, "localstack", "localstack"), ("aws", "localstack", "aws")],
+)  # fmt: skip
+def test_known_targets(monkeypatch, target, engine, expected):
+    for name, value in ((VARIABLE, target), (choice.VARIABLE, engine)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
 
-    assert selected() == expected
+    assert selected("http://127.0.0.1:1") == expected  # nothing answers there
+
+
+def test_without_a_setting_the_engine_that_answers_is_the_target(monkeypatch):
+    monkeypatch.delenv(VARIABLE, raising=False)
+    monkeypatch.delenv(choice.VARIABLE, raising=False)
+    monkeypatch.setattr(choice, "answering", lambda endpoint: "localstack")
+
+    assert selected("http://127.0.0.1:4566") == "localstack"
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
-    [("localstack", "LocalStack engine is not part of the harness yet"),
-     ("gcp", "must be one of moto, aws, not 'gcp'")],
+    ("target", "engine", "message"),
+    [("gcp", None, "must be one of moto, localstack, aws, not 'gcp'"),
+     ("moto", "localstack", "PIPELINE_TARGET=moto and HARNESS_ENGINE=localstack disagree"),
+     (None, "docker", "HARNESS_ENGINE must be one of moto, localstack, not 'docker'")],
 )  # fmt: skip
-def test_unknown_or_unbuilt_targets_are_refused_with_the_reason(monkeypatch, value, message):
-    monkeypatch.setenv(VARIABLE, value)
+def test_unknown_or_contradicting_targets_are_refused_with_the_reason(
+    monkeypatch, target, engine, message
+):
+    for name, value in ((VARIABLE, target), (choice.VARIABLE, engine)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
 
     with pytest.raises(HarnessError, match=message):
         selected()

@@ -31,8 +31,8 @@ from werkzeug.serving import make_server
 from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
 from harness.container_network import ContainerNetwork
+from harness.engine.base import HEALTH_PATH
 
-HEALTH_PATH = "/_harness/health"
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
     ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
@@ -114,8 +114,8 @@ def signed_for(environ: dict[str, Any], service: str) -> bool:
     return f"/{service}/aws4_request" in environ.get("HTTP_AUTHORIZATION", "")
 
 
-def build_app(localstack: str, batch: BatchService, account_id: str) -> Any:
-    os.environ["MOTO_ACCOUNT_ID"] = account_id  # read by moto at import
+def build_app(localstack: str, batch: BatchService) -> Any:
+    """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID)."""
     from moto.moto_server.werkzeug_app import create_backend_app
 
     proxy = Proxy(localstack)
@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         network.endpoint(int(port)),
         network.container_options(),
     )
-    app = build_app(args.localstack, batch, args.account_id)
+    os.environ["MOTO_ACCOUNT_ID"] = args.account_id
+    app = build_app(args.localstack, batch)
     servers = []
     for address in args.listen:
         listen_host, _, listen_port = address.rpartition(":")

@@ -20,9 +20,8 @@ from pathlib import Path
 
 from harness.aws import ACCOUNT_ID
 from harness.container_network import ContainerNetwork
-from harness.engine.base import EngineError, port_taken
+from harness.engine.base import EngineError, answering, port_taken
 from harness.engine.localstack import runtime
-from harness.engine.localstack.edge import HEALTH_PATH
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE
 from harness.paths import REPO
@@ -60,12 +59,11 @@ class LocalStackEngine:
     def localstack_endpoint(self) -> str:
         return f"http://127.0.0.1:{LOCALSTACK_PORT}"
 
+    def container_endpoint(self, network: ContainerNetwork) -> str:
+        return network.endpoint(LOCALSTACK_PORT)  # the edge, where LocalStack sends functions
+
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.endpoint + HEALTH_PATH, timeout=2) as response:
-                return json.load(response).get("engine") == "localstack" and self._localstack_up()
-        except (OSError, ValueError):
-            return False
+        return answering(self.endpoint) == self.name and self._localstack_up()
 
     def _localstack_up(self) -> bool:
         try:

@@ -27,8 +27,10 @@ import traceback
 import urllib.request
 from typing import Any
 
-PORT = 9563
-TASK_ROOT = "/var/task"
+# Where LocalStack sends invocations: every address of the container's own network namespace
+# (LocalStack calls the container's address on its bridge network), port 9563.
+LISTEN = ("0.0.0.0", 9563)
+TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
 
 
 class Context:
@@ -146,9 +148,6 @@ class Runtime:
 
 
 def invoke_server(runtime: Runtime) -> http.server.ThreadingHTTPServer:
-    """The server LocalStack sends invocations to, on every address of the container's own
-    network namespace (LocalStack calls the container's address on its bridge network)."""
-
     class InvokeHandler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             if self.path != "/invoke":
@@ -162,7 +161,7 @@ def invoke_server(runtime: Runtime) -> http.server.ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # one line per invoke would land in the function's logs
 
-    return http.server.ThreadingHTTPServer(("0.0.0.0", PORT), InvokeHandler)
+    return http.server.ThreadingHTTPServer(LISTEN, InvokeHandler)
 
 
 def main() -> None:

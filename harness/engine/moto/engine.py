@@ -1,15 +1,12 @@
 """Start, find and stop the embedded engine process (moto + the Batch stand-in)."""
 
-import json
 import os
 import sys
-import urllib.request
 from pathlib import Path
 
 from harness.aws import ACCOUNT_ID
 from harness.container_network import HOST, ContainerNetwork
-from harness.engine.base import EngineError, port_taken
-from harness.engine.moto.server import HEALTH_PATH
+from harness.engine.base import EngineError, answering, port_taken
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
 from harness.progress import Progress, say
@@ -34,12 +31,11 @@ class MotoEngine:
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def container_endpoint(self, network: ContainerNetwork) -> str:
+        return network.endpoint(self.port)
+
     def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.endpoint + HEALTH_PATH, timeout=2) as response:
-                return json.load(response).get("engine") == "moto"
-        except (OSError, ValueError):
-            return False
+        return answering(self.endpoint) == self.name
 
     def start(self, network: ContainerNetwork = HOST, progress: Progress = say) -> None:
         if self.healthy():

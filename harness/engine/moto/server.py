@@ -25,8 +25,7 @@ from typing import Any
 from werkzeug.serving import make_server
 
 from harness.container_network import ContainerNetwork
-
-HEALTH_PATH = "/_harness/health"
+from harness.engine.base import HEALTH_PATH
 
 
 def build_app(endpoint: str, account_id: str, network: ContainerNetwork, port: int) -> Any:

@@ -1,0 +1,1 @@
+"""LocalStack as the local engine (HARNESS_ENGINE=localstack), the Batch stand-in in front."""

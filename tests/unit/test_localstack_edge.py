@@ -1,0 +1,103 @@
+"""The edge in front of LocalStack: Batch to the stand-in, ECR to its own backend, every other
+request passed through unchanged (a recording upstream stands in for LocalStack)."""
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import urllib3
+from werkzeug.serving import make_server
+
+from harness.batch.models import BatchBackend
+from harness.batch.responses import BatchApp
+from harness.engine.localstack.edge import build_app
+
+
+def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """Echoes the request; answers with its own Date and Server, as LocalStack does."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = {
+        "method": environ["REQUEST_METHOD"],
+        "path": environ.get("RAW_URI") or environ["PATH_INFO"],
+        "host": environ.get("HTTP_HOST"),
+        "authorization": environ.get("HTTP_AUTHORIZATION"),
+        "body": environ["wsgi.input"].read(length).decode(),
+    }
+    start_response("404 Not Found" if "missing" in body["path"] else "200 OK", [
+        ("Content-Type", "application/json"), ("Date", "Thu, 01 Jan 2026 00:00:00 GMT"),
+        ("Server", "upstream"), ("x-amzn-RequestId", "abc"),
+    ])  # fmt: skip
+    return [json.dumps(body).encode(), b"\n" + b"x" * 200_000]  # a body in more than one chunk
+
+
+def serve(app: Any) -> tuple[Any, str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+class FakeBatchService:
+    def __init__(self) -> None:
+        self.backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+
+    def app(self) -> BatchApp:
+        return BatchApp(lambda region: self.backend)
+
+
+@pytest.fixture
+def edge(monkeypatch) -> Iterator[str]:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "000000000000")
+    upstream, upstream_url = serve(upstream_app)
+    edge_server, edge_url = serve(build_app(upstream_url, FakeBatchService()))
+    yield edge_url
+    edge_server.shutdown()
+    upstream.shutdown()
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+
+
+def test_other_requests_pass_through_unchanged_with_one_date_header(edge):
+    http = urllib3.PoolManager()
+    signed = "AWS4-HMAC-SHA256 Credential=test/20261127/us-east-1/s3/aws4_request, Sig=x"
+
+    response = http.request(
+        "PUT", f"{edge}/bucket/key?versionId=3", body=b"row,1\n",
+        headers={"Authorization": signed, "Host": "bucket.s3.localhost.localstack.cloud:4566"},
+    )  # fmt: skip
+    echoed = json.loads(response.data.split(b"\n", 1)[0])
+
+    assert response.status == 200
+    assert echoed == {
+        "method": "PUT",
+        "path": "/bucket/key?versionId=3",
+        "host": "bucket.s3.localhost.localstack.cloud:4566",
+        "authorization": signed,
+        "body": "row,1\n",
+    }
+    assert len(response.data) > 200_000
+    assert response.headers.getlist("Date") == [response.headers["Date"]], "exactly one Date"
+    assert response.headers["x-amzn-RequestId"] == "abc"
+    assert http.request("GET", f"{edge}/missing").status == 404
+
+
+def test_batch_goes_to_the_stand_in_and_ecr_to_the_edges_own_backend(edge):
+    batch = client("batch", edge)
+    batch.create_compute_environment(
+        computeEnvironmentName="env", type="MANAGED",
+        computeResources={"type": "FARGATE", "maxvCpus": 2, "subnets": ["s"]},
+    )  # fmt: skip
+    ecr = client("ecr", edge)
+    ecr.create_repository(repositoryName="cdk-assets")
+
+    assert [e["computeEnvironmentName"] for e in batch.describe_compute_environments()[
+        "computeEnvironments"]] == ["env"]  # fmt: skip
+    (repository,) = ecr.describe_repositories(repositoryNames=["cdk-assets"])["repositories"]
+    assert repository["repositoryArn"].startswith("arn:aws:ecr:us-east-1:000000000000:")

@@ -1,0 +1,188 @@
+"""Resources an engine's CloudFormation skipped (LocalStack: Batch, ECR), resolved from the
+app's real template and applied to the Batch stand-in through its API (served in-process,
+jobs never start: no Docker)."""
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from werkzeug.serving import make_server
+
+from harness.batch.models import BatchBackend
+from harness.batch.responses import BatchApp
+from harness.skipped_resources import (
+    JOB_DEFINITION,
+    Resolver,
+    TemplateError,
+    apply_compute_environment,
+    apply_job_definition,
+    apply_resources,
+    contains,
+    parse_template,
+    resolved_properties,
+)
+from tests.unit.test_stack import synthesize
+
+PSEUDO = {
+    "AWS::AccountId": "000000000000",
+    "AWS::Region": "us-east-1",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return synthesize()[1].to_json()
+
+
+@pytest.fixture(scope="module")
+def resolver(template) -> Resolver:
+    physical = {logical: f"physical-{logical}" for logical in template["Resources"]}
+    return Resolver(
+        template, physical, PSEUDO, lambda role: f"arn:aws:iam::000000000000:role/{role}"
+    )
+
+
+@pytest.fixture
+def batch() -> Iterator[Any]:
+    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+    server = make_server("127.0.0.1", 0, BatchApp(lambda region: backend), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield boto3.client(
+        "batch",
+        endpoint_url=f"http://127.0.0.1:{server.server_port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    server.shutdown()
+
+
+def resources_of(template: dict[str, Any], resource_type: str) -> list[tuple[str, dict]]:
+    return [
+        (logical, resource.get("Properties", {}))
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    ]
+
+
+def apply_all(batch: Any, template: dict[str, Any], resolver: Resolver) -> list[str]:
+    return [
+        f"{kind.rsplit(':', 1)[1]} {action}"
+        for _, kind, action in apply_resources(template, resolver, {"batch": batch})
+    ]
+
+
+def test_the_job_definition_resolves_against_the_deployed_stack(template, resolver):
+    ((_, properties),) = resources_of(template, JOB_DEFINITION)
+    container = resolver.resolve(properties)["ContainerProperties"]
+
+    image_tag = container["Image"].rsplit(":", 1)[1]
+    assert container["Image"] == (
+        "000000000000.dkr.ecr.us-east-1.amazonaws.com/"
+        f"cdk-hnb659fds-container-assets-000000000000-us-east-1:{image_tag}"
+    )
+    assert container["JobRoleArn"].startswith("arn:aws:iam::000000000000:role/physical-")
+    table = next(e["Value"] for e in container["Environment"] if e["Name"] == "TABLE_NAME")
+    assert table.startswith("physical-StorageItems")
+
+
+def test_created_then_unchanged_then_a_new_revision_when_the_definition_changes(
+    template, resolver, batch
+):
+    assert apply_all(batch, template, resolver) == [
+        "ComputeEnvironment created",
+        "JobQueue created",
+        "JobDefinition revision 1 registered",
+    ]
+    assert apply_all(batch, template, resolver) == [
+        "ComputeEnvironment unchanged",
+        "JobQueue unchanged",
+        "JobDefinition unchanged",
+    ]
+    (queue,) = batch.describe_job_queues()["jobQueues"]
+    (environment,) = batch.describe_compute_environments()["computeEnvironments"]
+    assert (
+        queue["computeEnvironmentOrder"][0]["computeEnvironment"]
+        == (environment["computeEnvironmentArn"])
+    )
+
+    ((logical, properties),) = resources_of(template, JOB_DEFINITION)
+    changed = {**properties, "RetryStrategy": {**properties["RetryStrategy"], "Attempts": 5}}
+    _, action = apply_job_definition(batch, logical, resolver.resolve(changed))
+
+    assert action == "revision 2 registered"
+    name = properties["JobDefinitionName"]
+    statuses = {
+        d["revision"]: d["status"]
+        for d in batch.describe_job_definitions(jobDefinitionName=name)["jobDefinitions"]
+    }
+    assert statuses == {1: "INACTIVE", 2: "ACTIVE"}
+
+
+def test_a_disabled_environment_in_the_template_is_applied_as_an_update(template, resolver, batch):
+    apply_all(batch, template, resolver)
+    ((logical, resource),) = [
+        (logical, resource)
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Batch::ComputeEnvironment"
+    ]
+    disabled = {**resource, "Properties": {**resource["Properties"], "State": "DISABLED"}}
+
+    _, action = apply_compute_environment(batch, logical, resolved_properties(resolver, disabled))
+
+    assert action == "updated"
+    (environment,) = batch.describe_compute_environments()["computeEnvironments"]
+    assert environment["state"] == "DISABLED"
+
+
+YAML_TEMPLATE = """
+Parameters:
+  Qualifier: {Type: String, Default: hnb659fds}
+  CustomName: {Type: String, Default: ""}
+Conditions:
+  HasCustomName: !Not [!Equals ["", !Ref CustomName]]
+Resources:
+  Repository:
+    Type: AWS::ECR::Repository
+    Properties:
+      RepositoryName: !If
+        - HasCustomName
+        - !Ref CustomName
+        - !Sub cdk-${Qualifier}-container-assets-${AWS::AccountId}-${AWS::Region}
+"""
+
+
+@pytest.mark.parametrize(
+    ("custom", "expected"),
+    [("", "cdk-hnb659fds-container-assets-000000000000-us-east-1"), ("mine", "mine")],
+)
+def test_yaml_short_forms_and_conditions_resolve(custom, expected):
+    template = parse_template(YAML_TEMPLATE)
+    parameters = {"Qualifier": "hnb659fds", "CustomName": custom}
+    resolver = Resolver(template, {}, {**PSEUDO, **parameters}, lambda role: role)
+
+    name = resolver.resolve(template["Resources"]["Repository"]["Properties"]["RepositoryName"])
+
+    assert name == expected
+
+
+def test_what_cannot_be_resolved_is_named():
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+    resolver = Resolver(template, {"Topic": "arn:topic"}, PSEUDO, lambda role: role)
+
+    with pytest.raises(TemplateError, match=r"Fn::GetAtt Topic\.TopicName"):
+        resolver.resolve({"Fn::GetAtt": ["Topic", "TopicName"]})
+    with pytest.raises(TemplateError, match="Ref Missing"):
+        resolver.resolve({"Ref": "Missing"})
+    with pytest.raises(TemplateError, match="Fn::ImportValue is not supported"):
+        resolver.resolve({"Fn::ImportValue": "x"})
+
+
+def test_contains_ignores_the_services_defaults_but_not_differences():
+    assert contains({"a": 1, "b": [{"c": "2", "d": 3}], "extra": 0}, {"a": 1, "b": [{"c": 2}]})
+    assert not contains({"a": 1, "b": [{"c": 2}]}, {"a": 1, "b": [{"c": 2}, {"c": 3}]})
+    assert not contains({"a": {"b": 1}}, {"a": {"b": 2}})
