@@ -196,12 +196,16 @@ def deploy(
     progress(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
     cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, updating)
     if apply_skipped:
-        progress("applying the stack's Batch resources to the Batch stand-in")
-        skipped_resources.apply(endpoint, app.stack_name, progress)
+        apply_skipped_resources(endpoint, app, progress)
     outputs = stack_outputs(endpoint, app.stack_name)
     if outputs is None:
         raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")
     return outputs
+
+
+def apply_skipped_resources(endpoint: str, app: CdkApp, progress: Progress) -> None:
+    progress("applying the stack's Batch resources to the Batch stand-in")
+    skipped_resources.apply(endpoint, app.stack_name, progress)
 
 
 def deployed(endpoint: str, app: CdkApp) -> bool:

@@ -22,7 +22,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.deploy import CdkApp, DeployError, cdk_deploy
+from harness.deploy import CdkApp, DeployError, apply_skipped_resources, cdk_deploy
 from harness.paths import REPO
 from harness.progress import Progress
 
@@ -98,8 +98,15 @@ def unavailable(app: CdkApp) -> str | None:
     return None
 
 
-def redeploy(endpoint: str, app: CdkApp, progress: Progress, log: Path | None = None) -> bool:
-    """Deploy the processor's new image; False when its sources hash as before (no change)."""
+def redeploy(
+    endpoint: str,
+    app: CdkApp,
+    progress: Progress,
+    log: Path | None = None,
+    apply_skipped: bool = False,
+) -> bool:
+    """Deploy the processor's new image; False when its sources hash as before (no change).
+    `apply_skipped`: as for `deploy.deploy` (the engine's CloudFormation skips Batch)."""
     assembly = Assembly.read(app)
     new_hash = image_hash(app, assembly)
     if new_hash == assembly.image_hash:
@@ -113,6 +120,8 @@ def redeploy(endpoint: str, app: CdkApp, progress: Progress, log: Path | None = 
     rewrite(assembly, app, new_hash)
     progress(f"deploying image {new_hash[:12]} with cdklocal, without a synth")
     cdk_deploy(["--app", str(assembly.directory)], endpoint, log, app, updating=True)
+    if apply_skipped:
+        apply_skipped_resources(endpoint, app, progress)
     return True
 
 

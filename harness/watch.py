@@ -92,7 +92,10 @@ class Watcher:
         self.progress(f"changed: {', '.join(changed)}")
         try:
             if self.fast_path and processor_only(changed):
-                processor_redeploy.redeploy(self.cloud.endpoint, self.app, self.progress)
+                processor_redeploy.redeploy(
+                    self.cloud.endpoint, self.app, self.progress,
+                    apply_skipped=not self.cloud.engine.stand_ins_in_cloudformation,
+                )  # fmt: skip
             else:
                 self.cloud.deploy(self.app, self.progress)
         except HarnessError as error:

@@ -11,12 +11,15 @@ from harness.engine.base import EngineError
 from harness.paths import REPO
 from harness.waiting import wait_until
 
-STOP_TIMEOUT_SECONDS = 5  # after SIGTERM, before SIGKILL
+STOP_TIMEOUT_SECONDS = 5  # after SIGTERM, before SIGKILL, unless the program needs longer
 
 
 class BackgroundProcess:
-    def __init__(self, state_dir: Path, name: str) -> None:
+    def __init__(
+        self, state_dir: Path, name: str, stop_timeout: float = STOP_TIMEOUT_SECONDS
+    ) -> None:
         self.name = name
+        self.stop_timeout = stop_timeout
         self.pid_file = state_dir / f"{name}.pid"
         self.log_file = state_dir / f"{name}.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -47,7 +50,7 @@ class BackgroundProcess:
         if self._process is not None:  # started by this process: terminate and reap it
             self._process.terminate()
             try:
-                self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
+                self._process.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
@@ -59,7 +62,7 @@ class BackgroundProcess:
             return
         try:
             os.kill(pid, signal.SIGTERM)
-            if not wait_until(lambda: (not alive(pid)) or None, STOP_TIMEOUT_SECONDS, 0.1):
+            if not wait_until(lambda: (not alive(pid)) or None, self.stop_timeout, 0.1):
                 os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass

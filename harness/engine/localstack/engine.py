@@ -18,6 +18,9 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import docker
+import docker.errors
+
 from harness.aws import ACCOUNT_ID
 from harness.container_network import ContainerNetwork
 from harness.engine.base import EngineError, answering, port_taken
@@ -29,6 +32,7 @@ from harness.progress import Progress, say
 
 LOCALSTACK_PORT = 4567
 START_TIMEOUT_SECONDS = 90  # LocalStack says "Ready." after about 15 s here
+LOCALSTACK_STOP_SECONDS = 20  # it stops its function containers on the way out
 EDGE_TIMEOUT_SECONDS = 30
 DOCKER_CMD = REPO / "harness" / "bin" / "localstack-docker"
 CONTAINER_PREFIX = "csv-pipeline-localstack"  # LocalStack names function containers after it
@@ -48,7 +52,7 @@ class LocalStackEngine:
         self.host = host
         self.port = port
         self.state_dir = state_dir
-        self.localstack = BackgroundProcess(state_dir, "localstack")
+        self.localstack = BackgroundProcess(state_dir, "localstack", LOCALSTACK_STOP_SECONDS)
         self.edge = BackgroundProcess(state_dir, "edge")
 
     @property
@@ -125,11 +129,15 @@ class LocalStackEngine:
             "LAMBDA_RUNTIME_IMAGE_MAPPING": json.dumps(images),
             "DOCKER_CMD": str(DOCKER_CMD),
             "PYTHONUNBUFFERED": "1",
+            # DynamoDB Local's heap: LocalStack's 256m runs out scanning a table of 200,000
+            # items (seen: OutOfMemoryError, then Scan answers 500 InternalFailure).
+            "DYNAMODB_HEAP_SIZE": os.environ.get("DYNAMODB_HEAP_SIZE", "1024m"),
         }
 
     def stop(self) -> None:
         self.edge.stop()
         self.localstack.stop()
+        remove_function_containers()
 
     def died(self) -> int | None:
         """The pid of a previous edge that ended without `stop()` (its stand-in's jobs went
@@ -138,3 +146,16 @@ class LocalStackEngine:
 
     def log_tail(self, lines: int = 30) -> str:
         return f"{self.edge.log_tail(lines)}\n--- LocalStack ---\n{self.localstack.log_tail(lines)}"
+
+
+def remove_function_containers() -> int:
+    """Remove the function containers a LocalStack of this harness left (it names them
+    after CONTAINER_PREFIX); a LocalStack killed without its shutdown leaves them running."""
+    try:
+        client = docker.from_env()
+        containers = client.containers.list(all=True, filters={"name": f"{CONTAINER_PREFIX}-"})
+    except docker.errors.DockerException:
+        return 0
+    for container in containers:
+        container.remove(force=True)
+    return len(containers)
