@@ -19,19 +19,17 @@ import http
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import urllib3
-from werkzeug.serving import make_server
 
 from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
+from harness.engine.serving import configure_logging, serve
 
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -144,11 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--containers-network", required=True, help="a network's name")
     parser.add_argument("--containers-call", required=True, help="HOST:PORT of this edge")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging()
     host, _, port = args.containers_call.rpartition(":")
     network = ContainerNetwork("bridge", host, args.containers_network)
     first_host, _, first_port = args.listen[0].rpartition(":")
@@ -160,23 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     os.environ["MOTO_ACCOUNT_ID"] = args.account_id
     app = build_app(args.localstack, batch)
-    servers = []
-    for address in args.listen:
-        listen_host, _, listen_port = address.rpartition(":")
-        servers.append(make_server(listen_host, int(listen_port), app, threaded=True))
-    for extra in servers[1:]:
-        threading.Thread(target=extra.serve_forever, daemon=True).start()
-
-    def stop(*_: Any) -> None:  # shutdown() waits for serve_forever(): not on this thread
-        for server in servers:
-            threading.Thread(target=server.shutdown).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    for server in servers:
-        logging.getLogger("harness.edge").info(
-            "serving on http://%s:%d (LocalStack: %s)", server.host, server.port, args.localstack
-        )
-    servers[0].serve_forever()
+    addresses = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in args.listen)]
+    logging.getLogger("harness.edge").info("LocalStack at %s", args.localstack)
+    serve(app, addresses, "harness.edge")
     return 0
 
 

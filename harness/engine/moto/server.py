@@ -15,17 +15,13 @@ Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless 
 
 import argparse
 import json
-import logging
 import os
-import signal
 import sys
-import threading
 from typing import Any
-
-from werkzeug.serving import make_server
 
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
+from harness.engine.serving import configure_logging, serve
 
 
 def build_app(endpoint: str, account_id: str, network: ContainerNetwork, port: int) -> Any:
@@ -67,27 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         network_name=None if args.containers_network == "host" else args.containers_network,
         listen_also=args.also_listen,
     )
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging()
     os.environ["MOTO_PORT"] = str(args.port)
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
     app = build_app(f"http://{args.host}:{args.port}", account_id, network, args.port)
-    servers = [make_server(address, args.port, app, threaded=True)
-               for address in filter(None, (args.host, args.also_listen))]  # fmt: skip
-    for extra in servers[1:]:
-        threading.Thread(target=extra.serve_forever, daemon=True).start()
-
-    def stop(*_: Any) -> None:  # shutdown() waits for serve_forever(): not on this thread
-        for server in servers:
-            threading.Thread(target=server.shutdown).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    for server in servers:
-        logging.getLogger("harness.engine").info("serving on http://%s:%d", server.host, args.port)
-    servers[0].serve_forever()
+    hosts = filter(None, (args.host, args.also_listen))
+    serve(app, [(host, args.port) for host in hosts], "harness.engine")
     return 0
 
 
