@@ -1,9 +1,10 @@
 """vCPU capacity of compute environments: which RUNNABLE job starts next, and when.
 
-A job waits in RUNNABLE until its compute environment is ENABLED and has its vCPUs free.
-Among the jobs waiting for one environment, the first that fits goes first in the order Batch
-takes them: the higher queue priority, then the earlier submission (queues that share an
-environment compete by priority).
+A job waits in RUNNABLE until its job queue and its compute environment are ENABLED and the
+environment has its vCPUs free (a DISABLED queue accepts no new jobs and starts none of those
+it holds; they run once it is enabled again). Among the jobs waiting for one environment,
+the first that fits goes first in the order Batch takes them: the higher queue priority,
+then the earlier submission (queues that share an environment compete by priority).
 """
 
 import threading
@@ -30,11 +31,14 @@ class CapacityPool:
             used = self._in_use.get(environment.arn, 0.0)
             return used + other.definition.vcpus <= environment.max_vcpus
 
+        def startable(other: Job) -> bool:
+            return other.queue.state == "ENABLED" and free(other)
+
         def my_turn() -> bool:
-            if environment.state != "ENABLED" or not free(job):
+            if environment.state != "ENABLED" or not startable(job):
                 return False
             rivals = [w for w in self._waiting
-                      if w.compute_environment is environment and free(w)]  # fmt: skip
+                      if w.compute_environment is environment and startable(w)]  # fmt: skip
             return min(rivals, key=rank) is job
 
         with self._changed:

@@ -1,5 +1,5 @@
 """Which RUNNABLE job starts next: queue priority, submission order, a DISABLED compute
-environment, a job that can never fit (scripted runner, no Docker)."""
+environment or job queue, a job that can never fit (scripted runner, no Docker)."""
 
 import threading
 
@@ -68,6 +68,25 @@ def test_a_disabled_compute_environment_starts_nothing_until_enabled():
     assert not wait_until(lambda: runner.started or None, timeout=0.5, interval=0.05)
     backend.update_compute_environment("one", state="ENABLED")
     assert becomes(job, "SUCCEEDED")
+
+
+def test_a_disabled_queue_keeps_its_jobs_runnable_while_other_queues_run():
+    runner = GatedRunner()
+    backend = setup(runner)
+    holder = backend.submit_job("holder", "low", "work")
+    assert becomes(holder, "RUNNING")
+    held = backend.submit_job("held", "high", "work")
+    backend.update_job_queue("high", state="DISABLED")
+    later_low = backend.submit_job("later-low", "low", "work")
+
+    for name in ("holder", "held", "later-low"):
+        runner.release(name)
+    assert becomes(later_low, "SUCCEEDED"), "the enabled queue runs past the disabled one"
+    assert held.status == "RUNNABLE"
+    backend.update_job_queue("high", state="ENABLED")
+    assert becomes(held, "SUCCEEDED")
+
+    assert runner.started == ["holder", "later-low", "held"]
 
 
 def test_a_job_bigger_than_its_environment_says_why_it_waits():
