@@ -247,6 +247,7 @@ def apply_compute_environment(
             state=state,
             **({"computeResources": resources} if resources else {}),
             **({"serviceRole": wanted["serviceRole"]} if wanted.get("serviceRole") else {}),
+            tags=properties.get("Tags") or {},
         )
         return created["computeEnvironmentArn"], "created"
     if existing["state"] == state and contains(existing.get("computeResources", {}), resources):
@@ -272,7 +273,10 @@ def apply_job_queue(batch: Any, logical: str, properties: dict[str, Any]) -> tup
         ],
     }
     if existing is None:
-        return batch.create_job_queue(jobQueueName=name, **settings)["jobQueueArn"], "created"
+        created = batch.create_job_queue(
+            jobQueueName=name, tags=properties.get("Tags") or {}, **settings
+        )
+        return created["jobQueueArn"], "created"
     if contains(existing, settings):
         return existing["jobQueueArn"], "unchanged"
     batch.update_job_queue(jobQueue=name, **settings)
@@ -281,11 +285,11 @@ def apply_job_queue(batch: Any, logical: str, properties: dict[str, Any]) -> tup
 
 def apply_job_definition(batch: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
     name = properties.get("JobDefinitionName", logical)
-    wanted = camel_keys({key: value for key, value in properties.items()
-                         if key not in ("JobDefinitionName", "Tags")})  # fmt: skip
+    wanted = camel_keys({k: v for k, v in properties.items() if k != "JobDefinitionName"})
     wanted["type"] = wanted.get("type", "container").lower()
-    if "parameters" in properties:  # parameter names are the user's, not property names
-        wanted["parameters"] = properties["Parameters"]
+    for key in ("Parameters", "Tags"):  # names the user chose, not property names
+        if key in properties:
+            wanted[key.lower()] = properties[key]
     active = batch.describe_job_definitions(jobDefinitionName=name, status="ACTIVE")[
         "jobDefinitions"
     ]

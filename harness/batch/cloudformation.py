@@ -15,7 +15,13 @@ from harness.batch.fields import (
     check_job_definition,
     check_job_queue,
 )
-from harness.batch.models import BatchBackend, ComputeEnvironment, JobDefinition, JobQueue
+from harness.batch.models import (
+    BatchBackend,
+    ComputeEnvironment,
+    JobDefinition,
+    JobQueue,
+    check_tags,
+)
 
 
 def camel_keys(value: Any) -> Any:
@@ -31,13 +37,16 @@ def create_compute_environment(
     backend: BatchBackend, name: str, properties: dict[str, Any]
 ) -> ComputeEnvironment:
     check_compute_environment(camel_keys(properties))
-    return backend.create_compute_environment(
+    check_tags(properties.get("Tags") or {})
+    environment = backend.create_compute_environment(
         name=properties.get("ComputeEnvironmentName", name),
         compute_resources=camel_keys(properties.get("ComputeResources", {})),
         type=properties.get("Type", "MANAGED").upper(),
         state=properties.get("State", "ENABLED"),
         service_role=properties.get("ServiceRole"),
     )
+    backend.tag_resource(environment.arn, properties.get("Tags") or {})
+    return environment
 
 
 def update_compute_environment(
@@ -57,12 +66,15 @@ def delete_compute_environment(backend: BatchBackend, arn: str) -> None:
 
 def create_job_queue(backend: BatchBackend, name: str, properties: dict[str, Any]) -> JobQueue:
     check_job_queue(camel_keys(properties))
-    return backend.create_job_queue(
+    check_tags(properties.get("Tags") or {})
+    queue = backend.create_job_queue(
         name=properties.get("JobQueueName", name),
         priority=int(properties.get("Priority", 1)),
         compute_environment_order=camel_keys(properties["ComputeEnvironmentOrder"]),
         state=properties.get("State", "ENABLED"),
     )
+    backend.tag_resource(queue.arn, properties.get("Tags") or {})
+    return queue
 
 
 def update_job_queue(backend: BatchBackend, arn: str, properties: dict[str, Any]) -> JobQueue:
@@ -85,7 +97,8 @@ def register_job_definition(
     backend: BatchBackend, name: str, properties: dict[str, Any]
 ) -> JobDefinition:
     check_job_definition(camel_keys(properties))
-    return backend.register_job_definition(
+    check_tags(properties.get("Tags") or {})
+    definition = backend.register_job_definition(
         name=properties.get("JobDefinitionName", name),
         type=properties.get("Type", "container").lower(),
         container_properties=camel_keys(properties.get("ContainerProperties", {})),
@@ -94,6 +107,8 @@ def register_job_definition(
         timeout=camel_keys(properties.get("Timeout")),
         platform_capabilities=properties.get("PlatformCapabilities"),
     )
+    backend.tag_resource(definition.arn, properties.get("Tags") or {})
+    return definition
 
 
 def replace_job_definition(

@@ -15,17 +15,15 @@ logger = logging.getLogger("harness.batch")
 
 SUBMIT_JOB_HONOURED = {"jobName", "jobQueue", "jobDefinition", "parameters",
                        "containerOverrides", "retryStrategy", "timeout", "arrayProperties",
-                       "dependsOn"}  # fmt: skip
+                       "dependsOn", "tags"}  # fmt: skip
 SUBMIT_JOB_NO_EFFECT = {
-    "tags": "tags are not kept",
     "propagateTags": "there are no ECS tasks to tag",
 }
 CONTAINER_OVERRIDES_HONOURED = {"command", "environment"}
 
 DEFINITION_HONOURED = {"jobDefinitionName", "type", "parameters", "containerProperties",
-                       "retryStrategy", "timeout", "platformCapabilities"}  # fmt: skip
+                       "retryStrategy", "timeout", "platformCapabilities", "tags"}  # fmt: skip
 DEFINITION_NO_EFFECT = {
-    "tags": "tags are not kept",
     "propagateTags": "there are no ECS tasks to tag",
     "schedulingPriority": "the stand-in has no fair-share scheduling",
     "resourceRetentionPolicy": "nothing is retained outside the engine's memory",
@@ -43,9 +41,8 @@ CONTAINER_NO_EFFECT = {
 
 
 COMPUTE_ENVIRONMENT_HONOURED = {"computeEnvironmentName", "computeEnvironment", "type",
-                                "state", "computeResources", "serviceRole"}  # fmt: skip
+                                "state", "computeResources", "serviceRole", "tags"}  # fmt: skip
 COMPUTE_ENVIRONMENT_NO_EFFECT = {
-    "tags": "tags are not kept",
     "unmanagedvCpus": "the stand-in has no fair-share scheduling",
     "context": "there are no instances to pass it to",
     "updatePolicy": "there are no instances to update",
@@ -53,9 +50,8 @@ COMPUTE_ENVIRONMENT_NO_EFFECT = {
 }
 COMPUTE_RESOURCES_HONOURED = {"maxvCpus", "type"}
 JOB_QUEUE_HONOURED = {"jobQueueName", "jobQueue", "state", "priority",
-                      "computeEnvironmentOrder"}  # fmt: skip
+                      "computeEnvironmentOrder", "tags"}  # fmt: skip
 JOB_QUEUE_NO_EFFECT = {
-    "tags": "tags are not kept",
     "schedulingPolicyArn": "the stand-in has no fair-share scheduling",
 }
 

@@ -44,6 +44,23 @@ def check_timeout(timeout: dict[str, Any] | None) -> dict[str, Any] | None:
     return timeout
 
 
+MAX_TAGS = 50
+
+
+def check_tags(tags: dict[str, str]) -> None:
+    """AWS's tag rules: at most 50 per resource, keys of 1 to 128 characters not starting
+    with `aws:`, values of at most 256."""
+    if len(tags) > MAX_TAGS:
+        raise ClientException(f"a resource has at most {MAX_TAGS} tags, not {len(tags)}")
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            raise ClientException(
+                f"tag key {key!r} is invalid: 1 to 128 characters, not starting with 'aws:'"
+            )
+        if len(value) > 256:
+            raise ClientException(f"the value of tag {key!r} is longer than 256 characters")
+
+
 def check_state(state: str) -> str:
     if state not in ("ENABLED", "DISABLED"):
         raise ClientException(f"state must be ENABLED or DISABLED, not {state!r}")
@@ -66,6 +83,7 @@ class ComputeEnvironment:
     type: str = "MANAGED"
     state: str = "ENABLED"
     service_role: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def max_vcpus(self) -> float:
@@ -81,6 +99,7 @@ class ComputeEnvironment:
             "statusReason": "ComputeEnvironment Healthy",
             "computeResources": self.compute_resources,
             "containerOrchestrationType": "ECS",
+            "tags": self.tags,
         }
         if self.service_role:
             description["serviceRole"] = self.service_role
@@ -94,6 +113,7 @@ class JobQueue:
     priority: int
     compute_environment_order: list[dict[str, Any]]
     state: str = "ENABLED"
+    tags: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -104,6 +124,7 @@ class JobQueue:
             "statusReason": "JobQueue Healthy",
             "priority": self.priority,
             "computeEnvironmentOrder": self.compute_environment_order,
+            "tags": self.tags,
         }
 
 
@@ -119,6 +140,7 @@ class JobDefinition:
     platform_capabilities: list[str] = field(default_factory=lambda: ["EC2"])
     status: str = "ACTIVE"
     type: str = "container"
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def vcpus(self) -> float:
@@ -137,6 +159,7 @@ class JobDefinition:
             "parameters": self.parameters,
             "containerProperties": self.container_properties,
             "platformCapabilities": self.platform_capabilities,
+            "tags": self.tags,
         }
         if self.retry_strategy:
             description["retryStrategy"] = self.retry_strategy
@@ -198,6 +221,7 @@ class Job:
     # an array job's parent has a size and children; each child its index and parent
     array_size: int | None = None
     array_index: int | None = None
+    tags: dict[str, str] = field(default_factory=dict)  # an array's children show the parent's
     parent: "Job | None" = None
     children: list["Job"] = field(default_factory=list)
 
@@ -301,7 +325,7 @@ class Job:
             "parameters": self.parameters,
             "container": container,
             "platformCapabilities": self.definition.platform_capabilities,
-            "tags": {},
+            "tags": self.tags,
             **present(
                 statusReason=self.status_reason,
                 startedAt=self.started_at,
@@ -362,6 +386,31 @@ class BatchBackend:
 
     def _arn(self, resource: str) -> str:
         return f"arn:aws:batch:{self.region}:{self.account_id}:{resource}"
+
+    # -- tags ----------------------------------------------------------------------------------
+
+    def tagged(self, arn: str) -> "ComputeEnvironment | JobQueue | JobDefinition | Job":
+        """The resource with tags at `arn`: a compute environment, job queue, job definition
+        revision or job (not an array job's child, as in AWS)."""
+        with self._lock:
+            resources = [*self.compute_environments.values(), *self.job_queues.values(),
+                         *self.job_definitions.values(), *self.jobs.values()]  # fmt: skip
+        resource = next((r for r in resources if r.arn == arn), None)
+        if resource is None:
+            raise ClientException(f"resource {arn} does not exist")
+        if isinstance(resource, Job) and resource.parent is not None:
+            raise ClientException(f"{arn} is a child of an array job; tag the array job")
+        return resource
+
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        resource = self.tagged(arn)
+        check_tags({**resource.tags, **tags})
+        resource.tags.update(tags)
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        resource = self.tagged(arn)
+        for key in keys:
+            resource.tags.pop(key, None)
 
     # -- compute environments ----------------------------------------------------------------
 

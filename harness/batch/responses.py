@@ -14,15 +14,23 @@ from harness.batch.fields import (
     check_job_queue,
     check_submit_job,
 )
-from harness.batch.models import BatchBackend, ComputeEnvironment
+from harness.batch.models import BatchBackend, ComputeEnvironment, check_tags
 
 logger = logging.getLogger("harness.batch")
 
 Operation = Callable[[BatchBackend, dict[str, Any]], dict[str, Any]]
 
 
+def checked_tags(body: dict[str, Any]) -> dict[str, str]:
+    """The request's tags, refused before anything is created when AWS would refuse them."""
+    tags = body.get("tags") or {}
+    check_tags(tags)
+    return tags
+
+
 def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_submit_job(body)
+    tags = checked_tags(body)
     job = backend.submit_job(
         job_name=body.get("jobName", ""),
         job_queue=body.get("jobQueue", ""),
@@ -34,6 +42,7 @@ def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
         array_properties=body.get("arrayProperties"),
         depends_on=body.get("dependsOn"),
     )
+    backend.tag_resource(job.arn, tags)
     return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
 
 
@@ -67,6 +76,7 @@ def describe_job_definitions(backend: BatchBackend, body: dict[str, Any]) -> dic
 
 def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_job_definition(body)
+    tags = checked_tags(body)
     definition = backend.register_job_definition(
         name=body.get("jobDefinitionName", ""),
         type=body.get("type", "container"),
@@ -76,6 +86,7 @@ def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict
         timeout=body.get("timeout"),
         platform_capabilities=body.get("platformCapabilities"),
     )
+    backend.tag_resource(definition.arn, tags)
     return {
         "jobDefinitionName": definition.name,
         "jobDefinitionArn": definition.arn,
@@ -107,6 +118,7 @@ def environment_names(environment: ComputeEnvironment) -> dict[str, Any]:
 
 def create_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_compute_environment(body)
+    tags = checked_tags(body)
     environment = backend.create_compute_environment(
         name=body.get("computeEnvironmentName", ""),
         compute_resources=body.get("computeResources") or {},
@@ -114,6 +126,7 @@ def create_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> d
         state=body.get("state", "ENABLED"),
         service_role=body.get("serviceRole"),
     )
+    backend.tag_resource(environment.arn, tags)
     return environment_names(environment)
 
 
@@ -132,12 +145,14 @@ def delete_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> d
 
 def create_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_job_queue(body)
+    tags = checked_tags(body)
     queue = backend.create_job_queue(
         name=body.get("jobQueueName", ""),
         priority=int(body.get("priority", 1)),
         compute_environment_order=body.get("computeEnvironmentOrder") or [],
         state=body.get("state", "ENABLED"),
     )
+    backend.tag_resource(queue.arn, tags)
     return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
 
 
@@ -157,6 +172,26 @@ def delete_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, A
     return {}
 
 
+def list_tags_for_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    return {"tags": dict(backend.tagged(body["resourceArn"]).tags)}
+
+
+def tag_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.tag_resource(body["resourceArn"], body.get("tags") or {})
+    return {}
+
+
+def untag_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.untag_resource(body["resourceArn"], body.get("tagKeys") or [])
+    return {}
+
+
+# /v1/tags/{resourceArn}, by HTTP method
+TAG_OPERATIONS: dict[str, Operation] = {
+    "GET": list_tags_for_resource,
+    "POST": tag_resource,
+    "DELETE": untag_resource,
+}
 OPERATIONS: dict[str, Operation] = {
     "submitjob": submit_job,
     "describejobs": describe_jobs,
@@ -199,18 +234,25 @@ class BatchApp:
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        operation = OPERATIONS.get(request.path.strip("/").removeprefix("v1/").lower())
-        if request.method != "POST" or operation is None:
+        path = request.path.strip("/").removeprefix("v1/")
+        if path.startswith("tags/"):
+            operation = TAG_OPERATIONS.get(request.method)
+        else:
+            operation = OPERATIONS.get(path.lower()) if request.method == "POST" else None
+        if operation is None:
             return error_response(
                 ClientException(
                     f"{request.method} {request.path} is not implemented by the local Batch "
-                    f"stand-in (it serves {', '.join(sorted(OPERATIONS))})"
+                    f"stand-in (it serves {', '.join(sorted(OPERATIONS))} and tags)"
                 )
             )
         try:
             body = json.loads(request.get_data() or b"{}")
         except ValueError as error:
             return error_response(ClientException(f"the request body is not JSON: {error}"))
+        if path.startswith("tags/"):
+            body |= {"resourceArn": path.removeprefix("tags/"),
+                     "tagKeys": request.args.getlist("tagKeys")}  # fmt: skip
         try:
             backend = self._backend_for(region_of(request))
             return Response(json.dumps(operation(backend, body)), content_type="application/json")

@@ -1,5 +1,7 @@
-"""Unit-test fixtures: moto in-process, never a network endpoint."""
+"""Unit-test fixtures: moto in-process, the Batch stand-in served in-process on loopback;
+never a remote endpoint."""
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -7,6 +9,10 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from werkzeug.serving import make_server
+
+from harness.batch.models import BatchBackend
+from harness.batch.responses import BatchApp
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = "uploads"
@@ -48,3 +54,14 @@ def aws() -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def sample_csv() -> bytes:
     return (REPO / "samples" / "Sample.csv").read_bytes()
+
+
+@pytest.fixture
+def batch_api() -> Iterator[Any]:
+    """A boto3 Batch client of the stand-in's API, served in this process on loopback with a
+    backend whose jobs never start (no Docker)."""
+    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+    server = make_server("127.0.0.1", 0, BatchApp(lambda region: backend), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield boto3.client("batch", endpoint_url=f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()

@@ -239,14 +239,14 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
         json={"jobDefinitionName": "gpu", "type": "container", "containerProperties": {
             "image": "i", "resourceRequirements": [{"type": "GPU", "value": "1"}]}},
     )  # fmt: skip
-    tagged = client.post("/v1/submitjob", json={**job, "tags": {"team": "a"}})
+    no_effect = client.post("/v1/submitjob", json={**job, "propagateTags": True})
 
     for refused, field in ((nodes, "nodeOverrides"), (share, "shareIdentifier"), (gpu, "GPU")):
         assert refused.status_code == 400
         assert field in json.loads(refused.data)["message"]
         assert "not supported by the local Batch stand-in" in json.loads(refused.data)["message"]
-    assert tagged.status_code == 200
-    assert "SubmitJob: tags accepted without effect locally" in caplog.text
+    assert no_effect.status_code == 200
+    assert "SubmitJob: propagateTags accepted without effect locally" in caplog.text
 
 
 def test_an_attempt_timeout_under_60_seconds_is_refused_as_in_aws(backend):

@@ -2,16 +2,10 @@
 app's real template and applied to the Batch stand-in through its API (served in-process,
 jobs never start: no Docker)."""
 
-import threading
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from werkzeug.serving import make_server
 
-from harness.batch.models import BatchBackend
-from harness.batch.responses import BatchApp
 from harness.skipped_resources import (
     JOB_DEFINITION,
     Resolver,
@@ -47,18 +41,8 @@ def resolver(template) -> Resolver:
 
 
 @pytest.fixture
-def batch() -> Iterator[Any]:
-    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-    server = make_server("127.0.0.1", 0, BatchApp(lambda region: backend), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield boto3.client(
-        "batch",
-        endpoint_url=f"http://127.0.0.1:{server.server_port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    server.shutdown()
+def batch(batch_api) -> Any:
+    return batch_api
 
 
 def resources_of(template: dict[str, Any], resource_type: str) -> list[tuple[str, dict]]:
