@@ -29,7 +29,7 @@ class CapacityPool:
 
         def free(other: Job) -> bool:
             used = self._in_use.get(environment.arn, 0.0)
-            return used + other.definition.vcpus <= environment.max_vcpus
+            return used + other.vcpus <= environment.max_vcpus
 
         def startable(other: Job) -> bool:
             return other.queue.state == "ENABLED" and free(other)

@@ -85,10 +85,10 @@ class JobExecutor:
     def _never_fits(job: Job) -> str | None:
         """Say so when a job asks for more vCPUs than its environment can ever provide."""
         environment = job.compute_environment
-        if job.definition.vcpus <= environment.max_vcpus:
+        if job.vcpus <= environment.max_vcpus:
             return None
         reason = (
-            f"the job needs {job.definition.vcpus:g} vCPUs and compute environment "
+            f"the job needs {job.vcpus:g} vCPUs and compute environment "
             f"{environment.name} has at most {environment.max_vcpus:g}: it stays RUNNABLE, as "
             "in AWS, until the environment grows or the job is cancelled"
         )
@@ -97,7 +97,7 @@ class JobExecutor:
 
     def _attempt(self, job: Job) -> bool:
         """One attempt; False when it failed or the job was stopped before it could start."""
-        with self._capacity.reserve(job, job.definition.vcpus) as reserved:
+        with self._capacity.reserve(job, job.vcpus) as reserved:
             if not reserved or job.stopping.is_set():
                 return False
             job.transition("STARTING")

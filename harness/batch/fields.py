@@ -19,7 +19,8 @@ SUBMIT_JOB_HONOURED = {"jobName", "jobQueue", "jobDefinition", "parameters",
 SUBMIT_JOB_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
 }
-CONTAINER_OVERRIDES_HONOURED = {"command", "environment"}
+CONTAINER_OVERRIDES_HONOURED = {"command", "environment", "resourceRequirements", "vcpus",
+                                "memory"}  # fmt: skip
 
 DEFINITION_HONOURED = {"jobDefinitionName", "type", "parameters", "containerProperties",
                        "retryStrategy", "timeout", "platformCapabilities", "tags"}  # fmt: skip
@@ -79,6 +80,7 @@ def check_submit_job(request: dict[str, Any]) -> None:
     _check("SubmitJob", request, SUBMIT_JOB_HONOURED, SUBMIT_JOB_NO_EFFECT)
     overrides = request.get("containerOverrides") or {}
     _check("SubmitJob containerOverrides", overrides, CONTAINER_OVERRIDES_HONOURED, {})
+    check_resource_requirements("containerOverrides", overrides)
 
 
 def check_job_definition(request: dict[str, Any]) -> None:
@@ -86,11 +88,15 @@ def check_job_definition(request: dict[str, Any]) -> None:
     _check("job definition", request, DEFINITION_HONOURED, DEFINITION_NO_EFFECT)
     container = request.get("containerProperties") or {}
     _check("containerProperties", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
+    check_resource_requirements("containerProperties", container)
+
+
+def check_resource_requirements(where: str, container: dict[str, Any]) -> None:
     kinds = {str(r.get("type")) for r in container.get("resourceRequirements") or []}
     unsupported = sorted(kinds - {"VCPU", "MEMORY"})
     if unsupported:
         raise ClientException(
-            f"containerProperties.resourceRequirements: {', '.join(unsupported)} not supported "
+            f"{where}.resourceRequirements: {', '.join(unsupported)} not supported "
             "by the local Batch stand-in (VCPU and MEMORY are)"
         )
 

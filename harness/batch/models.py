@@ -61,6 +61,32 @@ def check_tags(tags: dict[str, str]) -> None:
             raise ClientException(f"the value of tag {key!r} is longer than 256 characters")
 
 
+def vcpus_of(container_properties: dict[str, Any]) -> float:
+    """VCPU in resourceRequirements, else the older `vcpus`, else 1."""
+    for requirement in container_properties.get("resourceRequirements", []):
+        if requirement["type"] == "VCPU":
+            return float(requirement["value"])
+    return float(container_properties.get("vcpus", 1))
+
+
+def with_resource_overrides(
+    container_properties: dict[str, Any], overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """A job definition's container properties with a job's containerOverrides of resources
+    applied: each overriding requirement replaces the definition's of its type; the older
+    `vcpus`/`memory` overrides replace both forms of theirs."""
+    requirements = {r["type"]: r for r in container_properties.get("resourceRequirements", [])}
+    requirements.update({r["type"]: r for r in overrides.get("resourceRequirements", [])})
+    properties = {k: v for k, v in container_properties.items() if k != "resourceRequirements"}
+    for legacy, kind in (("vcpus", "VCPU"), ("memory", "MEMORY")):
+        if legacy in overrides:
+            properties[legacy] = overrides[legacy]
+            requirements.pop(kind, None)
+    if requirements:
+        properties["resourceRequirements"] = list(requirements.values())
+    return properties
+
+
 def check_state(state: str) -> str:
     if state not in ("ENABLED", "DISABLED"):
         raise ClientException(f"state must be ENABLED or DISABLED, not {state!r}")
@@ -144,10 +170,7 @@ class JobDefinition:
 
     @property
     def vcpus(self) -> float:
-        for requirement in self.container_properties.get("resourceRequirements", []):
-            if requirement["type"] == "VCPU":
-                return float(requirement["value"])
-        return float(self.container_properties.get("vcpus", 1))
+        return vcpus_of(self.container_properties)
 
     def describe(self) -> dict[str, Any]:
         description = {
@@ -259,6 +282,17 @@ class Job:
         return part
 
     @property
+    def container_properties(self) -> dict[str, Any]:
+        """The definition's container properties with this job's resource overrides."""
+        return with_resource_overrides(
+            self.definition.container_properties, self.container_overrides
+        )
+
+    @property
+    def vcpus(self) -> float:
+        return vcpus_of(self.container_properties)
+
+    @property
     def environment(self) -> dict[str, str]:
         """The definition's environment, then the overrides, then Batch's own variables."""
         environment = {
@@ -305,7 +339,7 @@ class Job:
     # -- API shapes --------------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
-        container = dict(self.definition.container_properties)
+        container = dict(self.container_properties)
         container["command"] = self.command
         container["environment"] = [
             {"name": name, "value": value} for name, value in self.environment.items()

@@ -50,7 +50,7 @@ class ContainerRunner:
 
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
-        properties = job.definition.container_properties
+        properties = job.container_properties
         image = properties["image"]
         task_id = uuid.uuid4().hex
         attempt.task_arn = f"arn:aws:ecs:local:000000000000:task/{task_id}"
@@ -65,7 +65,7 @@ class ContainerRunner:
                 labels={LABEL: job.id, ENGINE_LABEL: self._engine, "csv-pipeline.harness": "batch"},
                 read_only=bool(properties.get("readonlyRootFilesystem")),
                 mem_limit=memory_limit(properties),
-                nano_cpus=int(job.definition.vcpus * 1_000_000_000),
+                nano_cpus=int(job.vcpus * 1_000_000_000),
                 user=properties.get("user") or None,
             )
         except docker.errors.ImageNotFound:
