@@ -11,6 +11,7 @@ from harness.cloud import LocalCloud
 from harness.demo import run_demo
 from harness.deploy import CdkApp
 from harness.errors import HarnessError
+from harness.faults.client import Faults
 from harness.paths import REPO
 from harness.pipeline import Pipeline, plain
 from harness.watch import Watcher
@@ -126,6 +127,27 @@ def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_faults(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    faults = Faults(cloud.endpoint)
+    if args.action == "list":
+        for rule in faults.listed():
+            print(json.dumps(rule))
+    elif args.action == "clear":
+        print(f"{faults.clear()} rules removed")
+    elif args.action == "reclaim":
+        if not args.job_id:
+            raise HarnessError("faults reclaim needs the id of a RUNNING job")
+        print(faults.reclaim(args.job_id))
+    else:
+        rule = faults.add(
+            service=args.service, operation=args.operation, error=args.error,
+            status=args.status, latency_ms=args.latency_ms, unprocessed=args.unprocessed,
+            probability=args.probability, count=args.count, match=args.match,
+        )  # fmt: skip
+        print(json.dumps(rule))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -163,6 +185,21 @@ def parser() -> argparse.ArgumentParser:
     rows.add_argument("--count", action="store_true", help="print only the number of items")
     rows.add_argument("--limit", type=int, default=0)
     rows.set_defaults(run=cmd_rows)
+    faults = commands.add_parser(
+        "faults", help="make calls to the local cloud fail on purpose (add, list, clear)"
+    )
+    faults.add_argument("action", choices=("add", "list", "clear", "reclaim"))
+    faults.add_argument("job_id", nargs="?", help="reclaim: the RUNNING job whose host goes")
+    faults.add_argument("--service", help="as signed for: dynamodb, s3, batch, logs, ...")
+    faults.add_argument("--operation", help="e.g. BatchWriteItem, GetObject, SubmitJob")
+    faults.add_argument("--error", help="an AWS error code, e.g. ThrottlingException, SlowDown")
+    faults.add_argument("--status", type=int, help="HTTP status (default: the code's own)")
+    faults.add_argument("--latency-ms", type=int, help="delay the call instead")
+    faults.add_argument("--unprocessed", type=float, help="BatchWriteItem: fraction held back")
+    faults.add_argument("--probability", type=float, help="of each matching call (default 1)")
+    faults.add_argument("--count", type=int, help="at most this many times")
+    faults.add_argument("--match", help="a table, bucket or key the call must name (substring)")
+    faults.set_defaults(run=cmd_faults)
     demo = commands.add_parser("demo", help="upload a CSV and wait for its rows")
     demo.add_argument("file", nargs="?", default=str(REPO / "samples" / "Sample.csv"))
     demo.set_defaults(run=cmd_demo)

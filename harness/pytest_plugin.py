@@ -18,6 +18,7 @@ from harness import targets
 from harness.cloud import PORT, STATE_DIR, LocalCloud
 from harness.engine import choice
 from harness.errors import HarnessError
+from harness.faults.client import Faults
 from harness.pipeline import Pipeline
 
 # No image can be pulled here, so testcontainers' reaper (ryuk) cannot start; the harness
@@ -72,6 +73,15 @@ def pipeline(request: pytest.FixtureRequest, target: str) -> Pipeline:
         return Pipeline(None, targets.aws_outputs())
     local_cloud: LocalCloud = request.getfixturevalue("local_cloud")
     return Pipeline(local_cloud.endpoint, local_cloud.outputs())
+
+
+@pytest.fixture
+def faults(local_cloud: LocalCloud) -> Iterator[Faults]:
+    """The local cloud's fault rules (harness/faults/); every rule is removed after the test."""
+    rules = Faults(local_cloud.endpoint)
+    rules.clear()
+    yield rules
+    rules.clear()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """The error shapes AWS Batch returns, so boto3 raises the same exceptions it would in AWS."""
 
+from harness.errors import HarnessError
 
-class BatchError(Exception):
+
+class BatchError(HarnessError):
     status = 400
     code = "ClientException"
 

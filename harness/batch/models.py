@@ -253,6 +253,21 @@ class Job:
         self.history.append((self.status, self.created_at))
         self.stop_reason: str | None = None  # set by CancelJob or TerminateJob
         self.stopping = threading.Event()
+        # set while the running attempt's host is being reclaimed (a Spot interruption)
+        self.reclaim_reason: str | None = None
+        self.reclaimed = threading.Event()
+
+    def reclaim_host(self) -> str:
+        """End the running attempt as a reclaimed Spot instance ends it in AWS: its container
+        is stopped and the attempt's statusReason is `Host EC2 (instance i-...) terminated.`;
+        the job's retry strategy then decides (unlike TerminateJob)."""
+        with self._lock:
+            if self.status != "RUNNING" or self.reclaimed.is_set():
+                raise ClientException(f"job {self.id} is {self.status}: only a RUNNING job's "
+                                      "host can be reclaimed")  # fmt: skip
+            self.reclaim_reason = f"Host EC2 (instance i-{uuid.uuid4().hex[:17]}) terminated."
+            self.reclaimed.set()
+            return self.reclaim_reason
 
     def request_stop(self, reason: str, terminate: bool) -> bool:
         """CancelJob (terminate=False) stops a job that has not reached STARTING; TerminateJob
@@ -563,6 +578,12 @@ class BatchBackend:
             for job in self.jobs.values():
                 if job.queue is queue:
                     job.request_stop("Job queue deleted", terminate=True)
+
+    def reclaim_host(self, job_id: str) -> str:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ClientException(f"job {job_id} does not exist")
+        return job.reclaim_host()
 
     def stop_job(self, job_id: str, reason: str, terminate: bool) -> None:
         """CancelJob / TerminateJob; succeeds (stopping nothing) for a job past their reach."""

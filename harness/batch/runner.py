@@ -127,6 +127,10 @@ class ContainerRunner:
             writer.close()
         attempt.stopped_at = now_ms()
         attempt.exit_code = int(result["StatusCode"])
+        if job.reclaimed.is_set():
+            attempt.status_reason = job.reclaim_reason
+            job.reclaimed.clear()
+            return False
         if job.stopping.is_set():
             attempt.status_reason = job.stop_reason
         elif timed_out.is_set():
@@ -139,10 +143,10 @@ class ContainerRunner:
         return attempt.exit_code == 0 and not timed_out.is_set() and not job.stopping.is_set()
 
     def _terminate_when_asked(self, job: Job, container: Any, exited: threading.Event) -> None:
-        """TerminateJob on a running container: the stop signal, then SIGKILL after the grace
-        period, as ECS stops a task."""
-        while not exited.is_set():
-            if job.stopping.wait(timeout=STOP_CHECK_SECONDS):
+        """TerminateJob, or the host reclaimed, on a running container: the stop signal, then
+        SIGKILL after the grace period, as ECS stops a task."""
+        while not exited.wait(timeout=STOP_CHECK_SECONDS):
+            if job.stopping.is_set() or job.reclaimed.is_set():
                 with contextlib.suppress(*DOCKER_GONE):
                     container.stop(timeout=self._stop_grace_seconds)
                 return

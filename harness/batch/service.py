@@ -7,6 +7,7 @@ import docker
 
 from harness import aws
 from harness.batch.capacity import CapacityPool
+from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import BatchBackend
@@ -40,6 +41,15 @@ class BatchService:
                 executor = JobExecutor(self._runner(region), self._capacity)
                 self._backends[region] = BatchBackend(self.account_id, region, executor.start)
             return self._backends[region]
+
+    def reclaim_host(self, job_id: str) -> str:
+        """A Spot interruption of the host a RUNNING job runs on (any region's job)."""
+        with self._lock:
+            backends = list(self._backends.values())
+        for backend in backends:
+            if job_id in backend.jobs:
+                return backend.reclaim_host(job_id)
+        raise ClientException(f"job {job_id} does not exist")
 
     def app(self) -> BatchApp:
         return BatchApp(self.backend)

@@ -2,6 +2,7 @@
 managed through the API, with AWS's rules (no Docker: runners are scripted)."""
 
 import json
+import re
 
 import pytest
 from werkzeug.test import Client
@@ -118,3 +119,41 @@ def test_the_rest_api_manages_resources_and_stops_jobs(backend):
     assert deregistered == (200, {})
     assert backend.describe_job_definitions(status="INACTIVE")[0].name == "sleeper"
     assert terminated == (400, {"__type": "ClientException", "message": "job nope does not exist"})
+
+
+def test_a_reclaimed_host_ends_the_attempt_and_the_retry_strategy_decides():
+    class ReclaimableRunner:
+        """The first attempt runs until its host is reclaimed; the second succeeds."""
+
+        def run(self, job: Job, attempt, on_running) -> bool:
+            on_running()
+            if len(job.attempts) > 1:
+                attempt.exit_code = 0
+                return True
+            job.reclaimed.wait(5)
+            attempt.exit_code = 143
+            attempt.status_reason = job.reclaim_reason
+            job.reclaimed.clear()
+            return False
+
+    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+    backend._start_job = JobExecutor(ReclaimableRunner()).start
+    backend.create_compute_environment("env", {"maxvCpus": 1})
+    backend.create_job_queue("queue", 1, [{"order": 1, "computeEnvironment": "env"}])
+    backend.register_job_definition(
+        "spot", {"image": "i", "vcpus": 1},
+        retry_strategy={"attempts": 2, "evaluateOnExit": [
+            {"onStatusReason": "Host EC2*", "action": "RETRY"},
+            {"onExitCode": "*", "action": "EXIT"}]},
+    )  # fmt: skip
+    job = backend.submit_job("spot", "queue", "spot")
+    assert status_becomes(job, "RUNNING")
+    with pytest.raises(ClientException, match="only a RUNNING job"):
+        backend.reclaim_host(backend.submit_job("waiting", "queue", "spot").id)
+
+    reason = backend.reclaim_host(job.id)
+
+    assert status_becomes(job, "SUCCEEDED")
+    assert re.fullmatch(r"Host EC2 \(instance i-[0-9a-f]{17}\) terminated\.", reason)
+    assert job.attempts[0].status_reason == reason
+    assert len(job.attempts) == 2

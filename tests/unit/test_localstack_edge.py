@@ -46,6 +46,9 @@ class FakeBatchService:
     def app(self) -> BatchApp:
         return BatchApp(lambda region: self.backend)
 
+    def reclaim_host(self, job_id: str) -> str:
+        return self.backend.reclaim_host(job_id)
+
 
 @pytest.fixture
 def edge(monkeypatch) -> Iterator[str]:

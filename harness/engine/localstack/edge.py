@@ -30,6 +30,7 @@ from harness.batch.service import BatchService
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
 from harness.engine.serving import configure_logging, serve
+from harness.faults.middleware import FaultInjector
 
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -131,7 +132,7 @@ def build_app(localstack: str, batch: BatchService) -> Any:
             return ecr_app(environ, start_response)
         return proxy(environ, start_response)
 
-    return edge
+    return FaultInjector(edge, reclaim_host=batch.reclaim_host)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from typing import Any
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
 from harness.engine.serving import configure_logging, serve
+from harness.faults.middleware import FaultInjector
 
 
 def build_app(endpoint: str, account_id: str, network: ContainerNetwork, port: int) -> Any:
@@ -46,7 +47,7 @@ def build_app(endpoint: str, account_id: str, network: ContainerNetwork, port: i
             return batch_app(environ, start_response)
         return moto_app(environ, start_response)
 
-    return edge
+    return FaultInjector(edge, reclaim_host=batch.reclaim_host)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,133 @@
+"""Fault rules: which calls at the engine's edge fail, slow down or come back partly done.
+
+A rule names a service (as the caller signed for it: dynamodb, s3, batch, ...), optionally an
+operation (BatchWriteItem, GetObject, SubmitJob, ...) and a text the call's resources must
+contain (a table, bucket or key), and one effect:
+- `error`: an AWS error code, answered in that service's own error shape (aws_errors.py);
+- `latency_ms`: the call is delayed, then served;
+- `unprocessed`: for DynamoDB BatchWriteItem, that fraction of the items is held back and
+  returned as UnprocessedItems (all of them: ProvisionedThroughputExceededException, as AWS).
+It applies with a `probability`, and at most `count` times when a count is given.
+"""
+
+import random
+import threading
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from harness.errors import HarnessError
+
+
+class FaultRuleError(HarnessError):
+    pass
+
+
+@dataclass(frozen=True)
+class Call:
+    """What the edge knows of one request."""
+
+    service: str
+    operation: str
+    resources: tuple[str, ...] = ()
+
+
+@dataclass
+class FaultRule:
+    service: str
+    operation: str | None = None
+    error: str | None = None
+    status: int | None = None
+    latency_ms: int = 0
+    unprocessed: float | None = None
+    probability: float = 1.0
+    count: int | None = None
+    match: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    injected: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FaultRule":
+        known = {name for name in cls.__dataclass_fields__ if name not in ("id", "injected")}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise FaultRuleError(f"unknown fields {unknown}; a rule has {sorted(known)}")
+        try:
+            rule = cls(**data)
+        except TypeError as error:
+            raise FaultRuleError(str(error)) from error
+        rule.check()
+        return rule
+
+    def check(self) -> None:
+        if not self.service:
+            raise FaultRuleError("a rule needs the service it applies to (e.g. dynamodb)")
+        effects = [self.error is not None, self.latency_ms > 0, self.unprocessed is not None]
+        if sum(effects) != 1:
+            raise FaultRuleError("a rule has exactly one of error, latency_ms, unprocessed")
+        if not 0 < self.probability <= 1:
+            raise FaultRuleError(f"probability must be in (0, 1], not {self.probability}")
+        if self.count is not None and self.count < 1:
+            raise FaultRuleError(f"count must be at least 1, not {self.count}")
+        if self.unprocessed is not None:
+            if (self.service, (self.operation or "").lower()) != ("dynamodb", "batchwriteitem"):
+                raise FaultRuleError("unprocessed applies to dynamodb BatchWriteItem only")
+            if not 0 < self.unprocessed <= 1:
+                raise FaultRuleError(f"unprocessed must be in (0, 1], not {self.unprocessed}")
+
+    def matches(self, call: Call) -> bool:
+        if call.service != self.service:
+            return False
+        if self.operation and self.operation.lower() != call.operation.lower():
+            return False
+        return self.match is None or any(self.match in resource for resource in call.resources)
+
+    def effect(self) -> str:
+        if self.error:
+            return self.error
+        if self.latency_ms:
+            return f"{self.latency_ms} ms later"
+        return f"{self.unprocessed:.0%} of the items unprocessed"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+class FaultRules:
+    """The rules in force, shared by the edge's threads."""
+
+    def __init__(self, chooser: random.Random | None = None) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._random = chooser or random.Random()
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def clear(self) -> int:
+        with self._lock:
+            removed, self._rules = len(self._rules), []
+        return removed
+
+    def listed(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [rule.as_dict() for rule in self._rules]
+
+    def decide(self, call: Call) -> FaultRule | None:
+        """The first rule that matches `call` and fires this time (its count then goes down)."""
+        with self._lock:
+            for rule in self._rules:
+                spent = rule.count is not None and rule.injected >= rule.count
+                if spent or not rule.matches(call):
+                    continue
+                if self._random.random() < rule.probability:
+                    rule.injected += 1
+                    return rule
+        return None
+
+    def fraction_held_back(self, rule: FaultRule) -> bool:
+        """For an `unprocessed` rule: whether one item is held back."""
+        with self._lock:
+            return self._random.random() < (rule.unprocessed or 0)
