@@ -1,4 +1,8 @@
-"""`make demo`: upload a CSV, follow its job, and time the way to the last row in the table."""
+"""`make demo`: upload a CSV, follow its job, check its rows, and time the way to the last row.
+
+The time is the job's own: from the upload to the job's end (its container exits after its
+last row is written), from the engine's job record; the count that checks the rows
+afterwards is timed apart, because it measures the check, not the pipeline."""
 
 import csv
 import time
@@ -35,7 +39,7 @@ def print_state(job: dict[str, Any]) -> None:
 
 def run_demo(pipeline: Pipeline, path: Path, timeout: float = 180) -> int:
     expected = data_rows(path)
-    started = time.monotonic()
+    uploaded_at = time.time()
     upload = pipeline.upload(path)
     print(f"uploaded {path} to s3://{upload.bucket}/{upload.key} ({expected} rows)", flush=True)
     try:
@@ -43,13 +47,19 @@ def run_demo(pipeline: Pipeline, path: Path, timeout: float = 180) -> int:
     except JobWaitTimeout as error:
         print(f"{error}\nthe trigger's log: .venv/bin/python -m harness logs --trigger")
         return 1
+    counting = time.monotonic()
     written = rows_from(pipeline, upload)
-    seconds = time.monotonic() - started
+    counted_in = time.monotonic() - counting
     print(f"{written} of {expected} rows from {upload.key} are in table {pipeline.outputs.table}")
     if job["status"] != "SUCCEEDED" or written != expected:
         print(
             f"the job ended {job['status']}: see `.venv/bin/python -m harness logs {job['jobId']}`"
         )
         return 1
-    print(f"seconds from upload to the last row: {seconds:.1f}")
+    to_end = job["stoppedAt"] / 1000 - uploaded_at
+    ran = (job["stoppedAt"] - job["startedAt"]) / 1000
+    print(
+        f"seconds from upload to the last row written: {to_end:.1f} (the job's end; its "
+        f"container ran {ran:.1f}); counting the rows afterwards took {counted_in:.1f}"
+    )
     return 0

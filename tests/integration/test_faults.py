@@ -75,7 +75,7 @@ def test_submitjob_failing_once_is_retried_by_lambdas_async_invocation(pipeline,
 
 def test_a_spot_reclaim_mid_job_is_retried_and_every_row_arrives_once(pipeline, faults, unique):
     faults.add(service="dynamodb", operation="BatchWriteItem", latency_ms=100)  # a longer job
-    rows = products(unique, 3000)
+    rows = products(unique, 5000)
     upload = pipeline.upload_bytes(f"uploads/{unique}/faulty.csv", csv_bytes(rows))
 
     def running() -> dict | None:
@@ -88,7 +88,7 @@ def test_a_spot_reclaim_mid_job_is_retried_and_every_row_arrives_once(pipeline, 
     (job,) = pipeline.wait_for_jobs(upload, timeout=240)
 
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
-    assert [a["statusReason"] for a in job["attempts"]][:1] == [reason]
+    assert [a.get("statusReason") for a in job["attempts"]][:1] == [reason], job["attempts"]
     assert reason.startswith("Host EC2 (instance i-") and reason.endswith(") terminated.")
     assert len(job["attempts"]) == 2, "retried once, per the definition's onStatusReason rule"
     assert_every_row_once(pipeline, unique, rows)
