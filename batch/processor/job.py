@@ -13,6 +13,28 @@ from processor.writer import BatchWriter
 
 Writer = BatchWriter | ParallelWriter
 PROGRESS_SECONDS = 10.0
+# Distinct keys remembered to count repeats: about 20 MB; memory stays flat beyond it.
+DISTINCT_KEYS_TRACKED = 200_000
+
+
+class DuplicateKeys:
+    """Counts rows whose key an earlier row of the file had. Exact while the file has at most
+    `limit` distinct keys; beyond that only repeats of the first `limit` keys are counted (a
+    lower bound), and `exact` is False."""
+
+    def __init__(self, limit: int = DISTINCT_KEYS_TRACKED) -> None:
+        self.limit = limit
+        self.keys: set[str] = set()
+        self.count = 0
+        self.exact = True
+
+    def add(self, key: str) -> None:
+        if key in self.keys:
+            self.count += 1
+        elif len(self.keys) < self.limit:
+            self.keys.add(key)
+        else:
+            self.exact = False
 
 
 @dataclass
@@ -21,6 +43,7 @@ class Summary:
     written: int = 0
     rejected: int = 0
     duplicate_keys: int = 0
+    duplicate_keys_exact: bool = True  # False: a lower bound (see DuplicateKeys)
     blank_lines: int = 0
     seconds: float = 0.0
     rejected_lines: list[int] = field(default_factory=list)
@@ -40,6 +63,7 @@ def process(
     summary: Summary,
     bytes_read: Callable[[], int] | None = None,
     progress_every: float = PROGRESS_SECONDS,
+    duplicates: DuplicateKeys | None = None,
 ) -> None:
     """Write every usable row of `text`; record rejected rows in `summary` and the log.
 
@@ -48,7 +72,7 @@ def process(
     """
     started = time.monotonic()
     next_progress = started + progress_every
-    seen_keys: set[str] = set()
+    duplicates = duplicates or DuplicateKeys()
     try:
         for result in parse_rows(text, key_column, delimiter, RESERVED_ATTRIBUTES):
             now = time.monotonic()
@@ -66,14 +90,13 @@ def process(
             if isinstance(item, Rejection):
                 reject(summary, item)
                 continue
-            if result.key in seen_keys:
-                summary.duplicate_keys += 1
-            seen_keys.add(result.key)
+            duplicates.add(result.key)
             writer.add(item)
         writer.flush()
     finally:
         writer.close()  # after an error too: the rows already handed over are written first
         summary.written = writer.written_rows
+        summary.duplicate_keys, summary.duplicate_keys_exact = duplicates.count, duplicates.exact
         summary.seconds = round(time.monotonic() - started, 3)
 
 

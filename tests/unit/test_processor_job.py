@@ -7,7 +7,7 @@ from unittest.mock import patch
 import pytest
 from processor.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED_ROWS, EXIT_TRANSIENT, main
 from processor.items import MAX_ITEM_BYTES, Source
-from processor.job import Summary, process
+from processor.job import DuplicateKeys, Summary, process
 from processor.source import open_text
 from processor.writer import BatchWriter
 
@@ -235,8 +235,21 @@ def test_repeated_keys_in_one_file_resolve_to_the_later_row(aws, capsys):
     assert table["P-1"]["ProductName"] == {"S": "new"}
     assert table["P-1"]["source_line"] == {"N": "4"}
     summary = summary_line(capsys)
-    assert summary["duplicate_keys"] == 1
+    assert (summary["duplicate_keys"], summary["duplicate_keys_exact"]) == (1, True)
     assert summary["rows_read"] == summary["written"] == 3
+
+
+def test_duplicate_keys_are_exact_up_to_the_bound_then_a_labelled_lower_bound():
+    counter = DuplicateKeys(limit=3)
+    for key in ["a", "b", "a", "c"]:
+        counter.add(key)
+    assert (counter.count, counter.exact) == (1, True)
+
+    for key in ["d", "b", "d", "e"]:  # d and e are beyond the bound: not remembered
+        counter.add(key)
+
+    assert (counter.count, counter.exact) == (2, False)
+    assert len(counter.keys) == 3, "memory stays at the bound"
 
 
 def test_changed_object_is_not_processed(aws, sample_csv, capsys):
