@@ -7,7 +7,10 @@ outside the upload prefix (so no job starts), then runs the processor on this ma
 the engine with WRITERS=1, 2, 4 and 8, and prints wall seconds, rows/s, user CPU seconds and
 peak RSS for each, with the ratio to one writer. The engine shares this machine's cores, so
 the figures show the engine's ceiling as much as the processor's; against real DynamoDB each
-request waits for the network, which is what parallel writers hide.
+request waits for the network, which is what parallel writers hide. So the same runs are
+repeated with a fixed latency added to every BatchWriteItem at the engine's edge (a fault
+rule, harness/faults/), as a model of the network to DynamoDB: BENCH_LATENCIES_MS (default
+"0,10"). Results also go to bench/results/writers.json.
 """
 
 import csv
@@ -25,8 +28,11 @@ sys.path.insert(0, str(REPO))
 
 from harness import aws  # noqa: E402
 from harness.cloud import LocalCloud  # noqa: E402
+from harness.faults.client import Faults  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
+LATENCIES_MS = [int(ms) for ms in os.environ.get("BENCH_LATENCIES_MS", "0,10").split(",")]
+RESULTS = REPO / "bench" / "results" / "writers.json"
 KEY = "bench/writers.csv"
 COUNTS = (1, 2, 4, 8)
 
@@ -67,9 +73,31 @@ def main() -> int:
     cloud = LocalCloud()
     outputs = cloud.outputs()
     aws.client("s3", cloud.endpoint).put_object(Bucket=outputs.bucket, Key=KEY, Body=body(ROWS))
-    results = [run(n, outputs.bucket, outputs.table, cloud.endpoint) for n in COUNTS]
-    print(f"\nprocessor on this machine, {ROWS} rows, engine at {cloud.endpoint} "
-          f"({os.cpu_count()} cores shared)")  # fmt: skip
+    faults = Faults(cloud.endpoint)
+    by_latency = {}
+    for latency in LATENCIES_MS:
+        faults.clear()
+        if latency:
+            faults.add(service="dynamodb", operation="BatchWriteItem", latency_ms=latency)
+        try:
+            by_latency[latency] = [
+                run(n, outputs.bucket, outputs.table, cloud.endpoint) for n in COUNTS
+            ]
+        finally:
+            faults.clear()
+        report(by_latency[latency], latency, cloud.endpoint)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({"rows": ROWS, "cores": os.cpu_count(),
+                                   "by_latency_ms": by_latency}, indent=2))  # fmt: skip
+    print(f"\nresults: {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+def report(results: list[dict], latency: int, endpoint: str) -> None:
+    print(
+        f"\nprocessor on this machine, {ROWS} rows, engine at {endpoint} "
+        f"({os.cpu_count()} cores shared), {latency} ms added to each BatchWriteItem"
+    )
     print(f"{'writers':>8}{'seconds':>9}{'rows/s':>9}{'vs 1':>7}{'CPU s':>7}{'peak RSS':>10}")
     for figures in results:
         ratio = figures["rows_per_second"] / results[0]["rows_per_second"]
@@ -77,7 +105,6 @@ def main() -> int:
             f"{figures['writers']:>8}{figures['seconds']:>9}{figures['rows_per_second']:>9}"
             f"{ratio:>7.2f}{figures['user_cpu_seconds']:>7}{figures['peak_rss_mb']:>7} MB"
         )
-    return 0
 
 
 if __name__ == "__main__":

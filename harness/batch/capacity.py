@@ -1,10 +1,11 @@
 """vCPU capacity of compute environments: which RUNNABLE job starts next, and when.
 
 A job waits in RUNNABLE until its job queue and its compute environment are ENABLED and the
-environment has its vCPUs free (a DISABLED queue accepts no new jobs and starts none of those
-it holds; they run once it is enabled again). Among the jobs waiting for one environment,
-the first that fits goes first in the order Batch takes them: the higher queue priority,
-then the earlier submission (queues that share an environment compete by priority).
+environment has its vCPUs free. A job that wants more memory than a Fargate environment ever
+gives one job waits for good, as in AWS. A DISABLED queue accepts no new jobs and starts none
+of those it holds; they run once it is enabled again. Among the jobs waiting for one
+environment, the first that fits goes first in the order Batch takes them: the higher queue
+priority, then the earlier submission (queues that share an environment compete by priority).
 """
 
 import threading
@@ -32,7 +33,8 @@ class CapacityPool:
             return used + other.vcpus <= environment.max_vcpus
 
         def startable(other: Job) -> bool:
-            return other.queue.state == "ENABLED" and free(other)
+            fits = environment.memory_fits(other.memory_mib)
+            return other.queue.state == "ENABLED" and fits and free(other)
 
         def my_turn() -> bool:
             if environment.state != "ENABLED" or not startable(job):

@@ -83,14 +83,22 @@ class JobExecutor:
 
     @staticmethod
     def _never_fits(job: Job) -> str | None:
-        """Say so when a job asks for more vCPUs than its environment can ever provide."""
+        """Say so when a job asks for more vCPUs or memory than its environment can ever
+        provide (memory is known for Fargate environments only: 120 GiB per job)."""
         environment = job.compute_environment
-        if job.vcpus <= environment.max_vcpus:
+        kind = environment.compute_resources.get("type")
+        if job.vcpus > environment.max_vcpus:
+            needs = f"{job.vcpus:g} vCPUs and compute environment {environment.name} has at "
+            needs += f"most {environment.max_vcpus:g}"
+        elif not environment.memory_fits(job.memory_mib):
+            needs = f"{job.memory_mib} MiB of memory and compute environment "
+            needs += f"{environment.name} ({kind}) gives a job at most "
+            needs += f"{environment.max_memory_mib_per_job}"
+        else:
             return None
         reason = (
-            f"the job needs {job.vcpus:g} vCPUs and compute environment "
-            f"{environment.name} has at most {environment.max_vcpus:g}: it stays RUNNABLE, as "
-            "in AWS, until the environment grows or the job is cancelled"
+            f"the job needs {needs}: it stays RUNNABLE, as in AWS, until the environment "
+            "changes or the job is cancelled"
         )
         logger.warning("job %s: %s", job.id, reason)
         return reason

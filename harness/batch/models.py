@@ -45,6 +45,7 @@ def check_timeout(timeout: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 MAX_TAGS = 50
+FARGATE_MAX_MEMORY_MIB = 120 * 1024  # 16 vCPUs and 120 GiB: the largest Fargate job
 
 
 def check_tags(tags: dict[str, str]) -> None:
@@ -67,6 +68,15 @@ def vcpus_of(container_properties: dict[str, Any]) -> float:
         if requirement["type"] == "VCPU":
             return float(requirement["value"])
     return float(container_properties.get("vcpus", 1))
+
+
+def memory_mib_of(container_properties: dict[str, Any]) -> int | None:
+    """MEMORY in resourceRequirements, else the older `memory`, else None (no limit)."""
+    for requirement in container_properties.get("resourceRequirements", []):
+        if requirement["type"] == "MEMORY":
+            return int(requirement["value"])
+    memory = container_properties.get("memory")
+    return int(memory) if memory else None
 
 
 def with_resource_overrides(
@@ -114,6 +124,19 @@ class ComputeEnvironment:
     @property
     def max_vcpus(self) -> float:
         return float(self.compute_resources.get("maxvCpus", 256))
+
+    @property
+    def max_memory_mib_per_job(self) -> int | None:
+        """The most memory one job can get: Fargate's 120 GiB; None (not known here) for EC2,
+        where it depends on the instance types."""
+        if str(self.compute_resources.get("type", "")).startswith("FARGATE"):
+            return FARGATE_MAX_MEMORY_MIB
+        return None
+
+    def memory_fits(self, memory_mib: int | None) -> bool:
+        """False when one job's memory is more than this environment ever gives a job."""
+        most = self.max_memory_mib_per_job
+        return memory_mib is None or most is None or memory_mib <= most
 
     def describe(self) -> dict[str, Any]:
         description = {
@@ -306,6 +329,10 @@ class Job:
     @property
     def vcpus(self) -> float:
         return vcpus_of(self.container_properties)
+
+    @property
+    def memory_mib(self) -> int | None:
+        return memory_mib_of(self.container_properties)
 
     @property
     def environment(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ import docker.errors
 import requests
 
 from harness.batch.logsink import CloudWatchLogSink
-from harness.batch.models import STOP_CHECK_SECONDS, Attempt, Job, now_ms
+from harness.batch.models import STOP_CHECK_SECONDS, Attempt, Job, memory_mib_of, now_ms
 
 LABEL = "csv-pipeline.batch-job-id"
 ENGINE_LABEL = "csv-pipeline.engine"  # the endpoint of the engine whose stand-in started it
@@ -22,10 +22,8 @@ DOCKER_GONE = (docker.errors.DockerException, requests.exceptions.ConnectionErro
 
 
 def memory_limit(container_properties: dict[str, Any]) -> str | None:
-    for requirement in container_properties.get("resourceRequirements", []):
-        if requirement["type"] == "MEMORY":
-            return f"{requirement['value']}m"
-    memory = container_properties.get("memory")
+    """Docker's memory limit for the container (AWS's MEMORY is a hard limit in MiB)."""
+    memory = memory_mib_of(container_properties)
     return f"{memory}m" if memory else None
 
 

@@ -98,7 +98,32 @@ def test_a_job_bigger_than_its_environment_says_why_it_waits():
     assert becomes(job, "RUNNABLE")
     assert job.status_reason == (
         "the job needs 4 vCPUs and compute environment one has at most 1: it stays RUNNABLE, "
-        "as in AWS, until the environment grows or the job is cancelled"
+        "as in AWS, until the environment changes or the job is cancelled"
     )
+    backend.stop_job(job.id, "too big", terminate=False)
+    assert becomes(job, "FAILED")
+
+
+def test_a_job_wanting_more_memory_than_fargate_gives_says_why_it_waits():
+    backend = setup(GatedRunner())
+    backend.create_compute_environment("fargate", {"type": "FARGATE", "maxvCpus": 16})
+    backend.create_job_queue("serverless", 1, [{"order": 1, "computeEnvironment": "fargate"}])
+    backend.register_job_definition(
+        "hungry", {"image": "i", "resourceRequirements": [
+            {"type": "VCPU", "value": "4"}, {"type": "MEMORY", "value": "200000"}]},
+    )  # fmt: skip
+
+    job = backend.submit_job("hungry", "serverless", "hungry")
+    fits = backend.submit_job(
+        "fits", "serverless", "hungry",
+        container_overrides={"resourceRequirements": [{"type": "MEMORY", "value": "8192"}]},
+    )  # fmt: skip
+
+    assert becomes(job, "RUNNABLE")
+    assert job.status_reason.startswith(
+        "the job needs 200000 MiB of memory and compute environment fargate (FARGATE) gives a "
+        "job at most 122880: it stays RUNNABLE"
+    )
+    assert becomes(fits, "RUNNING")
     backend.stop_job(job.id, "too big", terminate=False)
     assert becomes(job, "FAILED")
