@@ -5,6 +5,9 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from harness import aws
 from harness.cloud import LocalCloud
@@ -67,17 +70,39 @@ def cmd_upload(cloud: LocalCloud, args: argparse.Namespace) -> int:
     return 0
 
 
+def job_line(job: dict[str, Any]) -> str:
+    created = datetime.fromtimestamp(job["createdAt"] / 1000).strftime("%H:%M:%S")
+    exit_code = job.get("container", {}).get("exitCode", "")
+    status = f"{job['status']:<9} exit={exit_code!s:<3}"
+    return f"{created}  {job['jobId']}  {status} {job['jobName']}  {job.get('statusReason', '')}"
+
+
 def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
     local = pipeline(cloud)
     jobs = local.jobs()
     if not jobs:
         print("no jobs yet")
     for job in jobs:
-        created = datetime.fromtimestamp(job["createdAt"] / 1000).strftime("%H:%M:%S")
-        exit_code = job.get("container", {}).get("exitCode", "")
-        reason = job.get("statusReason", "")
-        status = f"{job['status']:<9} exit={exit_code!s:<3}"
-        print(f"{created}  {job['jobId']}  {status} {job['jobName']}  {reason}")
+        print(job_line(job))
+        size = job.get("arrayProperties", {}).get("size")
+        if not size:
+            continue
+        (described,) = local.describe([job["jobId"]])
+        counts = described["arrayProperties"].get("statusSummary", {})
+        print(f"{'':10}array of {size}: " + " ".join(f"{s}={n}" for s, n in counts.items() if n))
+        if args.children:
+            for child in local.children(job["jobId"]):
+                print(f"{'':10}{job_line(child)}")
+    return 0
+
+
+def cmd_stop(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    """CancelJob or TerminateJob, as the Batch API does them."""
+    batch = pipeline(cloud).batch
+    reason = args.reason or f"{args.command} with python -m harness"
+    stop = batch.cancel_job if args.command == "cancel" else batch.terminate_job
+    stop(jobId=args.job_id, reason=reason)
+    print(f"{args.command} requested for {args.job_id} ({reason})")
     return 0
 
 
@@ -169,9 +194,15 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "watch", help="bring the cloud up, then redeploy whenever infra/, lambda/ or batch/ change"
     ).set_defaults(run=cmd_watch)
-    commands.add_parser("jobs", help="every job of the queue, newest first").set_defaults(
-        run=cmd_jobs
-    )
+    jobs = commands.add_parser("jobs", help="every job of the queue, newest first")
+    jobs.add_argument("--children", action="store_true", help="list array jobs' children too")
+    jobs.set_defaults(run=cmd_jobs)
+    for verb, meaning in (("cancel", "CancelJob: a job not yet STARTING"),
+                          ("terminate", "TerminateJob: also a running one")):  # fmt: skip
+        stop = commands.add_parser(verb, help=meaning)
+        stop.add_argument("job_id")
+        stop.add_argument("--reason", help="the job's statusReason")
+        stop.set_defaults(run=cmd_stop)
     upload = commands.add_parser("upload", help="upload a file to the bucket")
     upload.add_argument("file")
     upload.add_argument("--key", help="object key (default: the upload prefix + the file name)")
@@ -212,6 +243,6 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(LocalCloud(), args)
     except KeyboardInterrupt:
         return 130
-    except HarnessError as error:  # what went wrong and what to do, not a traceback
+    except (HarnessError, ClientError) as error:  # what went wrong, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -66,6 +66,16 @@ class Pipeline:
             jobs.extend(job for page in pages for job in page["jobSummaryList"])
         return sorted(jobs, key=lambda job: job["createdAt"], reverse=True)
 
+    def children(self, array_job_id: str) -> list[dict[str, Any]]:
+        """An array job's children, in every state, by index."""
+        children = []
+        for status in JOB_STATES:
+            pages = self.batch.get_paginator("list_jobs").paginate(
+                arrayJobId=array_job_id, jobStatus=status
+            )
+            children.extend(job for page in pages for job in page["jobSummaryList"])
+        return sorted(children, key=lambda job: job.get("arrayProperties", {}).get("index", 0))
+
     def describe(self, job_ids: list[str]) -> list[dict[str, Any]]:
         described = []
         for start in range(0, len(job_ids), 100):

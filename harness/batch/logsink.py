@@ -22,6 +22,10 @@ class LogStreamWriter:
         self._lock = threading.Lock()
 
     def write(self, line: str) -> None:
+        """One line of output; an empty line is skipped, as Docker's awslogs driver skips
+        empty messages (CloudWatch Logs refuses a message of length 0)."""
+        if not line:
+            return
         with self._lock:
             self._events.append({"timestamp": int(time.time() * 1000), "message": line})
             due = time.monotonic() - self._last_flush >= MAX_WAIT_SECONDS

@@ -1,0 +1,21 @@
+"""Container output to CloudWatch Logs as Batch's awslogs driver sends it (moto in-process)."""
+
+import boto3
+from moto import mock_aws
+
+from harness.batch.logsink import CloudWatchLogSink
+
+
+def test_lines_arrive_in_order_and_empty_lines_are_skipped_as_awslogs_does():
+    with mock_aws():
+        logs = boto3.client("logs")
+        writer = CloudWatchLogSink(logs).open("definition/default/task-1")
+        for line in ["usage: processor", "", "  --bucket BUCKET", ""]:
+            writer.write(line)
+        writer.close()
+
+        events = logs.get_log_events(
+            logGroupName="/aws/batch/job", logStreamName="definition/default/task-1"
+        )["events"]
+
+    assert [event["message"] for event in events] == ["usage: processor", "  --bucket BUCKET"]
