@@ -201,3 +201,74 @@ def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline
         assert list(pipeline.log_lines(f"{parent}:{index}")) == [f"index={index}"]
     assert finished["startedAt"] >= max(child["stoppedAt"] for child in children)
     assert finished["dependsOn"] == [{"jobId": parent}]
+
+
+def test_a_container_over_its_memory_is_killed_with_awss_reason(batch, pipeline, base, unique):
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"hungry-{unique}",
+        type="container",
+        containerProperties={
+            "image": base,
+            "command": ["python3", "-c", "bytearray(512 * 1024 * 1024)"],
+            "resourceRequirements": [
+                {"type": "VCPU", "value": "0.25"},
+                {"type": "MEMORY", "value": "64"},
+            ],
+        },
+    )["jobDefinitionArn"]
+
+    job_id = batch.submit_job(
+        jobName=f"hungry-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
+    )["jobId"]
+    job = wait_for_job(batch, job_id, timeout=60)
+
+    assert job["status"] == "FAILED"
+    (attempt,) = job["attempts"]
+    assert attempt["container"]["exitCode"] == 137
+    assert (
+        attempt["container"]["reason"] == "OutOfMemoryError: Container killed due to memory usage"
+    )
+
+
+def test_queues_compete_by_priority_and_a_disabled_queue_holds_its_job(batch, base, unique):
+    environment = f"one-vcpu-{unique}"
+    batch.create_compute_environment(
+        computeEnvironmentName=environment, type="MANAGED",
+        computeResources={"type": "FARGATE", "maxvCpus": 1, "subnets": ["subnet-local"]},
+    )  # fmt: skip
+    queues = {name: f"{name}-{unique}" for name in ("low", "high", "held")}
+    for priority, name in enumerate(queues.values(), start=1):
+        batch.create_job_queue(
+            jobQueueName=name, priority=priority * 10,
+            computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
+        )  # fmt: skip
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"one-vcpu-{unique}", type="container",
+        containerProperties={"image": base, "command": ["sleep", "2"], "vcpus": 1, "memory": 128},
+    )["jobDefinitionArn"]  # fmt: skip
+
+    def submit(queue: str) -> str:
+        return batch.submit_job(jobName=queue, jobQueue=queues[queue], jobDefinition=definition)[
+            "jobId"
+        ]
+
+    def status(job_id: str) -> str:
+        return batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"]
+
+    holder = submit("low")
+    assert wait_until(lambda: status(holder) == "RUNNING" or None, timeout=30, interval=0.2)
+    held = submit("held")
+    batch.update_job_queue(jobQueue=queues["held"], state="DISABLED")
+    low, high = submit("low"), submit("high")
+    finished = [wait_for_job(batch, job_id, timeout=60) for job_id in (holder, high, low)]
+
+    assert [job["status"] for job in finished] == ["SUCCEEDED"] * 3
+    assert finished[1]["startedAt"] < finished[2]["startedAt"], "the higher priority went first"
+    assert status(held) == "RUNNABLE", "a DISABLED queue starts none of its jobs"
+    batch.update_job_queue(jobQueue=queues["held"], state="ENABLED")
+    assert wait_for_job(batch, held, timeout=60)["status"] == "SUCCEEDED"
+    for name in queues.values():
+        batch.update_job_queue(jobQueue=name, state="DISABLED")
+        batch.delete_job_queue(jobQueue=name)
+    batch.update_compute_environment(computeEnvironment=environment, state="DISABLED")
+    batch.delete_compute_environment(computeEnvironment=environment)
