@@ -48,6 +48,7 @@ class ContainerRunner:
 
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
+        job.reclaimed.clear()  # a reclaim that raced the previous attempt's end is void
         properties = job.container_properties
         image = properties["image"]
         task_id = uuid.uuid4().hex
