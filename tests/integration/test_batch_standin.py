@@ -272,3 +272,44 @@ def test_queues_compete_by_priority_and_a_disabled_queue_holds_its_job(batch, ba
         batch.delete_job_queue(jobQueue=name)
     batch.update_compute_environment(computeEnvironment=environment, state="DISABLED")
     batch.delete_compute_environment(computeEnvironment=environment)
+
+
+def test_dependencies_n_to_n_sequential_failed_and_cancelled_before_start(
+    batch, pipeline, base, unique
+):
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"step-{unique}", type="container",
+        containerProperties={"image": base, "command": ["sh", "-c", "sleep 1; exit ${FAIL:-0}"],
+                             "resourceRequirements": [{"type": "VCPU", "value": "0.25"},
+                                                      {"type": "MEMORY", "value": "128"}]},
+    )["jobDefinitionArn"]  # fmt: skip
+
+    def submit(name: str, **options) -> str:
+        return batch.submit_job(jobName=f"{name}-{unique}", jobQueue=pipeline.outputs.job_queue,
+                                jobDefinition=definition, **options)["jobId"]  # fmt: skip
+
+    first = submit("first", arrayProperties={"size": 3})
+    second = submit("second", arrayProperties={"size": 3},
+                    dependsOn=[{"jobId": first, "type": "N_TO_N"}])  # fmt: skip
+    sequential = submit("sequential", arrayProperties={"size": 3},
+                        dependsOn=[{"type": "SEQUENTIAL"}])  # fmt: skip
+    failing = submit(
+        "failing", containerOverrides={"environment": [{"name": "FAIL", "value": "1"}]}
+    )
+    after_failure = submit("after-failure", dependsOn=[{"jobId": failing}])
+    cancelled = submit("cancelled", dependsOn=[{"jobId": second}])
+    batch.cancel_job(jobId=cancelled, reason=f"not needed {unique}")
+    for job_id in (second, sequential, after_failure, cancelled):
+        wait_for_job(batch, job_id, timeout=90)
+
+    def child(parent: str, index: int) -> dict:
+        return batch.describe_jobs(jobs=[f"{parent}:{index}"])["jobs"][0]
+
+    for index in range(3):  # child i of `second` starts after child i of `first` ended
+        assert child(second, index)["startedAt"] >= child(first, index)["stoppedAt"]
+    for index in range(1, 3):  # each SEQUENTIAL child starts after the previous one ended
+        assert child(sequential, index)["startedAt"] >= child(sequential, index - 1)["stoppedAt"]
+    (dependent, stopped) = batch.describe_jobs(jobs=[after_failure, cancelled])["jobs"]
+    assert (dependent["status"], dependent["statusReason"]) == ("FAILED", "Dependent Job failed")
+    assert (stopped["status"], stopped["statusReason"]) == ("FAILED", f"not needed {unique}")
+    assert "startedAt" not in dependent and "startedAt" not in stopped, "neither ever ran"
