@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.batch import dependencies
 from harness.batch.errors import ClientException
@@ -42,6 +42,25 @@ def check_timeout(timeout: dict[str, Any] | None) -> dict[str, Any] | None:
             f"timeout.attemptDurationSeconds must be at least {MIN_ATTEMPT_SECONDS}: {seconds}"
         )
     return timeout
+
+
+ResourceT = TypeVar("ResourceT", bound="ComputeEnvironment | JobQueue | JobDefinition | Job")
+NamedT = TypeVar("NamedT", bound="ComputeEnvironment | JobQueue")
+
+
+def named(kind: str, resources: list[NamedT], name_or_arn: str) -> NamedT:
+    """The resource called `name_or_arn` (its name or its ARN), else AWS's ClientException."""
+    for resource in resources:
+        if name_or_arn in (resource.name, resource.arn):
+            return resource
+    raise ClientException(f"{kind} {name_or_arn} does not exist")
+
+
+def matching(resources: list[NamedT], names: list[str] | None) -> list[NamedT]:
+    """What a Describe* call lists: every resource, or those named by name or ARN."""
+    if not names:
+        return resources
+    return [resource for resource in resources if {resource.name, resource.arn} & set(names)]
 
 
 MAX_TAGS = 50
@@ -550,10 +569,7 @@ class BatchBackend:
             self.compute_environments.pop(environment.name)
 
     def find_compute_environment(self, name_or_arn: str) -> ComputeEnvironment:
-        for environment in self.compute_environments.values():
-            if name_or_arn in (environment.name, environment.arn):
-                return environment
-        raise ClientException(f"compute environment {name_or_arn} does not exist")
+        return named("compute environment", self._snapshot(self.compute_environments), name_or_arn)
 
     # -- job queues --------------------------------------------------------------------------
 
@@ -634,10 +650,7 @@ class BatchBackend:
         return order
 
     def find_job_queue(self, name_or_arn: str) -> JobQueue:
-        for queue in self.job_queues.values():
-            if name_or_arn in (queue.name, queue.arn):
-                return queue
-        raise ClientException(f"job queue {name_or_arn} does not exist")
+        return named("job queue", self._snapshot(self.job_queues), name_or_arn)
 
     # -- job definitions ---------------------------------------------------------------------
 
@@ -755,10 +768,16 @@ class BatchBackend:
         enabled = [e for e in environments if e.state == "ENABLED"]
         return (enabled or environments)[0]
 
+    def _snapshot(self, resources: dict[str, ResourceT]) -> list[ResourceT]:
+        """The resources as they are now, read under the lock their writers hold."""
+        with self._lock:
+            return list(resources.values())
+
     def describe_jobs(self, job_ids: list[str]) -> list[Job]:
         if len(job_ids) > 100:
             raise ClientException("describe_jobs accepts at most 100 job ids")
-        return [self.jobs[job_id] for job_id in job_ids if job_id in self.jobs]
+        with self._lock:
+            return [self.jobs[job_id] for job_id in job_ids if job_id in self.jobs]
 
     def list_jobs(
         self,
@@ -779,21 +798,17 @@ class BatchBackend:
         if not job_queue:
             raise ClientException("jobQueue or arrayJobId is required")
         queue = self.find_job_queue(job_queue)
-        jobs = [j for j in self.jobs.values()
+        jobs = [j for j in self._snapshot(self.jobs)
                 if j.queue is queue and j.parent is None and j.status == status]  # fmt: skip
         return sorted(jobs, key=lambda j: j.created_at, reverse=True)
 
     def describe_job_queues(self, names: list[str] | None = None) -> list[JobQueue]:
-        if not names:
-            return list(self.job_queues.values())
-        return [q for q in self.job_queues.values() if q.name in names or q.arn in names]
+        return matching(self._snapshot(self.job_queues), names)
 
     def describe_compute_environments(
         self, names: list[str] | None = None
     ) -> list[ComputeEnvironment]:
-        if not names:
-            return list(self.compute_environments.values())
-        return [e for e in self.compute_environments.values() if e.name in names or e.arn in names]
+        return matching(self._snapshot(self.compute_environments), names)
 
     def describe_job_definitions(
         self,
@@ -801,7 +816,7 @@ class BatchBackend:
         name: str | None = None,
         status: str | None = None,
     ) -> list[JobDefinition]:
-        definitions = list(self.job_definitions.values())
+        definitions = self._snapshot(self.job_definitions)
         if references:
             wanted = set(references)
             definitions = [
