@@ -96,6 +96,8 @@ class LocalStackEngine:
                 self._localstack_environment(network),
             )
             self.localstack.wait_ready(self._localstack_up, START_TIMEOUT_SECONDS)
+        if answering(self.endpoint) == self.name:  # the edge outlived a LocalStack restarted now
+            return
         if port_taken(self.endpoint):
             raise EngineError(
                 f"{self.endpoint} is taken by another program (not this harness's engine). "
