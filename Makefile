@@ -81,7 +81,7 @@ synth: setup ## Synthesize the CloudFormation template into cdk.out/ (offline)
 	$(CDK) synth $(CDK_FLAGS) --quiet
 	@echo "==> template: $$(ls cdk.out/*.template.json)"
 
-local-up: setup ## Start the local cloud (Docker, engine, Batch stand-in) and deploy the stack
+local-up: setup ## Start the local cloud (Docker, engine, Batch stand-in) and deploy the stack (HARNESS_ENGINE=localstack: LocalStack)
 	$(PYTHON) -m harness up
 
 local-watch: setup ## Bring the local cloud up, then redeploy on every change to infra/, lambda/, batch/
@@ -96,7 +96,7 @@ demo: ## Upload samples/Sample.csv to the local cloud and wait for its rows
 bench-inner-loop: setup ## Seconds from a processor edit to its code running (make local-up and watch)
 	$(PYTHON) bench/inner_loop.py
 
-bench-writers: setup ## Processor rows/s with 1, 2, 4 and 8 parallel writers (needs make local-up)
+bench-writers: setup ## Processor rows/s with 1, 2, 4, 8 writers, with and without 10 ms per request (needs make local-up)
 	$(PYTHON) bench/writers.py
 
 deploy-aws: setup ## Deploy to the AWS account of your credentials (bootstraps if needed)
