@@ -118,7 +118,7 @@ class FaultInjector:
             return self.manage(environ, start_response)
         if environ.get("PATH_INFO") == RECLAIM_PATH and self.reclaim_host:
             return self.reclaim(environ, start_response)
-        if not self.rules.listed():
+        if not self.rules.any():
             return self.app(environ, start_response)
         call = identify(environ)
         rule = self.rules.decide(call)

@@ -111,6 +111,10 @@ class FaultRules:
             removed, self._rules = len(self._rules), []
         return removed
 
+    def any(self) -> bool:
+        """Whether any rule is in force (checked on every request: no copies made)."""
+        return bool(self._rules)
+
     def listed(self) -> list[dict[str, Any]]:
         with self._lock:
             return [rule.as_dict() for rule in self._rules]
