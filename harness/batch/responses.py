@@ -15,6 +15,7 @@ from harness.batch.fields import (
     check_submit_job,
 )
 from harness.batch.models import BatchBackend, ComputeEnvironment, check_tags
+from harness.sigv4 import credential_scope, signed_service
 
 logger = logging.getLogger("harness.batch")
 
@@ -264,13 +265,11 @@ class BatchApp:
 
 
 def region_of(request: Request) -> str:
-    """The region in the SigV4 credential scope: Credential=KEY/DATE/REGION/batch/aws4_request."""
-    authorization = request.headers.get("Authorization", "")
-    _, _, credential = authorization.partition("Credential=")
-    parts = credential.split(",")[0].split("/")
-    return parts[2] if len(parts) >= 5 else "us-east-1"
+    """The region the request was signed for (us-east-1 when it is not signed)."""
+    scope = credential_scope(request.headers.get("Authorization", ""))
+    return scope[0] if scope else "us-east-1"
 
 
 def is_batch_request(environ: dict[str, Any]) -> bool:
     """True when a request is signed for the batch service (one edge endpoint for all)."""
-    return "/batch/aws4_request" in environ.get("HTTP_AUTHORIZATION", "")
+    return signed_service(environ) == "batch"

@@ -19,17 +19,11 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.faults.aws_errors import error_response
 from harness.faults.rules import Call, FaultRule, FaultRuleError, FaultRules
+from harness.sigv4 import signed_service
 
 FAULTS_PATH = "/_harness/faults"
 RECLAIM_PATH = "/_harness/faults/reclaim"  # POST {"jobId": ...}: a Spot interruption
 logger = logging.getLogger("harness.faults")
-
-
-def signed_service(environ: dict[str, Any]) -> str:
-    """The service in the SigV4 scope: Credential=KEY/DATE/REGION/SERVICE/aws4_request."""
-    _, _, credential = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")
-    parts = credential.split(",")[0].split("/")
-    return parts[3] if len(parts) >= 5 else ""
 
 
 def buffered_body(environ: dict[str, Any]) -> bytes:

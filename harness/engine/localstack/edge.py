@@ -31,6 +31,7 @@ from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
 from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
+from harness.sigv4 import signed_service
 
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -109,10 +110,6 @@ def stream(response: Any) -> Iterator[bytes]:
         response.release_conn()
 
 
-def signed_for(environ: dict[str, Any], service: str) -> bool:
-    return f"/{service}/aws4_request" in environ.get("HTTP_AUTHORIZATION", "")
-
-
 def build_app(localstack: str, batch: BatchService) -> Any:
     """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID)."""
     from moto.moto_server.werkzeug_app import create_backend_app
@@ -128,7 +125,7 @@ def build_app(localstack: str, batch: BatchService) -> Any:
             return [json.dumps(body).encode()]
         if is_batch_request(environ):
             return batch_app(environ, start_response)
-        if signed_for(environ, "ecr"):
+        if signed_service(environ) == "ecr":
             return ecr_app(environ, start_response)
         return proxy(environ, start_response)
 
