@@ -144,12 +144,4 @@ class LocalCloud:
 
 def remove_job_containers(engine: str) -> int:
     """Remove the job containers that the stand-in of the engine at `engine` started."""
-    labels = [BATCH_JOB_LABEL, f"{ENGINE_LABEL}={engine}"]
-    try:
-        client = docker.from_env()
-        containers = client.containers.list(all=True, filters={"label": labels})
-    except docker.errors.DockerException:
-        return 0
-    for container in containers:
-        container.remove(force=True)
-    return len(containers)
+    return docker_host.remove_containers({"label": [BATCH_JOB_LABEL, f"{ENGINE_LABEL}={engine}"]})

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -96,3 +97,15 @@ def install_packages(progress: Progress, packages: list[str]) -> None:
         )
         if result.returncode != 0:
             raise DockerUnavailable(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
+
+
+def remove_containers(filters: dict[str, Any]) -> int:
+    """Remove (stopping them first) the containers that match Docker's `filters`; how many.
+    Nothing to do when no Docker engine answers."""
+    try:
+        containers = docker.from_env().containers.list(all=True, filters=filters)
+    except docker.errors.DockerException:
+        return 0
+    for container in containers:
+        container.remove(force=True)
+    return len(containers)

@@ -18,11 +18,9 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import docker
-import docker.errors
-
 from harness.aws import ACCOUNT_ID
 from harness.container_network import ContainerNetwork
+from harness.docker_host import remove_containers
 from harness.engine.base import EngineError, answering, port_taken
 from harness.engine.localstack import runtime
 from harness.engine.process import BackgroundProcess
@@ -153,11 +151,4 @@ class LocalStackEngine:
 def remove_function_containers() -> int:
     """Remove the function containers a LocalStack of this harness left (it names them
     after CONTAINER_PREFIX); a LocalStack killed without its shutdown leaves them running."""
-    try:
-        client = docker.from_env()
-        containers = client.containers.list(all=True, filters={"name": f"{CONTAINER_PREFIX}-"})
-    except docker.errors.DockerException:
-        return 0
-    for container in containers:
-        container.remove(force=True)
-    return len(containers)
+    return remove_containers({"name": f"{CONTAINER_PREFIX}-"})
