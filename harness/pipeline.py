@@ -58,23 +58,20 @@ class Pipeline:
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job of the queue, in every state, newest first."""
-        jobs = []
-        for status in JOB_STATES:
-            pages = self.batch.get_paginator("list_jobs").paginate(
-                jobQueue=self.outputs.job_queue, jobStatus=status
-            )
-            jobs.extend(job for page in pages for job in page["jobSummaryList"])
+        jobs = self._listed(jobQueue=self.outputs.job_queue)
         return sorted(jobs, key=lambda job: job["createdAt"], reverse=True)
 
     def children(self, array_job_id: str) -> list[dict[str, Any]]:
         """An array job's children, in every state, by index."""
-        children = []
-        for status in JOB_STATES:
-            pages = self.batch.get_paginator("list_jobs").paginate(
-                arrayJobId=array_job_id, jobStatus=status
-            )
-            children.extend(job for page in pages for job in page["jobSummaryList"])
+        children = self._listed(arrayJobId=array_job_id)
         return sorted(children, key=lambda job: job.get("arrayProperties", {}).get("index", 0))
+
+    def _listed(self, **selector: str) -> list[dict[str, Any]]:
+        """ListJobs in every state (it lists one state per call) for a queue or an array."""
+        paginator = self.batch.get_paginator("list_jobs")
+        return [job for status in JOB_STATES
+                for page in paginator.paginate(jobStatus=status, **selector)
+                for job in page["jobSummaryList"]]  # fmt: skip
 
     def describe(self, job_ids: list[str]) -> list[dict[str, Any]]:
         described = []
