@@ -1,8 +1,9 @@
-"""Unit-test fixtures: moto in-process, the Batch stand-in served in-process on loopback;
-never a remote endpoint."""
+"""Unit-test fixtures: moto in-process, the harness's WSGI apps (the Batch stand-in, the
+edges) served in-process on loopback; never a remote endpoint."""
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,21 @@ def sample_csv() -> bytes:
     return (REPO / "samples" / "Sample.csv").read_bytes()
 
 
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """A WSGI app served in this process on a free loopback port; yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def batch_api() -> Iterator[Any]:
     """A boto3 Batch client of the stand-in's API, served in this process on loopback with a
     backend whose jobs never start (no Docker)."""
     backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-    server = make_server("127.0.0.1", 0, BatchApp(lambda region: backend), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield boto3.client("batch", endpoint_url=f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
+    with serving(BatchApp(lambda region: backend)) as url:
+        yield boto3.client("batch", endpoint_url=url)

@@ -2,7 +2,6 @@
 process on loopback, called by boto3 as the pipeline calls AWS."""
 
 import random
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,11 +12,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import make_server
 
 from harness.faults.client import Faults
 from harness.faults.middleware import FaultInjector
 from harness.faults.rules import FaultRuleError, FaultRules
+from tests.unit.conftest import serving
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
@@ -27,10 +26,8 @@ def endpoint() -> Iterator[str]:
     app = FaultInjector(
         DomainDispatcherApplication(create_backend_app), FaultRules(random.Random(7))
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as url:
+        yield url
 
 
 def client(service: str, endpoint: str, config: Config | None = None) -> Any:

@@ -2,18 +2,17 @@
 request passed through unchanged (a recording upstream stands in for LocalStack)."""
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 import urllib3
-from werkzeug.serving import make_server
 
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp
 from harness.engine.localstack.edge import build_app
+from tests.unit.conftest import serving
 
 
 def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -33,12 +32,6 @@ def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [json.dumps(body).encode(), b"\n" + b"x" * 200_000]  # a body in more than one chunk
 
 
-def serve(app: Any) -> tuple[Any, str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
-
-
 class FakeBatchService:
     def __init__(self) -> None:
         self.backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
@@ -53,11 +46,8 @@ class FakeBatchService:
 @pytest.fixture
 def edge(monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "000000000000")
-    upstream, upstream_url = serve(upstream_app)
-    edge_server, edge_url = serve(build_app(upstream_url, FakeBatchService()))
-    yield edge_url
-    edge_server.shutdown()
-    upstream.shutdown()
+    with serving(upstream_app) as upstream, serving(build_app(upstream, FakeBatchService())) as url:
+        yield url
 
 
 def client(service: str, endpoint: str) -> Any:
