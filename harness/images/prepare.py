@@ -11,7 +11,6 @@
 
 import hashlib
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from harness.commands import run
 from harness.errors import HarnessError
 from harness.images.debian_mirror import OVERRIDE as MIRROR_OVERRIDE
 from harness.images.debian_mirror import debian_mirror
@@ -95,18 +95,12 @@ def build_local_base(client: Any, progress: Progress) -> None:
             progress("building the base image with debootstrap (about a minute)")
             mirror = debian_mirror()
             progress(f"debootstrap from {mirror} (apt's source; {MIRROR_OVERRIDE} overrides)")
-            run([*DEBOOTSTRAP, rootfs, mirror], "debootstrap")
+            run([*DEBOOTSTRAP, rootfs, mirror], "debootstrap", ImageError)
             progress(f"caching the root file system in {tarball.relative_to(REPO)}")
-            run(["tar", "-C", rootfs, "-cf", str(tarball), "."], "tar")
+            run(["tar", "-C", rootfs, "-cf", str(tarball), "."], "tar", ImageError)
     progress(f"importing {LOCAL_BASE}")
     repository, tag = LOCAL_BASE.split(":")
     client.api.import_image_from_file(str(tarball), repository=repository, tag=tag)
-
-
-def run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise ImageError(f"{what} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
 
 
 def busybox(client: Any, base: str, progress: Progress = say) -> None:

