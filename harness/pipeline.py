@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 
 from harness import aws
 from harness.batch.logsink import LOG_GROUP
-from harness.batch.models import FINAL_STATES, JOB_STATES
+from harness.batch.states import FINAL_STATES, JobStatus
 from harness.deploy import StackOutputs
 from harness.errors import HarnessError
 from harness.waiting import wait_until
@@ -69,7 +69,7 @@ class Pipeline:
     def _listed(self, **selector: str) -> list[dict[str, Any]]:
         """ListJobs in every state (it lists one state per call) for a queue or an array."""
         paginator = self.batch.get_paginator("list_jobs")
-        return [job for status in JOB_STATES
+        return [job for status in JobStatus
                 for page in paginator.paginate(jobStatus=status, **selector)
                 for job in page["jobSummaryList"]]  # fmt: skip
 

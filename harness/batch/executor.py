@@ -14,9 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from harness.batch.capacity import CapacityPool
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
-from harness.batch.models import FINAL_STATES, STOP_CHECK_SECONDS, Attempt, Job
+from harness.batch.models import STOP_CHECK_SECONDS, Attempt, Job
 from harness.batch.retry import should_retry
 from harness.batch.runner import ContainerRunner
+from harness.batch.states import FINAL_STATES, JobStatus
 from harness.waiting import wait_until
 
 logger = logging.getLogger("harness.batch")
@@ -34,37 +35,39 @@ class JobExecutor:
         threading.Thread(target=target, args=(job,), name=f"job-{job.id}", daemon=True).start()
 
     def _run_array(self, parent: Job) -> None:
-        parent.transition("PENDING")
+        parent.transition(JobStatus.PENDING)
         with ThreadPoolExecutor(min(CHILDREN_AT_ONCE, len(parent.children))) as children:
             for child in parent.children:
                 children.submit(self._run, child)
-        failed = sum(child.status == "FAILED" for child in parent.children)
+        failed = sum(child.status == JobStatus.FAILED for child in parent.children)
         if failed:
-            parent.transition("FAILED", f"{failed} of {len(parent.children)} child jobs failed")
+            parent.transition(
+                JobStatus.FAILED, f"{failed} of {len(parent.children)} child jobs failed"
+            )
         else:
-            parent.transition("SUCCEEDED", "All child jobs succeeded")
+            parent.transition(JobStatus.SUCCEEDED, "All child jobs succeeded")
 
     def _run(self, job: Job) -> None:
         try:
-            job.transition("PENDING")
+            job.transition(JobStatus.PENDING)
             if not self._dependencies_succeeded(job):
-                job.transition("FAILED", job.stop_reason or DEPENDENT_JOB_FAILED)
+                job.transition(JobStatus.FAILED, job.stop_reason or DEPENDENT_JOB_FAILED)
                 return
-            job.transition("RUNNABLE", self._never_fits(job))
+            job.transition(JobStatus.RUNNABLE, self._never_fits(job))
             while not self._attempt(job):
                 if job.stopping.is_set():  # cancelled or terminated: never retried
-                    job.transition("FAILED", job.stop_reason)
+                    job.transition(JobStatus.FAILED, job.stop_reason)
                     return
                 attempt = job.attempts[-1]
                 if not should_retry(job.retry_strategy, attempt, len(job.attempts)):
-                    job.transition("FAILED", attempt.status_reason)
+                    job.transition(JobStatus.FAILED, attempt.status_reason)
                     return
                 logger.info("job %s attempt %d failed, retrying", job.id, len(job.attempts))
-                job.transition("RUNNABLE")
-            job.transition("SUCCEEDED", "Essential container in task exited")
+                job.transition(JobStatus.RUNNABLE)
+            job.transition(JobStatus.SUCCEEDED, "Essential container in task exited")
         except Exception as error:  # the job must not stay RUNNING if the harness fails
             logger.exception("job %s: harness error", job.id)
-            job.transition("FAILED", f"Local Batch stand-in error: {error}")
+            job.transition(JobStatus.FAILED, f"Local Batch stand-in error: {error}")
 
     @staticmethod
     def _dependencies_succeeded(job: Job) -> bool:
@@ -73,7 +76,7 @@ class JobExecutor:
         depends = waits_for(job)
 
         def settled() -> bool | None:
-            if job.stopping.is_set() or any(d.status == "FAILED" for d in depends):
+            if job.stopping.is_set() or any(d.status == JobStatus.FAILED for d in depends):
                 return False
             if all(d.status in FINAL_STATES for d in depends):
                 return True
@@ -84,7 +87,7 @@ class JobExecutor:
     @staticmethod
     def _never_fits(job: Job) -> str | None:
         """Say so when a job asks for more vCPUs or memory than its environment can ever
-        provide (memory is known for Fargate environments only: 120 GiB per job)."""
+        provide (memory is known for Fargate and for EC2 types named in instance_types.py)."""
         environment = job.compute_environment
         kind = environment.compute_resources.get("type")
         if job.vcpus > environment.max_vcpus:
@@ -108,7 +111,9 @@ class JobExecutor:
         with self._capacity.reserve(job, job.vcpus) as reserved:
             if not reserved or job.stopping.is_set():
                 return False
-            job.transition("STARTING")
+            job.transition(JobStatus.STARTING)
             attempt = Attempt()
             job.attempts.append(attempt)
-            return self._runner.run(job, attempt, on_running=lambda: job.transition("RUNNING"))
+            return self._runner.run(
+                job, attempt, on_running=lambda: job.transition(JobStatus.RUNNING)
+            )

@@ -10,8 +10,11 @@ import logging
 from typing import Any
 
 from harness.batch.errors import ClientException
+from harness.batch.instance_types import memory_mib
 
 logger = logging.getLogger("harness.batch")
+
+RESERVED_ENVIRONMENT_PREFIX = "AWS_BATCH_"
 
 SUBMIT_JOB_HONOURED = {"jobName", "jobQueue", "jobDefinition", "parameters",
                        "containerOverrides", "retryStrategy", "timeout", "arrayProperties",
@@ -49,7 +52,7 @@ COMPUTE_ENVIRONMENT_NO_EFFECT = {
     "updatePolicy": "there are no instances to update",
     "replaceComputeEnvironment": "there are no instances to replace",
 }
-COMPUTE_RESOURCES_HONOURED = {"maxvCpus", "type"}
+COMPUTE_RESOURCES_HONOURED = {"maxvCpus", "type", "instanceTypes"}
 JOB_QUEUE_HONOURED = {"jobQueueName", "jobQueue", "state", "priority",
                       "computeEnvironmentOrder", "tags"}  # fmt: skip
 JOB_QUEUE_NO_EFFECT = {
@@ -69,6 +72,14 @@ def check_compute_environment(request: dict[str, Any]) -> None:
             "the local Docker engine (maxvCpus is the limit that applies)",
             ", ".join(placement),
         )
+    unknown = [t for t in resources.get("instanceTypes") or [] if memory_mib(t) is None]
+    if unknown:
+        logger.warning(
+            "computeResources.instanceTypes: the memory of %s is not known locally, so a job "
+            "asking for more memory than these instances have is not flagged (it would stay "
+            "RUNNABLE in AWS)",
+            ", ".join(unknown),
+        )
 
 
 def check_job_queue(request: dict[str, Any]) -> None:
@@ -81,6 +92,7 @@ def check_submit_job(request: dict[str, Any]) -> None:
     overrides = request.get("containerOverrides") or {}
     _check("SubmitJob containerOverrides", overrides, CONTAINER_OVERRIDES_HONOURED, {})
     check_resource_requirements("containerOverrides", overrides)
+    check_environment_names("containerOverrides", overrides)
 
 
 def check_job_definition(request: dict[str, Any]) -> None:
@@ -89,6 +101,7 @@ def check_job_definition(request: dict[str, Any]) -> None:
     container = request.get("containerProperties") or {}
     _check("containerProperties", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
     check_resource_requirements("containerProperties", container)
+    check_environment_names("containerProperties", container)
 
 
 def check_resource_requirements(where: str, container: dict[str, Any]) -> None:
@@ -98,6 +111,19 @@ def check_resource_requirements(where: str, container: dict[str, Any]) -> None:
         raise ClientException(
             f"{where}.resourceRequirements: {', '.join(unsupported)} not supported "
             "by the local Batch stand-in (VCPU and MEMORY are)"
+        )
+
+
+def check_environment_names(where: str, container: dict[str, Any]) -> None:
+    """AWS Batch sets the AWS_BATCH_* variables itself; a definition or an override cannot."""
+    reserved = sorted(
+        str(item.get("name")) for item in container.get("environment") or []
+        if str(item.get("name", "")).startswith(RESERVED_ENVIRONMENT_PREFIX)
+    )  # fmt: skip
+    if reserved:
+        raise ClientException(
+            f"{where}.environment: {', '.join(reserved)}: the {RESERVED_ENVIRONMENT_PREFIX} "
+            "prefix is reserved for the variables AWS Batch sets"
         )
 
 

@@ -9,11 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from harness.batch import dependencies
+from harness.batch import dependencies, instance_types
 from harness.batch.errors import ClientException
+from harness.batch.states import FINAL_STATES, JobStatus
 
-JOB_STATES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
-FINAL_STATES = ("SUCCEEDED", "FAILED")
 VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
 
@@ -146,11 +145,11 @@ class ComputeEnvironment:
 
     @property
     def max_memory_mib_per_job(self) -> int | None:
-        """The most memory one job can get: Fargate's 120 GiB; None (not known here) for EC2,
-        where it depends on the instance types."""
+        """The most memory one job can get: Fargate's 120 GiB; on EC2 the largest instance
+        type's memory when every type's memory is known (instance_types.py), else None."""
         if str(self.compute_resources.get("type", "")).startswith("FARGATE"):
             return FARGATE_MAX_MEMORY_MIB
-        return None
+        return instance_types.largest_memory_mib(self.compute_resources.get("instanceTypes", []))
 
     def memory_fits(self, memory_mib: int | None) -> bool:
         """False when one job's memory is more than this environment ever gives a job."""
@@ -274,12 +273,12 @@ class Job:
     timeout: dict[str, Any] | None
     created_at: int = field(default_factory=now_ms)
     sequence: int = field(default_factory=lambda: next(SUBMISSIONS))  # submission order
-    status: str = "SUBMITTED"
+    status: JobStatus = JobStatus.SUBMITTED
     status_reason: str | None = None
     started_at: int | None = None
     stopped_at: int | None = None
     attempts: list[Attempt] = field(default_factory=list)
-    history: list[tuple[str, int]] = field(default_factory=list)
+    history: list[tuple[JobStatus, int]] = field(default_factory=list)
     # dependsOn as submitted, and the jobs it names (None: a SEQUENTIAL array's own order)
     depends_on: list[dict[str, Any]] = field(default_factory=list)
     dependencies: list[tuple["Job | None", str | None]] = field(default_factory=list)
@@ -304,7 +303,7 @@ class Job:
         is stopped and the attempt's statusReason is `Host EC2 (instance i-...) terminated.`;
         the job's retry strategy then decides (unlike TerminateJob)."""
         with self._lock:
-            if self.status != "RUNNING" or self.reclaimed.is_set():
+            if self.status != JobStatus.RUNNING or self.reclaimed.is_set():
                 raise ClientException(f"job {self.id} is {self.status}: only a RUNNING job's "
                                       "host can be reclaimed")  # fmt: skip
             self.reclaim_reason = f"Host EC2 (instance i-{uuid.uuid4().hex[:17]}) terminated."
@@ -317,7 +316,7 @@ class Job:
         with self._lock:
             if self.status in FINAL_STATES or self.stopping.is_set():
                 return False
-            if not terminate and self.status in ("STARTING", "RUNNING"):
+            if not terminate and self.status in (JobStatus.STARTING, JobStatus.RUNNING):
                 return False
             self.stop_reason = reason
             self.stopping.set()
@@ -362,8 +361,9 @@ class Job:
         }
         for item in self.container_overrides.get("environment", []):
             environment[item["name"]] = item["value"]
-        if self.array_index is not None:
+        if self.parent is not None and self.array_index is not None:
             environment["AWS_BATCH_JOB_ARRAY_INDEX"] = str(self.array_index)
+            environment["AWS_BATCH_JOB_ARRAY_SIZE"] = str(self.parent.array_size)
         environment.update(
             {
                 "AWS_BATCH_JOB_ID": self.id,
@@ -381,13 +381,13 @@ class Job:
 
     # -- state -------------------------------------------------------------------------------
 
-    def transition(self, status: str, reason: str | None = None) -> None:
+    def transition(self, status: JobStatus, reason: str | None = None) -> None:
         with self._lock:
             stamp = now_ms()
             self.status = status
             if reason is not None:
                 self.status_reason = reason
-            if status == "RUNNING" and self.started_at is None:
+            if status == JobStatus.RUNNING and self.started_at is None:
                 self.started_at = stamp
             if status in FINAL_STATES:
                 self.stopped_at = stamp
@@ -434,7 +434,7 @@ class Job:
     def array_properties(self) -> dict[str, Any] | None:
         """A parent's size and children per state, a child's index; None for other jobs."""
         if self.array_size is not None:
-            counts = {status: 0 for status in JOB_STATES}
+            counts = {status: 0 for status in JobStatus}
             for child in self.children:
                 counts[child.status] += 1
             return {"size": self.array_size, "statusSummary": counts}
@@ -787,9 +787,9 @@ class BatchBackend:
     ) -> list[Job]:
         """A queue's jobs (array children not among them), or an array job's children; in one
         state (RUNNING when no state is given, as in AWS)."""
-        status = job_status or "RUNNING"
-        if status not in JOB_STATES:
-            raise ClientException(f"jobStatus must be one of {', '.join(JOB_STATES)}")
+        if (job_status or JobStatus.RUNNING) not in JobStatus.__members__:
+            raise ClientException(f"jobStatus must be one of {', '.join(JobStatus)}")
+        status = JobStatus(job_status or JobStatus.RUNNING)
         if array_job_id:
             parent = self.jobs.get(array_job_id)
             if parent is None or parent.array_size is None:

@@ -6,7 +6,7 @@ import json
 import socket
 from typing import Any
 
-from harness.batch.models import FINAL_STATES
+from harness.batch.states import FINAL_STATES
 from harness.pipeline import Pipeline, plain
 from harness.waiting import wait_until
 

@@ -177,7 +177,11 @@ def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline
         type="container",
         containerProperties={
             "image": base,
-            "command": ["sh", "-c", "echo index=$AWS_BATCH_JOB_ARRAY_INDEX"],
+            "command": [
+                "sh",
+                "-c",
+                "echo index=$AWS_BATCH_JOB_ARRAY_INDEX of=$AWS_BATCH_JOB_ARRAY_SIZE",
+            ],
         },
     )["jobDefinitionArn"]
     queue = pipeline.outputs.job_queue
@@ -198,7 +202,7 @@ def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline
     assert array["arrayProperties"]["statusSummary"]["SUCCEEDED"] == 3
     assert sorted(child["jobId"] for child in children) == [f"{parent}:{i}" for i in range(3)]
     for index in range(3):
-        assert list(pipeline.log_lines(f"{parent}:{index}")) == [f"index={index}"]
+        assert list(pipeline.log_lines(f"{parent}:{index}")) == [f"index={index} of=3"]
     assert finished["startedAt"] >= max(child["stoppedAt"] for child in children)
     assert finished["dependsOn"] == [{"jobId": parent}]
 

@@ -49,6 +49,8 @@ def test_an_array_job_runs_every_child_with_its_index_and_sums_their_states():
     assert parent.status == "SUCCEEDED"
     assert [child.id for child in parent.children] == [f"{parent.id}:{i}" for i in range(5)]
     assert [c.environment["AWS_BATCH_JOB_ARRAY_INDEX"] for c in parent.children] == list("01234")
+    assert {c.environment["AWS_BATCH_JOB_ARRAY_SIZE"] for c in parent.children} == {"5"}
+    assert "AWS_BATCH_JOB_ARRAY_SIZE" not in parent.environment
     summary = parent.describe()["arrayProperties"]
     assert summary["size"] == 5 and summary["statusSummary"]["SUCCEEDED"] == 5
     assert parent.children[3].describe()["arrayProperties"] == {"index": 3}

@@ -3,8 +3,11 @@ environment or job queue, a job that can never fit (scripted runner, no Docker).
 
 import threading
 
+from werkzeug.test import Client
+
 from harness.batch.executor import JobExecutor
 from harness.batch.models import BatchBackend, Job
+from harness.batch.responses import BatchApp
 from harness.waiting import wait_until
 
 
@@ -127,3 +130,48 @@ def test_a_job_wanting_more_memory_than_fargate_gives_says_why_it_waits():
     assert becomes(fits, "RUNNING")
     backend.stop_job(job.id, "too big", terminate=False)
     assert becomes(job, "FAILED")
+
+
+def test_a_job_wanting_more_memory_than_its_ec2_instance_types_have_says_why_it_waits():
+    backend = setup(GatedRunner())
+    backend.create_compute_environment(
+        "ec2", {"type": "EC2", "maxvCpus": 16, "instanceTypes": ["m5.large", "r5.xlarge"]}
+    )
+    backend.create_job_queue("instances", 1, [{"order": 1, "computeEnvironment": "ec2"}])
+    backend.register_job_definition(
+        "hungry", {"image": "i", "resourceRequirements": [{"type": "MEMORY", "value": "40000"}]}
+    )
+
+    job = backend.submit_job("hungry", "instances", "hungry")
+    fits = backend.submit_job(
+        "fits", "instances", "hungry",
+        container_overrides={"resourceRequirements": [{"type": "MEMORY", "value": "32768"}]},
+    )  # fmt: skip
+
+    assert becomes(job, "RUNNABLE")
+    assert job.status_reason.startswith(
+        "the job needs 40000 MiB of memory and compute environment ec2 (EC2) gives a job at "
+        "most 32768: it stays RUNNABLE"
+    )
+    assert becomes(fits, "RUNNING")
+    backend.stop_job(job.id, "too big", terminate=False)
+    assert becomes(job, "FAILED")
+
+
+def test_instance_types_whose_memory_is_not_known_are_not_judged_and_say_so(caplog):
+    backend = setup(GatedRunner())
+    created = Client(BatchApp(lambda region: backend)).post(
+        "/v1/createcomputeenvironment",
+        json={"computeEnvironmentName": "mixed", "type": "MANAGED", "computeResources": {
+            "type": "SPOT", "maxvCpus": 16, "instanceTypes": ["optimal", "m5.large"]}},
+    )  # fmt: skip
+    assert created.status_code == 200, created.data
+    backend.create_job_queue("spot", 1, [{"order": 1, "computeEnvironment": "mixed"}])
+    backend.register_job_definition(
+        "hungry", {"image": "i", "resourceRequirements": [{"type": "MEMORY", "value": "40000"}]}
+    )
+
+    job = backend.submit_job("hungry", "spot", "hungry")
+
+    assert becomes(job, "RUNNING")
+    assert "the memory of optimal is not known locally" in caplog.text

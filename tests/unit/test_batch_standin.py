@@ -249,6 +249,28 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     assert "SubmitJob: propagateTags accepted without effect locally" in caplog.text
 
 
+def test_the_aws_batch_variable_prefix_is_reserved_in_definitions_and_overrides(backend):
+    client = Client(BatchApp(lambda region: backend))
+    own = [{"name": "AWS_BATCH_JOB_ID", "value": "mine"}, {"name": "TABLE", "value": "t"}]
+
+    definition = client.post(
+        "/v1/registerjobdefinition",
+        json={"jobDefinitionName": "own", "type": "container",
+              "containerProperties": {"image": "i", "environment": own}},
+    )  # fmt: skip
+    override = client.post(
+        "/v1/submitjob",
+        json={"jobName": "x", "jobQueue": "queue", "jobDefinition": "processor",
+              "containerOverrides": {"environment": own}},
+    )  # fmt: skip
+
+    for refused, where in ((definition, "containerProperties"), (override, "containerOverrides")):
+        assert refused.status_code == 400
+        message = json.loads(refused.data)["message"]
+        assert f"{where}.environment: AWS_BATCH_JOB_ID" in message and "reserved" in message
+    assert not backend.jobs
+
+
 def test_an_attempt_timeout_under_60_seconds_is_refused_as_in_aws(backend):
     with pytest.raises(ClientException, match="attemptDurationSeconds must be at least 60: 59"):
         backend.register_job_definition("quick", CONTAINER, timeout={"attemptDurationSeconds": 59})
