@@ -188,7 +188,7 @@ def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline
 
     parent = batch.submit_job(
         jobName=f"fan-{unique}", jobQueue=queue, jobDefinition=definition,
-        arrayProperties={"size": 3},
+        arrayProperties={"size": 5},
     )["jobId"]  # fmt: skip
     after = batch.submit_job(
         jobName=f"after-{unique}", jobQueue=queue, jobDefinition=definition,
@@ -199,10 +199,10 @@ def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline
     children = batch.list_jobs(arrayJobId=parent, jobStatus="SUCCEEDED")["jobSummaryList"]
 
     assert (array["status"], finished["status"]) == ("SUCCEEDED", "SUCCEEDED")
-    assert array["arrayProperties"]["statusSummary"]["SUCCEEDED"] == 3
-    assert sorted(child["jobId"] for child in children) == [f"{parent}:{i}" for i in range(3)]
-    for index in range(3):
-        assert list(pipeline.log_lines(f"{parent}:{index}")) == [f"index={index} of=3"]
+    assert array["arrayProperties"]["statusSummary"]["SUCCEEDED"] == 5
+    assert sorted(child["jobId"] for child in children) == [f"{parent}:{i}" for i in range(5)]
+    for index in range(5):
+        assert list(pipeline.log_lines(f"{parent}:{index}")) == [f"index={index} of=5"]
     assert finished["startedAt"] >= max(child["stoppedAt"] for child in children)
     assert finished["dependsOn"] == [{"jobId": parent}]
 
@@ -292,8 +292,8 @@ def test_dependencies_n_to_n_sequential_failed_and_cancelled_before_start(
         return batch.submit_job(jobName=f"{name}-{unique}", jobQueue=pipeline.outputs.job_queue,
                                 jobDefinition=definition, **options)["jobId"]  # fmt: skip
 
-    first = submit("first", arrayProperties={"size": 3})
-    second = submit("second", arrayProperties={"size": 3},
+    first = submit("first", arrayProperties={"size": 4})
+    second = submit("second", arrayProperties={"size": 4},
                     dependsOn=[{"jobId": first, "type": "N_TO_N"}])  # fmt: skip
     sequential = submit("sequential", arrayProperties={"size": 3},
                         dependsOn=[{"type": "SEQUENTIAL"}])  # fmt: skip
@@ -309,7 +309,7 @@ def test_dependencies_n_to_n_sequential_failed_and_cancelled_before_start(
     def child(parent: str, index: int) -> dict:
         return batch.describe_jobs(jobs=[f"{parent}:{index}"])["jobs"][0]
 
-    for index in range(3):  # child i of `second` starts after child i of `first` ended
+    for index in range(4):  # child i of `second` starts after child i of `first` ended
         assert child(second, index)["startedAt"] >= child(first, index)["stoppedAt"]
     for index in range(1, 3):  # each SEQUENTIAL child starts after the previous one ended
         assert child(sequential, index)["startedAt"] >= child(sequential, index - 1)["stoppedAt"]
