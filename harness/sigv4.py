@@ -14,6 +14,12 @@ def credential_scope(authorization: str) -> tuple[str, str] | None:
     return parts[2], parts[3]
 
 
+def access_key_id(authorization: str) -> str:
+    """The access key id a SigV4 Authorization header was signed with; "" when unsigned."""
+    _, _, credential = authorization.partition("Credential=")
+    return credential.split("/")[0].strip() if "/" in credential else ""
+
+
 def signed_service(environ: dict[str, Any]) -> str:
     """The service a WSGI request was signed for; "" when it is not signed."""
     scope = credential_scope(environ.get("HTTP_AUTHORIZATION", ""))

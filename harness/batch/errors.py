@@ -21,3 +21,10 @@ class ServerException(BatchError):
 
     status = 500
     code = "ServerException"
+
+
+class AccessDeniedException(BatchError):
+    """The caller's policies do not allow the action on the resource (IAM enforced)."""
+
+    status = 403
+    code = "AccessDeniedException"

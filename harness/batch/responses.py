@@ -20,6 +20,9 @@ from harness.sigv4 import credential_scope, signed_service
 logger = logging.getLogger("harness.batch")
 
 Operation = Callable[[BatchBackend, dict[str, Any]], dict[str, Any]]
+# (headers, method, path, body, action, resource ARNs): raises AccessDeniedException when the
+# caller may not; the engine supplies it when it enforces IAM (harness/engine/moto/iam.py).
+Authorizer = Callable[[Any, str, str, bytes, str, list[str]], None]
 
 
 def checked_tags(body: dict[str, Any]) -> dict[str, str]:
@@ -223,11 +226,29 @@ def error_response(error: BatchError) -> Response:
     )
 
 
-class BatchApp:
-    """WSGI app; `backend_for(region)` picks the backend of the region the caller signed for."""
+def action_name(operation: Operation) -> str:
+    """The IAM action of an operation: submit_job -> SubmitJob."""
+    return "".join(part.title() for part in operation.__name__.split("_"))
 
-    def __init__(self, backend_for: Callable[[str], BatchBackend]) -> None:
+
+def resources_of(backend: BatchBackend, operation: Operation, body: dict[str, Any]) -> list[str]:
+    """The ARNs IAM checks an operation against: SubmitJob's job queue and job definition
+    (with its revision), a tag operation's resource, "*" for the others."""
+    if operation is submit_job:
+        queue = backend.find_job_queue(body.get("jobQueue", ""))
+        return [queue.arn, backend.find_job_definition(body.get("jobDefinition", "")).arn]
+    return [body.get("resourceArn") or "*"]
+
+
+class BatchApp:
+    """WSGI app; `backend_for(region)` picks the backend of the region the caller signed for,
+    and `authorize`, when given, decides whether the caller may do what it asks."""
+
+    def __init__(
+        self, backend_for: Callable[[str], BatchBackend], authorize: Authorizer | None = None
+    ) -> None:
         self._backend_for = backend_for
+        self._authorize = authorize
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -256,6 +277,10 @@ class BatchApp:
                      "tagKeys": request.args.getlist("tagKeys")}  # fmt: skip
         try:
             backend = self._backend_for(region_of(request))
+            if self._authorize:
+                self._authorize(request.headers, request.method, request.path,
+                                request.get_data(), action_name(operation),
+                                resources_of(backend, operation, body))  # fmt: skip
             return Response(json.dumps(operation(backend, body)), content_type="application/json")
         except BatchError as error:
             return error_response(error)

@@ -38,6 +38,7 @@ class ContainerRunner:
         container_options: dict[str, Any],
         engine: str = "",
         stop_grace_seconds: int = STOP_GRACE_SECONDS,
+        credentials: Callable[[Job], dict[str, str]] | None = None,
     ) -> None:
         self._docker = docker_client
         self._logs = logs
@@ -45,6 +46,7 @@ class ContainerRunner:
         self._container_options = container_options
         self._engine = engine
         self._stop_grace_seconds = stop_grace_seconds
+        self._credentials = credentials or (lambda job: {})
 
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
@@ -54,10 +56,16 @@ class ContainerRunner:
         task_id = uuid.uuid4().hex
         attempt.task_arn = f"arn:aws:ecs:local:000000000000:task/{task_id}"
         try:
+            credentials = self._credentials(job)
+        except Exception as error:  # the job role cannot be assumed
+            return self._failed_to_start(
+                attempt, f"CannotStartContainerError: no credentials for the job's role: {error}"
+            )
+        try:
             container = self._docker.containers.create(
                 image,
                 command=job.command,
-                environment={**self._engine_environment, **job.environment},
+                environment={**self._engine_environment, **credentials, **job.environment},
                 **self._container_options,
                 # an array child's id is <parent>:<index>; container names take no colon
                 name=f"batch-{job.id.replace(':', '-')}-{len(job.attempts)}",

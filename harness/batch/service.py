@@ -1,6 +1,7 @@
 """The Batch stand-in as a whole: one backend per region, jobs run on the local Docker engine."""
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import docker
@@ -10,14 +11,22 @@ from harness.batch.capacity import CapacityPool
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
 from harness.batch.logsink import CloudWatchLogSink
-from harness.batch.models import BatchBackend
-from harness.batch.responses import BatchApp
+from harness.batch.models import BatchBackend, Job
+from harness.batch.responses import Authorizer, BatchApp
 from harness.batch.runner import ContainerRunner
+
+# (job role ARN or None, job id, region) -> the credentials a job's container gets
+JobCredentials = Callable[[str | None, str, str], dict[str, str]]
+
+
+def engine_test_credentials(role_arn: str | None, job_id: str, region: str) -> dict[str, str]:
+    return dict(aws.CREDENTIALS)
 
 
 class BatchService:
     """Batch for one account. The stand-in calls AWS at `engine_endpoint`; its job containers
-    run with `container_options` (their network) and call AWS at `container_endpoint`."""
+    run with `container_options` (their network), call AWS at `container_endpoint` with
+    `job_credentials`, and `authorize` (when the engine enforces IAM) checks API callers."""
 
     def __init__(
         self,
@@ -25,11 +34,15 @@ class BatchService:
         engine_endpoint: str,
         container_endpoint: str,
         container_options: dict[str, Any],
+        job_credentials: JobCredentials = engine_test_credentials,
+        authorize: Authorizer | None = None,
     ) -> None:
         self.account_id = account_id
         self.engine_endpoint = engine_endpoint
         self.container_endpoint = container_endpoint
         self.container_options = container_options
+        self._job_credentials = job_credentials
+        self._authorize = authorize
         self._backends: dict[str, BatchBackend] = {}
         self._capacity = CapacityPool()
         self._lock = threading.Lock()
@@ -52,7 +65,7 @@ class BatchService:
         raise ClientException(f"job {job_id} does not exist")
 
     def app(self) -> BatchApp:
-        return BatchApp(self.backend)
+        return BatchApp(self.backend, self._authorize)
 
     def _runner(self, region: str) -> ContainerRunner:
         logs = aws.client("logs", self.engine_endpoint, region)
@@ -60,12 +73,16 @@ class BatchService:
             "AWS_ENDPOINT_URL": self.container_endpoint,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
-            **aws.CREDENTIALS,
         }
+
+        def credentials(job: Job) -> dict[str, str]:
+            return self._job_credentials(job.container_properties.get("jobRoleArn"), job.id, region)
+
         return ContainerRunner(
             self._docker,
             CloudWatchLogSink(logs),
             environment,
             self.container_options,
             engine=self.engine_endpoint,
+            credentials=credentials,
         )

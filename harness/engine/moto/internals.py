@@ -120,6 +120,17 @@ RELIED_ON: tuple[Internal, ...] = (
     Internal("moto.s3.models", "FakeBucket.set_notification_configuration",
              ("notification_config",)),
     Internal("moto.core.common_models", "CloudFormationModel"),
+    # IAM enforcement (iam.py): moto's authorization, switched on and routed through the
+    # harness; its policy check for the Batch stand-in; its error shapes.
+    Internal("moto.settings", "INITIAL_NO_AUTH_ACTION_COUNT"),
+    Internal("moto.core.authorization",
+             "ActionAuthenticatorMixin._authenticate_and_authorize_action",
+             ("iam_request_cls", "resource")),
+    Internal("moto.iam.access_control", "IAMRequest",
+             ("account_id", "method", "path", "data", "body", "headers", "action")),
+    Internal("moto.iam.access_control", "IAMRequest.check_action_permitted", ("resource",)),
+    Internal("moto.core.exceptions", "AccessDeniedError"),
+    Internal("moto.core.exceptions", "JsonRESTError", ("error_type", "message")),
 )  # fmt: skip
 
 _BY_NAME = {internal.name: internal for internal in RELIED_ON}

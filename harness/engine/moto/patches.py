@@ -6,7 +6,9 @@ Every replaced moto function goes through `internals`, which checks it first.
 import json
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlparse
@@ -42,22 +44,38 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def invoke_lambda_asynchronously(
-    account_id: str, event_body: Any, fn_arn: str, region_name: str
-) -> None:
-    """S3 invokes Lambda asynchronously: the upload returns at once, failures are retried."""
-    _invocations.submit(_invoke_with_retries, account_id, event_body, fn_arn, region_name)
+# Wraps one invocation of a moto Lambda function, e.g. in its role's credentials (iam.py).
+FunctionCredentials = Callable[[Any], AbstractContextManager[None]]
+
+
+def asynchronous_invoker(credentials: FunctionCredentials) -> Callable[..., None]:
+    """What S3 calls to invoke Lambda: asynchronously, as AWS does, so the upload returns at
+    once and failures are retried; each invocation inside `credentials(function)`."""
+
+    def invoke_lambda_asynchronously(
+        account_id: str, event_body: Any, fn_arn: str, region_name: str
+    ) -> None:
+        _invocations.submit(
+            _invoke_with_retries, credentials, account_id, event_body, fn_arn, region_name
+        )
+
+    return invoke_lambda_asynchronously
 
 
 def _invoke_with_retries(
-    account_id: str, event_body: Any, function_arn: str, region_name: str
+    credentials: FunctionCredentials,
+    account_id: str,
+    event_body: Any,
+    function_arn: str,
+    region_name: str,
 ) -> None:
     get_backend = internals.get("moto.awslambda.utils", "get_backend")
     for attempt in range(1, ASYNC_INVOKE_ATTEMPTS + 1):
         try:
             function = get_backend(account_id, region_name).get_function(function_arn)
             response_headers: dict[str, str] = {}
-            result = function.invoke(json.dumps(event_body), {}, response_headers)
+            with credentials(function):
+                result = function.invoke(json.dumps(event_body), {}, response_headers)
         except Exception:
             logger.exception("invoking %s failed (attempt %d)", function_arn, attempt)
             continue
@@ -75,17 +93,20 @@ def _invoke_with_retries(
 _applied = False
 
 
-def apply(network: ContainerNetwork = HOST) -> None:
+def apply(network: ContainerNetwork = HOST, credentials: FunctionCredentials = nullcontext) -> None:
     """Check moto's internals, then change them; once per process (a second call does nothing).
 
-    Lambda containers run on `network` and call the engine by its `engine_host`."""
+    Lambda containers run on `network` and call the engine by its `engine_host`; S3's
+    invocations of a function run inside `credentials(function)`."""
     global _applied
     if _applied:
         return
     internals.check()
     for module in _TEMPLATE_READERS:
         internals.replace(module, "get_stack_from_s3_url", template_from_path_style_url)
-    internals.replace("moto.s3.notifications", "_invoke_awslambda", invoke_lambda_asynchronously)
+    internals.replace(
+        "moto.s3.notifications", "_invoke_awslambda", asynchronous_invoker(credentials)
+    )
     changesets.install()
     # Never an address moto might discover itself (it looks for a container network).
     internals.replace("moto.settings", "moto_server_host", lambda: f"http://{network.engine_host}")

@@ -25,16 +25,24 @@ from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
 
 
-def build_app(endpoint: str, account_id: str, network: ContainerNetwork, port: int) -> Any:
+def build_app(
+    endpoint: str, account_id: str, network: ContainerNetwork, port: int, enforce_iam: bool
+) -> Any:
     # moto reads these settings when it is imported and when functions run.
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from harness.batch.responses import is_batch_request
     from harness.batch.service import BatchService
     from harness.engine.moto import cloudformation, patches
+    from harness.engine.moto.iam import IAM_PATH, IamEnforcement, manage
 
-    patches.apply(network)
-    batch = BatchService(account_id, endpoint, network.endpoint(port), network.container_options())
+    iam = IamEnforcement(account_id, endpoint, enforce=enforce_iam)
+    patches.apply(network, iam.function_credentials)  # checks moto's internals first
+    iam.install()
+    batch = BatchService(
+        account_id, endpoint, network.endpoint(port), network.container_options(),
+        job_credentials=iam.job_credentials, authorize=iam.authorize_batch,
+    )  # fmt: skip
     cloudformation.install(batch)
     moto_app = DomainDispatcherApplication(create_backend_app)
     batch_app = batch.app()
@@ -43,6 +51,8 @@ def build_app(endpoint: str, account_id: str, network: ContainerNetwork, port: i
         if environ.get("PATH_INFO") == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps({"engine": "moto", "batch": "stand-in"}).encode()]
+        if environ.get("PATH_INFO") == IAM_PATH:
+            return manage(iam, environ, start_response)
         if is_batch_request(environ):
             return batch_app(environ, start_response)
         return moto_app(environ, start_response)
@@ -67,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     os.environ["MOTO_PORT"] = str(args.port)
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
-    app = build_app(f"http://{args.host}:{args.port}", account_id, network, args.port)
+    enforce_iam = os.environ.get("HARNESS_ENFORCE_IAM", "") == "1"
+    app = build_app(f"http://{args.host}:{args.port}", account_id, network, args.port, enforce_iam)
     hosts = filter(None, (args.host, args.also_listen))
     serve(app, [(host, args.port) for host in hosts], "harness.engine")
     return 0
