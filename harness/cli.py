@@ -13,6 +13,7 @@ from harness import aws
 from harness.cloud import LocalCloud
 from harness.demo import run_demo
 from harness.deploy import CdkApp
+from harness.engine.moto import iam
 from harness.errors import HarnessError
 from harness.faults.client import Faults
 from harness.paths import REPO
@@ -173,6 +174,13 @@ def cmd_faults(cloud: LocalCloud, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_iam(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    enforce = {"on": True, "off": False, "status": None}[args.state]
+    enforced = iam.switch(cloud.endpoint, enforce)
+    print(f"IAM enforcement is {'on' if enforced else 'off'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -216,6 +224,11 @@ def parser() -> argparse.ArgumentParser:
     rows.add_argument("--count", action="store_true", help="print only the number of items")
     rows.add_argument("--limit", type=int, default=0)
     rows.set_defaults(run=cmd_rows)
+    enforcement = commands.add_parser(
+        "iam", help="enforce the roles' IAM policies on the trigger and jobs (embedded engine)"
+    )
+    enforcement.add_argument("state", choices=("on", "off", "status"))
+    enforcement.set_defaults(run=cmd_iam)
     faults = commands.add_parser(
         "faults", help="make calls to the local cloud fail on purpose (add, list, clear)"
     )

@@ -17,6 +17,7 @@ import pytest
 from harness import targets
 from harness.cloud import PORT, STATE_DIR, LocalCloud
 from harness.engine import choice
+from harness.engine.moto import iam
 from harness.errors import HarnessError
 from harness.faults.client import Faults
 from harness.pipeline import Pipeline
@@ -82,6 +83,16 @@ def faults(local_cloud: LocalCloud) -> Iterator[Faults]:
     rules.clear()
     yield rules
     rules.clear()
+
+
+@pytest.fixture
+def enforced_iam(moto_cloud: LocalCloud) -> Iterator[None]:
+    """IAM enforced on the embedded engine for one test (harness/engine/moto/iam.py): the
+    trigger and jobs run with their roles' credentials and policies."""
+    was = iam.switch(moto_cloud.endpoint)
+    iam.switch(moto_cloud.endpoint, True)
+    yield
+    iam.switch(moto_cloud.endpoint, was)
 
 
 @pytest.fixture

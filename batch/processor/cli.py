@@ -4,6 +4,8 @@ Exit codes (the job definition's retry rules depend on them):
   0   every row written
   1   some rows rejected (the valid rows were written; the rejected lines are logged)
   2   the object cannot be processed (missing, changed, empty, bad header, malformed CSV)
+  3   the job's role may not read the object or write the table (AccessDenied): a retry
+      cannot help; the role's policy must change
   75  DynamoDB or S3 kept failing after retries; retrying the job may succeed
 """
 
@@ -26,6 +28,7 @@ from processor.writer import BatchWriter, WriteFailed
 EXIT_OK = 0
 EXIT_REJECTED_ROWS = 1
 EXIT_BAD_INPUT = 2
+EXIT_NOT_PERMITTED = 3
 EXIT_TRANSIENT = 75
 
 # Values Batch substitutes for parameters the event did not carry (see the job definition).
@@ -38,7 +41,8 @@ ABSENT = "-"
 DEFAULT_WRITERS = 4
 MAX_WRITERS = 32
 
-PERMANENT_S3_ERRORS = {"NoSuchKey", "NoSuchBucket", "PreconditionFailed", "AccessDenied", "412"}
+PERMANENT_S3_ERRORS = {"NoSuchKey", "NoSuchBucket", "PreconditionFailed", "412"}
+NOT_PERMITTED_ERRORS = {"AccessDenied", "AccessDeniedException"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -97,14 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     except WriteFailed as error:
         return finish(summary, EXIT_TRANSIENT, str(error))
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        status = EXIT_BAD_INPUT if code in PERMANENT_S3_ERRORS else EXIT_TRANSIENT
-        return finish(summary, status, f"{error.operation_name} failed: {code}: {error}")
+        return finish(summary, exit_code_of(error), f"{error.operation_name} failed: {error}")
     except BotoCoreError as error:
         return finish(summary, EXIT_TRANSIENT, str(error))
     if summary.rejected:
         return finish(summary, EXIT_REJECTED_ROWS, f"{summary.rejected} rows rejected")
     return finish(summary, EXIT_OK, "all rows written")
+
+
+def exit_code_of(error: ClientError) -> int:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in NOT_PERMITTED_ERRORS:
+        return EXIT_NOT_PERMITTED
+    return EXIT_BAD_INPUT if code in PERMANENT_S3_ERRORS else EXIT_TRANSIENT
 
 
 def finish(summary: Summary, exit_code: int, message: str) -> int:

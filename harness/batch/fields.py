@@ -32,10 +32,11 @@ DEFINITION_NO_EFFECT = {
     "schedulingPriority": "the stand-in has no fair-share scheduling",
     "resourceRetentionPolicy": "nothing is retained outside the engine's memory",
 }
+# jobRoleArn: the job's credentials where the engine enforces IAM (BatchService's
+# job_credentials), else the engine's test credentials (README: "IAM enforced at run time").
 CONTAINER_HONOURED = {"image", "command", "environment", "resourceRequirements", "vcpus",
-                      "memory", "readonlyRootFilesystem", "user"}  # fmt: skip
+                      "memory", "readonlyRootFilesystem", "user", "jobRoleArn"}  # fmt: skip
 CONTAINER_NO_EFFECT = {
-    "jobRoleArn": "the job runs with the engine's test credentials (IAM is not enforced)",
     "executionRoleArn": "images come from the local Docker engine and logs go to the engine",
     "networkConfiguration": "jobs run on the harness's container network",
     "fargatePlatformConfiguration": "jobs run on the local Docker engine, not Fargate",

@@ -5,7 +5,16 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from processor.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REJECTED_ROWS, EXIT_TRANSIENT, main
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+from processor.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_NOT_PERMITTED,
+    EXIT_OK,
+    EXIT_REJECTED_ROWS,
+    EXIT_TRANSIENT,
+    main,
+)
 from processor.items import MAX_ITEM_BYTES, Source
 from processor.job import DuplicateKeys, Summary, process
 from processor.source import open_text
@@ -277,3 +286,24 @@ def test_missing_table_name_is_a_configuration_error(aws, monkeypatch):
     monkeypatch.delenv("TABLE_NAME")
 
     assert run(aws, "whatever.csv") == EXIT_BAD_INPUT
+
+
+def test_a_role_without_permission_to_write_exits_3_saying_access_denied(aws, monkeypatch, capsys):
+    upload(aws, "denied.csv", b"ProductId\nP-1\n")
+    make_api_call = BaseClient._make_api_call
+    message = "User: arn:aws:sts::1:assumed-role/job/s is not authorized to perform: "
+    message += "dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:us-east-1:1:table/products"
+
+    def denying(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "BatchWriteItem":
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}},
+                              operation)  # fmt: skip
+        return make_api_call(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", denying)
+
+    assert run(aws, "denied.csv") == EXIT_NOT_PERMITTED
+    summary = summary_line(capsys)
+    assert summary["written"] == 0
+    assert "AccessDeniedException" in summary["message"]
+    assert "dynamodb:BatchWriteItem" in summary["message"]
