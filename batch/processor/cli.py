@@ -41,6 +41,7 @@ ABSENT = "-"
 DEFAULT_WRITERS = 4
 MAX_WRITERS = 32
 
+DEFAULT_SDK_ATTEMPTS = 10  # botocore's standard retry mode, 10 tries per call before failing
 PERMANENT_S3_ERRORS = {"NoSuchKey", "NoSuchBucket", "PreconditionFailed", "412"}
 NOT_PERMITTED_ERRORS = {"AccessDenied", "AccessDeniedException"}
 
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     version_id = None if args.version_id == ABSENT else args.version_id
     etag = None if args.etag == ABSENT else args.etag
 
-    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    config = Config(retries={"mode": "standard", "max_attempts": sdk_attempts()})
     s3 = boto3.client("s3", config=config)
     dynamodb = boto3.client("dynamodb", config=config)
     try:
@@ -107,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     if summary.rejected:
         return finish(summary, EXIT_REJECTED_ROWS, f"{summary.rejected} rows rejected")
     return finish(summary, EXIT_OK, "all rows written")
+
+
+def sdk_attempts() -> int:
+    """Tries per AWS call: the SDKs' own AWS_MAX_ATTEMPTS when set, else 10."""
+    try:
+        return max(1, int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_SDK_ATTEMPTS)))
+    except ValueError:
+        return DEFAULT_SDK_ATTEMPTS
 
 
 def exit_code_of(error: ClientError) -> int:

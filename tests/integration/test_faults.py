@@ -3,7 +3,13 @@ written twice. Each test injects at the engine's edge and checks the table again
 
 from harness.pipeline import Upload
 from harness.waiting import wait_until
-from tests.integration.helpers import csv_bytes, items_with_prefix, products
+from tests.integration.helpers import (
+    csv_bytes,
+    items_with_prefix,
+    products,
+    summary_of,
+    wait_for_job,
+)
 
 ROWS = 300
 
@@ -92,3 +98,50 @@ def test_a_spot_reclaim_mid_job_is_retried_and_every_row_arrives_once(pipeline, 
     assert reason.startswith("Host EC2 (instance i-") and reason.endswith(") terminated.")
     assert len(job["attempts"]) == 2, "retried once, per the definition's onStatusReason rule"
     assert_every_row_once(pipeline, unique, rows)
+
+
+def test_dynamodb_failing_for_good_fails_the_job_after_every_attempt_keeping_what_was_written(
+    pipeline, faults, unique
+):
+    # The app's definition, with the SDK trying each call twice instead of ten times (the
+    # SDKs' own AWS_MAX_ATTEMPTS), so that three failing attempts take seconds, not minutes.
+    (app,) = pipeline.batch.describe_job_definitions(
+        jobDefinitionName=pipeline.outputs.job_definition, status="ACTIVE"
+    )["jobDefinitions"][-1:]
+    container = app["containerProperties"]
+    environment = [*container.get("environment", []), {"name": "AWS_MAX_ATTEMPTS", "value": "2"}]
+    definition = pipeline.batch.register_job_definition(
+        jobDefinitionName=f"impatient-{unique}", type="container",
+        parameters=app["parameters"], retryStrategy=app["retryStrategy"],
+        containerProperties={**container, "environment": environment},
+    )["jobDefinitionArn"]  # fmt: skip
+    rows = products(unique, 5000)
+    key = f"uploads/{unique}/doomed.data"  # not .csv: the trigger leaves it to this test
+    pipeline.upload_bytes(key, csv_bytes(rows))
+    faults.add(service="dynamodb", operation="BatchWriteItem", latency_ms=100)
+    job_id = pipeline.batch.submit_job(
+        jobName=f"doomed-{unique}", jobQueue=pipeline.outputs.job_queue,
+        jobDefinition=definition, parameters={"bucket": pipeline.outputs.bucket, "key": key},
+    )["jobId"]  # fmt: skip
+
+    def first_row_written() -> dict | None:
+        return pipeline.dynamodb.get_item(
+            TableName=pipeline.outputs.table, Key={"ProductId": {"S": rows[0][0]}}
+        ).get("Item")
+
+    assert wait_until(first_row_written, timeout=60, interval=0.2), "nothing was ever written"
+    faults.clear()  # the first rule that matches a call decides: the delay goes
+    faults.add(service="dynamodb", operation="BatchWriteItem", error="InternalServerError")
+    job = wait_for_job(pipeline.batch, job_id, timeout=180)
+
+    attempts = app["retryStrategy"]["attempts"]
+    assert job["status"] == "FAILED"
+    assert [a["container"]["exitCode"] for a in job["attempts"]] == [75] * attempts
+    summary = summary_of(pipeline, job_id)
+    assert "InternalServerError" in summary["message"]
+    written = {item["ProductId"]: item for item in items_with_prefix(pipeline, unique)}
+    expected = {row[0]: row for row in rows}
+    assert 0 < len(written) < len(rows), "some rows were written before DynamoDB failed"
+    for product_id, item in written.items():  # intact: each item is its row of the file
+        assert [product_id, item["ProductName"], item["ProductDescription"]] == expected[product_id]
+        assert item["source_object"].endswith(key)
