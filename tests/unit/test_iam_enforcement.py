@@ -8,14 +8,16 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from harness import aws
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp, is_batch_request
+from harness.engine.base import EngineError
 from harness.engine.moto import internals
-from harness.engine.moto.iam import AUTHORIZE, AUTHORIZER, IamEnforcement
+from harness.engine.moto.iam import AUTHORIZE, AUTHORIZER, IAM_PATH, IamEnforcement, manage, switch
 from tests.unit.conftest import serving
 
 ACCOUNT = "123456789012"  # moto's default account in this process
@@ -158,3 +160,27 @@ def test_the_developers_credentials_pass_and_switching_off_gives_jobs_the_test_c
 
 def test_a_job_without_a_role_gets_no_credentials_while_enforced(engine):
     assert engine["iam"].job_credentials(None, "job-2", REGION) == {}
+
+
+def test_the_switch_turns_enforcement_on_and_off_and_refuses_anything_else():
+    enforcement = IamEnforcement(ACCOUNT, "http://127.0.0.1:1")
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        return manage(enforcement, environ, start_response)
+
+    with serving(app) as url:
+        assert switch(url) is False
+        assert switch(url, True) is True and enforcement.enforce
+        refused = requests.put(url + IAM_PATH, json={"enforce": "yes"}, timeout=5)
+        assert switch(url, False) is False and not enforcement.enforce
+
+    assert refused.status_code == 400 and enforcement.enforce is False
+
+
+def test_an_engine_without_the_switch_is_named_as_such():
+    def not_found(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("404 Not Found", [])
+        return [b""]
+
+    with serving(not_found) as url, pytest.raises(EngineError, match="embedded engine"):
+        switch(url, True)
