@@ -11,6 +11,7 @@ from harness.progress import Progress
 
 # Every engine of the harness answers here with {"engine": <name>, ...}.
 HEALTH_PATH = "/_harness/health"
+ENFORCE_IAM = "HARNESS_ENFORCE_IAM"  # "1": the engine enforces IAM from the start (moto only)
 
 
 class EngineError(HarnessError):

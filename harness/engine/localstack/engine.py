@@ -21,7 +21,7 @@ from pathlib import Path
 from harness.aws import ACCOUNT_ID
 from harness.container_network import ContainerNetwork
 from harness.docker_host import remove_containers
-from harness.engine.base import EngineError, answering, port_taken
+from harness.engine.base import ENFORCE_IAM, EngineError, answering, port_taken
 from harness.engine.localstack import runtime
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE
@@ -76,6 +76,11 @@ class LocalStackEngine:
             return False
 
     def start(self, network: ContainerNetwork, progress: Progress = say) -> None:
+        if os.environ.get(ENFORCE_IAM) == "1":
+            raise EngineError(
+                f"{ENFORCE_IAM}=1: LocalStack's free edition enforces no IAM; the embedded "
+                "engine does (HARNESS_ENGINE=moto)"
+            )
         if self.healthy():
             return
         if network.network_name is None or network.listen_also is None:

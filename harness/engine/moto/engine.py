@@ -6,7 +6,8 @@ from pathlib import Path
 
 from harness.aws import ACCOUNT_ID
 from harness.container_network import HOST, ContainerNetwork
-from harness.engine.base import EngineError, answering, port_taken
+from harness.engine.base import ENFORCE_IAM, EngineError, answering, port_taken
+from harness.engine.moto import iam
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
 from harness.progress import Progress, say
@@ -38,6 +39,15 @@ class MotoEngine:
         return answering(self.endpoint) == self.name
 
     def start(self, network: ContainerNetwork = HOST, progress: Progress = say) -> None:
+        """Start the engine unless it answers; with HARNESS_ENFORCE_IAM=1, enforce IAM on it
+        (a running engine too)."""
+        self._start(network)
+        if os.environ.get(ENFORCE_IAM) == "1":
+            iam.switch(self.endpoint, True)
+            progress("IAM: the trigger and the jobs run with their roles' policies enforced "
+                     "(`python -m harness iam off` stops it)")  # fmt: skip
+
+    def _start(self, network: ContainerNetwork) -> None:
         if self.healthy():
             return
         if port_taken(self.endpoint):

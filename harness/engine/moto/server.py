@@ -20,7 +20,7 @@ import sys
 from typing import Any
 
 from harness.container_network import ContainerNetwork
-from harness.engine.base import HEALTH_PATH
+from harness.engine.base import ENFORCE_IAM, HEALTH_PATH
 from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
 
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     os.environ["MOTO_PORT"] = str(args.port)
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
-    enforce_iam = os.environ.get("HARNESS_ENFORCE_IAM", "") == "1"
+    enforce_iam = os.environ.get(ENFORCE_IAM, "") == "1"
     app = build_app(f"http://{args.host}:{args.port}", account_id, network, args.port, enforce_iam)
     hosts = filter(None, (args.host, args.also_listen))
     serve(app, [(host, args.port) for host in hosts], "harness.engine")
