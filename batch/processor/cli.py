@@ -10,19 +10,24 @@ Exit codes (the job definition's retry rules depend on them):
 """
 
 import argparse
+import csv
+import itertools
 import os
 import sys
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from processor.items import Source
+from processor.items import RESERVED_ATTRIBUTES, Source
 from processor.job import Summary, process
 from processor.logs import log
 from processor.parallel import ParallelWriter
-from processor.rows import InputError
-from processor.source import open_text
+from processor.rows import InputError, check_header
+from processor.shards import CHUNK_BYTES, Manifest, ObjectVersion, manifest_key, plan
+from processor.source import get_object, open_range, open_text
 from processor.writer import BatchWriter, WriteFailed
 
 EXIT_OK = 0
@@ -33,6 +38,8 @@ EXIT_TRANSIENT = 75
 
 # Values Batch substitutes for parameters the event did not carry (see the job definition).
 ABSENT = "-"
+
+MODES = ("whole", "plan", "shard")
 
 # Writers in parallel, each one BatchWriteItem in flight (see processor/parallel.py).
 # `make bench-writers` (2 cores, local engine): with 10 ms added to each request, a model of
@@ -52,6 +59,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--key", required=True)
     parser.add_argument("--version-id", default=ABSENT)
     parser.add_argument("--etag", default=ABSENT)
+    parser.add_argument("--mode", choices=MODES, default="whole",
+                        help="whole: the object; plan: write the manifest of its ranges; "
+                        "shard: the range of AWS_BATCH_JOB_ARRAY_INDEX")  # fmt: skip
+    parser.add_argument("--shards", type=int, default=1)
     return parser.parse_args(argv)
 
 
@@ -68,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
 
     config = Config(retries={"mode": "standard", "max_attempts": sdk_attempts()})
     s3 = boto3.client("s3", config=config)
-    dynamodb = boto3.client("dynamodb", config=config)
+    obj = ObjectVersion(args.bucket, args.key, version_id, etag)
+    summary = Summary()
+    if args.mode == "plan":
+        log("plan_started", object=f"s3://{obj.bucket}/{obj.key}", etag=etag, shards=args.shards)
+        return outcome(summary, lambda: plan_shards(s3, obj, args.shards, key_column, delimiter))
     try:
         writers = int(os.environ.get("WRITERS", DEFAULT_WRITERS))
         if not 1 <= writers <= MAX_WRITERS:
@@ -79,26 +94,46 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     source = Source(args.bucket, args.key, etag or "")
     writer = ParallelWriter(
-        [BatchWriter(dynamodb, table, key_column) for _ in range(writers)], key_column
-    )
-    summary = Summary()
+        [BatchWriter(boto3.client("dynamodb", config=config), table, key_column)
+         for _ in range(writers)], key_column,
+    )  # fmt: skip
     log(
         "job_started",
         object=source.uri, version_id=version_id, etag=etag, table=table, writers=writers,
+        mode=args.mode,
     )  # fmt: skip
+
+    def write_rows() -> str:
+        if args.mode == "shard":
+            manifest = read_manifest(s3, obj)
+            part = manifest.ranges[array_index(len(manifest.ranges))]
+            text = open_range(s3, *obj, part.start, part.end, part.first_line)
+            lines: Iterable[str] = itertools.chain([manifest.header], text)
+        else:
+            part = None
+            text = open_text(s3, *obj)
+            lines = text
+        try:
+            process(lines, source, writer, key_column, delimiter, summary,
+                    bytes_read=lambda: text.buffer.bytes_read,
+                    first_line=part.first_line if part else None)  # fmt: skip
+        except UnicodeDecodeError as error:
+            offset, line = text.buffer.where(error)
+            raise InputError(
+                f"the object is not UTF-8 text: line {line}, byte {offset} "
+                f"(0x{error.object[error.start]:02x}): {error.reason}"
+            ) from error
+        return "all rows written"
+
+    return outcome(summary, write_rows)
+
+
+def outcome(summary: Summary, run: Callable[[], str]) -> int:
+    """Run one job's work and end with its summary line and exit code."""
     try:
-        text = open_text(s3, args.bucket, args.key, version_id, etag)
-        process(text, source, writer, key_column, delimiter, summary,
-                bytes_read=lambda: text.buffer.bytes_read)  # fmt: skip
+        message = run()
     except InputError as error:
         return finish(summary, EXIT_BAD_INPUT, str(error))
-    except UnicodeDecodeError as error:
-        offset, line = text.buffer.where(error)
-        message = (
-            f"the object is not UTF-8 text: line {line}, byte {offset} "
-            f"(0x{error.object[error.start]:02x}): {error.reason}"
-        )
-        return finish(summary, EXIT_BAD_INPUT, message)
     except WriteFailed as error:
         return finish(summary, EXIT_TRANSIENT, str(error))
     except ClientError as error:
@@ -107,7 +142,40 @@ def main(argv: list[str] | None = None) -> int:
         return finish(summary, EXIT_TRANSIENT, str(error))
     if summary.rejected:
         return finish(summary, EXIT_REJECTED_ROWS, f"{summary.rejected} rows rejected")
-    return finish(summary, EXIT_OK, "all rows written")
+    return finish(summary, EXIT_OK, message)
+
+
+def plan_shards(s3: Any, obj: ObjectVersion, shards: int, key_column: str, delimiter: str) -> str:
+    """Read the object once, write the manifest of its `shards` ranges (shards.py)."""
+    response = get_object(s3, *obj)
+    body = response["Body"]
+    manifest = plan(iter(lambda: body.read(CHUNK_BYTES), b""), response["ContentLength"], shards)
+    header = next(csv.reader([manifest.header], delimiter=delimiter), None)
+    if header is None:
+        raise InputError("the object is empty: expected a header row")
+    check_header(header, key_column, RESERVED_ATTRIBUTES)
+    key = manifest_key(obj)
+    s3.put_object(Bucket=obj.bucket, Key=key, Body=manifest.to_json().encode(),
+                  ContentType="application/json")  # fmt: skip
+    sizes = [part.end - part.start for part in manifest.ranges]
+    log("planned", manifest=f"s3://{obj.bucket}/{key}", range_bytes=sizes)
+    return f"planned {shards} ranges in s3://{obj.bucket}/{key}"
+
+
+def array_index(size: int) -> int:
+    """This array child's index (AWS_BATCH_JOB_ARRAY_INDEX), one of the manifest's ranges."""
+    index = os.environ.get("AWS_BATCH_JOB_ARRAY_INDEX", "")
+    if not index.isdigit() or int(index) >= size:
+        raise InputError(
+            f"--mode shard runs as a child of an array job of {size} (the manifest's ranges): "
+            f"AWS_BATCH_JOB_ARRAY_INDEX is {index or 'not set'}"
+        )
+    return int(index)
+
+
+def read_manifest(s3: Any, obj: ObjectVersion) -> Manifest:
+    body = s3.get_object(Bucket=obj.bucket, Key=manifest_key(obj))["Body"].read()
+    return Manifest.from_json(body)
 
 
 def sdk_attempts() -> int:

@@ -1,9 +1,9 @@
 """Process one object: parse, build items, write, and account for every row."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from processor.items import RESERVED_ATTRIBUTES, Source, build_item
 from processor.logs import log
@@ -55,7 +55,7 @@ class Summary:
 
 
 def process(
-    text: TextIO,
+    text: Iterable[str],
     source: Source,
     writer: Writer,
     key_column: str,
@@ -64,6 +64,7 @@ def process(
     bytes_read: Callable[[], int] | None = None,
     progress_every: float = PROGRESS_SECONDS,
     duplicates: DuplicateKeys | None = None,
+    first_line: int | None = None,
 ) -> None:
     """Write every usable row of `text`; record rejected rows in `summary` and the log.
 
@@ -74,7 +75,7 @@ def process(
     next_progress = started + progress_every
     duplicates = duplicates or DuplicateKeys()
     try:
-        for result in parse_rows(text, key_column, delimiter, RESERVED_ATTRIBUTES):
+        for result in parse_rows(text, key_column, delimiter, RESERVED_ATTRIBUTES, first_line):
             now = time.monotonic()
             if now >= next_progress:
                 next_progress = now + progress_every

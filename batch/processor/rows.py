@@ -61,22 +61,29 @@ def parse_rows(
     key_column: str,
     delimiter: str = ",",
     reserved: frozenset[str] = frozenset(),
+    first_line: int | None = None,
 ) -> Iterator[Row | Rejection | BlankLine]:
     """Yield one result per record after the header.
+
+    `first_line` is the file line of the first record after the header, when `text` is the
+    header followed by a range of the file that starts there (shards.py).
 
     Raises InputError when the stream is empty, the header is unusable or the CSV is
     malformed (for example a quote that never closes).
     """
     reader = csv.reader(text, delimiter=delimiter, strict=True)
+    shift = 0  # file line minus the reader's line
     try:
         header = next(reader, None)
         if header is None:
             raise InputError("the object is empty: expected a header row")
         check_header(header, key_column, reserved)
         key_index = header.index(key_column)
-        record_start = reader.line_num + 1
+        if first_line is not None:
+            shift = first_line - (reader.line_num + 1)
+        record_start = reader.line_num + 1 + shift
         for record in reader:
-            line, record_start = record_start, reader.line_num + 1
+            line, record_start = record_start, reader.line_num + 1 + shift
             if not record:
                 yield BlankLine(line)
             elif len(record) != len(header):
@@ -86,4 +93,4 @@ def parse_rows(
             else:
                 yield Row(line, record[key_index], dict(zip(header, record, strict=True)))
     except csv.Error as error:
-        raise InputError(f"malformed CSV at line {reader.line_num}: {error}") from error
+        raise InputError(f"malformed CSV at line {reader.line_num + shift}: {error}") from error

@@ -8,9 +8,12 @@ class CountingReader(io.BufferedIOBase):
     """The object's bytes as the text layer reads them, with how many and how many newlines:
     the progress lines report bytes read, and a decoding error is placed at its byte and line."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, offset: int = 0, line: int = 1) -> None:
+        """`offset` and `line`: where in the object `raw` starts (a byte range of it)."""
         super().__init__()
         self._raw = raw
+        self._offset = offset
+        self._line = line
         self.bytes_read = 0
         self.newlines = 0
 
@@ -30,14 +33,19 @@ class CountingReader(io.BufferedIOBase):
         """(byte offset, line) of the first byte `error` names; the text layer decodes the
         last bytes read, so `error.object` ends where the reading stands."""
         not_yet = error.object[error.start :]
-        return self.bytes_read - len(not_yet), self.newlines - not_yet.count(b"\n") + 1
+        offset = self._offset + self.bytes_read - len(not_yet)
+        return offset, self._line + self.newlines - not_yet.count(b"\n")
 
 
-def open_text(
-    s3: Any, bucket: str, key: str, version_id: str | None = None, etag: str | None = None
-) -> io.TextIOWrapper:
-    """Stream the object as UTF-8 text (a leading BOM is dropped), newlines left to csv; the
-    wrapper's `buffer` is the CountingReader.
+def get_object(
+    s3: Any,
+    bucket: str,
+    key: str,
+    version_id: str | None = None,
+    etag: str | None = None,
+    byte_range: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    """GetObject, of the bytes [start, end) when `byte_range` is given.
 
     With an ETag the read is conditional (If-Match), so a job never processes a newer
     object than the event that started it; with a version id it reads that version.
@@ -47,5 +55,34 @@ def open_text(
         request["VersionId"] = version_id
     if etag:
         request["IfMatch"] = f'"{etag.strip(chr(34))}"'
-    body = s3.get_object(**request)["Body"]
+    if byte_range:
+        request["Range"] = f"bytes={byte_range[0]}-{byte_range[1] - 1}"
+    return dict(s3.get_object(**request))
+
+
+def open_text(
+    s3: Any, bucket: str, key: str, version_id: str | None = None, etag: str | None = None
+) -> io.TextIOWrapper:
+    """Stream the object as UTF-8 text (a leading BOM is dropped), newlines left to csv; the
+    wrapper's `buffer` is the CountingReader."""
+    body = get_object(s3, bucket, key, version_id, etag)["Body"]
     return io.TextIOWrapper(CountingReader(body), encoding="utf-8-sig", newline="")
+
+
+def open_range(
+    s3: Any,
+    bucket: str,
+    key: str,
+    version_id: str | None,
+    etag: str | None,
+    start: int,
+    end: int,
+    line: int,
+) -> io.TextIOWrapper:
+    """Stream the bytes [start, end) of the object, which start on `line`, as UTF-8 text."""
+    body = (
+        get_object(s3, bucket, key, version_id, etag, (start, end))["Body"]
+        if end > start
+        else io.BytesIO()
+    )
+    return io.TextIOWrapper(CountingReader(body, start, line), encoding="utf-8", newline="")
