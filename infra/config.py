@@ -36,6 +36,8 @@ class PipelineConfig:
     key_column: str = "ProductId"
     csv_delimiter: str = ","
     upload_prefix: str = "uploads/"
+    shard_mib: int = 256  # objects larger than this are split across an array job; 0: never
+    max_shards: int = 100
     base_image: str = "python:3.12-slim"
 
     @property
@@ -56,6 +58,10 @@ class PipelineConfig:
             raise ConfigError(f"csvDelimiter must be one character, not {self.csv_delimiter!r}")
         if self.job_attempts < 1 or self.job_attempts > 10:
             raise ConfigError("jobAttempts must be between 1 and 10 (AWS Batch's limit)")
+        if self.shard_mib < 0:
+            raise ConfigError("shardMib must be 0 (never shard) or more")
+        if not 2 <= self.max_shards <= 10_000:
+            raise ConfigError("maxShards must be between 2 and 10000 (AWS Batch's array sizes)")
         return self
 
 
@@ -74,6 +80,8 @@ SETTINGS: dict[str, tuple[str, Any]] = {
     "keyColumn": ("key_column", str),
     "csvDelimiter": ("csv_delimiter", str),
     "uploadPrefix": ("upload_prefix", str),
+    "shardMib": ("shard_mib", int),
+    "maxShards": ("max_shards", int),
     "baseImage": ("base_image", str),
 }
 

@@ -28,10 +28,16 @@ PROCESSOR_COMMAND = [
     *("--key", "Ref::key"),
     *("--version-id", "Ref::versionId"),
     *("--etag", "Ref::etag"),
+    *("--mode", "Ref::mode"),
+    *("--shards", "Ref::shards"),
 ]
 
 # Batch substitutes these into Ref:: placeholders when SubmitJob leaves them out.
 ABSENT = "-"
+DEFAULT_PARAMETERS = {"versionId": ABSENT, "etag": ABSENT, "mode": "whole", "shards": "1"}
+# Where a big object's planning job writes the manifest of its ranges (batch/processor/
+# shards.py), in the upload bucket but outside the upload prefix, so it triggers nothing.
+MANIFEST_PREFIX = "manifests/"
 
 
 def batch_arn(scope: Construct, resource: str, name: str) -> str:
@@ -129,7 +135,7 @@ class Processing(Construct):
             "JobDefinition",
             job_definition_name=self.job_definition_name,
             container=self._container(config, network, table),
-            parameters={"versionId": ABSENT, "etag": ABSENT},
+            parameters=DEFAULT_PARAMETERS,
             retry_attempts=config.job_attempts,
             retry_strategies=[
                 # Throttling or an outage outlasted the processor's own retries.
@@ -163,6 +169,12 @@ class Processing(Construct):
             )
         )
         role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject", "s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{MANIFEST_PREFIX}*")],
+            )
+        )
+        role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:BatchWriteItem"], resources=[table.table_arn])
         )
         NagSuppressions.add_resource_suppressions(
@@ -173,7 +185,13 @@ class Processing(Construct):
                     applies_to=[RegexAppliesTo(regex=bucket_objects_finding(config.upload_prefix))],
                     reason="A job reads whichever uploaded object triggered it; the wildcard "
                     "is limited to the upload prefix of this one bucket, read-only.",
-                )
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    applies_to=[RegexAppliesTo(regex=bucket_objects_finding(MANIFEST_PREFIX))],
+                    reason="A big object's planning job writes the manifest of its ranges and "
+                    "the array children read it; named per object, under this one prefix.",
+                ),
             ],
             apply_to_children=True,
         )
@@ -227,6 +245,7 @@ class Processing(Construct):
                 "TABLE_NAME": table.table_name,
                 "KEY_COLUMN": config.key_column,
                 "CSV_DELIMITER": config.csv_delimiter,
+                "MANIFEST_PREFIX": MANIFEST_PREFIX,
             },
             "job_role": self.job_role,
             "execution_role": self.execution_role,

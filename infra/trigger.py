@@ -82,6 +82,8 @@ class Trigger(Construct):
                 "JOB_DEFINITION": processing.job_definition_name,
                 "KEY_PREFIX": config.upload_prefix,
                 "KEY_SUFFIX": CSV_SUFFIX,
+                "SHARD_BYTES": str(config.shard_mib * 1024 * 1024),
+                "MAX_SHARDS": str(config.max_shards),
             },
         )
         permission = lambda_.CfnPermission(

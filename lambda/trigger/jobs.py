@@ -1,6 +1,7 @@
 """What the function submits for an object: a job name and the job's parameters."""
 
 import hashlib
+import math
 import re
 
 from trigger.events import ObjectCreated
@@ -41,3 +42,12 @@ def job_parameters(obj: ObjectCreated) -> dict[str, str]:
 def matches(key: str, prefix: str, suffix: str) -> bool:
     """The same test as the bucket's notification filter (case-sensitive)."""
     return key.startswith(prefix) and key.endswith(suffix)
+
+
+def shard_count(size: int, shard_bytes: int, max_shards: int) -> int:
+    """How many array children process an object of `size` bytes: 1 (one plain job) up to
+    `shard_bytes`, or when sharding is off (0); else one per `shard_bytes`, at most
+    `max_shards`."""
+    if shard_bytes <= 0 or size <= shard_bytes:
+        return 1
+    return max(2, min(math.ceil(size / shard_bytes), max_shards))

@@ -272,7 +272,7 @@ def test_trigger_may_only_submit_to_this_queue_with_this_definition(template):
     ]
 
 
-def test_job_role_may_only_read_uploads_and_write_the_table(template):
+def test_job_role_may_only_read_uploads_keep_manifests_and_write_the_table(template):
     bucket_id, _ = only(template, "AWS::S3::Bucket")
     table_id, _ = only(template, "AWS::DynamoDB::Table")
 
@@ -281,6 +281,11 @@ def test_job_role_may_only_read_uploads_and_write_the_table(template):
             "Action": ["s3:GetObject", "s3:GetObjectVersion"],
             "Effect": "Allow",
             "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/uploads/*"]]},
+        },
+        {
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/manifests/*"]]},
         },
         {
             "Action": "dynamodb:BatchWriteItem",
@@ -313,12 +318,15 @@ def test_job_definition_runs_the_asset_image_with_parameters_retries_and_timeout
     assert container["Command"] == [
         "--bucket", "Ref::bucket", "--key", "Ref::key",
         "--version-id", "Ref::versionId", "--etag", "Ref::etag",
+        "--mode", "Ref::mode", "--shards", "Ref::shards",
     ]  # fmt: skip
-    assert properties["Parameters"] == {"versionId": "-", "etag": "-"}
+    assert properties["Parameters"] == {"versionId": "-", "etag": "-", "mode": "whole",
+                                        "shards": "1"}  # fmt: skip
     assert {e["Name"] for e in container["Environment"]} == {
         "TABLE_NAME",
         "KEY_COLUMN",
         "CSV_DELIMITER",
+        "MANIFEST_PREFIX",
     }
     assert sorted(r["Type"] for r in container["ResourceRequirements"]) == ["MEMORY", "VCPU"]
     assert properties["RetryStrategy"]["Attempts"] == 3

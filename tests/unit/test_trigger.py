@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from trigger.events import ObjectCreated
 from trigger.handler import Settings, handler, submit_jobs
-from trigger.jobs import job_name
+from trigger.jobs import job_name, shard_count
 
 SETTINGS = Settings(job_queue="queue", job_definition="definition", key_prefix="uploads/")
 VALID_JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -146,3 +146,37 @@ def test_job_names_are_deterministic_per_upload():
     assert job_name(obj("uploads/a.csv")) == job_name(obj("uploads/a.csv"))
     assert job_name(obj("uploads/a.csv", etag="e1")) != job_name(obj("uploads/a.csv", etag="e2"))
     assert job_name(obj("uploads/a.csv")).startswith("csv-a-")
+
+
+def test_an_object_over_shard_bytes_gets_a_planning_job_then_an_array_depending_on_it(batch):
+    client, stubber = batch
+    settings = Settings(job_queue="queue", job_definition="definition", key_prefix="uploads/",
+                        shard_bytes=1000, max_shards=3)  # fmt: skip
+    big = record("uploads/big.csv", size=2500)
+    parameters = {"bucket": "bucket", "key": "uploads/big.csv", "etag": "e1", "shards": "3"}
+    created = obj("uploads/big.csv")
+    stubber.add_response(
+        "submit_job", {"jobId": "plan-1", "jobName": "p", "jobArn": "arn:aws:batch:::job/p"},
+        {"jobName": job_name(created, "csv-plan"), "jobQueue": "queue",
+         "jobDefinition": "definition", "parameters": {**parameters, "mode": "plan"}},
+    )  # fmt: skip
+    stubber.add_response(
+        "submit_job", {"jobId": "array-1", "jobName": "a", "jobArn": "arn:aws:batch:::job/a"},
+        {"jobName": job_name(created), "jobQueue": "queue", "jobDefinition": "definition",
+         "parameters": {**parameters, "mode": "shard"}, "arrayProperties": {"size": 3},
+         "dependsOn": [{"jobId": "plan-1"}]},
+    )  # fmt: skip
+
+    result = submit_jobs({"Records": [big]}, settings, client)
+
+    assert result["jobIds"] == ["plan-1", "array-1"]
+    assert result["jobs"][1]["arraySize"] == 3
+
+
+@pytest.mark.parametrize(
+    ("size", "shard_bytes", "expected"),
+    [(10, 1000, 1), (1000, 1000, 1), (1001, 1000, 2), (2500, 1000, 3), (10**9, 1000, 100),
+     (10**9, 0, 1)],
+)  # fmt: skip
+def test_the_number_of_shards_follows_the_size(size, shard_bytes, expected):
+    assert shard_count(size, shard_bytes, max_shards=100) == expected
