@@ -21,6 +21,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from processor.dynamodb import JsonBodyClient
 from processor.items import RESERVED_ATTRIBUTES, Source
 from processor.job import Summary, process
 from processor.logs import log
@@ -94,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     source = Source(args.bucket, args.key, etag or "")
     writer = ParallelWriter(
-        [BatchWriter(boto3.client("dynamodb", config=config), table, key_column)
-         for _ in range(writers)], key_column,
-    )  # fmt: skip
+        [BatchWriter(dynamodb_client(config), table, key_column) for _ in range(writers)],
+        key_column,
+    )
     log(
         "job_started",
         object=source.uri, version_id=version_id, etag=etag, table=table, writers=writers,
@@ -126,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         return "all rows written"
 
     return outcome(summary, write_rows)
+
+
+def dynamodb_client(config: Config) -> JsonBodyClient:
+    return JsonBodyClient(boto3.client("dynamodb", config=config))
 
 
 def outcome(summary: Summary, run: Callable[[], str]) -> int:

@@ -26,12 +26,16 @@ class Source:
         return f"s3://{self.bucket}/{self.key}"
 
 
+def utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
 def item_size(item: Item) -> int:
     """An upper bound of DynamoDB's size for an item of string and number attributes."""
     size = 0
     for name, value in item.items():
         (payload,) = value.values()
-        size += len(name.encode()) + len(payload.encode()) + ("N" in value)
+        size += utf8_length(name) + utf8_length(payload) + ("N" in value)
     return size
 
 

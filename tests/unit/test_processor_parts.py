@@ -4,10 +4,14 @@ import io
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
+from processor.dynamodb import JsonBodyClient
 from processor.rows import BlankLine, InputError, Rejection, Row, parse_rows
 from processor.source import open_text
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
+
+from tests.unit.conftest import TABLE
 
 
 class CountingStream(io.RawIOBase):
@@ -195,3 +199,28 @@ def test_a_repeated_key_in_one_batch_is_sent_once_with_the_later_values():
 
     assert client.requests == [["b", "a"]]
     assert writer.written_rows == 3
+
+
+def test_the_json_body_client_writes_what_botocore_would_have_sent(aws):
+    client = JsonBodyClient(aws["dynamodb"])
+    items = [{"ProductId": {"S": f"P-{n}"}, "Name": {"S": f"naïve, “quoted” {n}"},
+              "source_line": {"N": str(n + 2)}} for n in range(25)]  # fmt: skip
+
+    response = client.batch_write_item(
+        RequestItems={TABLE: [{"PutRequest": {"Item": i}} for i in items]}
+    )
+
+    assert response["UnprocessedItems"] == {}
+    stored = aws["dynamodb"].get_item(TableName=TABLE, Key={"ProductId": {"S": "P-7"}})["Item"]
+    assert stored == items[7]
+    assert aws["dynamodb"].scan(TableName=TABLE, Select="COUNT")["Count"] == 25
+
+
+def test_the_json_body_client_surfaces_dynamodbs_errors_as_botocore_does(aws):
+    client = JsonBodyClient(aws["dynamodb"])
+    item = {"ProductId": {"S": "P-1"}}
+
+    with pytest.raises(ClientError) as raised:
+        client.batch_write_item(RequestItems={"no-such-table": [{"PutRequest": {"Item": item}}]})
+
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
