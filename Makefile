@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels engine-wheels test test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench-inner-loop bench-writers \
+.PHONY: help setup wheels engine-wheels test test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench bench-inner-loop bench-writers \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
@@ -95,6 +95,9 @@ demo: ## Upload samples/Sample.csv to the local cloud and wait for its rows
 
 bench-inner-loop: setup ## Seconds from a processor edit to its code running (make local-up and watch)
 	$(PYTHON) bench/inner_loop.py
+
+bench: setup ## The processor at scale vs naive PutItem and raw BatchWriteItem, latency, sharding (bench/results/processor.json)
+	$(PYTHON) bench/processor.py
 
 bench-writers: setup ## Processor rows/s with 1, 2, 4, 8 writers, with and without 10 ms per request (needs make local-up)
 	$(PYTHON) bench/writers.py

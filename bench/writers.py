@@ -2,30 +2,26 @@
 
     make bench-writers             (needs the local cloud: `make local-up`)
 
-Uploads a generated CSV of ROWS rows (fixed content, 3 columns, a quoted comma in each row)
-outside the upload prefix (so no job starts), then runs the processor on this machine against
-the engine with WRITERS=1, 2, 4 and 8, and prints wall seconds, rows/s, user CPU seconds and
-peak RSS for each, with the ratio to one writer. The engine shares this machine's cores, so
-the figures show the engine's ceiling as much as the processor's; against real DynamoDB each
-request waits for the network, which is what parallel writers hide. So the same runs are
-repeated with a fixed latency added to every BatchWriteItem at the engine's edge (a fault
-rule, harness/faults/), as a model of the network to DynamoDB: BENCH_LATENCIES_MS (default
-"0,10"). Results also go to bench/results/writers.json.
+Uploads a generated CSV of ROWS rows (bench/common.py: fixed seed, 5 columns, quoted commas
+and newlines) outside the upload prefix (so no job starts), then runs the processor on this
+machine against the engine with WRITERS=1, 2, 4 and 8, and prints wall seconds, rows/s, CPU
+seconds and peak RSS for each, with the ratio to one writer. The engine shares this
+machine's cores, so the figures show the engine's ceiling as much as the processor's;
+against real DynamoDB each request waits for the network, which is what parallel writers
+hide. So the same runs are repeated with a fixed latency added to every BatchWriteItem at
+the engine's edge (a fault rule, harness/faults/), as a model of the network to DynamoDB:
+BENCH_LATENCIES_MS (default "0,10"). Results also go to bench/results/writers.json.
 """
 
-import csv
-import io
 import json
 import os
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import csv_body, run_processor  # noqa: E402
 from harness import aws  # noqa: E402
 from harness.cloud import LocalCloud  # noqa: E402
 from harness.faults.client import Faults  # noqa: E402
@@ -37,42 +33,18 @@ KEY = "bench/writers.csv"
 COUNTS = (1, 2, 4, 8)
 
 
-def body(rows: int) -> bytes:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["ProductId", "ProductName", "ProductDescription"])
-    for n in range(rows):
-        writer.writerow([f"bench-{n:07}", f"Product {n}", f"Made for the benchmark, item {n}"])
-    return text.getvalue().encode()
-
-
 def run(writers: int, bucket: str, table: str, endpoint: str) -> dict:
-    environment = {**os.environ, **aws.environment(endpoint), "WRITERS": str(writers),
-                   "TABLE_NAME": table}  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "processor", "--bucket", bucket, "--key", KEY],
-        cwd=REPO / "batch", env=environment, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    seconds = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    summary = json.loads(result.stdout.splitlines()[-1])
-    if summary["written"] != ROWS:
-        raise SystemExit(f"WRITERS={writers}: wrote {summary['written']} of {ROWS} rows")
-    return {
-        "writers": writers,
-        "seconds": round(seconds, 1),
-        "rows_per_second": round(ROWS / seconds),
-        "user_cpu_seconds": round(after.ru_utime - before.ru_utime, 1),
-        "peak_rss_mb": round(after.ru_maxrss / 1024),
-    }
+    environment = {**aws.environment(endpoint), "WRITERS": str(writers), "TABLE_NAME": table}
+    figures = run_processor(["--bucket", bucket, "--key", KEY], environment)
+    if figures["written"] != ROWS:
+        raise SystemExit(f"WRITERS={writers}: wrote {figures['written']} of {ROWS} rows")
+    return {"writers": writers, "rows_per_second": round(ROWS / figures["seconds"]), **figures}
 
 
 def main() -> int:
     cloud = LocalCloud()
     outputs = cloud.outputs()
-    aws.client("s3", cloud.endpoint).put_object(Bucket=outputs.bucket, Key=KEY, Body=body(ROWS))
+    aws.client("s3", cloud.endpoint).put_object(Bucket=outputs.bucket, Key=KEY, Body=csv_body(ROWS))
     faults = Faults(cloud.endpoint)
     by_latency = {}
     for latency in LATENCIES_MS:
@@ -103,7 +75,7 @@ def report(results: list[dict], latency: int, endpoint: str) -> None:
         ratio = figures["rows_per_second"] / results[0]["rows_per_second"]
         print(
             f"{figures['writers']:>8}{figures['seconds']:>9}{figures['rows_per_second']:>9}"
-            f"{ratio:>7.2f}{figures['user_cpu_seconds']:>7}{figures['peak_rss_mb']:>7} MB"
+            f"{ratio:>7.2f}{figures['cpu_seconds']:>7}{figures['peak_rss_mb']:>7} MB"
         )
 
 

@@ -15,6 +15,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -200,5 +201,19 @@ def exit_code_of(error: ClientError) -> int:
 
 def finish(summary: Summary, exit_code: int, message: str) -> int:
     """Log the summary line every run ends with and return the exit code."""
-    log("summary", exit_code=exit_code, message=message, **summary.as_log_fields())
+    log("summary", exit_code=exit_code, message=message, peak_rss_mb=peak_rss_mb(),
+        **summary.as_log_fields())  # fmt: skip
     return exit_code
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory (Linux's VmHWM, which starts afresh at exec,
+    unlike getrusage's maxrss); None where /proc does not say."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None

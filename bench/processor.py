@@ -1,0 +1,251 @@
+"""The processor at scale, against baselines, on this machine's local cloud.
+
+    make bench                      (starts the local cloud if it is not up)
+
+Everything runs on the same machine in the same run against the embedded engine, and every
+write run goes to a fresh table whose item count is checked against the file (exactly once):
+- files of 10^4, 10^5 and 10^6 rows (BENCH_SIZES; fixed seed, 5 columns, quoted commas and
+  newlines), uploaded outside the upload prefix so that no job starts;
+- the naive baseline: one PutItem per row, no concurrency, on the smallest file;
+- the engine's ceiling: raw BatchWriteItem calls from 1, 2 and 4 client threads, no CSV;
+- the processor on each file: rows/s, CPU seconds, peak RSS of its process;
+- the processor on the 10^5 file with 10 ms added to every DynamoDB request at the engine's
+  edge (a fault rule), as a model of the network to real DynamoDB;
+- parse-only: the processor's CSV parsing and item building, no writes, on one core;
+- the sharded path on the largest file (a planning run, then 1, 2 and 4 children at once).
+Prints the table and the ratios, and writes bench/results/processor.json.
+"""
+
+import csv
+import io
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "batch")]
+
+from processor.items import Source, build_item  # noqa: E402
+from processor.rows import Row, parse_rows  # noqa: E402
+
+from bench.common import HEADER, csv_body, run_processor  # noqa: E402
+from harness import aws  # noqa: E402
+from harness.cloud import LocalCloud  # noqa: E402
+from harness.faults.client import Faults  # noqa: E402
+
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
+SHARDS = [int(n) for n in os.environ.get("BENCH_SHARDS", "1,2,4").split(",")]
+RESULTS = REPO / "bench" / "results" / "processor.json"
+LATENCY_MS = 10
+
+
+class Bench:
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.endpoint = cloud.endpoint
+        self.outputs = cloud.outputs()
+        self.bucket = self.outputs.bucket
+        self.s3 = aws.client("s3", self.endpoint)
+        self.dynamodb = aws.client("dynamodb", self.endpoint)
+        self.exactly_once = True
+
+    def upload(self, rows: int) -> tuple[str, bytes]:
+        key = f"bench/rows-{rows}.csv"
+        body = csv_body(rows)
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+        return key, body
+
+    def fresh_table(self) -> str:
+        name = f"bench-{uuid.uuid4().hex[:8]}"
+        self.dynamodb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "ProductId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "ProductId", "AttributeType": "S"}],
+        )  # fmt: skip
+        return name
+
+    def checked(self, table: str, rows: int, figures: dict) -> dict:
+        """Add the exactly-once check (the table holds every row once), drop the table."""
+        count = self.dynamodb.describe_table(TableName=table)["Table"]["ItemCount"]
+        self.dynamodb.delete_table(TableName=table)
+        figures["exactly_once"] = count == rows and figures.get("written", rows) == rows
+        self.exactly_once &= figures["exactly_once"]
+        figures["rows_per_s"] = round(rows / figures["seconds"])
+        return figures
+
+    def environment(self, table: str) -> dict[str, str]:
+        return {**aws.environment(self.endpoint), "TABLE_NAME": table}
+
+    # -- the runs ------------------------------------------------------------------------------
+
+    def processor(self, key: str, rows: int) -> dict:
+        table = self.fresh_table()
+        figures = run_processor(["--bucket", self.bucket, "--key", key], self.environment(table))
+        figures["cpu_s_per_1e5_rows"] = round(figures["cpu_seconds"] * 100_000 / rows, 2)
+        return self.checked(table, rows, figures)
+
+    def naive(self, body: bytes, rows: int) -> dict:
+        table = self.fresh_table()
+        started = time.monotonic()
+        for row in csv.DictReader(io.StringIO(body.decode(), newline="")):
+            self.dynamodb.put_item(TableName=table, Item={k: {"S": v} for k, v in row.items()})
+        return self.checked(table, rows, {"seconds": round(time.monotonic() - started, 2)})
+
+    def ceiling(self, items: list[dict], threads: int) -> dict:
+        table = self.fresh_table()
+        batches = [items[i : i + 25] for i in range(0, len(items), 25)]
+
+        def write(share: list[list[dict]]) -> None:
+            client = aws.client("dynamodb", self.endpoint)
+            for batch in share:
+                requests = [{"PutRequest": {"Item": item}} for item in batch]
+                while requests:
+                    response = client.batch_write_item(RequestItems={table: requests})
+                    requests = response.get("UnprocessedItems", {}).get(table, [])
+
+        workers = [threading.Thread(target=write, args=(batches[n::threads],))
+                   for n in range(threads)]  # fmt: skip
+        started = time.monotonic()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        figures = {"threads": threads, "seconds": round(time.monotonic() - started, 2)}
+        return self.checked(table, len(items), figures)
+
+    def sharded(self, key: str, rows: int, shards: int) -> dict:
+        table = self.fresh_table()
+        arguments = ["--bucket", self.bucket, "--key", key, "--shards", str(shards)]
+        started = time.monotonic()
+        planned = run_processor([*arguments, "--mode", "plan"], self.environment(table))
+        children: list[dict] = [{}] * shards
+
+        def child(index: int) -> None:
+            environment = {**self.environment(table), "AWS_BATCH_JOB_ARRAY_INDEX": str(index)}
+            children[index] = run_processor([*arguments, "--mode", "shard"], environment)
+
+        workers = [threading.Thread(target=child, args=(n,)) for n in range(shards)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        figures = {
+            "shards": shards,
+            "seconds": round(time.monotonic() - started, 2),
+            "plan_seconds": planned["seconds"],
+            "written": sum(c.get("written", 0) for c in children),
+            "peak_rss_mb": max(c.get("peak_rss_mb") or 0 for c in children),
+        }
+        return self.checked(table, rows, figures)
+
+
+def parse_only(body: bytes) -> dict:
+    """Rows/s of parsing and item building alone, in this process (one core)."""
+    source = Source("bucket", "key", "etag")
+    started = time.process_time()
+    rows = 0
+    for result in parse_rows(io.StringIO(body.decode(), newline=""), "ProductId"):
+        if isinstance(result, Row):
+            build_item(result, source)
+            rows += 1
+    seconds = time.process_time() - started
+    return {"rows": rows, "cpu_seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+
+
+def items_of(body: bytes) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(body.decode(), newline=""))
+    return [{name: {"S": value} for name, value in row.items()} for row in reader]
+
+
+def main() -> int:
+    cloud = LocalCloud()
+    cloud.up()
+    bench = Bench(cloud)
+    faults = Faults(cloud.endpoint)
+    faults.clear()
+    results: dict[str, Any] = {"cores": os.cpu_count(), "columns": len(HEADER), "sizes": SIZES}
+    files = {rows: bench.upload(rows) for rows in SIZES}
+    small, middle, large = SIZES[0], SIZES[min(1, len(SIZES) - 1)], SIZES[-1]
+
+    say(f"naive PutItem per row, {small} rows")
+    results["naive"] = bench.naive(files[small][1], small)
+    say(f"raw BatchWriteItem, {middle} rows, 1/2/4 threads")
+    items = items_of(files[middle][1])
+    results["ceiling"] = [bench.ceiling(items, threads) for threads in (1, 2, 4)]
+    results["processor"] = {}
+    for rows in SIZES:
+        say(f"processor, {rows} rows")
+        results["processor"][str(rows)] = bench.processor(files[rows][0], rows)
+    say(f"processor, {middle} rows, {LATENCY_MS} ms added to each DynamoDB request")
+    faults.add(service="dynamodb", latency_ms=LATENCY_MS)
+    try:
+        results["processor_with_latency"] = bench.processor(files[middle][0], middle)
+    finally:
+        faults.clear()
+    say(f"parse only, {large} rows")
+    results["parse_only"] = parse_only(files[large][1])
+    results["sharded"] = []
+    for shards in SHARDS:
+        say(f"sharded, {large} rows, in {shards} ranges")
+        results["sharded"].append(bench.sharded(files[large][0], large, shards))
+
+    results.update(ratios(results, middle, small, large, bench.exactly_once))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    report(results)
+    print(f"\nresults: {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+def ratios(results: dict, middle: int, small: int, large: int, exactly_once: bool) -> dict:
+    by_size = results["processor"]
+    typical, smallest, largest = by_size[str(middle)], by_size[str(small)], by_size[str(large)]
+    best_raw = max(run["rows_per_s"] for run in results["ceiling"])
+    with_latency = results["processor_with_latency"]["rows_per_s"]
+    return {
+        "speedup": round(typical["rows_per_s"] / results["naive"]["rows_per_s"], 2),
+        "ceiling_ratio": round(typical["rows_per_s"] / best_raw, 2),
+        "latency_ratio": round(with_latency / typical["rows_per_s"], 2),
+        "rss_ratio": round(largest["peak_rss_mb"] / smallest["peak_rss_mb"], 2),
+        "rss_mb_largest": largest["peak_rss_mb"],
+        "parse_rows_per_s": results["parse_only"]["rows_per_s"],
+        "cpu_s_per_1e5_rows": largest["cpu_s_per_1e5_rows"],
+        "exactly_once": exactly_once,
+    }
+
+
+def report(results: dict) -> None:
+    print(f"\n{results['cores']} cores, engine and processor on the same machine")
+    print(f"{'run':<44}{'seconds':>9}{'rows/s':>10}{'CPU s/1e5':>10}{'RSS MB':>8}{'once':>6}")
+
+    def line(name: str, run: dict) -> None:
+        print(f"{name:<44}{run['seconds']:>9}{run['rows_per_s']:>10}"
+              f"{run.get('cpu_s_per_1e5_rows', ''):>10}{run.get('peak_rss_mb', ''):>8}"
+              f"{'yes' if run['exactly_once'] else 'NO':>6}")  # fmt: skip
+
+    line("naive PutItem per row", results["naive"])
+    for run in results["ceiling"]:
+        line(f"raw BatchWriteItem, {run['threads']} threads", run)
+    for rows, run in results["processor"].items():
+        line(f"processor, {rows} rows", run)
+    line(f"processor, {LATENCY_MS} ms per DynamoDB request", results["processor_with_latency"])
+    for run in results["sharded"]:
+        children = f"{run['shards']} child" + ("ren" if run["shards"] != 1 else "")
+        line(f"sharded, {children} (plan {run['plan_seconds']} s)", run)
+    parse = results["parse_only"]
+    print(f"parse only: {parse['rows_per_s']} rows/s on one core")
+    for name in ("speedup", "ceiling_ratio", "latency_ratio", "rss_ratio", "rss_mb_largest",
+                 "parse_rows_per_s", "cpu_s_per_1e5_rows", "exactly_once"):  # fmt: skip
+        print(f"{name:>20}: {results[name]}")
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
