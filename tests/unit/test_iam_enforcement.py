@@ -1,6 +1,7 @@
 """IAM enforced on the embedded engine: moto's own authorization, switched on and fed the
 resource ARNs, in-process against the pinned moto (served on loopback; no Docker)."""
 
+import importlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """moto and the Batch stand-in behind one endpoint, IAM enforcement installed (and
     uninstalled afterwards: moto's authorization is process-wide)."""
     owner, attribute = AUTHORIZE.split(".")
-    mixin = getattr(__import__(AUTHORIZER, fromlist=[owner]), owner)
+    mixin = getattr(importlib.import_module(AUTHORIZER), owner)
     monkeypatch.setattr(mixin, attribute, internals.get(AUTHORIZER, AUTHORIZE))
     monkeypatch.setattr("moto.settings.INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
     moto_app = DomainDispatcherApplication(create_backend_app)

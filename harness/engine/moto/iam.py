@@ -50,7 +50,8 @@ class IamEnforcement:
         self._function_locks: dict[str, threading.Lock] = {}
 
     def install(self) -> None:
-        """Route moto's authorization through `checks()` (once per process)."""
+        """Switch moto's authorization on, with every request going through this object's
+        check first (once per engine process)."""
         original = internals.get(AUTHORIZER, AUTHORIZE)
         internals.replace("moto.settings", "INITIAL_NO_AUTH_ACTION_COUNT", 0)
         internals.replace(AUTHORIZER, AUTHORIZE, self._authorizing(original))
