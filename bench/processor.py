@@ -11,6 +11,8 @@ write run goes to a fresh table whose item count is checked against the file (ex
 - the processor on each file: rows/s, CPU seconds, peak RSS of its process;
 - the processor on the 10^5 file with 10 ms added to every DynamoDB request at the engine's
   edge (a fault rule), as a model of the network to real DynamoDB;
+- the processor on the 10^5 file against a DynamoDB that accepts every request at once over
+  keep-alive connections (null_dynamodb.py): its own CPU per row, without the engine's;
 - parse-only: the processor's CSV parsing and item building, no writes, on one core;
 - the sharded path on the largest file (a planning run, then 1, 2 and 4 children at once).
 Prints the table and the ratios, and writes bench/results/processor.json.
@@ -34,6 +36,7 @@ from processor.items import Source, build_item  # noqa: E402
 from processor.rows import Row, parse_rows  # noqa: E402
 
 from bench.common import HEADER, csv_body, run_processor  # noqa: E402
+from bench.null_dynamodb import null_dynamodb  # noqa: E402
 from harness import aws  # noqa: E402
 from harness.cloud import LocalCloud  # noqa: E402
 from harness.faults.client import Faults  # noqa: E402
@@ -87,6 +90,15 @@ class Bench:
         figures = run_processor(["--bucket", self.bucket, "--key", key], self.environment(table))
         figures["cpu_s_per_1e5_rows"] = round(figures["cpu_seconds"] * 100_000 / rows, 2)
         return self.checked(table, rows, figures)
+
+    def own_work(self, key: str, rows: int) -> dict:
+        """The processor against null_dynamodb.py: its own CPU per row, without the engine."""
+        with null_dynamodb() as endpoint:
+            environment = {**self.environment("null"), "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
+            figures = run_processor(["--bucket", self.bucket, "--key", key], environment)
+        figures["rows_per_s"] = round(rows / figures["seconds"])
+        figures["cpu_s_per_1e5_rows"] = round(figures["cpu_seconds"] * 100_000 / rows, 2)
+        return figures
 
     def naive(self, body: bytes, rows: int) -> dict:
         table = self.fresh_table()
@@ -186,6 +198,8 @@ def main() -> int:
         results["processor_with_latency"] = bench.processor(files[middle][0], middle)
     finally:
         faults.clear()
+    say(f"processor, {middle} rows, against a DynamoDB that accepts at once (its own work)")
+    results["processor_own_work"] = bench.own_work(files[middle][0], middle)
     say(f"parse only, {large} rows")
     results["parse_only"] = parse_only(files[large][1])
     results["sharded"] = []
@@ -214,6 +228,7 @@ def ratios(results: dict, middle: int, small: int, large: int, exactly_once: boo
         "rss_mb_largest": largest["peak_rss_mb"],
         "parse_rows_per_s": results["parse_only"]["rows_per_s"],
         "cpu_s_per_1e5_rows": largest["cpu_s_per_1e5_rows"],
+        "own_cpu_s_per_1e5_rows": results["processor_own_work"]["cpu_s_per_1e5_rows"],
         "exactly_once": exactly_once,
     }
 
@@ -233,13 +248,17 @@ def report(results: dict) -> None:
     for rows, run in results["processor"].items():
         line(f"processor, {rows} rows", run)
     line(f"processor, {LATENCY_MS} ms per DynamoDB request", results["processor_with_latency"])
+    own = results["processor_own_work"]
+    print(f"{'processor, DynamoDB accepting at once':<44}{own['seconds']:>9}{own['rows_per_s']:>10}"
+          f"{own['cpu_s_per_1e5_rows']:>10}{own['peak_rss_mb']:>8}{'-':>6}")  # fmt: skip
     for run in results["sharded"]:
         children = f"{run['shards']} child" + ("ren" if run["shards"] != 1 else "")
         line(f"sharded, {children} (plan {run['plan_seconds']} s)", run)
     parse = results["parse_only"]
     print(f"parse only: {parse['rows_per_s']} rows/s on one core")
     for name in ("speedup", "ceiling_ratio", "latency_ratio", "rss_ratio", "rss_mb_largest",
-                 "parse_rows_per_s", "cpu_s_per_1e5_rows", "exactly_once"):  # fmt: skip
+                 "parse_rows_per_s", "cpu_s_per_1e5_rows", "own_cpu_s_per_1e5_rows",
+                 "exactly_once"):  # fmt: skip
         print(f"{name:>20}: {results[name]}")
 
 
