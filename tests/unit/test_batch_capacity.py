@@ -3,6 +3,7 @@ environment or job queue, a job that can never fit (scripted runner, no Docker).
 
 import threading
 
+import pytest
 from werkzeug.test import Client
 
 from harness.batch.executor import JobExecutor
@@ -107,53 +108,38 @@ def test_a_job_bigger_than_its_environment_says_why_it_waits():
     assert becomes(job, "FAILED")
 
 
-def test_a_job_wanting_more_memory_than_fargate_gives_says_why_it_waits():
+@pytest.mark.parametrize(
+    ("resources", "too_much", "fits", "reason"),
+    [
+        ({"type": "FARGATE", "maxvCpus": 16}, 200_000, 8192,
+         "the job needs 200000 MiB of memory and compute environment big (FARGATE) gives a "
+         "job at most 122880: it stays RUNNABLE"),
+        ({"type": "EC2", "maxvCpus": 16, "instanceTypes": ["m5.large", "r5.xlarge"]}, 40_000,
+         32768, "the job needs 40000 MiB of memory and compute environment big (EC2) gives a "
+         "job at most 32768: it stays RUNNABLE"),
+    ],
+    ids=["fargate", "ec2-instance-types"],
+)  # fmt: skip
+def test_a_job_wanting_more_memory_than_its_environment_gives_says_why_it_waits(
+    resources, too_much, fits, reason
+):
     backend = setup(GatedRunner())
-    backend.create_compute_environment("fargate", {"type": "FARGATE", "maxvCpus": 16})
-    backend.create_job_queue("serverless", 1, [{"order": 1, "computeEnvironment": "fargate"}])
+    backend.create_compute_environment("big", resources)
+    backend.create_job_queue("memory", 1, [{"order": 1, "computeEnvironment": "big"}])
     backend.register_job_definition(
         "hungry", {"image": "i", "resourceRequirements": [
-            {"type": "VCPU", "value": "4"}, {"type": "MEMORY", "value": "200000"}]},
+            {"type": "VCPU", "value": "4"}, {"type": "MEMORY", "value": str(too_much)}]},
     )  # fmt: skip
 
-    job = backend.submit_job("hungry", "serverless", "hungry")
-    fits = backend.submit_job(
-        "fits", "serverless", "hungry",
-        container_overrides={"resourceRequirements": [{"type": "MEMORY", "value": "8192"}]},
-    )  # fmt: skip
-
-    assert becomes(job, "RUNNABLE")
-    assert job.status_reason.startswith(
-        "the job needs 200000 MiB of memory and compute environment fargate (FARGATE) gives a "
-        "job at most 122880: it stays RUNNABLE"
-    )
-    assert becomes(fits, "RUNNING")
-    backend.stop_job(job.id, "too big", terminate=False)
-    assert becomes(job, "FAILED")
-
-
-def test_a_job_wanting_more_memory_than_its_ec2_instance_types_have_says_why_it_waits():
-    backend = setup(GatedRunner())
-    backend.create_compute_environment(
-        "ec2", {"type": "EC2", "maxvCpus": 16, "instanceTypes": ["m5.large", "r5.xlarge"]}
-    )
-    backend.create_job_queue("instances", 1, [{"order": 1, "computeEnvironment": "ec2"}])
-    backend.register_job_definition(
-        "hungry", {"image": "i", "resourceRequirements": [{"type": "MEMORY", "value": "40000"}]}
-    )
-
-    job = backend.submit_job("hungry", "instances", "hungry")
-    fits = backend.submit_job(
-        "fits", "instances", "hungry",
-        container_overrides={"resourceRequirements": [{"type": "MEMORY", "value": "32768"}]},
+    job = backend.submit_job("hungry", "memory", "hungry")
+    smaller = backend.submit_job(
+        "fits", "memory", "hungry",
+        container_overrides={"resourceRequirements": [{"type": "MEMORY", "value": str(fits)}]},
     )  # fmt: skip
 
     assert becomes(job, "RUNNABLE")
-    assert job.status_reason.startswith(
-        "the job needs 40000 MiB of memory and compute environment ec2 (EC2) gives a job at "
-        "most 32768: it stays RUNNABLE"
-    )
-    assert becomes(fits, "RUNNING")
+    assert job.status_reason.startswith(reason)
+    assert becomes(smaller, "RUNNING")
     backend.stop_job(job.id, "too big", terminate=False)
     assert becomes(job, "FAILED")
 
