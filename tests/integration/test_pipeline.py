@@ -29,8 +29,12 @@ def test_sample_upload_writes_every_row_with_its_attributes(pipeline, unique):
 
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     assert [a["container"]["exitCode"] for a in job["attempts"]] == [0]
-    trigger_log = [json.loads(line) for line in pipeline.trigger_log_lines() if "submitted" in line]
-    (submitted,) = [entry for entry in trigger_log if entry.get("jobId") == job["jobId"]]
+    # the function's own JSON lines (a failed invocation also leaves its traceback as text)
+    lines = [json.loads(line) for line in pipeline.trigger_log_lines() if line.startswith("{")]
+    (submitted,) = [
+        entry for entry in lines
+        if entry["message"] == "submitted job" and entry.get("jobId") == job["jobId"]
+    ]  # fmt: skip
     assert submitted["key"] == upload.key
     with sample.open(newline="") as text:
         expected = list(csv.DictReader(text))
