@@ -67,11 +67,14 @@ class Pipeline:
         return sorted(children, key=lambda job: job.get("arrayProperties", {}).get("index", 0))
 
     def _listed(self, **selector: str) -> list[dict[str, Any]]:
-        """ListJobs in every state (it lists one state per call) for a queue or an array."""
+        """ListJobs in every state (it lists one state per call) for a queue or an array,
+        each job once: one that changes state between two calls is listed by both, and its
+        later listing is kept."""
         paginator = self.batch.get_paginator("list_jobs")
-        return [job for status in JobStatus
-                for page in paginator.paginate(jobStatus=status, **selector)
-                for job in page["jobSummaryList"]]  # fmt: skip
+        listed = {job["jobId"]: job for status in JobStatus
+                  for page in paginator.paginate(jobStatus=status, **selector)
+                  for job in page["jobSummaryList"]}  # fmt: skip
+        return list(listed.values())
 
     def describe(self, job_ids: list[str]) -> list[dict[str, Any]]:
         described = []
