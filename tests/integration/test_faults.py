@@ -14,8 +14,10 @@ from tests.integration.helpers import (
 ROWS = 300
 
 
-def upload_and_wait(pipeline, unique: str) -> tuple[dict, list[list[str]], Upload]:
-    rows = products(unique, ROWS)
+def upload_and_wait(
+    pipeline, unique: str, count: int = ROWS
+) -> tuple[dict, list[list[str]], Upload]:
+    rows = products(unique, count)
     upload = pipeline.upload_bytes(f"uploads/{unique}/faulty.csv", csv_bytes(rows))
     (job,) = pipeline.wait_for_jobs(upload, timeout=240)
     return job, rows, upload
@@ -31,7 +33,9 @@ def test_a_fifth_of_batch_writes_throttled_loses_no_row(pipeline, faults, unique
     rule = faults.add(service="dynamodb", operation="BatchWriteItem", probability=0.2,
                       error="ProvisionedThroughputExceededException")  # fmt: skip
 
-    job, rows, _ = upload_and_wait(pipeline, unique)
+    # 2,000 rows are 80+ calls: none of them throttled at 20 % would be a 1-in-10^7 chance
+    # (300 rows, about 14 calls, missed every throttle about one run in twenty)
+    job, rows, _ = upload_and_wait(pipeline, unique, count=2000)
 
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     assert_every_row_once(pipeline, unique, rows)
