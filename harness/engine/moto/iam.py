@@ -125,8 +125,7 @@ class IamEnforcement:
             try:
                 return original(handler, iam_request_cls, resource)
             except internals.get("moto.core.exceptions", "AccessDeniedError") as denied:
-                message = f"{denied.message} on resource: {resource}"
-                logger.warning("IAM denied: %s", message)
+                message = logged_denial(denied, resource)
                 if "X-Amz-Target" in handler.headers:  # a JSON service: its error shape
                     json_error = internals.get("moto.core.exceptions", "JsonRESTError")
                     raise json_error("AccessDeniedException", message) from denied
@@ -148,9 +147,14 @@ class IamEnforcement:
             try:
                 request.check_action_permitted(resource)
             except denied_cls as denied:
-                message = f"{denied.message} on resource: {resource}"
-                logger.warning("IAM denied: %s", message)
-                raise AccessDeniedException(message) from denied
+                raise AccessDeniedException(logged_denial(denied, resource)) from denied
+
+
+def logged_denial(denied: Any, resource: str) -> str:
+    """moto's AccessDenied message with the resource it was about, logged as the engine's."""
+    message = f"{denied.message} on resource: {resource}"
+    logger.warning("IAM denied: %s", message)
+    return message
 
 
 def table_arn(body: Any, region: str, account_id: str) -> str:
