@@ -21,12 +21,17 @@ class Upload:
     key: str
     etag: str
     at_ms: int  # when the engine stored it (its Date header: whole seconds)
+    # The queue's jobs before the upload: an earlier upload of the same bytes whose job was
+    # created in the same second is not this one's.
+    earlier_jobs: frozenset[str]
 
     @classmethod
-    def from_response(cls, bucket: str, key: str, response: dict[str, Any]) -> "Upload":
+    def from_response(
+        cls, bucket: str, key: str, response: dict[str, Any], earlier_jobs: frozenset[str]
+    ) -> "Upload":
         date = response["ResponseMetadata"]["HTTPHeaders"]["date"]
         at_ms = int(parsedate_to_datetime(date).timestamp()) * 1000
-        return cls(bucket, key, response["ETag"].strip('"'), at_ms)
+        return cls(bucket, key, response["ETag"].strip('"'), at_ms, earlier_jobs)
 
 
 class JobWaitTimeout(HarnessError):
@@ -53,8 +58,9 @@ class Pipeline:
             return self.upload_bytes(key, body)
 
     def upload_bytes(self, key: str, body: bytes | BinaryIO) -> Upload:
+        earlier_jobs = frozenset(job["jobId"] for job in self.jobs())
         response = self.s3.put_object(Bucket=self.outputs.bucket, Key=key, Body=body)
-        return Upload.from_response(self.outputs.bucket, key, response)
+        return Upload.from_response(self.outputs.bucket, key, response, earlier_jobs)
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job of the queue, in every state, newest first."""
@@ -85,7 +91,11 @@ class Pipeline:
     def jobs_for(self, upload: Upload) -> list[dict[str, Any]]:
         """Jobs submitted for exactly this upload: same key and ETag, created after it (the
         same bytes uploaded again make a job of the same name and parameters)."""
-        recent = [job["jobId"] for job in self.jobs() if job["createdAt"] >= upload.at_ms]
+        recent = [
+            job["jobId"]
+            for job in self.jobs()
+            if job["createdAt"] >= upload.at_ms and job["jobId"] not in upload.earlier_jobs
+        ]
         described = self.describe(recent)
         return [
             job

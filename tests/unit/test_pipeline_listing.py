@@ -32,3 +32,36 @@ def test_a_job_that_moves_on_while_the_states_are_listed_is_listed_once():
         ("done", "SUCCEEDED"),
         ("moving", "RUNNING"),
     ]
+
+
+def list_jobs_in_every_state(stubber: Stubber, jobs: list[dict]) -> None:
+    for status in JobStatus:
+        in_state = [job for job in jobs if job["status"] == status]
+        stubber.add_response("list_jobs", {"jobSummaryList": in_state},
+                             {"jobQueue": "queue", "jobStatus": status})  # fmt: skip
+
+
+def test_the_job_of_an_earlier_upload_of_the_same_bytes_in_the_same_second_is_not_this_ones():
+    pipeline = Pipeline(None, OUTPUTS)
+    pipeline.batch = boto3.client("batch", region_name="us-east-1")
+    pipeline.s3 = boto3.client("s3", region_name="us-east-1")
+    second = 1_789_983_200_000  # the engine's Date header has whole seconds
+    first_job = summary("first", "SUCCEEDED", second + 200)
+    second_job = summary("second", "RUNNABLE", second + 700)
+    date = {"date": "Mon, 21 Sep 2026 09:33:20 GMT"}
+    put = {"ETag": '"abc"', "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": date}}
+    parameters = {"bucket": "bucket", "key": "uploads/a.csv", "etag": "abc"}
+
+    with Stubber(pipeline.batch) as batch, Stubber(pipeline.s3) as s3:
+        list_jobs_in_every_state(batch, [first_job])
+        s3.add_response("put_object", put, {"Bucket": "bucket", "Key": "uploads/a.csv",
+                                            "Body": b"x"})  # fmt: skip
+        upload = pipeline.upload_bytes("uploads/a.csv", b"x")
+        list_jobs_in_every_state(batch, [first_job, second_job])
+        described = {**second_job, "jobQueue": "queue", "jobDefinition": "definition",
+                     "startedAt": 0, "parameters": parameters}  # fmt: skip
+        batch.add_response("describe_jobs", {"jobs": [described]}, {"jobs": ["second"]})
+        jobs = pipeline.jobs_for(upload)
+
+    assert upload.at_ms == second
+    assert [job["jobId"] for job in jobs] == ["second"]
