@@ -3,7 +3,7 @@
 import json
 import urllib.error
 import urllib.request
-from typing import Protocol
+from typing import Any, Protocol
 
 from harness.container_network import ContainerNetwork
 from harness.errors import HarnessError
@@ -64,11 +64,17 @@ def port_taken(endpoint: str) -> bool:
     return True
 
 
-def answering(endpoint: str) -> str | None:
-    """The name of the harness engine that answers at `endpoint`, if one does."""
+def engine_health(endpoint: str) -> dict[str, Any]:
+    """What the harness engine at `endpoint` says of itself; empty when none answers."""
     try:
         with urllib.request.urlopen(endpoint + HEALTH_PATH, timeout=2) as response:
-            name = json.load(response).get("engine")
+            health = json.load(response)
     except (OSError, ValueError):
-        return None
+        return {}
+    return health if isinstance(health, dict) else {}
+
+
+def answering(endpoint: str) -> str | None:
+    """The name of the harness engine that answers at `endpoint`, if one does."""
+    name = engine_health(endpoint).get("engine")
     return str(name) if name else None

@@ -69,3 +69,45 @@ def test_docker_desktop_publishes_on_loopback_only_and_jobs_join_the_engine_netw
     assert command[command.index("--containers-network") + 1] == "csv-pipeline"
     assert command[command.index("--containers-call") + 1] == "engine"
     assert config["networks"]["csv-pipeline"]["name"] == "csv-pipeline"
+
+
+def test_without_a_profile_only_the_embedded_engine_starts():
+    assert list(resolved("compose.yaml")["services"]) == ["engine"]
+
+
+def argument(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_the_localstack_profile_puts_the_stand_in_in_front_of_the_pinned_localstack():
+    services = resolved("compose.yaml", COMPOSE_PROFILES="localstack")["services"]
+    edge, localstack = services["localstack"], services["localstack-runtime"]
+    command = edge["command"]
+
+    assert localstack["image"] == "localstack/localstack:4.14.0"
+    assert "ports" not in localstack  # reached through the edge only
+    assert [(p["host_ip"], p["published"], p["target"]) for p in edge["ports"]] == [
+        ("127.0.0.1", "4566", 4566)
+    ]
+    assert edge["entrypoint"][-1] == "harness.engine.localstack.edge"
+    assert argument(command, "--localstack") == "http://localstack-runtime:4566"
+    assert edge["depends_on"]["localstack-runtime"]["condition"] == "service_healthy"
+    # LocalStack's functions and the stand-in's jobs share one network and call the edge.
+    environment = localstack["environment"]
+    assert argument(command, "--containers-network") == environment["LAMBDA_DOCKER_NETWORK"]
+    assert argument(command, "--containers-call") == f"{environment['HOSTNAME_FROM_LAMBDA']}:4566"
+    assert environment["HOSTNAME_FROM_LAMBDA"] == "localstack"  # the edge's service name
+    assert list(edge["networks"]) == list(localstack["networks"]) == ["csv-pipeline"]
+
+
+def test_the_localstack_image_is_overridable_and_the_token_passed_through():
+    services = resolved(
+        "compose.yaml",
+        COMPOSE_PROFILES="localstack",
+        LOCALSTACK_IMAGE="example/localstack-pro:2026.11",
+        LOCALSTACK_AUTH_TOKEN="ls-token-from-the-shell",
+    )["services"]
+    localstack = services["localstack-runtime"]
+
+    assert localstack["image"] == "example/localstack-pro:2026.11"
+    assert localstack["environment"]["LOCALSTACK_AUTH_TOKEN"] == "ls-token-from-the-shell"

@@ -9,10 +9,8 @@ import boto3
 import pytest
 import urllib3
 
-from harness.batch.models import BatchBackend
-from harness.batch.responses import BatchApp
 from harness.engine.localstack.edge import build_app
-from tests.unit.conftest import serving
+from tests.unit.conftest import FakeBatchService, serving
 
 
 def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -30,17 +28,6 @@ def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         ("Server", "upstream"), ("x-amzn-RequestId", "abc"),
     ])  # fmt: skip
     return [json.dumps(body).encode(), b"\n" + b"x" * 200_000]  # a body in more than one chunk
-
-
-class FakeBatchService:
-    def __init__(self) -> None:
-        self.backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-
-    def app(self) -> BatchApp:
-        return BatchApp(lambda region: self.backend)
-
-    def reclaim_host(self, job_id: str) -> str:
-        return self.backend.reclaim_host(job_id)
 
 
 @pytest.fixture

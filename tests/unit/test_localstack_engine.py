@@ -2,13 +2,16 @@
 calling the edge, images from this machine."""
 
 import json
+from typing import Any
 
 import pytest
 
 from harness.container_network import HOST, ContainerNetwork
 from harness.engine.base import EngineError
+from harness.engine.localstack.edge import build_app
 from harness.engine.localstack.engine import LOCALSTACK_PORT, LocalStackEngine
 from harness.images.prepare import LAMBDA_IMAGE
+from tests.unit.conftest import FakeBatchService, serving
 
 BRIDGE = ContainerNetwork("bridge", "172.30.0.1", "csv-pipeline", listen_also="172.30.0.1")
 
@@ -45,3 +48,34 @@ def test_without_a_bridge_on_this_machine_it_says_to_use_the_embedded_engine(tmp
     for network in (HOST, docker_desktop):
         with pytest.raises(EngineError, match="HARNESS_ENGINE=moto"):
             LocalStackEngine(tmp_path, port=1).start(network, progress=lambda message: None)
+
+
+def localstack_health(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """What LocalStack answers at /_localstack/health (trimmed)."""
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"services": {"s3": "running"}, "edition": "community"}).encode()]
+
+
+def test_an_edge_in_front_of_a_localstack_it_did_not_start_is_reused(tmp_path, monkeypatch):
+    """compose.yaml's `localstack` service: LocalStack and the edge run in containers; the
+    harness deploys to them instead of starting LocalStack on this machine."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "000000000000")
+    with (
+        serving(localstack_health) as localstack,
+        serving(build_app(localstack, FakeBatchService())) as edge,
+    ):
+        port = int(edge.rpartition(":")[2])
+        engine = LocalStackEngine(tmp_path, port=port)
+
+        assert engine.healthy()
+        engine.start(HOST, progress=lambda message: None)  # no LocalStack started, no error
+
+
+def test_an_edge_whose_localstack_does_not_answer_is_not_healthy(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "000000000000")
+    with serving(build_app("http://127.0.0.1:9", FakeBatchService())) as edge:
+        engine = LocalStackEngine(tmp_path, port=int(edge.rpartition(":")[2]))
+
+        assert not engine.healthy()
+        with pytest.raises(EngineError, match="HARNESS_ENGINE=moto"):
+            engine.start(HOST, progress=lambda message: None)

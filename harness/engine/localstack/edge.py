@@ -29,6 +29,7 @@ from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
+from harness.engine.localstack.health import localstack_ready
 from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
 from harness.sigv4 import signed_service
@@ -121,7 +122,8 @@ def build_app(localstack: str, batch: BatchService) -> Any:
     def edge(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "application/json")])
-            body = {"engine": "localstack", "localstack": localstack, "batch": "stand-in"}
+            body = {"engine": "localstack", "localstack": localstack, "batch": "stand-in",
+                    "localstack_ready": localstack_ready(localstack)}  # fmt: skip
             return [json.dumps(body).encode()]
         if is_batch_request(environ):
             return batch_app(environ, start_response)

@@ -15,14 +15,14 @@ network's gateway at LocalStack's port: the address LocalStack gives its functio
 import json
 import os
 import sys
-import urllib.request
 from pathlib import Path
 
 from harness.aws import ACCOUNT_ID
 from harness.container_network import ContainerNetwork
 from harness.docker_host import remove_containers
-from harness.engine.base import ENFORCE_IAM, EngineError, answering, port_taken
+from harness.engine.base import ENFORCE_IAM, EngineError, answering, engine_health, port_taken
 from harness.engine.localstack import runtime
+from harness.engine.localstack.health import localstack_ready
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE
 from harness.paths import REPO
@@ -65,15 +65,13 @@ class LocalStackEngine:
         return network.endpoint(LOCALSTACK_PORT)  # the edge, where LocalStack sends functions
 
     def healthy(self) -> bool:
-        return answering(self.endpoint) == self.name and self._localstack_up()
+        """The edge answers and so does the LocalStack behind it, wherever that runs (this
+        harness's, compose.yaml's `localstack` service, or a user's own)."""
+        health = engine_health(self.endpoint)
+        return health.get("engine") == self.name and health.get("localstack_ready") is True
 
     def _localstack_up(self) -> bool:
-        try:
-            url = self.localstack_endpoint + "/_localstack/health"
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return "services" in json.load(response)
-        except (OSError, ValueError):
-            return False
+        return localstack_ready(self.localstack_endpoint)
 
     def start(self, network: ContainerNetwork, progress: Progress = say) -> None:
         if os.environ.get(ENFORCE_IAM) == "1":
