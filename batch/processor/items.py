@@ -30,22 +30,35 @@ def utf8_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode())
 
 
-def item_size(item: Item) -> int:
-    """An upper bound of DynamoDB's size for an item of string and number attributes."""
-    size = 0
-    for name, value in item.items():
-        (payload,) = value.values()
-        size += utf8_length(name) + utf8_length(payload) + ("N" in value)
-    return size
+class ItemBuilder:
+    """Builds the items of one source object: each row's columns as string attributes, plus
+    the object, its ETag and the row's line. What every item of the object shares (the source
+    attributes and their size) is worked out once; those attribute values are shared between
+    items and never changed."""
 
+    def __init__(self, source: Source) -> None:
+        self._source_attributes: Item = {
+            SOURCE_OBJECT: {"S": source.uri},
+            SOURCE_ETAG: {"S": source.etag},
+        }
+        # DynamoDB counts the UTF-8 lengths of names and values; a number counts at most
+        # one byte more than its digits, so this is an upper bound.
+        self._fixed_size = (
+            utf8_length(SOURCE_OBJECT + source.uri + SOURCE_ETAG + source.etag + SOURCE_LINE) + 1
+        )
 
-def build_item(row: Row, source: Source) -> Item | Rejection:
-    """The row's columns as string attributes plus its source object, ETag and line."""
-    item: Item = {name: {"S": value} for name, value in row.values.items()}
-    item[SOURCE_OBJECT] = {"S": source.uri}
-    item[SOURCE_ETAG] = {"S": source.etag}
-    item[SOURCE_LINE] = {"N": str(row.line)}
-    size = item_size(item)
-    if size > MAX_ITEM_BYTES:
-        return Rejection(row.line, f"item is {size} bytes, over DynamoDB's {MAX_ITEM_BYTES}")
-    return item
+    def build(self, row: Row) -> Item | Rejection:
+        values = row.values
+        item: Item = {name: {"S": value} for name, value in values.items()}
+        item.update(self._source_attributes)
+        line = str(row.line)
+        item[SOURCE_LINE] = {"N": line}
+        size = (
+            self._fixed_size
+            + len(line)
+            + utf8_length("".join(values))
+            + utf8_length("".join(values.values()))
+        )
+        if size > MAX_ITEM_BYTES:
+            return Rejection(row.line, f"item is {size} bytes, over DynamoDB's {MAX_ITEM_BYTES}")
+        return item

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from processor.items import RESERVED_ATTRIBUTES, Source, build_item
+from processor.items import RESERVED_ATTRIBUTES, ItemBuilder, Source
 from processor.logs import log
 from processor.parallel import ParallelWriter
 from processor.rows import BlankLine, Rejection, parse_rows
@@ -74,6 +74,7 @@ def process(
     started = time.monotonic()
     next_progress = started + progress_every
     duplicates = duplicates or DuplicateKeys()
+    items = ItemBuilder(source)
     try:
         for result in parse_rows(text, key_column, delimiter, RESERVED_ATTRIBUTES, first_line):
             now = time.monotonic()
@@ -87,7 +88,7 @@ def process(
             if isinstance(result, Rejection):
                 reject(summary, result)
                 continue
-            item = build_item(result, source)
+            item = items.build(result)
             if isinstance(item, Rejection):
                 reject(summary, item)
                 continue

@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from processor.dynamodb import JsonBodyClient
+from processor.items import MAX_ITEM_BYTES, ItemBuilder, Source
 from processor.rows import BlankLine, InputError, Rejection, Row, parse_rows
 from processor.source import open_text
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
@@ -48,6 +49,25 @@ class FakeS3:
     def get_object(self, **request: str) -> dict[str, Any]:
         self.requests.append(request)
         return {"Body": self.body}
+
+
+def test_an_item_carries_its_row_and_source_and_is_sized_in_utf8_bytes():
+    items = ItemBuilder(Source("bucket", "uploads/a.csv", "e1"))
+    names = "ProductId" + "Name" + "source_object" + "s3://bucket/uploads/a.csv"
+    overhead = len(names + "source_etag" + "e1" + "source_line") + len("2") + 1
+    fits = "é" * ((MAX_ITEM_BYTES - overhead - len("P-1")) // 2)  # two bytes each
+    size = overhead + len("P-1") + 2 * len(fits)
+    assert size <= MAX_ITEM_BYTES < size + 2
+
+    item = items.build(Row(2, "P-1", {"ProductId": "P-1", "Name": fits}))
+    other = items.build(Row(3, "P-2", {"ProductId": "P-2", "Name": "b"}))
+    too_big = items.build(Row(2, "P-1", {"ProductId": "P-1", "Name": fits + "é"}))
+
+    assert item == {"ProductId": {"S": "P-1"}, "Name": {"S": fits},
+                    "source_object": {"S": "s3://bucket/uploads/a.csv"},
+                    "source_etag": {"S": "e1"}, "source_line": {"N": "2"}}  # fmt: skip
+    assert other["source_line"] == {"N": "3"} and item["source_line"] == {"N": "2"}
+    assert too_big == Rejection(2, f"item is {size + 2} bytes, over DynamoDB's {MAX_ITEM_BYTES}")
 
 
 def test_object_is_streamed_not_read_whole():
