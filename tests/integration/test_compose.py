@@ -11,8 +11,11 @@ from pathlib import Path
 
 import docker
 import pytest
+from botocore.exceptions import ClientError
 
+from harness import aws
 from harness.cloud import LocalCloud
+from harness.engine.base import engine_health
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.pipeline import Pipeline
@@ -62,3 +65,27 @@ def test_compose_down_removes_the_engine(composed):
 
     assert docker.from_env().containers.list(all=True, filters=labels) == []
     assert not composed["cloud"].engine.healthy()
+
+
+def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batch(moto_cloud):
+    """The `localstack` profile's edge alone (no LocalStack image can be pulled here): it
+    starts from this repository's image, serves Batch itself and passes the rest on."""
+    port = free_port()
+    project = f"csv-pipeline-edge{port}"
+    base = base_image(docker.from_env(), progress=lambda message: None)
+    compose(project, port, base, "--profile", "localstack", "up", "--detach", "--wait",
+            "--build", "--no-deps", "localstack")  # fmt: skip
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        health = engine_health(endpoint)
+        queues = aws.client("batch", endpoint).describe_job_queues()["jobQueues"]
+        with pytest.raises(ClientError) as passed_on:
+            aws.client("s3", endpoint).list_buckets()
+    finally:
+        compose(project, port, base, "--profile", "localstack", "down")
+
+    assert health["engine"] == "localstack"
+    assert health["localstack"] == "http://localstack-runtime:4566"
+    assert health["localstack_ready"] is False
+    assert queues == []  # the stand-in answered
+    assert passed_on.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502

