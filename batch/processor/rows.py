@@ -82,15 +82,17 @@ def parse_rows(
         if first_line is not None:
             shift = first_line - (reader.line_num + 1)
         record_start = reader.line_num + 1 + shift
+        columns = len(header)
         for record in reader:
             line, record_start = record_start, reader.line_num + 1 + shift
-            if not record:
-                yield BlankLine(line)
-            elif len(record) != len(header):
-                yield Rejection(line, f"expected {len(header)} columns, found {len(record)}")
+            if len(record) != columns:
+                if record:
+                    yield Rejection(line, f"expected {columns} columns, found {len(record)}")
+                else:
+                    yield BlankLine(line)
             elif not record[key_index].strip():
                 yield Rejection(line, f"empty key column {key_column!r}")
-            else:
-                yield Row(line, record[key_index], dict(zip(header, record, strict=True)))
+            else:  # strict=False: the lengths are equal, checked above
+                yield Row(line, record[key_index], dict(zip(header, record, strict=False)))
     except csv.Error as error:
         raise InputError(f"malformed CSV at line {reader.line_num + shift}: {error}") from error
