@@ -9,7 +9,6 @@ spans lines still points at the line where its record begins.
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
 # DynamoDB rejects items over 400 KB; a field larger than that can never be stored, but
 # the csv module's own default limit (128 KB) would raise before we could say so per row.
@@ -20,7 +19,8 @@ class InputError(ValueError):
     """The object as a whole cannot be processed (no header, missing key column, bad CSV)."""
 
 
-class Row(NamedTuple):  # a tuple: made once per row, it costs a third of a dataclass
+@dataclass(slots=True)  # made once per row: slots and no frozen setattr, half the cost
+class Row:
     line: int
     key: str
     values: dict[str, str]
