@@ -20,9 +20,9 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from processor.dynamodb import JsonBodyClient
+from processor.dynamodb import BatchWriteClient
 from processor.items import RESERVED_ATTRIBUTES, Source
 from processor.job import Summary, process
 from processor.logs import log
@@ -95,10 +95,6 @@ def main(argv: list[str] | None = None) -> int:
         log("configuration_error", message=message, stream=sys.stderr)
         return EXIT_BAD_INPUT
     source = Source(args.bucket, args.key, etag or "")
-    writer = ParallelWriter(
-        [BatchWriter(dynamodb_client(config), table, key_column) for _ in range(writers)],
-        key_column,
-    )
     log(
         "job_started",
         object=source.uri, version_id=version_id, etag=etag, table=table, writers=writers,
@@ -106,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
 
     def write_rows() -> str:
+        clients = dynamodb_clients(config, writers)
+        writer = ParallelWriter(
+            [BatchWriter(client, table, key_column) for client in clients], key_column
+        )
         if args.mode == "shard":
             manifest = read_manifest(s3, obj)
             part = manifest.ranges[array_index(len(manifest.ranges))]
@@ -130,8 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     return outcome(summary, write_rows)
 
 
-def dynamodb_client(config: Config) -> JsonBodyClient:
-    return JsonBodyClient(boto3.client("dynamodb", config=config))
+def dynamodb_clients(config: Config, count: int) -> list[BatchWriteClient]:
+    """One BatchWriteItem client per writer, at botocore's endpoint with its credentials."""
+    session = boto3.session.Session()
+    client = session.client("dynamodb", config=config)
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise NoCredentialsError()
+    endpoint, region = client.meta.endpoint_url, client.meta.region_name
+    return [BatchWriteClient(endpoint, region, credentials, sdk_attempts()) for _ in range(count)]
 
 
 def outcome(summary: Summary, run: Callable[[], str]) -> int:

@@ -1,18 +1,26 @@
 """The processor's parts in isolation: streaming, parsing and the batch writer."""
 
+import datetime
 import io
+import json
+from collections.abc import Iterator
 from typing import Any
 
+import boto3
+import botocore.auth
 import pytest
-from botocore.exceptions import ClientError
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.response import StreamingBody
-from processor.dynamodb import JsonBodyClient
+from processor.dynamodb import CONTENT_TYPE, TARGET, BatchWriteClient, signed_headers
 from processor.items import MAX_ITEM_BYTES, ItemBuilder, Source
 from processor.rows import BlankLine, InputError, Rejection, Row, parse_rows
 from processor.source import open_text
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
-from tests.unit.conftest import TABLE
+from tests.unit.conftest import TABLE, serving
 
 
 class CountingStream(io.RawIOBase):
@@ -221,8 +229,23 @@ def test_a_repeated_key_in_one_batch_is_sent_once_with_the_later_values():
     assert writer.written_rows == 3
 
 
-def test_the_json_body_client_writes_what_botocore_would_have_sent(aws):
-    client = JsonBodyClient(aws["dynamodb"])
+@pytest.fixture
+def dynamodb_over_http(aws) -> Iterator[str]:
+    """moto's DynamoDB (the `aws` fixture's) served over HTTP on loopback."""
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    with serving(create_backend_app("dynamodb")) as url:
+        yield url
+
+
+def batch_write_client(url: str, max_attempts: int = 3, sleeps: list | None = None) -> Any:
+    credentials = boto3.session.Session().get_credentials()
+    record = sleeps.append if sleeps is not None else (lambda seconds: None)
+    return BatchWriteClient(url, "us-east-1", credentials, max_attempts, sleep=record)
+
+
+def test_the_batch_write_client_writes_what_botocore_would_have_sent(aws, dynamodb_over_http):
+    client = batch_write_client(dynamodb_over_http)
     items = [{"ProductId": {"S": f"P-{n}"}, "Name": {"S": f"naïve, “quoted” {n}"},
               "source_line": {"N": str(n + 2)}} for n in range(25)]  # fmt: skip
 
@@ -236,11 +259,73 @@ def test_the_json_body_client_writes_what_botocore_would_have_sent(aws):
     assert aws["dynamodb"].scan(TableName=TABLE, Select="COUNT")["Count"] == 25
 
 
-def test_the_json_body_client_surfaces_dynamodbs_errors_as_botocore_does(aws):
-    client = JsonBodyClient(aws["dynamodb"])
+def test_the_batch_write_client_surfaces_dynamodbs_errors_as_botocore_does(dynamodb_over_http):
+    sleeps: list[float] = []
+    client = batch_write_client(dynamodb_over_http, sleeps=sleeps)
     item = {"ProductId": {"S": "P-1"}}
 
     with pytest.raises(ClientError) as raised:
         client.batch_write_item(RequestItems={"no-such-table": [{"PutRequest": {"Item": item}}]})
 
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert raised.value.operation_name == "BatchWriteItem"
+    assert sleeps == [], "not an error the SDKs retry"
+
+
+@pytest.mark.parametrize("token", [None, "session-token-from-sts"])
+def test_the_signature_is_the_one_botocore_makes(monkeypatch, token):
+    credentials = Credentials("AKIDEXAMPLE", "secret/example", token)
+    now = datetime.datetime(2026, 11, 27, 12, 34, 56)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: now)
+    body = b'{"RequestItems":{"t":[]}}'
+    headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET}
+    request = AWSRequest(method="POST", url="http://127.0.0.1:4566/", data=body, headers=headers)
+    SigV4Auth(credentials, "dynamodb", "eu-west-1").add_auth(request)
+
+    ours = signed_headers(body, "127.0.0.1:4566", "/", "eu-west-1",
+                          credentials.get_frozen_credentials(), "20261127T123456Z")  # fmt: skip
+
+    assert ours["Authorization"] == request.headers["Authorization"]
+    assert ours.get("X-Amz-Security-Token") == request.headers.get("X-Amz-Security-Token")
+
+
+def answers(*statuses_and_types: tuple[int, str]) -> Any:
+    """A DynamoDB endpoint answering each request with the next (status, error type); 200
+    with nothing unprocessed after the list."""
+    calls = iter(statuses_and_types)
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        status, error = next(calls, (200, ""))
+        body = {"__type": f"com.amazonaws.dynamodb.v20120810#{error}", "message": error}
+        payload = json.dumps(body if error else {"UnprocessedItems": {}}).encode()
+        start_response(f"{status} X", [("Content-Type", CONTENT_TYPE)])
+        return [payload]
+
+    return app
+
+
+def test_throttling_and_5xx_are_retried_with_the_sdks_backoff_then_given_up():
+    throttled = (400, "ProvisionedThroughputExceededException")
+    with serving(answers(throttled, (503, "ServiceUnavailable"))) as url:
+        sleeps: list[float] = []
+        response = batch_write_client(url, sleeps=sleeps).batch_write_item(RequestItems={"t": []})
+    with (
+        serving(answers(throttled, throttled, throttled)) as url,
+        pytest.raises(ClientError) as raised,
+    ):
+        batch_write_client(url, max_attempts=3).batch_write_item(RequestItems={"t": []})
+
+    assert response == {"UnprocessedItems": {}}
+    assert len(sleeps) == 2 and 0 <= sleeps[0] <= 1 and 0 <= sleeps[1] <= 2
+    assert raised.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
+
+
+def test_an_endpoint_that_does_not_answer_is_a_connection_error_after_every_attempt():
+    sleeps: list[float] = []
+    client = batch_write_client("http://127.0.0.1:9", max_attempts=3, sleeps=sleeps)
+
+    with pytest.raises(EndpointConnectionError):
+        client.batch_write_item(RequestItems={"t": []})
+
+    assert len(sleeps) == 2
