@@ -28,6 +28,7 @@ def offline_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_S3",
         "AWS_ENDPOINT_URL_BATCH",
+        "AWS_ENDPOINT_URL_DYNAMODB",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -37,9 +38,13 @@ def offline_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
-    """moto's S3 and DynamoDB with an upload bucket and a table keyed on ProductId."""
-    with mock_aws():
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto's S3 and DynamoDB with an upload bucket and a table keyed on ProductId. Its
+    DynamoDB is also served over HTTP on loopback at AWS_ENDPOINT_URL_DYNAMODB: the
+    processor's BatchWriteItem client sends requests itself, past moto's in-process mock."""
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    with mock_aws(), serving(create_backend_app("dynamodb")) as dynamodb_url:
         s3 = boto3.client("s3")
         dynamodb = boto3.client("dynamodb")
         s3.create_bucket(Bucket=BUCKET)
@@ -49,6 +54,7 @@ def aws() -> Iterator[dict[str, Any]]:
             AttributeDefinitions=[{"AttributeName": "ProductId", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_url)
         yield {"s3": s3, "dynamodb": dynamodb}
 
 

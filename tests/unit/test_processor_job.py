@@ -5,8 +5,6 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from botocore.client import BaseClient
-from botocore.exceptions import ClientError
 from processor.cli import (
     EXIT_BAD_INPUT,
     EXIT_NOT_PERMITTED,
@@ -20,7 +18,7 @@ from processor.job import DuplicateKeys, Summary, process
 from processor.source import open_text
 from processor.writer import BatchWriter
 
-from tests.unit.conftest import BUCKET, TABLE
+from tests.unit.conftest import BUCKET, TABLE, serving
 
 
 @pytest.fixture(autouse=True)
@@ -290,19 +288,20 @@ def test_missing_table_name_is_a_configuration_error(aws, monkeypatch):
 
 def test_a_role_without_permission_to_write_exits_3_saying_access_denied(aws, monkeypatch, capsys):
     upload(aws, "denied.csv", b"ProductId\nP-1\n")
-    make_api_call = BaseClient._make_api_call
     message = "User: arn:aws:sts::1:assumed-role/job/s is not authorized to perform: "
     message += "dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:us-east-1:1:table/products"
 
-    def denying(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "BatchWriteItem":
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": message}},
-                              operation)  # fmt: skip
-        return make_api_call(client, operation, params)
+    def denying(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """DynamoDB's answer to a role without the permission."""
+        start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
+        error = {"__type": "com.amazon.coral.service#AccessDeniedException", "message": message}
+        return [json.dumps(error).encode()]
 
-    monkeypatch.setattr(BaseClient, "_make_api_call", denying)
+    with serving(denying) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", url)
+        exit_code = run(aws, "denied.csv")
 
-    assert run(aws, "denied.csv") == EXIT_NOT_PERMITTED
+    assert exit_code == EXIT_NOT_PERMITTED
     summary = summary_line(capsys)
     assert summary["written"] == 0
     assert "AccessDeniedException" in summary["message"]

@@ -3,7 +3,7 @@
 import datetime
 import io
 import json
-from collections.abc import Iterator
+import os
 from typing import Any
 
 import boto3
@@ -229,23 +229,14 @@ def test_a_repeated_key_in_one_batch_is_sent_once_with_the_later_values():
     assert writer.written_rows == 3
 
 
-@pytest.fixture
-def dynamodb_over_http(aws) -> Iterator[str]:
-    """moto's DynamoDB (the `aws` fixture's) served over HTTP on loopback."""
-    from moto.moto_server.werkzeug_app import create_backend_app
-
-    with serving(create_backend_app("dynamodb")) as url:
-        yield url
-
-
 def batch_write_client(url: str, max_attempts: int = 3, sleeps: list | None = None) -> Any:
     credentials = boto3.session.Session().get_credentials()
     record = sleeps.append if sleeps is not None else (lambda seconds: None)
     return BatchWriteClient(url, "us-east-1", credentials, max_attempts, sleep=record)
 
 
-def test_the_batch_write_client_writes_what_botocore_would_have_sent(aws, dynamodb_over_http):
-    client = batch_write_client(dynamodb_over_http)
+def test_the_batch_write_client_writes_what_botocore_would_have_sent(aws):
+    client = batch_write_client(os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
     items = [{"ProductId": {"S": f"P-{n}"}, "Name": {"S": f"naïve, “quoted” {n}"},
               "source_line": {"N": str(n + 2)}} for n in range(25)]  # fmt: skip
 
@@ -259,9 +250,9 @@ def test_the_batch_write_client_writes_what_botocore_would_have_sent(aws, dynamo
     assert aws["dynamodb"].scan(TableName=TABLE, Select="COUNT")["Count"] == 25
 
 
-def test_the_batch_write_client_surfaces_dynamodbs_errors_as_botocore_does(dynamodb_over_http):
+def test_the_batch_write_client_surfaces_dynamodbs_errors_as_botocore_does(aws):
     sleeps: list[float] = []
-    client = batch_write_client(dynamodb_over_http, sleeps=sleeps)
+    client = batch_write_client(os.environ["AWS_ENDPOINT_URL_DYNAMODB"], sleeps=sleeps)
     item = {"ProductId": {"S": "P-1"}}
 
     with pytest.raises(ClientError) as raised:
