@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import pytest
-from processor.parallel import QUEUED_BATCHES, ParallelWriter
+from processor.parallel import QUEUED_CHUNKS, ParallelWriter
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
 
@@ -102,7 +102,7 @@ def test_parsing_waits_when_the_writers_fall_behind():
     added: list[int] = []
 
     def produce() -> None:
-        for n in range(10 * BATCH_SIZE * QUEUED_BATCHES):
+        for n in range(10 * BATCH_SIZE * QUEUED_CHUNKS):
             writer.add(item(f"key-{n}", "v"))
             added.append(n)
 
@@ -114,5 +114,6 @@ def test_parsing_waits_when_the_writers_fall_behind():
     producer.join(5)
     writer.flush()
 
-    assert held <= (QUEUED_BATCHES + 1) * BATCH_SIZE + 1, "the queue is bounded"
-    assert writer.written_rows == 10 * BATCH_SIZE * QUEUED_BATCHES
+    # the writer's chunk, the queued ones and the producer's own, not yet handed over
+    assert held <= (QUEUED_CHUNKS + 2) * BATCH_SIZE, "the queue is bounded"
+    assert writer.written_rows == 10 * BATCH_SIZE * QUEUED_CHUNKS
