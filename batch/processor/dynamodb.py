@@ -20,6 +20,7 @@ import hmac
 import http.client
 import json
 import random
+import socket
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -130,6 +131,10 @@ class BatchWriteClient:
         if self._connection is None:
             kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             self._connection = kind(self._host, timeout=TIMEOUT_SECONDS)
+            self._connection.connect()
+            # http.client sends the headers and the body apart: without this, Nagle's
+            # algorithm holds the body back until the headers are acknowledged.
+            self._connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         credentials = self._credentials.get_frozen_credentials()
         headers = signed_headers(body, self._host, self._path, self._region, credentials, amz_date)
