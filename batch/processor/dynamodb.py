@@ -1,14 +1,15 @@
 """DynamoDB's BatchWriteItem sent over a kept-alive HTTP connection and signed here.
 
-Through botocore, one BatchWriteItem of 25 small items cost about 1.25 ms of CPU even with
-its body serialized by one json.dumps: its event hooks, endpoint rules, SigV4
+Through botocore, one BatchWriteItem of 25 small items cost about a millisecond of CPU even
+with its body serialized by one json.dumps: its event hooks, endpoint rules, SigV4
 canonicalisation and urllib3 (cProfile against bench/null_dynamodb.py), and a job makes
-4,000 of them per 100,000 rows. This client sends the same request with http.client: one
-JSON POST to the endpoint's path, so the canonical request of its SigV4 signature differs
-only in the body's hash, the time and the session token. botocore still does what it does
-once per job: find the endpoint (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL or the region's)
-and the credentials (refreshed as botocore refreshes them), and the errors are botocore's
-own types, which the writer and the processor's exit codes already handle.
+4,000 of them per 100,000 rows. This client sends the same request with http.client (with
+it, `make bench` measured half the processor's CPU per row): one JSON POST to the
+endpoint's path, so the canonical request of its SigV4 signature differs only in the body's
+hash, the time and the session token. botocore still does what it does once per job: find
+the endpoint (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL or the region's) and the
+credentials (refreshed as botocore refreshes them), and the errors are botocore's own
+types, which the writer and the processor's exit codes already handle.
 
 Retries follow the SDKs' standard mode: throttling errors, 500/502/503/504 and broken
 connections, up to `max_attempts` attempts (AWS_MAX_ATTEMPTS), with full-jitter exponential
