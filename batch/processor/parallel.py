@@ -2,10 +2,11 @@
 
 A key always goes to the same writer and each writer sends one request at a time, so a key is
 never in two requests in flight and the later row of a repeated key still wins. Items go to a
-writer in chunks of a request's size (a queue hand-over per item cost more CPU than building
-the item), through a bounded queue: parsing waits when the writers fall behind, so memory
-stays flat however large the file. The first error of any writer stops the run (WriteFailed,
-or what the client raised); the rows counted as written are the rows DynamoDB accepted.
+writer in chunks of a request's size (one queue hand-over, with its locks, per 25 items
+instead of per item) through a bounded queue: parsing waits when the writers fall behind,
+so memory stays flat however large the file. The first error of any writer stops the run
+(WriteFailed, or what the client raised); the rows counted as written are the rows DynamoDB
+accepted.
 """
 
 import queue

@@ -19,7 +19,7 @@ class InputError(ValueError):
     """The object as a whole cannot be processed (no header, missing key column, bad CSV)."""
 
 
-@dataclass(slots=True)  # made once per row: slots and no frozen setattr, half the cost
+@dataclass(slots=True)  # made once per row: not frozen, whose __init__ calls setattr per field
 class Row:
     line: int
     key: str
