@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
 
     def write_rows() -> str:
-        clients = dynamodb_clients(config, writers)
+        clients = dynamodb_clients(writers)
         writer = ParallelWriter(
             [BatchWriter(client, table, key_column) for client in clients], key_column
         )
@@ -130,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     return outcome(summary, write_rows)
 
 
-def dynamodb_clients(config: Config, count: int) -> list[BatchWriteClient]:
-    """One BatchWriteItem client per writer, at botocore's endpoint with its credentials."""
+def dynamodb_clients(count: int) -> list[BatchWriteClient]:
+    """One BatchWriteItem client per writer, at botocore's endpoint with its credentials (the
+    botocore client only finds the endpoint and region: it sends nothing)."""
     session = boto3.session.Session()
-    client = session.client("dynamodb", config=config)
+    client = session.client("dynamodb")
     credentials = session.get_credentials()
     if credentials is None:
         raise NoCredentialsError()

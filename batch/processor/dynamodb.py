@@ -31,7 +31,6 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 TARGET = "DynamoDB_20120810.BatchWriteItem"
 CONTENT_TYPE = "application/x-amz-json-1.0"
-SIGNED_HEADERS = "content-type;host;x-amz-date;x-amz-target"
 # The standard retry mode's throttling and transient errors.
 RETRIED_ERRORS = frozenset(
     ("Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
@@ -49,18 +48,13 @@ def signed_headers(
     body: bytes, host: str, path: str, region: str, credentials: Any, amz_date: str
 ) -> dict[str, str]:
     """The headers of a signed BatchWriteItem request (AWS Signature Version 4)."""
-    names = SIGNED_HEADERS
-    canonical_headers = (
-        f"content-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n"
-    )
     headers = {"Content-Type": CONTENT_TYPE, "Host": host, "X-Amz-Date": amz_date,
                "X-Amz-Target": TARGET}  # fmt: skip
     if credentials.token:
-        names = "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
-        canonical_headers = canonical_headers.replace(
-            "x-amz-target:", f"x-amz-security-token:{credentials.token}\nx-amz-target:"
-        )
         headers["X-Amz-Security-Token"] = credentials.token
+    signed = sorted((name.lower(), value) for name, value in headers.items())
+    names = ";".join(name for name, _ in signed)
+    canonical_headers = "".join(f"{name}:{value}\n" for name, value in signed)
     canonical_request = (
         f"POST\n{path}\n\n{canonical_headers}\n{names}\n{hashlib.sha256(body).hexdigest()}"
     )
@@ -124,9 +118,6 @@ class BatchWriteClient:
                     raise ClientError(error_response, "BatchWriteItem")
             self._sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 2 ** (attempt - 1))))
             attempt += 1
-
-    def close(self) -> None:
-        self._close()
 
     def _post(self, body: bytes) -> tuple[int, bytes, str]:
         if self._connection is None:
