@@ -14,7 +14,7 @@ from harness.cloud import LocalCloud
 from harness.demo import run_demo
 from harness.deploy import CdkApp
 from harness.engine.moto import iam
-from harness.errors import HarnessError
+from harness.errors import BadInput, HarnessError
 from harness.faults.client import Faults
 from harness.paths import REPO
 from harness.pipeline import Pipeline, plain
@@ -256,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(LocalCloud(), args)
     except KeyboardInterrupt:
         return 130
+    except BadInput as error:  # the request was wrong: the usage error's exit code
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (HarnessError, ClientError) as error:  # what went wrong, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.faults.middleware import FAULTS_PATH, RECLAIM_PATH
 from harness.faults.rules import FaultRuleError
 
@@ -41,4 +42,5 @@ class Faults:
         except urllib.error.HTTPError as error:
             raise FaultRuleError(json.load(error).get("message", str(error))) from error
         except OSError as error:
-            raise FaultRuleError(f"no engine answers at {url}: {error}") from error
+            message = f"no engine answers at {url} ({error}): run `make local-up`"
+            raise HarnessError(message) from error

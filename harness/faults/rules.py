@@ -10,17 +10,47 @@ contain (a table, bucket or key), and one effect:
 It applies with a `probability`, and at most `count` times when a count is given.
 """
 
+import difflib
+import functools
 import random
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.errors import HarnessError
+from botocore.loaders import Loader
+
+from harness.errors import BadInput
 
 
-class FaultRuleError(HarnessError):
+class FaultRuleError(BadInput):
     pass
+
+
+@functools.cache
+def service_names() -> frozenset[str]:
+    """The names callers sign requests for: botocore's service names and endpoint scopes.
+
+    A rule for a name outside this set could never match (a typo such as `dynamdb`), so it is
+    refused rather than kept doing nothing.
+    """
+    loader = Loader()
+    names = set(loader.list_available_services("service-2"))
+    for partition in loader.load_data("endpoints")["partitions"]:
+        for prefix, service in partition["services"].items():
+            names.add(prefix)
+            for where in [service.get("defaults", {}), *service.get("endpoints", {}).values()]:
+                names.add(where.get("credentialScope", {}).get("service", prefix))
+    return frozenset(names)
+
+
+def unknown_service(service: str) -> FaultRuleError:
+    close = difflib.get_close_matches(service, service_names(), n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return FaultRuleError(
+        f"unknown service {service!r}: name it as AWS's SDKs sign for it "
+        f"(dynamodb, s3, batch, logs, sts, lambda, ...){hint}"
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +92,8 @@ class FaultRule:
     def check(self) -> None:
         if not self.service:
             raise FaultRuleError("a rule needs the service it applies to (e.g. dynamodb)")
+        if self.service not in service_names():
+            raise unknown_service(self.service)
         effects = [self.error is not None, self.latency_ms > 0, self.unprocessed is not None]
         if sum(effects) != 1:
             raise FaultRuleError("a rule has exactly one of error, latency_ms, unprocessed")

@@ -5,6 +5,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -13,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from harness import cli
 from harness.faults.client import Faults
 from harness.faults.middleware import FaultInjector
 from harness.faults.rules import FaultRuleError, FaultRules
@@ -125,6 +127,30 @@ def test_rules_are_checked_listed_and_cleared(endpoint):
     assert [rule["service"] for rule in faults.listed()] == ["s3", "dynamodb"]
     assert faults.clear() == 2
     assert faults.listed() == []
+
+
+def test_bad_rules_exit_2_from_the_cli_with_what_is_wrong(endpoint, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "LocalCloud", lambda: SimpleNamespace(endpoint=endpoint))
+    add = ["faults", "add", "--error", "SlowDown"]
+
+    assert cli.main([*add, "--service", "dynamdb"]) == 2
+    assert "unknown service 'dynamdb'" in (err := capsys.readouterr().err)
+    assert "did you mean dynamodb?" in err
+    assert cli.main([*add, "--service", "s3", "--probability", "1.5"]) == 2
+    assert "probability must be in (0, 1], not 1.5" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["faults", "break"])
+    assert refused.value.code == 2
+    assert Faults(endpoint).listed() == []
+
+    assert cli.main([*add, "--service", "s3"]) == 0
+    assert [rule["service"] for rule in Faults(endpoint).listed()] == ["s3"]
+
+
+def test_an_engine_that_does_not_answer_is_not_bad_input(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "LocalCloud", lambda: SimpleNamespace(endpoint="http://127.0.0.1:9"))
+    assert cli.main(["faults", "list"]) == 1
+    assert "run `make local-up`" in capsys.readouterr().err
 
 
 def seconds(call: Any) -> float:
