@@ -103,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def write_rows() -> str:
         clients = dynamodb_clients(writers)
-        writer = ParallelWriter(
-            [BatchWriter(client, table, key_column) for client in clients], key_column
-        )
+        writer = ParallelWriter([BatchWriter(client, table, key_column) for client in clients])
         if args.mode == "shard":
             manifest = read_manifest(s3, obj)
             part = manifest.ranges[array_index(len(manifest.ranges))]

@@ -25,6 +25,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from typing import Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -75,8 +76,9 @@ def signed_headers(
 
 
 class BatchWriteClient:
-    """batch_write_item(RequestItems=...) as a botocore client answers it: the response as
-    a dict, DynamoDB's errors as ClientError. One per thread: it holds one connection."""
+    """BatchWriteItem of encoded PutRequests (items.py) to one table, answered as a botocore
+    client answers it: the response as a dict, DynamoDB's errors as ClientError. One per
+    thread: it holds one connection."""
 
     def __init__(
         self,
@@ -97,9 +99,12 @@ class BatchWriteClient:
         self._sleep = sleep
         self._connection: http.client.HTTPConnection | None = None
 
-    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        body = json.dumps({"RequestItems": RequestItems}, ensure_ascii=False,
-                          separators=(",", ":")).encode()  # fmt: skip
+    def batch_write(self, table: str, put_requests: list[str]) -> dict[str, Any]:
+        """Write the items of `put_requests`, each the JSON of a {"PutRequest": ...}."""
+        body = f'{{"RequestItems":{{{encode_basestring(table)}:[{",".join(put_requests)}]}}}}'
+        return self._send(body.encode())
+
+    def _send(self, body: bytes) -> dict[str, Any]:
         attempt = 1
         while True:
             try:

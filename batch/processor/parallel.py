@@ -14,7 +14,7 @@ import threading
 import zlib
 from typing import Any
 
-from processor.items import Item
+from processor.items import PutRequest
 from processor.writer import BATCH_SIZE, BatchWriter
 
 QUEUED_CHUNKS = 4  # per writer, of BATCH_SIZE items: how far parsing may run ahead of writing
@@ -23,11 +23,10 @@ PUT_SECONDS = 0.5  # how often a waiting producer checks whether a writer has fa
 
 
 class ParallelWriter:
-    def __init__(self, writers: list[BatchWriter], key_attribute: str) -> None:
+    def __init__(self, writers: list[BatchWriter]) -> None:
         self._writers = writers
-        self._key_attribute = key_attribute
         self._queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=QUEUED_CHUNKS) for _ in writers]
-        self._chunks: list[list[Item]] = [[] for _ in writers]
+        self._chunks: list[list[PutRequest]] = [[] for _ in writers]
         self._error: BaseException | None = None
         self._threads = [
             threading.Thread(target=self._drain, args=(w, q), name=f"writer-{n}", daemon=True)
@@ -41,16 +40,15 @@ class ParallelWriter:
     def written_rows(self) -> int:
         return sum(writer.written_rows for writer in self._writers)
 
-    def add(self, item: Item) -> None:
-        key = item[self._key_attribute]["S"]
-        index = zlib.crc32(key.encode("utf-8")) % len(self._queues)
+    def add(self, request: PutRequest) -> None:
+        index = zlib.crc32(request.key.encode("utf-8")) % len(self._queues)
         chunk = self._chunks[index]
-        chunk.append(item)
+        chunk.append(request)
         if len(chunk) >= BATCH_SIZE:
             self._chunks[index] = []
             self._hand_over(self._queues[index], chunk)
 
-    def _hand_over(self, target: "queue.Queue[Any]", chunk: list[Item]) -> None:
+    def _hand_over(self, target: "queue.Queue[Any]", chunk: list[PutRequest]) -> None:
         while True:
             self._raise_if_failed()
             try:
@@ -83,8 +81,8 @@ class ParallelWriter:
                 break
             if self._error is None:
                 try:
-                    for item in chunk:
-                        writer.add(item)
+                    for request in chunk:
+                        writer.add(request)
                 except BaseException as error:  # re-raised in the producer's thread
                     self._error = error
         if self._error is None:

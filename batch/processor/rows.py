@@ -23,7 +23,8 @@ class InputError(ValueError):
 class Row:
     line: int
     key: str
-    values: dict[str, str]
+    names: list[str]  # the header: one list shared by every row of the object
+    fields: list[str]  # this record's values, as many as the header has names
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def parse_rows(
                     yield BlankLine(line)
             elif not record[key_index].strip():
                 yield Rejection(line, f"empty key column {key_column!r}")
-            else:  # strict=False: the lengths are equal, checked above
-                yield Row(line, record[key_index], dict(zip(header, record, strict=False)))
+            else:
+                yield Row(line, record[key_index], header, record)
     except csv.Error as error:
         raise InputError(f"malformed CSV at line {reader.line_num + shift}: {error}") from error

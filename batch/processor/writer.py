@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from processor.items import Item
+from processor.items import PutRequest
 
 BATCH_SIZE = 25
 
@@ -43,14 +43,13 @@ class BatchWriter:
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._sleep = sleep
-        # key -> (item, how many rows of the file this pending item stands for)
-        self._pending: dict[str, tuple[Item, int]] = {}
+        # key -> (request, how many rows of the file this pending request stands for)
+        self._pending: dict[str, tuple[PutRequest, int]] = {}
         self.written_rows = 0
 
-    def add(self, item: Item) -> None:
-        key = item[self._key_attribute]["S"]
-        _, rows = self._pending.pop(key, (None, 0))
-        self._pending[key] = (item, rows + 1)
+    def add(self, request: PutRequest) -> None:
+        _, rows = self._pending.pop(request.key, (None, 0))
+        self._pending[request.key] = (request, rows + 1)
         if len(self._pending) >= BATCH_SIZE:
             self.flush()
 
@@ -60,8 +59,8 @@ class BatchWriter:
             return
         pending, self._pending = self._pending, {}
         for attempt in range(1, self._max_attempts + 1):
-            requests = [{"PutRequest": {"Item": item}} for item, _ in pending.values()]
-            response = self._client.batch_write_item(RequestItems={self._table: requests})
+            requests = [request.json for request, _ in pending.values()]
+            response = self._client.batch_write(self._table, requests)
             unprocessed = {
                 request["PutRequest"]["Item"][self._key_attribute]["S"]
                 for request in response.get("UnprocessedItems", {}).get(self._table, [])

@@ -1,11 +1,12 @@
 """Writers in parallel: every row once, the later row of a key wins, a key never in two
 requests at once, errors surface, memory bounded (a fake DynamoDB, no network)."""
 
+import json
 import threading
 import time
-from typing import Any
 
 import pytest
+from processor.items import PutRequest
 from processor.parallel import QUEUED_CHUNKS, ParallelWriter
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
@@ -22,9 +23,8 @@ class SharedTable:
         self.fail_on = fail_on
         self._lock = threading.Lock()
 
-    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict:
-        ((_, requests),) = RequestItems.items()
-        items = [r["PutRequest"]["Item"] for r in requests]
+    def batch_write(self, table: str, requests: list[str]) -> dict:
+        items = [json.loads(r)["PutRequest"]["Item"] for r in requests]
         keys = {item["k"]["S"] for item in items}
         with self._lock:
             self.requests += 1
@@ -40,13 +40,15 @@ class SharedTable:
         return {"UnprocessedItems": {}}
 
 
-def item(key: str, value: str) -> dict[str, dict[str, str]]:
-    return {"k": {"S": key}, "v": {"S": value}}
+def item(key: str, value: str) -> PutRequest:
+    return PutRequest(
+        key, json.dumps({"PutRequest": {"Item": {"k": {"S": key}, "v": {"S": value}}}})
+    )
 
 
 def parallel(table: SharedTable, count: int = 4) -> ParallelWriter:
     writers = [BatchWriter(table, "t", "k", sleep=lambda _: None) for _ in range(count)]
-    return ParallelWriter(writers, "k")
+    return ParallelWriter(writers)
 
 
 def test_every_row_is_written_once_and_the_later_row_of_a_key_wins():
@@ -78,12 +80,11 @@ def test_an_error_in_a_writer_stops_the_run_and_counts_only_accepted_rows():
 
 def test_unprocessed_rows_after_every_retry_fail_the_flush():
     class Refusing(SharedTable):
-        def batch_write_item(self, RequestItems):
-            ((table, requests),) = RequestItems.items()
-            return {"UnprocessedItems": {table: requests}}
+        def batch_write(self, table, requests):
+            return {"UnprocessedItems": {table: [json.loads(r) for r in requests]}}
 
     writers = [BatchWriter(Refusing(), "t", "k", max_attempts=2, sleep=lambda _: None)]
-    writer = ParallelWriter(writers, "k")
+    writer = ParallelWriter(writers)
     writer.add(item("a", "v"))
 
     with pytest.raises(WriteFailed, match="1 rows still unprocessed after 2"):
@@ -94,9 +95,9 @@ def test_parsing_waits_when_the_writers_fall_behind():
     release = threading.Event()
 
     class Stuck(SharedTable):
-        def batch_write_item(self, RequestItems):
+        def batch_write(self, table, requests):
             release.wait(5)
-            return super().batch_write_item(RequestItems)
+            return super().batch_write(table, requests)
 
     writer = parallel(Stuck(), count=1)
     added: list[int] = []

@@ -11,6 +11,7 @@ from processor.cli import (
     EXIT_OK,
     EXIT_REJECTED_ROWS,
     EXIT_TRANSIENT,
+    dynamodb_clients,
     main,
 )
 from processor.items import MAX_ITEM_BYTES, Source
@@ -209,7 +210,7 @@ def test_progress_lines_say_rows_written_rate_and_bytes(aws):
         f"P-{n},x\n".encode() for n in range(30)))  # fmt: skip
     text = open_text(aws["s3"], BUCKET, "progress.csv")
     said: list[dict] = []
-    writer = BatchWriter(aws["dynamodb"], TABLE, "ProductId")
+    writer = BatchWriter(dynamodb_clients(1)[0], TABLE, "ProductId")
 
     with patch("processor.job.log", lambda event, **fields: said.append({event: fields})):
         process(text, Source(BUCKET, "progress.csv", ""), writer, "ProductId", ",", Summary(),

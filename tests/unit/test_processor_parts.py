@@ -15,7 +15,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.response import StreamingBody
 from processor.dynamodb import CONTENT_TYPE, TARGET, BatchWriteClient, signed_headers
-from processor.items import MAX_ITEM_BYTES, ItemBuilder, Source
+from processor.items import MAX_ITEM_BYTES, ItemBuilder, PutRequest, Source
 from processor.rows import BlankLine, InputError, Rejection, Row, parse_rows
 from processor.source import open_text
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
@@ -67,15 +67,48 @@ def test_an_item_carries_its_row_and_source_and_is_sized_in_utf8_bytes():
     size = overhead + len("P-1") + 2 * len(fits)
     assert size <= MAX_ITEM_BYTES < size + 2
 
-    item = items.build(Row(2, "P-1", {"ProductId": "P-1", "Name": fits}))
-    other = items.build(Row(3, "P-2", {"ProductId": "P-2", "Name": "b"}))
-    too_big = items.build(Row(2, "P-1", {"ProductId": "P-1", "Name": fits + "é"}))
+    names = ["ProductId", "Name"]
+    item = items.build(Row(2, "P-1", names, ["P-1", fits]))
+    other = items.build(Row(3, "P-2", names, ["P-2", "b"]))
+    too_big = items.build(Row(2, "P-1", names, ["P-1", fits + "é"]))
 
-    assert item == {"ProductId": {"S": "P-1"}, "Name": {"S": fits},
-                    "source_object": {"S": "s3://bucket/uploads/a.csv"},
-                    "source_etag": {"S": "e1"}, "source_line": {"N": "2"}}  # fmt: skip
-    assert other["source_line"] == {"N": "3"} and item["source_line"] == {"N": "2"}
+    assert item.key == "P-1" and other.key == "P-2"
+    assert decoded(item) == {"ProductId": {"S": "P-1"}, "Name": {"S": fits},
+                             "source_object": {"S": "s3://bucket/uploads/a.csv"},
+                             "source_etag": {"S": "e1"}, "source_line": {"N": "2"}}  # fmt: skip
+    assert decoded(other)["source_line"] == {"N": "3"}
     assert too_big == Rejection(2, f"item is {size + 2} bytes, over DynamoDB's {MAX_ITEM_BYTES}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'say "hi"',
+        "back\\slash",
+        "tab\tnew\nline\r",
+        "nul \x00 bell \x07",
+        "naïve 😀 \u2028",
+        "100% %s %d %(x)s {} {{}}",
+    ],
+)
+def test_an_items_json_is_the_json_of_its_values_whatever_they_hold(text):
+    names = ["ProductId", f"Name {text}"]
+    items = ItemBuilder(Source("bucket", f"uploads/{text}.csv", f"e-{text}"))
+
+    item = items.build(Row(7, "P-1", names, ["P-1", text]))
+
+    assert decoded(item) == {
+        "ProductId": {"S": "P-1"}, f"Name {text}": {"S": text},
+        "source_object": {"S": f"s3://bucket/uploads/{text}.csv"},
+        "source_etag": {"S": f"e-{text}"}, "source_line": {"N": "7"},
+    }  # fmt: skip
+
+
+def decoded(item: PutRequest | Rejection) -> dict[str, Any]:
+    assert isinstance(item, PutRequest), item
+    request = json.loads(item.json)
+    assert list(request) == ["PutRequest"] and list(request["PutRequest"]) == ["Item"]
+    return dict(request["PutRequest"]["Item"])
 
 
 def test_object_is_streamed_not_read_whole():
@@ -85,7 +118,7 @@ def test_object_is_streamed_not_read_whole():
     rows = parse_rows(open_text(s3, "b", "k"), "ProductId")
     first = next(rows)
 
-    assert first == Row(2, "P-1", {"ProductId": "P-1", "ProductName": "n" * 40})
+    assert first == Row(2, "P-1", ["ProductId", "ProductName"], ["P-1", "n" * 40])
     assert raw.bytes_read < 1024 * 1024
 
 
@@ -103,7 +136,7 @@ def test_commas_inside_quotes_are_not_split():
     text = io.StringIO('ProductId,Name\nP-1,"Grinder, conical"\n')
 
     assert list(parse_rows(text, "ProductId")) == [
-        Row(2, "P-1", {"ProductId": "P-1", "Name": "Grinder, conical"})
+        Row(2, "P-1", ["ProductId", "Name"], ["P-1", "Grinder, conical"])
     ]
 
 
@@ -111,9 +144,9 @@ def test_blank_lines_are_counted_not_rows():
     text = io.StringIO("ProductId\nP-1\n\nP-2\n")
 
     assert list(parse_rows(text, "ProductId")) == [
-        Row(2, "P-1", {"ProductId": "P-1"}),
+        Row(2, "P-1", ["ProductId"], ["P-1"]),
         BlankLine(3),
-        Row(4, "P-2", {"ProductId": "P-2"}),
+        Row(4, "P-2", ["ProductId"], ["P-2"]),
     ]
 
 
@@ -150,16 +183,18 @@ class FakeDynamoDB:
         self.requests: list[list[str]] = []
         self.refusals = refusals
 
-    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        ((table, requests),) = RequestItems.items()
+    def batch_write(self, table: str, put_requests: list[str]) -> dict[str, Any]:
+        requests = [json.loads(request) for request in put_requests]
         self.requests.append([r["PutRequest"]["Item"]["k"]["S"] for r in requests])
         refused = requests[: self.refusals]
         self.refusals = max(0, self.refusals - len(refused))
         return {"UnprocessedItems": {table: refused} if refused else {}}
 
 
-def item(key: str, value: str = "v") -> dict[str, dict[str, str]]:
-    return {"k": {"S": key}, "v": {"S": value}}
+def item(key: str, value: str = "v") -> PutRequest:
+    return PutRequest(
+        key, json.dumps({"PutRequest": {"Item": {"k": {"S": key}, "v": {"S": value}}}})
+    )
 
 
 def test_writes_go_in_file_order_25_at_a_time():
@@ -240,9 +275,7 @@ def test_the_batch_write_client_writes_what_botocore_would_have_sent(aws):
     items = [{"ProductId": {"S": f"P-{n}"}, "Name": {"S": f"naïve, “quoted” {n}"},
               "source_line": {"N": str(n + 2)}} for n in range(25)]  # fmt: skip
 
-    response = client.batch_write_item(
-        RequestItems={TABLE: [{"PutRequest": {"Item": i}} for i in items]}
-    )
+    response = client.batch_write(TABLE, [json.dumps({"PutRequest": {"Item": i}}) for i in items])
 
     assert response["UnprocessedItems"] == {}
     stored = aws["dynamodb"].get_item(TableName=TABLE, Key={"ProductId": {"S": "P-7"}})["Item"]
@@ -256,7 +289,7 @@ def test_the_batch_write_client_surfaces_dynamodbs_errors_as_botocore_does(aws):
     item = {"ProductId": {"S": "P-1"}}
 
     with pytest.raises(ClientError) as raised:
-        client.batch_write_item(RequestItems={"no-such-table": [{"PutRequest": {"Item": item}}]})
+        client.batch_write("no-such-table", [json.dumps({"PutRequest": {"Item": item}})])
 
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert raised.value.operation_name == "BatchWriteItem"
@@ -300,12 +333,12 @@ def test_throttling_and_5xx_are_retried_with_the_sdks_backoff_then_given_up():
     throttled = (400, "ProvisionedThroughputExceededException")
     with serving(answers(throttled, (503, "ServiceUnavailable"))) as url:
         sleeps: list[float] = []
-        response = batch_write_client(url, sleeps=sleeps).batch_write_item(RequestItems={"t": []})
+        response = batch_write_client(url, sleeps=sleeps).batch_write("t", [])
     with (
         serving(answers(throttled, throttled, throttled)) as url,
         pytest.raises(ClientError) as raised,
     ):
-        batch_write_client(url, max_attempts=3).batch_write_item(RequestItems={"t": []})
+        batch_write_client(url, max_attempts=3).batch_write("t", [])
 
     assert response == {"UnprocessedItems": {}}
     assert len(sleeps) == 2 and 0 <= sleeps[0] <= 1 and 0 <= sleeps[1] <= 2
@@ -317,6 +350,6 @@ def test_an_endpoint_that_does_not_answer_is_a_connection_error_after_every_atte
     client = batch_write_client("http://127.0.0.1:9", max_attempts=3, sleeps=sleeps)
 
     with pytest.raises(EndpointConnectionError):
-        client.batch_write_item(RequestItems={"t": []})
+        client.batch_write("t", [])
 
     assert len(sleeps) == 2
