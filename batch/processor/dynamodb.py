@@ -3,13 +3,14 @@
 Through botocore, one BatchWriteItem of 25 small items cost about a millisecond of CPU even
 with its body serialized by one json.dumps: its event hooks, endpoint rules, SigV4
 canonicalisation and urllib3 (cProfile against bench/null_dynamodb.py), and a job makes
-4,000 of them per 100,000 rows. This client sends the same request with http.client (with
-it, `make bench` measured half the processor's CPU per row): one JSON POST to the
-endpoint's path, so the canonical request of its SigV4 signature differs only in the body's
-hash, the time and the session token. botocore still does what it does once per job: find
-the endpoint (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL or the region's) and the
-credentials (refreshed as botocore refreshes them), and the errors are botocore's own
-types, which the writer and the processor's exit codes already handle.
+4,000 of them per 100,000 rows. This client sends the same request itself, over one
+kept-alive connection (http_connection.py; with http.client in its place, `make bench` had
+measured half the processor's CPU per row): one JSON POST to the endpoint's path, so the
+canonical request of its SigV4 signature differs only in the body's hash, the time and the
+session token. botocore still does what it does once per job: find the endpoint
+(AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL or the region's) and the credentials
+(refreshed as botocore refreshes them), and the errors are botocore's own types, which the
+writer and the processor's exit codes already handle.
 
 Retries follow the SDKs' standard mode: throttling errors, 500/502/503/504 and broken
 connections, up to `max_attempts` attempts (AWS_MAX_ATTEMPTS), with full-jitter exponential
@@ -18,10 +19,8 @@ backoff capped at 20 s. Not supported, unlike botocore: HTTP(S) proxies.
 
 import hashlib
 import hmac
-import http.client
 import json
 import random
-import socket
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -29,6 +28,8 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError
+
+from processor.http_connection import Connection, Response
 
 TARGET = "DynamoDB_20120810.BatchWriteItem"
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -92,12 +93,13 @@ class BatchWriteClient:
         url = urllib.parse.urlsplit(endpoint_url)
         self._host = url.netloc
         self._path = url.path or "/"
-        self._https = url.scheme == "https"
+        https = url.scheme == "https"
+        port = url.port or (443 if https else 80)
+        self._connection = Connection(url.hostname or "", port, https, TIMEOUT_SECONDS)
         self._region = region
         self._credentials = credentials
         self._max_attempts = max_attempts
         self._sleep = sleep
-        self._connection: http.client.HTTPConnection | None = None
 
     def batch_write(self, table: str, put_requests: list[str]) -> dict[str, Any]:
         """Write the items of `put_requests`, each the JSON of a {"PutRequest": ...}."""
@@ -108,48 +110,33 @@ class BatchWriteClient:
         attempt = 1
         while True:
             try:
-                status, payload, request_id = self._post(body)
-            except (OSError, http.client.HTTPException) as error:
-                self._close()
+                response = self._post(body)
+            except OSError as error:
                 if attempt >= self._max_attempts:
                     url = self._endpoint_url
                     raise EndpointConnectionError(endpoint_url=url, error=error) from error
             else:
-                if status == 200:
-                    return dict(json.loads(payload))
-                error_response = self._error_response(status, payload, request_id)
+                if response.status == 200:
+                    return dict(json.loads(response.body))
+                error_response = self._error_response(response)
                 retried = error_response["Error"]["Code"] in RETRIED_ERRORS
-                if attempt >= self._max_attempts or not (retried or status in RETRIED_STATUSES):
+                if attempt >= self._max_attempts or not (
+                    retried or response.status in RETRIED_STATUSES
+                ):
                     raise ClientError(error_response, "BatchWriteItem")
             self._sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 2 ** (attempt - 1))))
             attempt += 1
 
-    def _post(self, body: bytes) -> tuple[int, bytes, str]:
-        if self._connection is None:
-            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            self._connection = kind(self._host, timeout=TIMEOUT_SECONDS)
-            self._connection.connect()
-            # http.client sends the headers and the body apart: without this, Nagle's
-            # algorithm holds the body back until the headers are acknowledged.
-            self._connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def _post(self, body: bytes) -> Response:
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         credentials = self._credentials.get_frozen_credentials()
         headers = signed_headers(body, self._host, self._path, self._region, credentials, amz_date)
-        self._connection.request("POST", self._path, body, headers)
-        response = self._connection.getresponse()
-        payload = response.read()
-        if response.will_close:
-            self._close()
-        return response.status, payload, response.getheader("x-amzn-RequestId", "")
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        return self._connection.post(self._path, headers, body)
 
     @staticmethod
-    def _error_response(status: int, payload: bytes, request_id: str) -> dict[str, Any]:
+    def _error_response(response: Response) -> dict[str, Any]:
         """DynamoDB's JSON error ({"__type": "...#Code", "message": "..."}) as botocore's."""
+        status, payload = response.status, response.body
         try:
             error = json.loads(payload)
         except ValueError:
@@ -160,5 +147,8 @@ class BatchWriteClient:
         message = error.get("message") or error.get("Message") or payload.decode(errors="replace")
         return {
             "Error": {"Code": code, "Message": str(message)},
-            "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": request_id},
+            "ResponseMetadata": {
+                "HTTPStatusCode": status,
+                "RequestId": response.headers.get("x-amzn-requestid", ""),
+            },
         }

@@ -1,0 +1,119 @@
+"""The processor's HTTP/1.1 connection against a loopback server that answers each request with
+the next canned response, as bytes, and records what it received and how many connections."""
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from processor.http_connection import Connection, ProtocolError
+
+
+class CannedServer:
+    def __init__(self, answers: list[bytes]) -> None:
+        self.answers = list(answers)
+        self.requests: list[bytes] = []
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while self.answers:
+            conn, _ = self.listener.accept()
+            self.connections += 1
+            with conn:
+                while self.answers:
+                    request = self.read_request(conn)
+                    if request is None:
+                        break
+                    self.requests.append(request)
+                    answer = self.answers.pop(0)
+                    conn.sendall(answer)
+                    if b"Connection: close" in answer or answer.startswith(b"HTTP/1.0"):
+                        break
+
+    @staticmethod
+    def read_request(conn: socket.socket) -> bytes | None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        while len(body) < length:
+            body += conn.recv(65536)
+        return data
+
+
+@contextmanager
+def server(*answers: bytes) -> Iterator[CannedServer]:
+    canned = CannedServer(list(answers))
+    try:
+        yield canned
+    finally:
+        canned.listener.close()
+
+
+def connection(canned: CannedServer) -> Connection:
+    return Connection("127.0.0.1", canned.port, https=False, timeout=5)
+
+
+def test_requests_share_one_connection_and_bodies_come_by_length_or_in_chunks():
+    by_length = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Amzn-RequestId: r1\r\n\r\nhello"
+    chunked = (
+        b"HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3;ext=1\r\nwor\r\n2\r\nld\r\n0\r\nTrailer: t\r\n\r\n"
+    )
+    with server(by_length, chunked) as canned:
+        client = connection(canned)
+        first = client.post("/", {"Host": "h", "X-Amz-Target": "T"}, b'{"a":1}')
+        second = client.post("/", {"Host": "h"}, b"{}")
+
+    assert (first.status, first.body, first.headers["x-amzn-requestid"]) == (200, b"hello", "r1")
+    assert (second.status, second.body) == (400, b"world")
+    assert canned.connections == 1
+    assert canned.requests[0] == (
+        b'POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Target: T\r\nContent-Length: 7\r\n\r\n{"a":1}'
+    )
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nok",  # no length: up to the close
+    ],
+)
+def test_a_connection_the_server_closes_is_opened_again_for_the_next_request(closing):
+    after = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"
+    with server(closing, after) as canned:
+        client = connection(canned)
+        first = client.post("/", {}, b"")
+        second = client.post("/", {}, b"")
+
+    assert (first.body, second.body) == (b"ok", b"next")
+    assert canned.connections == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b"SSH-2.0-OpenSSH\r\n\r\n", "not an HTTP/1.x status line"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nshort", "5 of 10"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n", "malformed response"),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n", "closed the connection"),
+    ],
+)
+def test_an_answer_that_is_not_http_is_an_os_error_and_the_connection_is_dropped(answer, message):
+    with server(answer, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") as canned:
+        client = connection(canned)
+        with pytest.raises(ProtocolError, match=message):
+            client.post("/", {}, b"")
+        assert client.post("/", {}, b"").status == 200
+
+    assert canned.connections == 2
