@@ -2,16 +2,19 @@
 
 http.client parses every response's headers with the email package's parser, about a tenth
 of the processor's CPU per BatchWriteItem (py-spy against bench/null_dynamodb.py). This reads
-the status line and headers itself: a body of Content-Length bytes or in chunks, and the
-connection closed afterwards when the server says so (or answers with HTTP/1.0).
+the response from its own buffer (a DynamoDB answer usually arrives in one recv): the status
+line and headers split at once, a body of Content-Length bytes, in chunks or up to the close,
+and the connection closed afterwards when the server says so (or answers with HTTP/1.0). The
+host's address is looked up once and again only after a failure (the local engine closes
+every connection, so each request connects anew).
 """
 
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import Any
 
-MAX_HEADER_LINE = 65536
-MAX_HEADERS = 100
+MAX_HEAD_BYTES = 65536
 
 
 class ProtocolError(OSError):
@@ -27,11 +30,13 @@ class Response:
 
 class Connection:
     def __init__(self, host: str, port: int, https: bool, timeout: float) -> None:
-        self._address = (host, port)
+        self._host = host
+        self._port = port
         self._https = https
         self._timeout = timeout
+        self._address: tuple[int, tuple[Any, ...]] | None = None  # (family, sockaddr)
         self._socket: socket.socket | None = None
-        self._reader: socket.SocketIO | None = None
+        self._buffer = bytearray()  # received, not yet read
 
     def post(self, path: str, headers: dict[str, str], body: bytes) -> Response:
         """Send one request and read its response; raises OSError (the connection is then
@@ -43,90 +48,107 @@ class Connection:
             raise ProtocolError(f"a malformed response: {error}") from error
         except OSError:
             self.close()
+            self._address = None
             raise
 
     def close(self) -> None:
         if self._socket is not None:
             self._socket.close()
-        self._socket = self._reader = None
+            self._socket = None
+        self._buffer.clear()
 
     def _exchange(self, path: str, headers: dict[str, str], body: bytes) -> Response:
-        if self._socket is None:
-            self._connect()
-        assert self._socket is not None and self._reader is not None
+        sock = self._socket or self._connect()
         lines = [f"POST {path} HTTP/1.1", *(f"{name}: {value}" for name, value in headers.items())]
         lines.append(f"Content-Length: {len(body)}")
-        self._socket.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        version, status = self._status_line()
-        received = self._headers()
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        version, status, received = self._head()
         response = Response(status, received, self._body(received))
         if version == "HTTP/1.0" or received.get("connection", "").lower() == "close":
             self.close()
         return response
 
-    def _connect(self) -> None:
-        sock = socket.create_connection(self._address, timeout=self._timeout)
-        # Headers and body go in one send, but a small request must not wait for the ACK
-        # of the previous one either (Nagle's algorithm).
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self._https:
-            context = ssl.create_default_context()
-            sock = context.wrap_socket(sock, server_hostname=self._address[0])
+    def _connect(self) -> socket.socket:
+        if self._address is None:
+            family, _, _, _, sockaddr = socket.getaddrinfo(
+                self._host, self._port, type=socket.SOCK_STREAM
+            )[0]
+            self._address = (family, sockaddr)
+        family, sockaddr = self._address
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self._timeout)
+            sock.connect(sockaddr)
+            # Headers and body go in one send, but a small request must not wait for the
+            # ACK of the previous one either (Nagle's algorithm).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._https:
+                context = ssl.create_default_context()
+                sock = context.wrap_socket(sock, server_hostname=self._host)
+        except OSError:
+            sock.close()
+            raise
         self._socket = sock
-        self._reader = sock.makefile("rb")
+        return sock
 
-    def _line(self) -> bytes:
-        assert self._reader is not None
-        line = self._reader.readline(MAX_HEADER_LINE + 1)
-        if not line:
-            raise ProtocolError("the server closed the connection")
-        if len(line) > MAX_HEADER_LINE:
-            raise ProtocolError("a response line is too long")
-        return line
+    def _receive(self, what: str) -> None:
+        assert self._socket is not None
+        data = self._socket.recv(65536)
+        if not data:
+            raise ProtocolError(f"the server closed the connection {what}")
+        self._buffer += data
 
-    def _status_line(self) -> tuple[str, int]:
-        line = self._line().decode("latin-1")
-        version, _, rest = line.partition(" ")
+    def _head(self) -> tuple[str, int, dict[str, str]]:
+        """The status line's version and code, and the headers (names in lower case)."""
+        while (end := self._buffer.find(b"\r\n\r\n")) < 0:
+            if len(self._buffer) > MAX_HEAD_BYTES:
+                raise ProtocolError(f"no end of the response's headers in {MAX_HEAD_BYTES} bytes")
+            self._receive("before the end of the response's headers")
+        status_line, *lines = self._buffer[:end].decode("latin-1").split("\r\n")
+        del self._buffer[: end + 4]
+        version, _, rest = status_line.partition(" ")
         code = rest[:3]
         if not version.startswith("HTTP/1.") or not code.isdigit():
-            raise ProtocolError(f"not an HTTP/1.x status line: {line.strip()!r}")
-        return version, int(code)
-
-    def _headers(self) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        for _ in range(MAX_HEADERS):
-            line = self._line()
-            if line in (b"\r\n", b"\n"):
-                return headers
-            name, _, value = line.decode("latin-1").partition(":")
+            raise ProtocolError(f"not an HTTP/1.x status line: {status_line!r}")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-        raise ProtocolError(f"more than {MAX_HEADERS} response headers")
+        return version, int(code), headers
 
     def _body(self, headers: dict[str, str]) -> bytes:
         if headers.get("transfer-encoding", "").lower() == "chunked":
             return self._chunked()
         length = headers.get("content-length")
-        if length is None:  # the body ends when the server closes the connection
-            assert self._reader is not None
-            body = self._reader.read()
+        if length is not None:
+            return self._exactly(int(length))
+        try:  # the body ends when the server closes the connection
+            while True:
+                self._receive("")
+        except ProtocolError:
+            body = bytes(self._buffer)
             self.close()
             return body
-        return self._exactly(int(length))
 
     def _chunked(self) -> bytes:
         chunks = []
         while size := int(self._line().split(b";")[0].strip(), 16):
             chunks.append(self._exactly(size))
             self._line()  # the CRLF after each chunk
-        while self._line() not in (b"\r\n", b"\n"):  # trailers
+        while self._line():  # trailers, up to an empty line
             pass
         return b"".join(chunks)
 
+    def _line(self) -> bytes:
+        while (end := self._buffer.find(b"\r\n")) < 0:
+            self._receive("inside a chunked body")
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 2]
+        return line
+
     def _exactly(self, size: int) -> bytes:
-        assert self._reader is not None
-        data = self._reader.read(size)
-        if len(data) < size:
-            raise ProtocolError(
-                f"the server closed the connection after {len(data)} of {size} bytes"
-            )
+        while len(self._buffer) < size:
+            self._receive(f"after {len(self._buffer)} of {size} bytes")
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
         return data
