@@ -17,6 +17,7 @@ connections, up to `max_attempts` attempts (AWS_MAX_ATTEMPTS), with full-jitter 
 backoff capped at 20 s. Not supported, unlike botocore: HTTP(S) proxies.
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -65,15 +66,22 @@ def signed_headers(
         f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n"
         f"{hashlib.sha256(canonical_request.encode()).hexdigest()}"
     )
-    key = ("AWS4" + credentials.secret_key).encode()
-    for part in (amz_date[:8], region, "dynamodb", "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    key = signing_key(credentials.secret_key, amz_date[:8], region)
     signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     headers["Authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
         f"SignedHeaders={names}, Signature={signature}"
     )
     return headers
+
+
+@functools.lru_cache(maxsize=4)
+def signing_key(secret_key: str, date: str, region: str) -> bytes:
+    """SigV4's key for a day (four HMACs), the same for every request of that day."""
+    key = ("AWS4" + secret_key).encode()
+    for part in (date, region, "dynamodb", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
 
 
 class BatchWriteClient:

@@ -11,7 +11,6 @@ accepted.
 
 import queue
 import threading
-import zlib
 from typing import Any
 
 from processor.items import PutRequest
@@ -41,7 +40,7 @@ class ParallelWriter:
         return sum(writer.written_rows for writer in self._writers)
 
     def add(self, request: PutRequest) -> None:
-        index = zlib.crc32(request.key.encode("utf-8")) % len(self._queues)
+        index = hash(request.key) % len(self._queues)  # str hashes: fixed within a process
         chunk = self._chunks[index]
         chunk.append(request)
         if len(chunk) >= BATCH_SIZE:
