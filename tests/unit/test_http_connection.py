@@ -3,6 +3,7 @@ the next canned response, as bytes, and records what it received and how many co
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -117,3 +118,13 @@ def test_an_answer_that_is_not_http_is_an_os_error_and_the_connection_is_dropped
         assert client.post("/", {}, b"").status == 200
 
     assert canned.connections == 2
+
+
+def test_a_server_that_never_answers_times_out_as_an_os_error():
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (backlog), never answers
+    with listener:
+        client = Connection("127.0.0.1", listener.getsockname()[1], https=False, timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            client.post("/", {}, b"")
+        assert 0.25 <= time.monotonic() - started < 3
