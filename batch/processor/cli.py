@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     table = os.environ.get("TABLE_NAME")
     if not table:
-        log("configuration_error", message="TABLE_NAME is not set", stream=sys.stderr)
+        log("configuration_error", sys.stderr, "ERROR", message="TABLE_NAME is not set")
         return EXIT_BAD_INPUT
     key_column = os.environ.get("KEY_COLUMN", "ProductId")
     delimiter = os.environ.get("CSV_DELIMITER", ",")
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError
     except ValueError:
         message = f"WRITERS must be a number from 1 to {MAX_WRITERS}: {os.environ['WRITERS']!r}"
-        log("configuration_error", message=message, stream=sys.stderr)
+        log("configuration_error", sys.stderr, "ERROR", message=message)
         return EXIT_BAD_INPUT
     source = Source(args.bucket, args.key, etag or "")
     log(
@@ -207,7 +207,8 @@ def exit_code_of(error: ClientError) -> int:
 
 def finish(summary: Summary, exit_code: int, message: str) -> int:
     """Log the summary line every run ends with and return the exit code."""
-    log("summary", exit_code=exit_code, message=message, peak_rss_mb=peak_rss_mb(),
+    level = {EXIT_OK: "INFO", EXIT_REJECTED_ROWS: "WARNING"}.get(exit_code, "ERROR")
+    log("summary", level=level, exit_code=exit_code, message=message, peak_rss_mb=peak_rss_mb(),
         **summary.as_log_fields())  # fmt: skip
     return exit_code
 

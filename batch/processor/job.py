@@ -118,4 +118,4 @@ def log_progress(
 def reject(summary: Summary, rejection: Rejection) -> None:
     summary.rejected += 1
     summary.rejected_lines.append(rejection.line)
-    log("row_rejected", line=rejection.line, reason=rejection.reason)
+    log("row_rejected", level="WARNING", line=rejection.line, reason=rejection.reason)

@@ -1,4 +1,7 @@
-"""One JSON object per line on stdout, so CloudWatch Logs Insights can query every field."""
+"""One JSON object per line on stdout, so CloudWatch Logs Insights can query every field.
+
+The trigger writes the same shape (lambda/trigger/logs.py): {"ts", "level", "event", ...}.
+"""
 
 import json
 import sys
@@ -6,7 +9,7 @@ import time
 from typing import Any, TextIO
 
 
-def log(event: str, stream: TextIO | None = None, **fields: Any) -> None:
-    """Write a structured log line: {"ts": ..., "event": ..., **fields}."""
-    record = {"ts": round(time.time(), 3), "event": event, **fields}
+def log(event: str, stream: TextIO | None = None, level: str = "INFO", **fields: Any) -> None:
+    """Write a structured log line: {"ts": ..., "level": ..., "event": ..., **fields}."""
+    record = {"ts": round(time.time(), 3), "level": level, "event": event, **fields}
     print(json.dumps(record, default=str), file=stream or sys.stdout, flush=True)

@@ -71,7 +71,7 @@ def submit_jobs(event: dict[str, Any], settings: Settings, batch: Any) -> dict[s
     for obj in object_created_records(event):
         if not matches(obj.key, settings.key_prefix, settings.key_suffix):
             skipped.append(obj.key)
-            logger.info("skipped key", extra={"fields": {"bucket": obj.bucket, "key": obj.key}})
+            logger.info("key_skipped", extra={"fields": {"bucket": obj.bucket, "key": obj.key}})
             continue
         shards = shard_count(obj.size, settings.shard_bytes, settings.max_shards)
         if shards == 1:
@@ -109,12 +109,12 @@ def submit(
         )
     except Exception:
         fields = {"jobName": name, "bucket": obj.bucket, "key": obj.key}
-        logger.exception("submit failed", extra={"fields": fields})
+        logger.exception("submit_failed", extra={"fields": fields})
         raise
     job = {"jobId": response["jobId"], "jobName": name, "bucket": obj.bucket, "key": obj.key}
     if "arrayProperties" in options:
         job["arraySize"] = options["arrayProperties"]["size"]
-    logger.info("submitted job", extra={"fields": job})
+    logger.info("job_submitted", extra={"fields": job})
     return job
 
 

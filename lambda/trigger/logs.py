@@ -1,4 +1,8 @@
-"""Structured JSON logs: one object per line, fields queryable in CloudWatch Logs Insights."""
+"""Structured JSON logs: one object per line, fields queryable in CloudWatch Logs Insights.
+
+The same shape as the processor's (batch/processor/logs.py): {"ts", "level", "event", ...},
+the event being the logging call's message (a snake_case name).
+"""
 
 import json
 import logging
@@ -9,9 +13,9 @@ from typing import Any
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
+            "ts": round(record.created, 3),
             "level": record.levelname,
-            "message": record.getMessage(),
-            "logger": record.name,
+            "event": record.getMessage(),
         }
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:

@@ -77,7 +77,7 @@ def test_submitjob_failing_once_is_retried_by_lambdas_async_invocation(pipeline,
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     assert len(pipeline.jobs_for(upload)) == 1, "one job, not two"
     failures = [line for line in pipeline.trigger_log_lines()
-                if "submit failed" in line and unique in line]  # fmt: skip
+                if "submit_failed" in line and unique in line]  # fmt: skip
     assert len(failures) == 1, "the first invocation failed on the injected fault"
     assert_every_row_once(pipeline, unique, rows)
     assert [r["injected"] for r in faults.listed()] == [1]

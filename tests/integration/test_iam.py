@@ -82,7 +82,7 @@ def test_the_triggers_submit_job_is_checked_against_its_own_role(enforced_iam, p
 
         def denials() -> list[str] | None:
             lines = [line for line in pipeline.trigger_log_lines()
-                     if "submit failed" in line and unique in line]  # fmt: skip
+                     if "submit_failed" in line and unique in line]  # fmt: skip
             return lines if len(lines) == 3 else None
 
         denied = wait_until(denials, timeout=60, interval=1)

@@ -33,7 +33,7 @@ def test_sample_upload_writes_every_row_with_its_attributes(pipeline, unique):
     lines = [json.loads(line) for line in pipeline.trigger_log_lines() if line.startswith("{")]
     (submitted,) = [
         entry for entry in lines
-        if entry.get("message") == "submitted job" and entry.get("jobId") == job["jobId"]
+        if entry.get("event") == "job_submitted" and entry.get("jobId") == job["jobId"]
     ]  # fmt: skip
     assert submitted["key"] == upload.key
     with sample.open(newline="") as text:

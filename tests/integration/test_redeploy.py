@@ -113,8 +113,8 @@ def test_a_processor_change_runs_in_the_next_job(editable, before, unique):
 def test_a_trigger_change_shows_in_its_next_log_line(editable, before, unique):
     editable.edit(
         "lambda/trigger/handler.py",
-        'logger.info("submitted job", extra={"fields": job})',
-        f'logger.info("submitted job", extra={{"fields": {{**job, "edited": "{unique}"}}}})',
+        'logger.info("job_submitted", extra={"fields": job})',
+        f'logger.info("job_submitted", extra={{"fields": {{**job, "edited": "{unique}"}}}})',
     )
 
     pipeline = editable.deploy()

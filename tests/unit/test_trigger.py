@@ -9,9 +9,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from processor.logs import log
 from trigger.events import ObjectCreated
 from trigger.handler import Settings, handler, submit_jobs
 from trigger.jobs import job_name, shard_count
+from trigger.logs import get_logger
 
 SETTINGS = Settings(job_queue="queue", job_definition="definition", key_prefix="uploads/")
 VALID_JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -122,7 +124,7 @@ def test_a_failed_submit_fails_the_invocation(batch, capsys):
         submit_jobs(event, SETTINGS, client)
 
     failure = json.loads(capsys.readouterr().out.splitlines()[-1])
-    assert failure["message"] == "submit failed"
+    assert failure["event"] == "submit_failed"
     assert failure["key"] == "uploads/b.csv"
 
 
@@ -180,3 +182,17 @@ def test_an_object_over_shard_bytes_gets_a_planning_job_then_an_array_depending_
 )  # fmt: skip
 def test_the_number_of_shards_follows_the_size(size, shard_bytes, expected):
     assert shard_count(size, shard_bytes, max_shards=100) == expected
+
+
+def test_the_trigger_and_the_processor_log_lines_of_one_shape(capsys):
+    get_logger("trigger.test").info("job_submitted", extra={"fields": {"jobId": "j1"}})
+    log("summary", level="ERROR", exit_code=75)
+
+    trigger, processor = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert list(trigger)[:3] == list(processor)[:3] == ["ts", "level", "event"]
+    assert (trigger["level"], trigger["event"], trigger["jobId"]) == ("INFO", "job_submitted", "j1")
+    assert (processor["level"], processor["event"], processor["exit_code"]) == (
+        "ERROR",
+        "summary",
+        75,
+    )
