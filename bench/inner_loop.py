@@ -14,6 +14,7 @@ copy's sources; the next `make local-up` here rebuilds it from this checkout.
 """
 
 import json
+import logging
 import os
 import platform
 import shutil
@@ -29,12 +30,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harness import aws  # noqa: E402
+from harness import aws, watch  # noqa: E402
 from harness.cloud import LocalCloud  # noqa: E402
 from harness.deploy import CdkApp, stack_outputs  # noqa: E402
 from harness.pipeline import Pipeline  # noqa: E402
+from harness.progress import show_progress  # noqa: E402
 from harness.waiting import wait_until  # noqa: E402
-from harness.watch import Watcher  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 TARGETS = {"make local-up": 20.0, "watch": 10.0}
@@ -100,11 +101,13 @@ def with_watch(cloud: LocalCloud, copy: Path, app: CdkApp, rounds: int) -> list[
     ready = threading.Event()
     stopped = threading.Event()
 
-    def progress(message: str) -> None:
-        if message.startswith(("ready:", "deploy failed")):
-            ready.set()
+    class WhenRedeployed(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith(("ready:", "deploy failed")):
+                ready.set()
 
-    watcher = Watcher(cloud, app, progress)
+    logging.getLogger(watch.__name__).addHandler(WhenRedeployed())
+    watcher = watch.Watcher(cloud, app)
     thread = threading.Thread(target=watcher.run, args=(stopped.is_set,), daemon=True)
     thread.start()
     time.sleep(1)
@@ -145,6 +148,7 @@ def summarize(rounds: list[dict], target: float) -> dict:
 
 def main() -> int:
     cloud = LocalCloud()
+    show_progress()
     print("==> bringing the local cloud up (warm-up, not timed)", file=sys.stderr)
     cloud.up()
     app_directory = Path(tempfile.mkdtemp(prefix="inner-loop-"))

@@ -40,6 +40,7 @@ from bench.null_dynamodb import null_dynamodb  # noqa: E402
 from harness import aws  # noqa: E402
 from harness.cloud import LocalCloud  # noqa: E402
 from harness.faults.client import Faults  # noqa: E402
+from harness.progress import show_progress  # noqa: E402
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
 SHARDS = [int(n) for n in os.environ.get("BENCH_SHARDS", "1,2,4").split(",")]
@@ -175,6 +176,7 @@ def items_of(body: bytes) -> list[dict[str, Any]]:
 
 def main() -> int:
     cloud = LocalCloud()
+    show_progress()
     cloud.up()
     bench = Bench(cloud)
     faults = Faults(cloud.endpoint)

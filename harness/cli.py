@@ -18,6 +18,7 @@ from harness.errors import BadInput, HarnessError
 from harness.faults.client import Faults
 from harness.paths import REPO
 from harness.pipeline import Pipeline, plain
+from harness.progress import show_progress
 from harness.watch import Watcher
 
 
@@ -146,9 +147,8 @@ def cmd_watch(cloud: LocalCloud, args: argparse.Namespace) -> int:
 def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
     from harness.docker_host import ensure_docker
     from harness.images.prepare import prepare_all
-    from harness.progress import say
 
-    ensure_docker(say, cloud.state_dir / "dockerd.log")
+    ensure_docker(cloud.state_dir / "dockerd.log")
     print(prepare_all())
     return 0
 
@@ -252,6 +252,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    show_progress()
     try:
         return args.run(LocalCloud(), args)
     except KeyboardInterrupt:

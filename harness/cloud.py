@@ -1,5 +1,6 @@
 """The local cloud as one object: Docker, images, engine, deployed stack; up, down, status."""
 
+import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,7 +18,8 @@ from harness.engine.base import Engine
 from harness.errors import HarnessError
 from harness.images.prepare import base_image, prepare_all
 from harness.paths import CACHE
-from harness.progress import Progress, say
+
+logger = logging.getLogger(__name__)
 
 STATE_DIR = CACHE / "local-cloud"
 PORT = int(os.environ.get("HARNESS_PORT", "4566"))
@@ -57,34 +59,34 @@ class LocalCloud:
         """The engine's endpoint as the containers the harness starts see it."""
         return self.engine.container_endpoint(self.network)
 
-    def up(self, progress: Progress = say, deploy_log: Path | None = None) -> StackOutputs:
+    def up(self, deploy_log: Path | None = None) -> StackOutputs:
         """Idempotent: reuses a running engine, present images and the deployed stack."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        docker_host.ensure_docker(progress, self.state_dir / "dockerd.log")
-        images = prepare_all(progress=progress)
-        self.network = self._container_network(progress)
-        self.recover(progress)
+        docker_host.ensure_docker(self.state_dir / "dockerd.log")
+        images = prepare_all()
+        self.network = self._container_network()
+        self.recover()
         was_running = self.engine.healthy()
-        self.engine.start(self.network, progress)
+        self.engine.start(self.network)
         state = "reused" if was_running else "started"
-        progress(f"engine: {self.engine.name} at {self.endpoint} ({state})")
-        return self._deploy(images.base, progress, deploy_log, CdkApp())
+        logger.info(f"engine: {self.engine.name} at {self.endpoint} ({state})")
+        return self._deploy(images.base, deploy_log, CdkApp())
 
-    def recover(self, progress: Progress = say) -> None:
+    def recover(self) -> None:
         """After an engine that ended without `make local-down`: say what went with it and
         remove the job containers it left running."""
         pid = self.engine.died()
         if pid is None:
             return
         removed = remove_job_containers(self.endpoint)
-        progress(
+        logger.info(
             f"the previous engine (pid {pid}, log {self.state_dir / 'engine.log'}) ended without "
             "`make local-down`: the stacks, objects, items and job history it held in memory "
             f"are gone (the stack is deployed again now); {removed} containers of jobs it was "
             "running removed"
         )
 
-    def _container_network(self, progress: Progress) -> ContainerNetwork:
+    def _container_network(self) -> ContainerNetwork:
         client = docker.from_env()
         override = os.environ.get(container_network.OVERRIDE)
         if self.engine.needs_bridge_network:
@@ -93,33 +95,31 @@ class LocalCloud:
         network = container_network.prepare(client, mode)
         where = f"network {network.network_name}" if network.network_name else "the host network"
         calls = self.engine.container_endpoint(network)
-        progress(f"containers: {where}; they call the engine at {calls}")
+        logger.info(f"containers: {where}; they call the engine at {calls}")
         return network
 
-    def deploy(
-        self, app: CdkApp, progress: Progress = say, log: Path | None = None
-    ) -> StackOutputs:
+    def deploy(self, app: CdkApp, log: Path | None = None) -> StackOutputs:
         """Deploy (create or update) a copy of the app on the running engine."""
-        return self._deploy(base_image(docker.from_env(), progress), progress, log, app)
+        return self._deploy(base_image(docker.from_env()), log, app)
 
-    def _deploy(self, base: str, progress: Progress, log: Path | None, app: CdkApp) -> StackOutputs:
+    def _deploy(self, base: str, log: Path | None, app: CdkApp) -> StackOutputs:
         apply_skipped = not self.engine.stand_ins_in_cloudformation
-        return deploy(self.endpoint, base, progress, log, app, apply_skipped)
+        return deploy(self.endpoint, base, log, app, apply_skipped)
 
-    def down(self, progress: Progress = say) -> None:
+    def down(self) -> None:
         self.engine.stop()
         if self.engine.healthy():
-            progress(
+            logger.info(
                 f"the engine at {self.endpoint} was not started by `make local-up` and still "
                 "runs (`docker compose up`? then stop it with `docker compose down`)"
             )
         else:
-            progress("engine stopped")
+            logger.info("engine stopped")
         removed = remove_job_containers(self.endpoint)
-        progress(f"{removed} leftover job containers removed")
+        logger.info(f"{removed} leftover job containers removed")
         try:
             if container_network.remove(docker.from_env()):
-                progress(f"network {container_network.NETWORK_NAME} removed")
+                logger.info(f"network {container_network.NETWORK_NAME} removed")
         except docker.errors.DockerException:
             pass
 

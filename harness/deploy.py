@@ -11,6 +11,7 @@ failed and why, from the stack's events (the engine rolled the stack back).
 """
 
 import collections
+import logging
 import os
 import subprocess
 import sys
@@ -23,7 +24,8 @@ from typing import Any
 from harness import aws, skipped_resources
 from harness.errors import HarnessError
 from harness.paths import REPO
-from harness.progress import Progress
+
+logger = logging.getLogger(__name__)
 
 CDKLOCAL = REPO / "node_modules" / ".bin" / "cdklocal"
 CDK_DOCKER = REPO / "harness" / "bin" / "cdk-docker"
@@ -176,7 +178,6 @@ def cdklocal(arguments: list[str], endpoint: str, log: Path | None, app: CdkApp)
 def deploy(
     endpoint: str,
     base_image: str,
-    progress: Progress,
     log: Path | None = None,
     app: CdkApp | None = None,
     apply_skipped: bool = False,
@@ -187,25 +188,25 @@ def deploy(
     free edition), so they are applied to the harness's stand-ins after each deploy."""
     app = app or CdkApp()
     if not bootstrapped(endpoint):
-        progress(f"bootstrapping the CDK environment aws://{aws.ACCOUNT_ID}/{aws.REGION}")
+        logger.info(f"bootstrapping the CDK environment aws://{aws.ACCOUNT_ID}/{aws.REGION}")
         cdklocal(["bootstrap", f"aws://{aws.ACCOUNT_ID}/{aws.REGION}"], endpoint, log, app)
     if apply_skipped:
-        skipped_resources.apply(endpoint, "CDKToolkit", progress)
+        skipped_resources.apply(endpoint, "CDKToolkit")
     updating = deployed(endpoint, app)
     verb = "updating" if updating else "creating"
-    progress(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
+    logger.info(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
     cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, updating)
     if apply_skipped:
-        apply_skipped_resources(endpoint, app, progress)
+        apply_skipped_resources(endpoint, app)
     outputs = stack_outputs(endpoint, app.stack_name)
     if outputs is None:
         raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")
     return outputs
 
 
-def apply_skipped_resources(endpoint: str, app: CdkApp, progress: Progress) -> None:
-    progress("applying the stack's Batch resources to the Batch stand-in")
-    skipped_resources.apply(endpoint, app.stack_name, progress)
+def apply_skipped_resources(endpoint: str, app: CdkApp) -> None:
+    logger.info("applying the stack's Batch resources to the Batch stand-in")
+    skipped_resources.apply(endpoint, app.stack_name)
 
 
 def deployed(endpoint: str, app: CdkApp) -> bool:

@@ -6,6 +6,7 @@ network_mode=host and reach the local AWS endpoint on 127.0.0.1.
 """
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -16,8 +17,9 @@ import docker
 import docker.errors
 
 from harness.errors import HarnessError
-from harness.progress import Progress
 from harness.waiting import wait_until
+
+logger = logging.getLogger(__name__)
 
 DAEMON_CONFIG = Path("/etc/docker/daemon.json")
 HOST_NETWORK_ONLY = {
@@ -50,9 +52,9 @@ def can_install() -> bool:
     )
 
 
-def ensure_docker(progress: Progress, log_file: Path) -> None:
+def ensure_docker(log_file: Path) -> None:
     if answers():
-        progress("Docker engine: running")
+        logger.info("Docker engine: running")
         return
     if not can_install():
         raise DockerUnavailable(
@@ -64,17 +66,17 @@ def ensure_docker(progress: Progress, log_file: Path) -> None:
     if not DAEMON_CONFIG.exists():
         DAEMON_CONFIG.parent.mkdir(parents=True, exist_ok=True)
         DAEMON_CONFIG.write_text(json.dumps(HOST_NETWORK_ONLY, indent=2) + "\n")
-        progress(f"wrote {DAEMON_CONFIG} (host network only, no bridge)")
-    install_packages(progress, missing_packages())
+        logger.info(f"wrote {DAEMON_CONFIG} (host network only, no bridge)")
+    install_packages(missing_packages())
     if answers():
-        progress("Docker engine: started by its package")
+        logger.info("Docker engine: started by its package")
         return
-    progress(f"starting dockerd in the background (log: {log_file})")
+    logger.info(f"starting dockerd in the background (log: {log_file})")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         subprocess.Popen(["dockerd"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     if wait_until(lambda: answers() or None, START_TIMEOUT_SECONDS, interval=0.5):
-        progress("Docker engine: started")
+        logger.info("Docker engine: started")
         return
     raise DockerUnavailable(
         f"dockerd did not answer within {START_TIMEOUT_SECONDS}s; see {log_file}"
@@ -86,10 +88,10 @@ def missing_packages() -> list[str]:
     return [package for binary, package in wanted.items() if shutil.which(binary) is None]
 
 
-def install_packages(progress: Progress, packages: list[str]) -> None:
+def install_packages(packages: list[str]) -> None:
     if not packages:
         return
-    progress(f"installing {', '.join(packages)} with apt-get (this host has no Docker engine)")
+    logger.info(f"installing {', '.join(packages)} with apt-get (this host has no Docker engine)")
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
         result = subprocess.run(

@@ -17,6 +17,7 @@ current sources must equal the one in the last synthesized assembly.
 
 import hashlib
 import json
+import logging
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from pathlib import Path
 
 from harness.deploy import CdkApp, DeployError, apply_skipped_resources, cdk_deploy
 from harness.paths import REPO
-from harness.progress import Progress
+
+logger = logging.getLogger(__name__)
 
 HASH_SCRIPT = REPO / "harness" / "bin" / "image-asset-hash.js"
 ASSEMBLY = "cdk.out"
@@ -101,7 +103,6 @@ def unavailable(app: CdkApp) -> str | None:
 def redeploy(
     endpoint: str,
     app: CdkApp,
-    progress: Progress,
     log: Path | None = None,
     apply_skipped: bool = False,
 ) -> bool:
@@ -110,7 +111,7 @@ def redeploy(
     assembly = Assembly.read(app)
     new_hash = image_hash(app, assembly)
     if new_hash == assembly.image_hash:
-        progress("the processor image's sources are unchanged: nothing to deploy")
+        logger.info("the processor image's sources are unchanged: nothing to deploy")
         return False
     staged = assembly.directory / f"asset.{new_hash}"
     if not staged.exists():
@@ -118,10 +119,10 @@ def redeploy(
             app.directory / IMAGE_SOURCE, staged, ignore=shutil.ignore_patterns(*STAGING_IGNORED)
         )
     rewrite(assembly, app, new_hash)
-    progress(f"deploying image {new_hash[:12]} with cdklocal, without a synth")
+    logger.info(f"deploying image {new_hash[:12]} with cdklocal, without a synth")
     cdk_deploy(["--app", str(assembly.directory)], endpoint, log, app, updating=True)
     if apply_skipped:
-        apply_skipped_resources(endpoint, app, progress)
+        apply_skipped_resources(endpoint, app)
     return True
 
 

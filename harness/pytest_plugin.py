@@ -21,6 +21,7 @@ from harness.engine.moto import iam
 from harness.errors import HarnessError
 from harness.faults.client import Faults
 from harness.pipeline import Pipeline
+from harness.progress import show_progress
 
 # No image can be pulled here, so testcontainers' reaper (ryuk) cannot start; the harness
 # removes what it starts itself.
@@ -54,6 +55,7 @@ def local_cloud(target: str) -> Iterator[LocalCloud]:
         pytest.skip(targets.LOCAL_ONLY)
     cloud = LocalCloud(engine=choice.create(target, STATE_DIR, PORT))
     started_here = not cloud.engine.healthy()
+    show_progress()
     cloud.up(deploy_log=STATE_DIR / "deploy.log")
     yield cloud
     if started_here and not os.environ.get("HARNESS_KEEP_UP"):

@@ -15,6 +15,7 @@ through their APIs, as CloudFormation would:
   (the README says so).
 """
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,7 +25,8 @@ import yaml
 from harness import aws
 from harness.batch.cloudformation import camel_keys
 from harness.errors import HarnessError
-from harness.progress import Progress
+
+logger = logging.getLogger(__name__)
 
 COMPUTE_ENVIRONMENT = "AWS::Batch::ComputeEnvironment"
 JOB_QUEUE = "AWS::Batch::JobQueue"
@@ -165,7 +167,7 @@ def parse_template(body: Any) -> dict[str, Any]:
     return body if isinstance(body, dict) else yaml.load(body, Loader=TemplateLoader)
 
 
-def apply(endpoint: str, stack: str, progress: Progress) -> None:
+def apply(endpoint: str, stack: str) -> None:
     """Bring the stand-ins to the skipped resources of `stack` as deployed on the engine."""
     cloudformation = aws.client("cloudformation", endpoint)
     template = parse_template(cloudformation.get_template(StackName=stack)["TemplateBody"])
@@ -195,7 +197,7 @@ def apply(endpoint: str, stack: str, progress: Progress) -> None:
     )
     clients = {service: aws.client(service, endpoint) for service in ("batch", "ecr")}
     for logical, resource_type, action in apply_resources(template, resolver, clients):
-        progress(f"  {resource_type} {logical}: {action}")
+        logger.info(f"  {resource_type} {logical}: {action}")
 
 
 def apply_resources(

@@ -7,6 +7,7 @@ the same image tag and job definition revision), once watch mode has checked at 
 the path computes the hashes the CDK does; otherwise it says why and deploys in full.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,8 @@ from harness import processor_redeploy
 from harness.cloud import LocalCloud
 from harness.deploy import CdkApp
 from harness.errors import HarnessError
-from harness.progress import Progress, say
+
+logger = logging.getLogger(__name__)
 
 WATCHED = ("infra", "lambda", "batch")
 IGNORED = {"__pycache__", "wheels", "cdk.out", ".pytest_cache"}
@@ -48,10 +50,9 @@ def processor_only(changed: list[str]) -> bool:
 
 
 class Watcher:
-    def __init__(self, cloud: LocalCloud, app: CdkApp, progress: Progress = say) -> None:
+    def __init__(self, cloud: LocalCloud, app: CdkApp) -> None:
         self.cloud = cloud
         self.app = app
-        self.progress = progress
         self.fast_path = False
 
     def check_fast_path(self) -> None:
@@ -59,15 +60,15 @@ class Watcher:
         reason = processor_redeploy.unavailable(self.app)
         self.fast_path = reason is None
         if reason:
-            self.progress(f"processor-only changes will take the full deploy: {reason}")
+            logger.info(f"processor-only changes will take the full deploy: {reason}")
         else:
-            self.progress("processor-only changes will deploy without a synth (hash check passed)")
+            logger.info("processor-only changes will deploy without a synth (hash check passed)")
 
     def run(self, stop: Callable[[], bool] = lambda: False) -> None:
         """Redeploy after every settled change until `stop()` says so (or Ctrl-C)."""
         files = snapshot(self.app.directory)
         self.check_fast_path()
-        self.progress(f"watching {', '.join(WATCHED)} in {self.app.directory} (Ctrl-C stops)")
+        logger.info(f"watching {', '.join(WATCHED)} in {self.app.directory} (Ctrl-C stops)")
         while not stop():
             time.sleep(POLL_SECONDS)
             current = snapshot(self.app.directory)
@@ -89,17 +90,17 @@ class Watcher:
 
     def redeploy(self, changed: list[str], saved_at: float) -> bool:
         """Deploy the change; report the seconds from the save to a deployed stack."""
-        self.progress(f"changed: {', '.join(changed)}")
+        logger.info(f"changed: {', '.join(changed)}")
         try:
             if self.fast_path and processor_only(changed):
                 processor_redeploy.redeploy(
-                    self.cloud.endpoint, self.app, self.progress,
+                    self.cloud.endpoint, self.app,
                     apply_skipped=not self.cloud.engine.stand_ins_in_cloudformation,
                 )  # fmt: skip
             else:
-                self.cloud.deploy(self.app, self.progress)
+                self.cloud.deploy(self.app)
         except HarnessError as error:
-            self.progress(f"deploy failed; still watching.\n{error}")
+            logger.info(f"deploy failed; still watching.\n{error}")
             return False
-        self.progress(f"ready: {time.time() - saved_at:.1f} s from save to deployed stack")
+        logger.info(f"ready: {time.time() - saved_at:.1f} s from save to deployed stack")
         return True

@@ -7,7 +7,6 @@ from typing import Any, Protocol
 
 from harness.container_network import ContainerNetwork
 from harness.errors import HarnessError
-from harness.progress import Progress
 
 # Every engine of the harness answers here with {"engine": <name>, ...}.
 HEALTH_PATH = "/_harness/health"
@@ -37,7 +36,7 @@ class Engine(Protocol):
         """The URL containers on `network` (functions, jobs) call it at."""
         ...
 
-    def start(self, network: ContainerNetwork, progress: Progress) -> None:
+    def start(self, network: ContainerNetwork) -> None:
         """Start it, or reuse it when it is already running and healthy; the containers it
         starts (functions, jobs) run on `network`."""
         ...

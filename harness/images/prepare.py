@@ -10,6 +10,7 @@
 """
 
 import hashlib
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ from harness.images.debian_mirror import OVERRIDE as MIRROR_OVERRIDE
 from harness.images.debian_mirror import debian_mirror
 from harness.paths import CACHE as CACHE_ROOT
 from harness.paths import REPO
-from harness.progress import Progress, say
+
+logger = logging.getLogger(__name__)
 
 CACHE = CACHE_ROOT / "images"
 PUBLIC_BASE = "python:3.12-slim"
@@ -58,29 +60,29 @@ def exists(client: Any, name: str) -> bool:
     return True
 
 
-def try_pull(client: Any, name: str, progress: Progress) -> bool:
-    progress(f"pulling {name}")
+def try_pull(client: Any, name: str) -> bool:
+    logger.info(f"pulling {name}")
     try:
         client.images.pull(name)
     except docker.errors.APIError as error:
-        progress(f"cannot pull {name} ({error.explanation or error}); building locally instead")
+        logger.info(f"cannot pull {name} ({error.explanation or error}); building locally instead")
         return False
     return True
 
 
-def base_image(client: Any, progress: Progress = say) -> str:
+def base_image(client: Any) -> str:
     """The public python image if present or pullable, else a locally built Debian one."""
     for name in (PUBLIC_BASE, LOCAL_BASE):
         if exists(client, name):
-            progress(f"base image: {name} (already present)")
+            logger.info(f"base image: {name} (already present)")
             return name
-    if try_pull(client, PUBLIC_BASE, progress):
+    if try_pull(client, PUBLIC_BASE):
         return PUBLIC_BASE
-    build_local_base(client, progress)
+    build_local_base(client)
     return LOCAL_BASE
 
 
-def build_local_base(client: Any, progress: Progress) -> None:
+def build_local_base(client: Any) -> None:
     """debootstrap Debian 12 with python3 and venv, then import it (about a minute)."""
     tarball = CACHE / "python-base-bookworm.tar"
     if not tarball.exists():
@@ -92,24 +94,24 @@ def build_local_base(client: Any, progress: Progress) -> None:
             )
         CACHE.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=CACHE) as rootfs:
-            progress("building the base image with debootstrap (about a minute)")
+            logger.info("building the base image with debootstrap (about a minute)")
             mirror = debian_mirror()
-            progress(f"debootstrap from {mirror} (apt's source; {MIRROR_OVERRIDE} overrides)")
+            logger.info(f"debootstrap from {mirror} (apt's source; {MIRROR_OVERRIDE} overrides)")
             run([*DEBOOTSTRAP, rootfs, mirror], "debootstrap", ImageError)
-            progress(f"caching the root file system in {tarball.relative_to(REPO)}")
+            logger.info(f"caching the root file system in {tarball.relative_to(REPO)}")
             run(["tar", "-C", rootfs, "-cf", str(tarball), "."], "tar", ImageError)
-    progress(f"importing {LOCAL_BASE}")
+    logger.info(f"importing {LOCAL_BASE}")
     repository, tag = LOCAL_BASE.split(":")
     client.api.import_image_from_file(str(tarball), repository=repository, tag=tag)
 
 
-def busybox(client: Any, base: str, progress: Progress = say) -> None:
+def busybox(client: Any, base: str) -> None:
     if exists(client, BUSYBOX):
-        progress(f"{BUSYBOX}: already present")
+        logger.info(f"{BUSYBOX}: already present")
         return
-    if try_pull(client, BUSYBOX, progress):
+    if try_pull(client, BUSYBOX):
         return
-    progress(f"tagging {base} as {BUSYBOX} (moto only needs `sleep` from it)")
+    logger.info(f"tagging {base} as {BUSYBOX} (moto only needs `sleep` from it)")
     client.images.get(base).tag("busybox", "latest")
 
 
@@ -121,17 +123,17 @@ def source_hash(files: list[Path], base: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def build(client: Any, context: Path, tag: str, base: str, progress: Progress) -> str:
+def build(client: Any, context: Path, tag: str, base: str) -> str:
     """Build `context` as `tag` unless an image from the same sources and base exists."""
     files = [p for p in context.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     wanted = source_hash(files, base)
     try:
         if client.images.get(tag).labels.get(SOURCE_LABEL) == wanted:
-            progress(f"{tag}: up to date")
+            logger.info(f"{tag}: up to date")
             return tag
     except docker.errors.ImageNotFound:
         pass
-    progress(f"building {tag} from {base}")
+    logger.info(f"building {tag} from {base}")
     try:
         client.images.build(
             path=str(context), tag=tag, buildargs={"BASE_IMAGE": base},
@@ -152,7 +154,7 @@ def wheels_present() -> None:
         raise ImageError("batch/wheels is empty: run `make setup` (it downloads the wheels)")
 
 
-def lambda_runtime(client: Any, base: str, progress: Progress = say) -> str:
+def lambda_runtime(client: Any, base: str) -> str:
     with tempfile.TemporaryDirectory() as context:
         root = Path(context)
         source = Path(__file__).parent / "lambda_runtime"
@@ -160,20 +162,20 @@ def lambda_runtime(client: Any, base: str, progress: Progress = say) -> str:
         shutil.copy(source / "invoke.py", root)
         shutil.copy(REPO / "batch" / "requirements.txt", root)
         shutil.copytree(REPO / "batch" / "wheels", root / "wheels")
-        return build(client, root, LAMBDA_IMAGE, base, progress)
+        return build(client, root, LAMBDA_IMAGE, base)
 
 
-def processor(client: Any, base: str, progress: Progress = say) -> str:
-    return build(client, REPO / "batch", PROCESSOR_IMAGE, base, progress)
+def processor(client: Any, base: str) -> str:
+    return build(client, REPO / "batch", PROCESSOR_IMAGE, base)
 
 
-def prepare_all(client: Any | None = None, progress: Progress = say) -> PreparedImages:
+def prepare_all(client: Any | None = None) -> PreparedImages:
     wheels_present()
     client = client or docker.from_env()
-    base = base_image(client, progress)
-    busybox(client, base, progress)
+    base = base_image(client)
+    busybox(client, base)
     return PreparedImages(
         base=base,
-        lambda_runtime=lambda_runtime(client, base, progress),
-        processor=processor(client, base, progress),
+        lambda_runtime=lambda_runtime(client, base),
+        processor=processor(client, base),
     )

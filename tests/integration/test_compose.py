@@ -35,7 +35,7 @@ def composed(moto_cloud, tmp_path_factory) -> Iterator[dict]:
     """The engine from compose.yaml on its own port; torn down with `docker compose down`."""
     port = free_port()
     project = f"csv-pipeline-it{port}"
-    base = base_image(docker.from_env(), progress=lambda message: None)
+    base = base_image(docker.from_env())
     compose(project, port, base, "up", "--detach", "--wait", "--build")
     cloud = LocalCloud(engine=MotoEngine(tmp_path_factory.mktemp("compose"), port=port))
     try:
@@ -72,7 +72,7 @@ def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batc
     starts from this repository's image, serves Batch itself and passes the rest on."""
     port = free_port()
     project = f"csv-pipeline-edge{port}"
-    base = base_image(docker.from_env(), progress=lambda message: None)
+    base = base_image(docker.from_env())
     compose(project, port, base, "--profile", "localstack", "up", "--detach", "--wait",
             "--build", "--no-deps", "localstack")  # fmt: skip
     try:

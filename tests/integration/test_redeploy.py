@@ -180,7 +180,6 @@ def test_a_processor_change_without_a_synth_ends_where_a_full_deploy_does(editab
     processor_redeploy.redeploy(
         pipeline.endpoint,
         editable.app,
-        progress=lambda message: None,
         apply_skipped=not editable.cloud.engine.stand_ins_in_cloudformation,
     )
     revision = active_revision(pipeline)

@@ -48,7 +48,7 @@ def test_without_a_bridge_on_this_machine_it_says_to_use_the_embedded_engine(tmp
 
     for network in (HOST, docker_desktop):
         with pytest.raises(EngineError, match="HARNESS_ENGINE=moto"):
-            LocalStackEngine(tmp_path, port=1).start(network, progress=lambda message: None)
+            LocalStackEngine(tmp_path, port=1).start(network)
 
 
 def localstack_health(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -69,7 +69,7 @@ def test_an_edge_in_front_of_a_localstack_it_did_not_start_is_reused(tmp_path, m
         engine = LocalStackEngine(tmp_path, port=port)
 
         assert wait_until(lambda: engine.healthy() or None, timeout=10, interval=0.1)
-        engine.start(HOST, progress=lambda message: None)  # no LocalStack started, no error
+        engine.start(HOST)  # no LocalStack started, no error
 
 
 def test_an_edge_whose_localstack_does_not_answer_is_not_healthy(tmp_path, monkeypatch):
@@ -79,4 +79,4 @@ def test_an_edge_whose_localstack_does_not_answer_is_not_healthy(tmp_path, monke
 
         assert not engine.healthy()
         with pytest.raises(EngineError, match="HARNESS_ENGINE=moto"):
-            engine.start(HOST, progress=lambda message: None)
+            engine.start(HOST)

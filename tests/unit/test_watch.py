@@ -1,5 +1,6 @@
 """Watch mode's change detection and the path it picks, on a temporary tree (no Docker)."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -54,15 +55,16 @@ def test_only_processor_code_takes_the_processor_path():
 
 
 class FailingCloud:
-    def deploy(self, app, progress):
+    def deploy(self, app):
         raise HarnessError("`cdklocal deploy` failed: the app did not synthesize")
 
 
-def test_a_failed_deploy_is_reported_and_watching_goes_on(tmp_path):
-    said: list[str] = []
-    watcher = Watcher(FailingCloud(), CdkApp(tmp_path, "unit"), said.append)  # type: ignore[arg-type]
+def test_a_failed_deploy_is_reported_and_watching_goes_on(tmp_path, caplog):
+    watcher = Watcher(FailingCloud(), CdkApp(tmp_path, "unit"))  # type: ignore[arg-type]
 
-    assert watcher.redeploy(["infra/app.py"], saved_at=0) is False
+    with caplog.at_level(logging.INFO, logger="harness"):
+        assert watcher.redeploy(["infra/app.py"], saved_at=0) is False
+    said = [record.getMessage() for record in caplog.records]
     assert said[0] == "changed: infra/app.py"
     assert "deploy failed; still watching." in said[-1]
     assert "the app did not synthesize" in said[-1]

@@ -13,6 +13,7 @@ network's gateway at LocalStack's port: the address LocalStack gives its functio
 """
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -26,7 +27,8 @@ from harness.engine.localstack.health import localstack_ready
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE
 from harness.paths import REPO
-from harness.progress import Progress, say
+
+logger = logging.getLogger(__name__)
 
 LOCALSTACK_PORT = 4567
 START_TIMEOUT_SECONDS = 90  # LocalStack says "Ready." after about 15 s here
@@ -73,7 +75,7 @@ class LocalStackEngine:
     def _localstack_up(self) -> bool:
         return localstack_ready(self.localstack_endpoint)
 
-    def start(self, network: ContainerNetwork, progress: Progress = say) -> None:
+    def start(self, network: ContainerNetwork) -> None:
         if os.environ.get(ENFORCE_IAM) == "1":
             raise EngineError(
                 f"{ENFORCE_IAM}=1: LocalStack's free edition enforces no IAM; the embedded "
@@ -90,8 +92,8 @@ class LocalStackEngine:
         if not self._localstack_up():
             if port_taken(self.localstack_endpoint):
                 raise EngineError(f"{self.localstack_endpoint} is taken by another program.")
-            runtime.install(progress)
-            progress(f"starting LocalStack {runtime.VERSION} on {self.localstack_endpoint}")
+            runtime.install()
+            logger.info(f"starting LocalStack {runtime.VERSION} on {self.localstack_endpoint}")
             self.localstack.start(
                 [str(runtime.python()), "-m", "localstack.runtime.main"],
                 self._localstack_environment(network),

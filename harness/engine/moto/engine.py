@@ -1,5 +1,6 @@
 """Start, find and stop the embedded engine process (moto + the Batch stand-in)."""
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from harness.engine.base import ENFORCE_IAM, EngineError, answering, port_taken
 from harness.engine.moto import iam
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
-from harness.progress import Progress, say
+
+logger = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 30
 
@@ -38,13 +40,13 @@ class MotoEngine:
     def healthy(self) -> bool:
         return answering(self.endpoint) == self.name
 
-    def start(self, network: ContainerNetwork = HOST, progress: Progress = say) -> None:
+    def start(self, network: ContainerNetwork = HOST) -> None:
         """Start the engine unless it answers; with HARNESS_ENFORCE_IAM=1, enforce IAM on it
         (a running engine too)."""
         self._start(network)
         if os.environ.get(ENFORCE_IAM) == "1":
             iam.switch(self.endpoint, True)
-            progress("IAM: the trigger and the jobs run with their roles' policies enforced "
+            logger.info("IAM: the trigger and the jobs run with their roles' policies enforced "
                      "(`python -m harness iam off` stops it)")  # fmt: skip
 
     def _start(self, network: ContainerNetwork) -> None:
