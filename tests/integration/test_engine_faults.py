@@ -3,6 +3,7 @@ and removes the container the dead engine left running. On an engine of its own 
 port and state), so the session's local cloud is untouched."""
 
 import json
+import logging
 import os
 import signal
 
@@ -18,7 +19,9 @@ from harness.waiting import wait_until
 from tests.integration.helpers import free_port, queue_template
 
 
-def test_a_killed_engine_is_reported_and_its_job_containers_removed(moto_cloud, tmp_path, unique):
+def test_a_killed_engine_is_reported_and_its_job_containers_removed(
+    moto_cloud, tmp_path, unique, caplog
+):
     client = docker.from_env()
     engine = MotoEngine(tmp_path, port=free_port())
     engine.start(HOST)
@@ -30,7 +33,7 @@ def test_a_killed_engine_is_reported_and_its_job_containers_removed(moto_cloud, 
         jobDefinitionName=f"sleeper-{unique}",
         type="container",
         containerProperties={
-            "image": base_image(client, lambda message: None),
+            "image": base_image(client),
             "command": ["sleep", "120"],
         },
     )["jobDefinitionArn"]
@@ -47,10 +50,9 @@ def test_a_killed_engine_is_reported_and_its_job_containers_removed(moto_cloud, 
     os.kill(int(engine.pid_file.read_text()), signal.SIGKILL)
     assert wait_until(lambda: not engine.healthy() or None, timeout=10, interval=0.2)
     left = client.containers.list(filters={"label": f"{BATCH_JOB_LABEL}={job_id}"})
-    said: list[str] = []
-    LocalCloud(engine=MotoEngine(tmp_path, port=engine.port), state_dir=tmp_path).recover(
-        said.append
-    )
+    with caplog.at_level(logging.INFO, logger="harness"):
+        LocalCloud(engine=MotoEngine(tmp_path, port=engine.port), state_dir=tmp_path).recover()
+    said = [record.getMessage() for record in caplog.records if record.name == "harness.cloud"]
 
     assert [container.status for container in left] == ["running"]
     (report,) = said

@@ -5,6 +5,7 @@ The embedded engine only: it is the one that enforces IAM."""
 import json
 
 from harness import aws
+from harness.deploy import CdkApp
 from harness.waiting import wait_until
 from tests.integration.helpers import (
     csv_bytes,
@@ -92,3 +93,10 @@ def test_the_triggers_submit_job_is_checked_against_its_own_role(enforced_iam, p
     assert denied, "the first invocation and Lambda's two retries were each denied"
     assert all("AccessDeniedException" in line and "batch:SubmitJob" in line for line in denied)
     assert pipeline.jobs_for(upload) == []
+
+
+def test_the_cdk_deploy_keeps_working_with_iam_enforced(enforced_iam, moto_cloud, pipeline):
+    """cdklocal signs with the harness's own credentials, which are not checked."""
+    outputs = moto_cloud.deploy(CdkApp())
+
+    assert outputs == pipeline.outputs

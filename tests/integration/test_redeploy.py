@@ -96,8 +96,8 @@ def active_revision(pipeline: Pipeline) -> dict:
 def test_a_processor_change_runs_in_the_next_job(editable, before, unique):
     editable.edit(
         "batch/processor/cli.py",
-        'log("summary", exit_code=exit_code,',
-        f'log("summary", edited="{unique}", exit_code=exit_code,',
+        'log("summary", level=level, exit_code=exit_code,',
+        f'log("summary", edited="{unique}", level=level, exit_code=exit_code,',
     )
 
     pipeline = editable.deploy()
