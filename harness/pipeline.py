@@ -133,10 +133,10 @@ class Pipeline:
         return jobs
 
     def log_lines(self, job_id: str) -> Iterator[str]:
-        (job,) = self.describe([job_id]) or [None]
-        if job is None:
+        jobs = self.describe([job_id])
+        if not jobs:
             raise NoSuchJob(f"no job {job_id}: `python -m harness jobs` lists the jobs")
-        stream = job["container"].get("logStreamName")
+        stream = jobs[0]["container"].get("logStreamName")
         if not stream:
             return
         kwargs = {"logGroupName": LOG_GROUP, "logStreamName": stream, "startFromHead": True}

@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import ArnFormat, Aws, Duration, Size, Stack
 from aws_cdk import aws_batch as batch
@@ -199,8 +200,8 @@ class Processing(Construct):
 
     def _compute_environment(
         self, config: PipelineConfig, network: Network
-    ) -> batch.IManagedComputeEnvironment:
-        settings = {
+    ) -> batch.FargateComputeEnvironment | batch.ManagedEc2EcsComputeEnvironment:
+        settings: dict[str, Any] = {
             "compute_environment_name": f"{config.prefix}-compute",
             "vpc": network.vpc,
             "vpc_subnets": network.job_subnets,
@@ -236,7 +237,7 @@ class Processing(Construct):
     def _container(
         self, config: PipelineConfig, network: Network, table: dynamodb.ITable
     ) -> batch.IEcsContainerDefinition:
-        settings = {
+        settings: dict[str, Any] = {
             "image": ecs.ContainerImage.from_docker_image_asset(self.image),
             "cpu": config.job_vcpus,
             "memory": Size.mebibytes(config.job_memory_mib),

@@ -115,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             lines = text
         try:
             process(lines, source, writer, key_column, delimiter, summary,
-                    bytes_read=lambda: text.buffer.bytes_read,
+                    bytes_read=lambda: text.counted.bytes_read,
                     first_line=part.first_line if part else None)  # fmt: skip
         except UnicodeDecodeError as error:
-            offset, line = text.buffer.where(error)
+            offset, line = text.counted.where(error)
             raise InputError(
                 f"the object is not UTF-8 text: line {line}, byte {offset} "
                 f"(0x{error.object[error.start]:02x}): {error.reason}"

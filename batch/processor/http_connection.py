@@ -35,7 +35,7 @@ class Connection:
         self._port = port
         self._https = https
         self._timeout = timeout
-        self._address: tuple[int, tuple[Any, ...]] | None = None  # (family, sockaddr)
+        self._address: tuple[socket.AddressFamily, tuple[Any, ...]] | None = None
         self._socket: socket.socket | None = None
         self._buffer = bytearray()  # received, not yet read
 
@@ -71,10 +71,8 @@ class Connection:
 
     def _connect(self) -> socket.socket:
         if self._address is None:
-            family, _, _, _, sockaddr = socket.getaddrinfo(
-                self._host, self._port, type=socket.SOCK_STREAM
-            )[0]
-            self._address = (family, sockaddr)
+            found = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)[0]
+            self._address = (found[0], found[4])
         family, sockaddr = self._address
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:

@@ -106,13 +106,14 @@ def process(
 def log_progress(
     summary: Summary, writer: Writer, seconds: float, bytes_read: Callable[[], int] | None
 ) -> None:
-    log(
-        "progress",
-        rows_read=summary.rows_read,
-        written=writer.written_rows,
-        rows_per_second=round(summary.rows_read / seconds) if seconds else 0,
-        **({"bytes_read": bytes_read()} if bytes_read else {}),
-    )
+    fields: dict[str, Any] = {
+        "rows_read": summary.rows_read,
+        "written": writer.written_rows,
+        "rows_per_second": round(summary.rows_read / seconds) if seconds else 0,
+    }
+    if bytes_read:
+        fields["bytes_read"] = bytes_read()
+    log("progress", **fields)
 
 
 def reject(summary: Summary, rejection: Rejection) -> None:

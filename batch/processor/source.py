@@ -60,13 +60,21 @@ def get_object(
     return dict(s3.get_object(**request))
 
 
+class CountedText(io.TextIOWrapper):
+    """Text over a CountingReader, which `counted` gives with its type."""
+
+    def __init__(self, reader: CountingReader, encoding: str) -> None:
+        # typeshed's buffer protocol also asks for a file `name`, which a stream has not
+        super().__init__(reader, encoding=encoding, newline="")  # type: ignore[arg-type]
+        self.counted = reader
+
+
 def open_text(
     s3: Any, bucket: str, key: str, version_id: str | None = None, etag: str | None = None
-) -> io.TextIOWrapper:
-    """Stream the object as UTF-8 text (a leading BOM is dropped), newlines left to csv; the
-    wrapper's `buffer` is the CountingReader."""
+) -> CountedText:
+    """Stream the object as UTF-8 text (a leading BOM is dropped), newlines left to csv."""
     body = get_object(s3, bucket, key, version_id, etag)["Body"]
-    return io.TextIOWrapper(CountingReader(body), encoding="utf-8-sig", newline="")
+    return CountedText(CountingReader(body), encoding="utf-8-sig")
 
 
 def open_range(
@@ -78,11 +86,11 @@ def open_range(
     start: int,
     end: int,
     line: int,
-) -> io.TextIOWrapper:
+) -> CountedText:
     """Stream the bytes [start, end) of the object, which start on `line`, as UTF-8 text."""
     body = (
         get_object(s3, bucket, key, version_id, etag, (start, end))["Body"]
         if end > start
         else io.BytesIO()
     )
-    return io.TextIOWrapper(CountingReader(body, start, line), encoding="utf-8", newline="")
+    return CountedText(CountingReader(body, start, line), encoding="utf-8")

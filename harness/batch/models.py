@@ -488,8 +488,10 @@ class BatchBackend:
         """The resource with tags at `arn`: a compute environment, job queue, job definition
         revision or job (not an array job's child, as in AWS)."""
         with self._lock:
-            resources = [*self.compute_environments.values(), *self.job_queues.values(),
-                         *self.job_definitions.values(), *self.jobs.values()]  # fmt: skip
+            resources: list[ComputeEnvironment | JobQueue | JobDefinition | Job] = [
+                *self.compute_environments.values(), *self.job_queues.values(),
+                *self.job_definitions.values(), *self.jobs.values(),
+            ]  # fmt: skip
         resource = next((r for r in resources if r.arn == arn), None)
         if resource is None:
             raise ClientException(f"resource {arn} does not exist")

@@ -38,7 +38,7 @@ def configured_mirrors(suite: str, apt: Path) -> list[str]:
 
 
 def _deb822_uris(text: str, suite: str) -> list[str]:
-    uris = []
+    uris: list[str] = []
     for stanza in re.split(r"\n\s*\n", text):
         fields = {}
         for line in stanza.splitlines():

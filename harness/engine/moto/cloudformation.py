@@ -67,7 +67,7 @@ class ComputeEnvironmentResource(_Resource):
         return "AWS::Batch::ComputeEnvironment"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -81,7 +81,7 @@ class ComputeEnvironmentResource(_Resource):
         return cls(environment.arn, environment.name, region_name)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,
@@ -112,7 +112,7 @@ class JobQueueResource(_Resource):
         return "AWS::Batch::JobQueue"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -126,7 +126,7 @@ class JobQueueResource(_Resource):
         return cls(queue.arn, queue.name, region_name)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,
@@ -157,7 +157,7 @@ class JobDefinitionResource(_Resource):
         return "AWS::Batch::JobDefinition"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -171,7 +171,7 @@ class JobDefinitionResource(_Resource):
         return cls(definition.arn, definition.name, region_name)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,
@@ -217,7 +217,7 @@ class BucketWithNotifications(FakeBucket):
     """moto's bucket model, plus the template's NotificationConfiguration."""
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -234,7 +234,7 @@ class BucketWithNotifications(FakeBucket):
         return bucket
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,
@@ -272,7 +272,7 @@ class _BucketAttachment(CloudFormationModel):
         return False
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: Any,
@@ -283,7 +283,7 @@ class _BucketAttachment(CloudFormationModel):
         return cls(cloudformation_json["Properties"][cls.bucket_property])
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: Any,
         new_resource_name: str,

@@ -168,8 +168,8 @@ def _delete_removed(stack: Any, removed: dict[str, dict[str, Any]]) -> None:
             _event(stack, name, body["Type"], "DELETE_COMPLETE")
             del remaining[name]
         if len(remaining) == before:  # a pass that deleted nothing: what is left stays
-            for name, error in failures.items():
-                _failed(stack, name, remaining[name]["Type"], "DELETE_FAILED", error)
+            for name, failure in failures.items():
+                _failed(stack, name, remaining[name]["Type"], "DELETE_FAILED", failure)
             return
 
 
