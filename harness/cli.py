@@ -257,9 +257,6 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(LocalCloud(), args)
     except KeyboardInterrupt:
         return 130
-    except BadInput as error:  # the request was wrong: the usage error's exit code
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     except (HarnessError, ClientError) as error:  # what went wrong, not a traceback
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(error, BadInput) else 1  # a wrong request: the usage exit code
