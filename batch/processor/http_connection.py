@@ -123,13 +123,12 @@ class Connection:
         length = headers.get("content-length")
         if length is not None:
             return self._exactly(int(length))
-        try:  # the body ends when the server closes the connection
-            while True:
-                self._receive("")
-        except ProtocolError:
-            body = bytes(self._buffer)
-            self.close()
-            return body
+        assert self._socket is not None
+        while data := self._socket.recv(65536):  # the body ends when the server closes
+            self._buffer += data
+        body = bytes(self._buffer)
+        self.close()
+        return body
 
     def _chunked(self) -> bytes:
         chunks = []
