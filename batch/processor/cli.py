@@ -13,6 +13,7 @@ import argparse
 import csv
 import itertools
 import os
+import ssl
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -137,7 +138,11 @@ def dynamodb_clients(count: int) -> list[BatchWriteClient]:
     if credentials is None:
         raise NoCredentialsError()
     endpoint, region = client.meta.endpoint_url, client.meta.region_name
-    return [BatchWriteClient(endpoint, region, credentials, sdk_attempts()) for _ in range(count)]
+    # the certificates botocore trusts: the system's, or AWS_CA_BUNDLE's
+    tls = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+    return [
+        BatchWriteClient(endpoint, region, credentials, sdk_attempts(), tls) for _ in range(count)
+    ]
 
 
 def outcome(summary: Summary, run: Callable[[], str]) -> int:

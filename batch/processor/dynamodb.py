@@ -14,7 +14,9 @@ writer and the processor's exit codes already handle.
 
 Retries follow the SDKs' standard mode: throttling errors, 500/502/503/504 and broken
 connections, up to `max_attempts` attempts (AWS_MAX_ATTEMPTS), with full-jitter exponential
-backoff capped at 20 s. Not supported, unlike botocore: HTTP(S) proxies.
+backoff capped at 20 s. TLS trusts what botocore trusts when AWS_CA_BUNDLE is the only
+setting that names the certificates. Not supported, unlike botocore: HTTP(S) proxies, and
+a `ca_bundle` in the AWS config file.
 """
 
 import functools
@@ -22,6 +24,7 @@ import hashlib
 import hmac
 import json
 import random
+import ssl
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -87,7 +90,8 @@ def signing_key(secret_key: str, date: str, region: str) -> bytes:
 class BatchWriteClient:
     """BatchWriteItem of encoded PutRequests (items.py) to one table, answered as a botocore
     client answers it: the response as a dict, DynamoDB's errors as ClientError. One per
-    thread: it holds one connection."""
+    thread: it holds one connection. An https endpoint is reached over TLS with `tls`, a
+    context the job's clients share."""
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class BatchWriteClient:
         region: str,
         credentials: Any,
         max_attempts: int,
+        tls: ssl.SSLContext,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._endpoint_url = endpoint_url
@@ -103,7 +108,9 @@ class BatchWriteClient:
         self._path = url.path or "/"
         https = url.scheme == "https"
         port = url.port or (443 if https else 80)
-        self._connection = Connection(url.hostname or "", port, https, TIMEOUT_SECONDS)
+        self._connection = Connection(
+            url.hostname or "", port, tls if https else None, TIMEOUT_SECONDS
+        )
         self._region = region
         self._credentials = credentials
         self._max_attempts = max_attempts

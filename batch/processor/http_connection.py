@@ -30,10 +30,13 @@ class Response:
 
 
 class Connection:
-    def __init__(self, host: str, port: int, https: bool, timeout: float) -> None:
+    """To `host`:`port`, over TLS with `tls` (one context for every connection of a job: making
+    one loads the CA certificates) or in plain HTTP when it is None."""
+
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None, timeout: float) -> None:
         self._host = host
         self._port = port
-        self._https = https
+        self._tls = tls
         self._timeout = timeout
         self._address: tuple[socket.AddressFamily, tuple[Any, ...]] | None = None
         self._socket: socket.socket | None = None
@@ -44,13 +47,13 @@ class Connection:
         closed, and the next request opens a new one)."""
         try:
             return self._exchange(path, headers, body)
-        except ValueError as error:  # a length that is not a number
-            self.close()
-            raise ProtocolError(f"a malformed response: {error}") from error
-        except OSError:
+        except OSError:  # first: a refused TLS certificate is also a ValueError
             self.close()
             self._address = None
             raise
+        except ValueError as error:  # a length that is not a number
+            self.close()
+            raise ProtocolError(f"a malformed response: {error}") from error
 
     def close(self) -> None:
         if self._socket is not None:
@@ -81,9 +84,8 @@ class Connection:
             # Headers and body go in one send, but a small request must not wait for the
             # ACK of the previous one either (Nagle's algorithm).
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self._https:
-                context = ssl.create_default_context()
-                sock = context.wrap_socket(sock, server_hostname=self._host)
+            if self._tls:
+                sock = self._tls.wrap_socket(sock, server_hostname=self._host)
             else:
                 kernel_timeouts(sock, self._timeout)
         except OSError:

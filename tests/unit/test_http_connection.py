@@ -1,19 +1,27 @@
 """The processor's HTTP/1.1 connection against a loopback server that answers each request with
 the next canned response, as bytes, and records what it received and how many connections."""
 
+import datetime
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from processor.http_connection import Connection, ProtocolError
 
 
 class CannedServer:
-    def __init__(self, answers: list[bytes]) -> None:
+    def __init__(self, answers: list[bytes], tls: ssl.SSLContext | None = None) -> None:
         self.answers = list(answers)
+        self.tls = tls
         self.requests: list[bytes] = []
         self.connections = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -22,8 +30,17 @@ class CannedServer:
 
     def serve(self) -> None:
         while self.answers:
-            conn, _ = self.listener.accept()
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # the test is over: its listener closed
+                return
             self.connections += 1
+            if self.tls:
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except (ssl.SSLError, OSError):  # the client refused the certificate
+                    conn.close()
+                    continue
             with conn:
                 while self.answers:
                     request = self.read_request(conn)
@@ -51,8 +68,8 @@ class CannedServer:
 
 
 @contextmanager
-def server(*answers: bytes) -> Iterator[CannedServer]:
-    canned = CannedServer(list(answers))
+def server(*answers: bytes, tls: ssl.SSLContext | None = None) -> Iterator[CannedServer]:
+    canned = CannedServer(list(answers), tls)
     try:
         yield canned
     finally:
@@ -60,7 +77,7 @@ def server(*answers: bytes) -> Iterator[CannedServer]:
 
 
 def connection(canned: CannedServer) -> Connection:
-    return Connection("127.0.0.1", canned.port, https=False, timeout=5)
+    return Connection("127.0.0.1", canned.port, tls=None, timeout=5)
 
 
 def test_requests_share_one_connection_and_bodies_come_by_length_or_in_chunks():
@@ -123,8 +140,51 @@ def test_an_answer_that_is_not_http_is_an_os_error_and_the_connection_is_dropped
 def test_a_server_that_never_answers_times_out_as_an_os_error():
     listener = socket.create_server(("127.0.0.1", 0))  # accepts (backlog), never answers
     with listener:
-        client = Connection("127.0.0.1", listener.getsockname()[1], https=False, timeout=0.3)
+        client = Connection("127.0.0.1", listener.getsockname()[1], tls=None, timeout=0.3)
         started = time.monotonic()
         with pytest.raises(OSError):
             client.post("/", {}, b"")
         assert 0.25 <= time.monotonic() - started < 3
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for localhost and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                          serialization.NoEncryption())
+    )  # fmt: skip
+    return cert_file, key_file
+
+
+def test_https_verifies_the_server_with_the_given_context_and_keeps_the_connection(tmp_path):
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert_file, key_file)
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    with server(ok, ok, tls=server_side) as canned:
+        trusting = ssl.create_default_context(cafile=str(cert_file))
+        client = Connection("localhost", canned.port, tls=trusting, timeout=5)
+        bodies = [client.post("/", {"Host": "localhost"}, b"{}").body for _ in range(2)]
+    assert bodies == [b"ok", b"ok"]
+    assert canned.connections == 1
+
+    with server(ok, tls=server_side) as canned:
+        untrusting = ssl.create_default_context(cafile=None)  # the system's CAs only
+        client = Connection("localhost", canned.port, tls=untrusting, timeout=5)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            client.post("/", {"Host": "localhost"}, b"{}")

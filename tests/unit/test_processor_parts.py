@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import os
+import ssl
 from typing import Any
 
 import boto3
@@ -267,7 +268,8 @@ def test_a_repeated_key_in_one_batch_is_sent_once_with_the_later_values():
 def batch_write_client(url: str, max_attempts: int = 3, sleeps: list | None = None) -> Any:
     credentials = boto3.session.Session().get_credentials()
     record = sleeps.append if sleeps is not None else (lambda seconds: None)
-    return BatchWriteClient(url, "us-east-1", credentials, max_attempts, sleep=record)
+    tls = ssl.create_default_context()
+    return BatchWriteClient(url, "us-east-1", credentials, max_attempts, tls, sleep=record)
 
 
 def test_the_batch_write_client_writes_what_botocore_would_have_sent(aws):
