@@ -1,9 +1,12 @@
-"""A DynamoDB endpoint that accepts every BatchWriteItem at once and keeps nothing, over
-keep-alive HTTP/1.1 connections: the processor measured against it pays only for its own
-work (parsing, items, requests, HTTP), not for the engine's, which shares this machine's
-cores and, like moto's server, closes the connection after every request."""
+"""A DynamoDB endpoint that accepts every BatchWriteItem and keeps nothing, over keep-alive
+HTTP/1.1 connections: the processor measured against it pays only for its own work (parsing,
+items, requests, HTTP), not for the engine's. Two options take one property of the engine
+each, to measure what it costs the processor: `close_each` closes the connection after every
+answer (as moto's server does), and `delay_ms` answers that much later (about what the engine
+takes per request on a 2-core machine)."""
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,26 +14,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 ACCEPTED = b'{"UnprocessedItems":{}}'
 
 
-class AcceptEverything(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # else each answer waits for the client's delayed ACK
+def handler(close_each: bool, delay_ms: float) -> type[BaseHTTPRequestHandler]:
+    class AcceptEverything(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each answer waits for the client's delayed ACK
 
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.0")
-        self.send_header("Content-Length", str(len(ACCEPTED)))
-        self.end_headers()
-        self.wfile.write(ACCEPTED)
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if delay_ms:
+                time.sleep(delay_ms / 1000)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(len(ACCEPTED)))
+            if close_each:
+                self.send_header("Connection", "close")  # and http.server closes it
+            self.end_headers()
+            self.wfile.write(ACCEPTED)
 
-    def log_message(self, *_: object) -> None:
-        pass
+        def log_message(self, *_: object) -> None:
+            pass
+
+    return AcceptEverything
 
 
 @contextmanager
-def null_dynamodb() -> Iterator[str]:
+def null_dynamodb(close_each: bool = False, delay_ms: float = 0) -> Iterator[str]:
     """Serve it on a free loopback port; yields its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AcceptEverything)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(close_each, delay_ms))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

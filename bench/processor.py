@@ -11,8 +11,11 @@ write run goes to a fresh table whose item count is checked against the file (ex
 - the processor on each file: rows/s, CPU seconds, peak RSS of its process;
 - the processor on the 10^5 file with 10 ms added to every DynamoDB request at the engine's
   edge (a fault rule), as a model of the network to real DynamoDB;
-- the processor on the 10^5 file against a DynamoDB that accepts every request at once over
-  keep-alive connections (null_dynamodb.py): its own CPU per row, without the engine's;
+- the processor against a DynamoDB that accepts every request at once over keep-alive
+  connections (null_dynamodb.py), on the 10^5 and the largest file: its own CPU per row,
+  without the engine's; then on the 10^5 file with that endpoint closing the connection after
+  each answer, as the engine does, and also answering as late as the engine answered on
+  average in the 10^5 run: what each of the engine's properties costs the processor;
 - parse-only: the processor's CSV parsing and item building, no writes, on one core;
 - the sharded path on the largest file (a planning run, then 1, 2 and 4 children at once).
 Prints the table and the ratios, and writes bench/results/processor.json.
@@ -32,8 +35,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "batch")]
 
+from processor.cli import DEFAULT_WRITERS  # noqa: E402
 from processor.items import ItemBuilder, Source  # noqa: E402
 from processor.rows import Row, parse_rows  # noqa: E402
+from processor.writer import BATCH_SIZE  # noqa: E402
 
 from bench.common import HEADER, csv_body, run_processor  # noqa: E402
 from bench.null_dynamodb import null_dynamodb  # noqa: E402
@@ -92,11 +97,13 @@ class Bench:
         figures["cpu_s_per_1e5_rows"] = round(figures["cpu_seconds"] * 100_000 / rows, 2)
         return self.checked(table, rows, figures)
 
-    def own_work(self, key: str, rows: int) -> dict:
-        """The processor against null_dynamodb.py: its own CPU per row, without the engine."""
-        with null_dynamodb() as endpoint:
+    def own_work(self, key: str, rows: int, close_each: bool = False, delay_ms: int = 0) -> dict:
+        """The processor against null_dynamodb.py: its own CPU per row, without the engine's
+        (with none, one or both of the engine's properties that the options model)."""
+        with null_dynamodb(close_each, delay_ms) as endpoint:
             environment = {**self.environment("null"), "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
             figures = run_processor(["--bucket", self.bucket, "--key", key], environment)
+        figures.update(rows=rows, close_each=close_each, delay_ms=delay_ms)
         figures["rows_per_s"] = round(rows / figures["seconds"])
         figures["cpu_s_per_1e5_rows"] = round(figures["cpu_seconds"] * 100_000 / rows, 2)
         return figures
@@ -169,6 +176,13 @@ def parse_only(body: bytes) -> dict:
     return {"rows": rows, "cpu_seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
 
 
+def engine_milliseconds_per_request(run: dict, rows: int) -> int:
+    """The engine's mean time per BatchWriteItem in a processor run: its writers send one
+    request each at a time, of 25 items."""
+    writers = int(os.environ.get("WRITERS", DEFAULT_WRITERS))
+    return round(run["seconds"] * writers / (rows / BATCH_SIZE) * 1000)
+
+
 def items_of(body: bytes) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(body.decode(), newline=""))
     return [{name: {"S": value} for name, value in row.items()} for row in reader]
@@ -200,8 +214,16 @@ def main() -> int:
         results["processor_with_latency"] = bench.processor(files[middle][0], middle)
     finally:
         faults.clear()
-    say(f"processor, {middle} rows, against a DynamoDB that accepts at once (its own work)")
-    results["processor_own_work"] = bench.own_work(files[middle][0], middle)
+    say(f"processor against a DynamoDB that accepts at once (its own work), {middle} rows")
+    own_work = [bench.own_work(files[middle][0], middle)]
+    say(f"the same, {large} rows")
+    own_work.append(bench.own_work(files[large][0], large))
+    say(f"the same, {middle} rows, the connection closed after each request, as the engine does")
+    own_work.append(bench.own_work(files[middle][0], middle, close_each=True))
+    engine_ms = engine_milliseconds_per_request(results["processor"][str(middle)], middle)
+    say(f"the same, also answered after {engine_ms} ms, the engine's mean time per request")
+    own_work.append(bench.own_work(files[middle][0], middle, True, engine_ms))
+    results["processor_own_work"] = own_work
     say(f"parse only, {large} rows")
     results["parse_only"] = parse_only(files[large][1])
     results["sharded"] = []
@@ -222,6 +244,8 @@ def ratios(results: dict, middle: int, small: int, large: int, exactly_once: boo
     typical, smallest, largest = by_size[str(middle)], by_size[str(small)], by_size[str(large)]
     best_raw = max(run["rows_per_s"] for run in results["ceiling"])
     with_latency = results["processor_with_latency"]["rows_per_s"]
+    own_runs = results["processor_own_work"]
+    own_at_scale = next(run for run in own_runs if run["rows"] == large and not run["close_each"])
     return {
         "speedup": round(typical["rows_per_s"] / results["naive"]["rows_per_s"], 2),
         "ceiling_ratio": round(typical["rows_per_s"] / best_raw, 2),
@@ -230,7 +254,7 @@ def ratios(results: dict, middle: int, small: int, large: int, exactly_once: boo
         "rss_mb_1e6": largest["peak_rss_mb"],
         "parse_rows_per_s": results["parse_only"]["rows_per_s"],
         "cpu_s_per_1e5_rows": largest["cpu_s_per_1e5_rows"],
-        "own_cpu_s_per_1e5_rows": results["processor_own_work"]["cpu_s_per_1e5_rows"],
+        "own_cpu_s_per_1e5_rows": own_at_scale["cpu_s_per_1e5_rows"],
         "exactly_once": exactly_once,
     }
 
@@ -250,9 +274,11 @@ def report(results: dict) -> None:
     for rows, run in results["processor"].items():
         line(f"processor, {rows} rows", run)
     line(f"processor, {LATENCY_MS} ms per DynamoDB request", results["processor_with_latency"])
-    own = results["processor_own_work"]
-    print(f"{'processor, DynamoDB accepting at once':<44}{own['seconds']:>9}{own['rows_per_s']:>10}"
-          f"{own['cpu_s_per_1e5_rows']:>10}{own['peak_rss_mb']:>8}{'-':>6}")  # fmt: skip
+    for own in results["processor_own_work"]:
+        name = f"own work, {own['rows']} rows" + (", closing" if own["close_each"] else "")
+        name += f", {own['delay_ms']} ms" if own["delay_ms"] else ""
+        print(f"{name:<44}{own['seconds']:>9}{own['rows_per_s']:>10}"
+              f"{own['cpu_s_per_1e5_rows']:>10}{own['peak_rss_mb']:>8}{'-':>6}")  # fmt: skip
     for run in results["sharded"]:
         children = f"{run['shards']} child" + ("ren" if run["shards"] != 1 else "")
         line(f"sharded, {children} (plan {run['plan_seconds']} s)", run)
