@@ -95,13 +95,13 @@ demo: ## Upload samples/Sample.csv to the local cloud and wait for its rows
 	$(PYTHON) -m harness demo
 
 bench-inner-loop: setup ## Seconds from a processor edit to its code running (make local-up and watch)
-	$(PYTHON) bench/inner_loop.py
+	$(PYTHON) -m bench.inner_loop
 
 bench: setup ## The processor at scale vs naive PutItem and raw BatchWriteItem, latency, sharding (bench/results/processor.json)
-	$(PYTHON) bench/processor.py
+	$(PYTHON) -m bench.processor
 
 bench-writers: setup ## Processor rows/s with 1, 2, 4, 8 writers, with and without 10 ms per request (needs make local-up)
-	$(PYTHON) bench/writers.py
+	$(PYTHON) -m bench.writers
 
 deploy-aws: setup ## Deploy to the AWS account of your credentials (bootstraps if needed)
 	$(PYTHON) -m infra.preflight

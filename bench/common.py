@@ -8,9 +8,9 @@ import random
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from harness.paths import REPO
+
 HEADER = ["ProductId", "ProductName", "ProductDescription", "Price", "Notes"]
 
 

@@ -27,15 +27,13 @@ import time
 import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from harness import aws, watch  # noqa: E402
-from harness.cloud import LocalCloud  # noqa: E402
-from harness.deploy import CdkApp, stack_outputs  # noqa: E402
-from harness.pipeline import Pipeline  # noqa: E402
-from harness.progress import show_progress  # noqa: E402
-from harness.waiting import wait_until  # noqa: E402
+from harness import aws, watch
+from harness.cloud import LocalCloud
+from harness.deploy import CdkApp, stack_outputs
+from harness.paths import REPO
+from harness.pipeline import Pipeline
+from harness.progress import show_progress
+from harness.waiting import wait_until
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 TARGETS = {"make local-up": 20.0, "watch": 10.0}

@@ -29,23 +29,21 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "batch")]
+from bench.common import HEADER, csv_body, run_processor
+from bench.null_dynamodb import null_dynamodb
+from harness import aws
+from harness.cloud import LocalCloud
+from harness.faults.client import Faults
+from harness.paths import REPO
+from harness.progress import show_progress
 
-from processor.cli import DEFAULT_WRITERS  # noqa: E402
-from processor.items import ItemBuilder, Source  # noqa: E402
-from processor.rows import Row, parse_rows  # noqa: E402
-from processor.writer import BATCH_SIZE  # noqa: E402
-
-from bench.common import HEADER, csv_body, run_processor  # noqa: E402
-from bench.null_dynamodb import null_dynamodb  # noqa: E402
-from harness import aws  # noqa: E402
-from harness.cloud import LocalCloud  # noqa: E402
-from harness.faults.client import Faults  # noqa: E402
-from harness.progress import show_progress  # noqa: E402
+sys.path.insert(0, str(REPO / "batch"))  # the processor's package, where its image has it
+from processor.cli import DEFAULT_WRITERS
+from processor.items import ItemBuilder, Source
+from processor.rows import Row, parse_rows
+from processor.writer import BATCH_SIZE
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
 SHARDS = [int(n) for n in os.environ.get("BENCH_SHARDS", "1,2,4").split(",")]

@@ -16,15 +16,12 @@ BENCH_LATENCIES_MS (default "0,10"). Results also go to bench/results/writers.js
 import json
 import os
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from bench.common import csv_body, run_processor  # noqa: E402
-from harness import aws  # noqa: E402
-from harness.cloud import LocalCloud  # noqa: E402
-from harness.faults.client import Faults  # noqa: E402
+from bench.common import csv_body, run_processor
+from harness import aws
+from harness.cloud import LocalCloud
+from harness.faults.client import Faults
+from harness.paths import REPO
 
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 LATENCIES_MS = [int(ms) for ms in os.environ.get("BENCH_LATENCIES_MS", "0,10").split(",")]

@@ -14,7 +14,6 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from ipaddress import ip_address, ip_network
-from pathlib import Path
 
 import docker
 import pytest
@@ -24,6 +23,7 @@ from harness.batch.logsink import LOG_GROUP
 from harness.cloud import remove_job_containers
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
+from harness.paths import REPO
 from tests.integration.helpers import (
     csv_bytes,
     free_port,
@@ -31,8 +31,6 @@ from tests.integration.helpers import (
     queue_template,
     wait_for_job,
 )
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

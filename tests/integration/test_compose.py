@@ -18,10 +18,10 @@ from harness.cloud import LocalCloud
 from harness.engine.base import engine_health
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
+from harness.paths import REPO
 from harness.pipeline import Pipeline
 from tests.integration.helpers import free_port
 
-REPO = Path(__file__).resolve().parents[2]
 COMPOSE = Path(sys.executable).parent / "docker-compose"
 
 

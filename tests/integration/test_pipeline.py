@@ -7,8 +7,8 @@ CDK deploy, the stack deployed by cdklocal. Every test uses its own keys (`uniqu
 import csv
 import json
 import time
-from pathlib import Path
 
+from harness.paths import REPO
 from harness.pipeline import plain
 from tests.integration.helpers import (
     HEADER,
@@ -17,8 +17,6 @@ from tests.integration.helpers import (
     products,
     summary_of,
 )
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_sample_upload_writes_every_row_with_its_attributes(pipeline, unique):

@@ -4,7 +4,6 @@ edges) served in-process on loopback; never a remote endpoint."""
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,8 +13,8 @@ from werkzeug.serving import make_server
 
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp
+from harness.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 BUCKET = "uploads"
 TABLE = "products"
 

