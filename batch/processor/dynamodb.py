@@ -89,9 +89,10 @@ def signing_key(secret_key: str, date: str, region: str) -> bytes:
 
 class BatchWriteClient:
     """BatchWriteItem of encoded PutRequests (items.py) to one table, answered as a botocore
-    client answers it: the response as a dict, DynamoDB's errors as ClientError. One per
-    thread: it holds one connection. An https endpoint is reached over TLS with `tls`, a
-    context the job's clients share."""
+    client answers it: the response as a dict, DynamoDB's errors as ClientError. It holds
+    one connection, so one request at a time: batch_write(), or start() and later finish()
+    while other clients' requests are in flight. An https endpoint is reached over TLS with
+    `tls`, a context the job's clients share."""
 
     def __init__(
         self,
@@ -115,38 +116,71 @@ class BatchWriteClient:
         self._credentials = credentials
         self._max_attempts = max_attempts
         self._sleep = sleep
+        self._body = b""  # of the request in flight
+        self._attempt = 0
+        self._failed: OSError | None = None  # its last send's failure
 
     def batch_write(self, table: str, put_requests: list[str]) -> dict[str, Any]:
         """Write the items of `put_requests`, each the JSON of a {"PutRequest": ...}."""
+        self.start(table, put_requests)
+        return self.finish()
+
+    def start(self, table: str, put_requests: list[str]) -> None:
+        """Send the first attempt of a batch_write; finish() reads its answer, which is there
+        to read when this client's descriptor is (select)."""
         body = f'{{"RequestItems":{{{encode_basestring(table)}:[{",".join(put_requests)}]}}}}'
-        return self._send(body.encode())
+        self._body = body.encode()
+        self._attempt = 1
+        self._failed = self._try_send()
 
-    def _send(self, body: bytes) -> dict[str, Any]:
-        attempt = 1
+    def finish(self) -> dict[str, Any]:
+        """The answer to the request start() sent, retried (blocking) until it succeeds or
+        fails for good."""
         while True:
-            try:
-                response = self._post(body)
-            except OSError as error:
-                if attempt >= self._max_attempts:
-                    url = self._endpoint_url
-                    raise EndpointConnectionError(endpoint_url=url, error=error) from error
-            else:
-                if response.status == 200:
-                    return dict(json.loads(response.body))
-                error_response = self._error_response(response)
-                retried = error_response["Error"]["Code"] in RETRIED_ERRORS
-                if attempt >= self._max_attempts or not (
-                    retried or response.status in RETRIED_STATUSES
-                ):
-                    raise ClientError(error_response, "BatchWriteItem")
-            self._sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 2 ** (attempt - 1))))
-            attempt += 1
+            outcome = self._failed if self._failed is not None else self._try_receive()
+            result = self._result(outcome)
+            if result is not None:
+                return result
+            self._sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 2 ** (self._attempt - 1))))
+            self._attempt += 1
+            self._failed = self._try_send()
 
-    def _post(self, body: bytes) -> Response:
+    def fileno(self) -> int:
+        return self._connection.fileno()
+
+    def _try_send(self) -> OSError | None:
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         credentials = self._credentials.get_frozen_credentials()
+        body = self._body
         headers = signed_headers(body, self._host, self._path, self._region, credentials, amz_date)
-        return self._connection.post(self._path, headers, body)
+        try:
+            self._connection.send(self._path, headers, body)
+        except OSError as error:
+            return error
+        return None
+
+    def _try_receive(self) -> Response | OSError:
+        try:
+            return self._connection.receive()
+        except OSError as error:
+            return error
+
+    def _result(self, outcome: Response | OSError) -> dict[str, Any] | None:
+        """The answer of a successful attempt; None to try again; raises when no attempt is
+        left or the error is not one the SDKs retry."""
+        last = self._attempt >= self._max_attempts
+        if isinstance(outcome, OSError):
+            if last:
+                url = self._endpoint_url
+                raise EndpointConnectionError(endpoint_url=url, error=outcome) from outcome
+            return None
+        if outcome.status == 200:
+            return dict(json.loads(outcome.body))
+        error_response = self._error_response(outcome)
+        retried = error_response["Error"]["Code"] in RETRIED_ERRORS
+        if last or not (retried or outcome.status in RETRIED_STATUSES):
+            raise ClientError(error_response, "BatchWriteItem")
+        return None
 
     @staticmethod
     def _error_response(response: Response) -> dict[str, Any]:

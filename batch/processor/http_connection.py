@@ -43,17 +43,41 @@ class Connection:
         self._buffer = bytearray()  # received, not yet read
 
     def post(self, path: str, headers: dict[str, str], body: bytes) -> Response:
-        """Send one request and read its response; raises OSError (the connection is then
-        closed, and the next request opens a new one)."""
+        """Send one request and read its response (send, then receive)."""
+        self.send(path, headers, body)
+        return self.receive()
+
+    def send(self, path: str, headers: dict[str, str], body: bytes) -> None:
+        """Send one request, connecting first when no connection is open; receive() reads its
+        response. Raises OSError (the connection is then closed, and the next request opens a
+        new one)."""
         try:
-            return self._exchange(path, headers, body)
+            sock = self._socket or self._connect()
+            lines = [f"POST {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
+            lines.append(f"Content-Length: {len(body)}")
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        except OSError:
+            self._drop()
+            raise
+
+    def receive(self) -> Response:
+        """The response to the request sent last. Raises OSError as send() does."""
+        try:
+            version, status, received = self._head()
+            response = Response(status, received, self._body(received))
         except OSError:  # first: a refused TLS certificate is also a ValueError
-            self.close()
-            self._address = None
+            self._drop()
             raise
         except ValueError as error:  # a length that is not a number
             self.close()
             raise ProtocolError(f"a malformed response: {error}") from error
+        if version == "HTTP/1.0" or received.get("connection", "").lower() == "close":
+            self.close()
+        return response
+
+    def fileno(self) -> int:
+        """The open socket's descriptor (for select), -1 when none is open."""
+        return self._socket.fileno() if self._socket is not None else -1
 
     def close(self) -> None:
         if self._socket is not None:
@@ -61,16 +85,10 @@ class Connection:
             self._socket = None
         self._buffer.clear()
 
-    def _exchange(self, path: str, headers: dict[str, str], body: bytes) -> Response:
-        sock = self._socket or self._connect()
-        lines = [f"POST {path} HTTP/1.1", *(f"{name}: {value}" for name, value in headers.items())]
-        lines.append(f"Content-Length: {len(body)}")
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        version, status, received = self._head()
-        response = Response(status, received, self._body(received))
-        if version == "HTTP/1.0" or received.get("connection", "").lower() == "close":
-            self.close()
-        return response
+    def _drop(self) -> None:
+        """Close after a failure, and look the address up again for the next connection."""
+        self.close()
+        self._address = None
 
     def _connect(self) -> socket.socket:
         if self._address is None:
@@ -159,10 +177,10 @@ class Connection:
 def kernel_timeouts(sock: socket.socket, seconds: float) -> None:
     """Make `sock` blocking with its send and receive timeouts kept by the kernel.
 
-    With a Python-level timeout every send and recv first polls the socket, and a writer
-    thread gives up and takes back the GIL twice per call instead of once; each time the
-    parsing thread holds it, that is a forced switch (strace: two thirds of the processor's
-    system calls were those polls and futexes). A call that times out raises OSError (EAGAIN).
+    With a Python-level timeout every send and recv first polls the socket, and gives up and
+    takes back the GIL twice per call instead of once (strace, when the processor wrote from
+    threads: two thirds of its system calls were those polls and futexes). A call that times
+    out raises OSError (EAGAIN).
     """
     whole = int(seconds)
     timeval = struct.pack("ll", whole, int((seconds - whole) * 1_000_000))

@@ -9,9 +9,7 @@ from processor.items import RESERVED_ATTRIBUTES, ItemBuilder, Source
 from processor.logs import log
 from processor.parallel import ParallelWriter
 from processor.rows import BlankLine, Rejection, parse_rows
-from processor.writer import BatchWriter
 
-Writer = BatchWriter | ParallelWriter
 PROGRESS_SECONDS = 10.0
 # Distinct keys remembered to count repeats: about 10 MB of 14-character keys (tracemalloc),
 # a sixth of the processor's own size; memory stays flat beyond it.
@@ -58,7 +56,7 @@ class Summary:
 def process(
     text: Iterable[str],
     source: Source,
-    writer: Writer,
+    writer: ParallelWriter,
     key_column: str,
     delimiter: str,
     summary: Summary,
@@ -104,7 +102,7 @@ def process(
 
 
 def log_progress(
-    summary: Summary, writer: Writer, seconds: float, bytes_read: Callable[[], int] | None
+    summary: Summary, writer: ParallelWriter, seconds: float, bytes_read: Callable[[], int] | None
 ) -> None:
     fields: dict[str, Any] = {
         "rows_read": summary.rows_read,

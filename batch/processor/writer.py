@@ -1,18 +1,26 @@
-"""Write items with BatchWriteItem: 25 per request, unprocessed items retried with backoff.
+"""One writer's BatchWriteItem requests: 25 items each, one in flight at a time, unprocessed
+items retried with backoff.
 
 DynamoDB refuses a request that writes the same key twice, so a row whose key is already
-waiting in the current batch replaces it there: the later row wins, exactly as if both
-had been written in file order.
+waiting in the batch being filled replaces it there: the later row wins, exactly as if both
+had been written in file order. Full batches wait in this writer's queue and are sent in
+order, one at a time, so a later row of a key is never sent before, or beside, an earlier
+one. parallel.py drives several writers from one thread: send() starts a request, and
+complete() reads its answer once select() says it is there.
 """
 
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from processor.items import PutRequest
 
 BATCH_SIZE = 25
+
+# key -> (request, how many rows of the file it stands for)
+Batch = dict[str, tuple[PutRequest, int]]
 
 
 class WriteFailed(RuntimeError):
@@ -43,24 +51,50 @@ class BatchWriter:
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._sleep = sleep
-        # key -> (request, how many rows of the file this pending request stands for)
-        self._pending: dict[str, tuple[PutRequest, int]] = {}
+        self._filling: Batch = {}
+        self._full: deque[Batch] = deque()
+        self._in_flight: Batch | None = None
         self.written_rows = 0
 
-    def add(self, request: PutRequest) -> None:
-        _, rows = self._pending.pop(request.key, (None, 0))
-        self._pending[request.key] = (request, rows + 1)
-        if len(self._pending) >= BATCH_SIZE:
-            self.flush()
+    @property
+    def queued(self) -> int:
+        """Full batches waiting to be sent."""
+        return len(self._full)
 
-    def flush(self) -> None:
-        """Write everything pending; raise WriteFailed if DynamoDB keeps refusing some."""
-        if not self._pending:
+    @property
+    def busy(self) -> bool:
+        """A request is in flight: complete() will read its answer."""
+        return self._in_flight is not None
+
+    def add(self, request: PutRequest) -> None:
+        _, rows = self._filling.pop(request.key, (None, 0))
+        self._filling[request.key] = (request, rows + 1)
+        if len(self._filling) >= BATCH_SIZE:
+            self._full.append(self._filling)
+            self._filling = {}
+
+    def seal(self) -> None:
+        """Queue the batch being filled as it is (the end of the rows)."""
+        if self._filling:
+            self._full.append(self._filling)
+            self._filling = {}
+
+    def send(self) -> None:
+        """Send the next full batch, unless one is in flight or none is queued."""
+        if self._in_flight is None and self._full:
+            batch = self._full.popleft()
+            self._client.start(self._table, [request.json for request, _ in batch.values()])
+            self._in_flight = batch
+
+    def complete(self) -> None:
+        """Read the answer to the batch in flight and write what DynamoDB left unprocessed,
+        with backoff; raise WriteFailed if some never are written."""
+        if self._in_flight is None:
             return
-        pending, self._pending = self._pending, {}
-        for attempt in range(1, self._max_attempts + 1):
-            requests = [request.json for request, _ in pending.values()]
-            response = self._client.batch_write(self._table, requests)
+        pending, self._in_flight = self._in_flight, None
+        response = self._client.finish()
+        attempt = 1
+        while True:
             unprocessed = {
                 request["PutRequest"]["Item"][self._key_attribute]["S"]
                 for request in response.get("UnprocessedItems", {}).get(self._table, [])
@@ -69,12 +103,24 @@ class BatchWriter:
             self.written_rows += sum(pending.pop(key)[1] for key in done)
             if not pending:
                 return
-            if attempt < self._max_attempts:
-                self._sleep(self._backoff(attempt))
-        raise WriteFailed(sum(rows for _, rows in pending.values()), self._max_attempts)
+            if attempt >= self._max_attempts:
+                raise WriteFailed(sum(rows for _, rows in pending.values()), attempt)
+            self._sleep(self._backoff(attempt))
+            attempt += 1
+            requests = [request.json for request, _ in pending.values()]
+            response = self._client.batch_write(self._table, requests)
 
-    def close(self) -> None:
-        """Nothing runs in the background; rows still pending (after an error) stay unwritten."""
+    def flush(self) -> None:
+        """Write everything added, one request after another."""
+        self.seal()
+        self.complete()
+        while self._full:
+            self.send()
+            self.complete()
+
+    def fileno(self) -> int:
+        """The descriptor of the connection the request in flight was sent on (for select)."""
+        return int(self._client.fileno())
 
     def _backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff."""

@@ -1,18 +1,30 @@
-"""Writers in parallel: every row once, the later row of a key wins, a key never in two
-requests at once, errors surface, memory bounded (a fake DynamoDB, no network)."""
+"""Writers in parallel from one thread: every row once, the later row of a key wins, a key never
+in two requests at once, errors surface, memory bounded. The writers' real clients talk HTTP to
+a fake DynamoDB on loopback, so select() waits on real sockets."""
 
 import json
+import socket
+import ssl
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from processor.dynamodb import BatchWriteClient
 from processor.items import PutRequest
-from processor.parallel import QUEUED_CHUNKS, ParallelWriter
+from processor.parallel import QUEUED_BATCHES, ParallelWriter
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
 
-class SharedTable:
-    """A thread-safe fake BatchWriteItem that keeps the table and checks concurrency."""
+class FakeTable:
+    """BatchWriteItem over HTTP: keeps the items, records requests and keys in flight at once.
+    Requests wait for `open` (set unless a test closes it) and `delay`; a request holding
+    `fail_on` is refused with a ValidationException; with `refuse_all` every item comes back
+    unprocessed."""
 
     def __init__(self, delay: float = 0.0, fail_on: str | None = None) -> None:
         self.items: dict[str, str] = {}
@@ -21,23 +33,83 @@ class SharedTable:
         self.requests = 0
         self.delay = delay
         self.fail_on = fail_on
+        self.refuse_all = False
+        self.open = threading.Event()
+        self.open.set()
         self._lock = threading.Lock()
 
-    def batch_write(self, table: str, requests: list[str]) -> dict:
-        items = [json.loads(r)["PutRequest"]["Item"] for r in requests]
+    def answer(self, body: bytes) -> tuple[int, dict]:
+        requests = json.loads(body)["RequestItems"]["t"]
+        items = [request["PutRequest"]["Item"] for request in requests]
         keys = {item["k"]["S"] for item in items}
         with self._lock:
             self.requests += 1
             self.overlaps += sorted(keys & self.in_flight)
             self.in_flight |= keys
+        self.open.wait(10)
         time.sleep(self.delay)
-        if self.fail_on in keys:
-            raise RuntimeError(f"throttled on {self.fail_on}")
         with self._lock:
             self.in_flight -= keys
+            if self.fail_on in keys:
+                return 400, {"__type": "x#ValidationException", "message": f"no {self.fail_on}"}
+            if self.refuse_all:
+                return 200, {"UnprocessedItems": {"t": requests}}
             for item in items:
                 self.items[item["k"]["S"]] = item["v"]["S"]
-        return {"UnprocessedItems": {}}
+        return 200, {"UnprocessedItems": {}}
+
+
+@contextmanager
+def serving(table: FakeTable) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            status, answer = table.answer(self.rfile.read(int(self.headers["Content-Length"])))
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        table.open.set()
+        server.shutdown()
+
+
+class CountingClient(BatchWriteClient):
+    started = 0  # requests started, by every client of the class
+
+    def start(self, table: str, put_requests: list[str]) -> None:
+        CountingClient.started += 1
+        super().start(table, put_requests)
+
+
+def parallel(
+    url: str,
+    count: int = 4,
+    max_attempts: int = 8,
+    sdk_attempts: int = 1,
+    client: type[BatchWriteClient] = BatchWriteClient,
+) -> ParallelWriter:
+    credentials = SimpleNamespace(
+        get_frozen_credentials=lambda: SimpleNamespace(access_key="a", secret_key="s", token="")
+    )
+    tls = ssl.create_default_context()  # unused: the fake answers plain HTTP
+    clients = [
+        client(url, "us-east-1", credentials, sdk_attempts, tls, sleep=lambda _: None)
+        for _ in range(count)
+    ]
+    return ParallelWriter(
+        [BatchWriter(c, "t", "k", max_attempts, sleep=lambda _: None) for c in clients]
+    )
 
 
 def item(key: str, value: str) -> PutRequest:
@@ -46,18 +118,13 @@ def item(key: str, value: str) -> PutRequest:
     )
 
 
-def parallel(table: SharedTable, count: int = 4) -> ParallelWriter:
-    writers = [BatchWriter(table, "t", "k", sleep=lambda _: None) for _ in range(count)]
-    return ParallelWriter(writers)
-
-
 def test_every_row_is_written_once_and_the_later_row_of_a_key_wins():
-    table = SharedTable(delay=0.001)
-    writer = parallel(table)
-
-    for n in range(2_000):
-        writer.add(item(f"key-{n % 700}", f"row-{n}"))  # each key repeated, interleaved
-    writer.flush()
+    table = FakeTable(delay=0.001)
+    with serving(table) as url:
+        writer = parallel(url)
+        for n in range(2_000):
+            writer.add(item(f"key-{n % 700}", f"row-{n}"))  # each key repeated, interleaved
+        writer.flush()
 
     assert writer.written_rows == 2_000
     assert table.items == {f"key-{k}": f"row-{max(range(k, 2_000, 700))}" for k in range(700)}
@@ -65,56 +132,95 @@ def test_every_row_is_written_once_and_the_later_row_of_a_key_wins():
     assert table.requests >= 2_000 // BATCH_SIZE // 2
 
 
-def test_an_error_in_a_writer_stops_the_run_and_counts_only_accepted_rows():
-    table = SharedTable(fail_on="key-5")
-    writer = parallel(table, count=2)
-
-    with pytest.raises(RuntimeError, match="throttled on key-5"):
-        for n in range(500):
+def test_requests_of_different_writers_are_in_flight_at_once():
+    table = FakeTable()
+    table.open.clear()  # the fake holds every request until the test lets them go
+    with serving(table) as url:
+        writer = parallel(url, count=4)
+        for n in range(4 * BATCH_SIZE * 4):
             writer.add(item(f"key-{n}", "v"))
+        started = time.monotonic()
+        while table.requests < 4 and time.monotonic() - started < 5:
+            time.sleep(0.01)
+        in_flight_at_once = table.requests
+        table.open.set()
         writer.flush()
-    writer.close()
 
+    assert in_flight_at_once == 4, "each writer had one request in flight, from one thread"
+    assert writer.written_rows == 4 * BATCH_SIZE * 4
+
+
+def test_an_error_in_a_writer_stops_the_run_and_counts_only_accepted_rows():
+    table = FakeTable(fail_on="key-5")
+    with serving(table) as url:
+        writer = parallel(url, count=2, client=CountingClient)
+        with pytest.raises(ClientError, match="no key-5"):
+            for n in range(500):
+                writer.add(item(f"key-{n}", "v"))
+            writer.flush()
+        started_before_the_error = CountingClient.started
+        writer.close()
+
+    assert CountingClient.started == started_before_the_error, "a request started after it"
     assert writer.written_rows == len(table.items) < 500
 
 
 def test_unprocessed_rows_after_every_retry_fail_the_flush():
-    class Refusing(SharedTable):
-        def batch_write(self, table, requests):
-            return {"UnprocessedItems": {table: [json.loads(r) for r in requests]}}
+    table = FakeTable()
+    table.refuse_all = True
+    with serving(table) as url:
+        writer = parallel(url, count=1, max_attempts=2)
+        writer.add(item("a", "v"))
+        with pytest.raises(WriteFailed, match="1 rows still unprocessed after 2"):
+            writer.flush()
 
-    writers = [BatchWriter(Refusing(), "t", "k", max_attempts=2, sleep=lambda _: None)]
-    writer = ParallelWriter(writers)
-    writer.add(item("a", "v"))
 
-    with pytest.raises(WriteFailed, match="1 rows still unprocessed after 2"):
+def test_parsing_waits_for_answers_when_the_writers_fall_behind():
+    table = FakeTable()
+    table.open.clear()
+    added: list[int] = []
+    with serving(table) as url:
+        writer = parallel(url, count=1)
+
+        def produce() -> None:
+            for n in range(10 * BATCH_SIZE * QUEUED_BATCHES):
+                writer.add(item(f"key-{n}", "v"))
+                added.append(n)
+
+        producer = threading.Thread(target=produce, daemon=True)
+        producer.start()
+        time.sleep(0.3)
+        held = len(added)
+        table.open.set()
+        producer.join(5)
         writer.flush()
 
+    # the batch in flight, the queued ones and the one being filled
+    assert held <= (QUEUED_BATCHES + 2) * BATCH_SIZE, "the queue is bounded"
+    assert writer.written_rows == 10 * BATCH_SIZE * QUEUED_BATCHES
 
-def test_parsing_waits_when_the_writers_fall_behind():
-    release = threading.Event()
 
-    class Stuck(SharedTable):
-        def batch_write(self, table, requests):
-            release.wait(5)
-            return super().batch_write(table, requests)
-
-    writer = parallel(Stuck(), count=1)
-    added: list[int] = []
-
-    def produce() -> None:
-        for n in range(10 * BATCH_SIZE * QUEUED_CHUNKS):
+def test_close_after_an_error_elsewhere_writes_what_was_added():
+    table = FakeTable()
+    with serving(table) as url:
+        writer = parallel(url, count=2)
+        for n in range(30):
             writer.add(item(f"key-{n}", "v"))
-            added.append(n)
+        writer.close()  # as process() does when parsing fails: no flush() before
 
-    producer = threading.Thread(target=produce, daemon=True)
-    producer.start()
-    time.sleep(0.3)
-    held = len(added)
-    release.set()
-    producer.join(5)
-    writer.flush()
+    assert writer.written_rows == 30 == len(table.items)
 
-    # the writer's chunk, the queued ones and the producer's own, not yet handed over
-    assert held <= (QUEUED_CHUNKS + 2) * BATCH_SIZE, "the queue is bounded"
-    assert writer.written_rows == 10 * BATCH_SIZE * QUEUED_CHUNKS
+
+def test_a_request_that_cannot_be_sent_is_retried_then_fails_without_waiting_on_it():
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()  # nothing listens there: every connection is refused
+    writer = parallel(f"http://127.0.0.1:{port}", count=2, sdk_attempts=3)
+    for n in range(3 * BATCH_SIZE):
+        writer.add(item(f"key-{n}", "v"))
+
+    started = time.monotonic()
+    with pytest.raises(EndpointConnectionError):
+        writer.flush()
+    assert time.monotonic() - started < 5
+    assert writer.written_rows == 0

@@ -16,6 +16,7 @@ from processor.cli import (
 )
 from processor.items import MAX_ITEM_BYTES, Source
 from processor.job import DuplicateKeys, Summary, process
+from processor.parallel import ParallelWriter
 from processor.source import open_text
 from processor.writer import BatchWriter
 
@@ -210,7 +211,7 @@ def test_progress_lines_say_rows_written_rate_and_bytes(aws):
         f"P-{n},x\n".encode() for n in range(30)))  # fmt: skip
     text = open_text(aws["s3"], BUCKET, "progress.csv")
     said: list[dict] = []
-    writer = BatchWriter(dynamodb_clients(1)[0], TABLE, "ProductId")
+    writer = ParallelWriter([BatchWriter(dynamodb_clients(1)[0], TABLE, "ProductId")])
 
     with patch("processor.job.log", lambda event, **fields: said.append({event: fields})):
         process(text, Source(BUCKET, "progress.csv", ""), writer, "ProductId", ",", Summary(),

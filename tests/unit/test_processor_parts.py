@@ -184,6 +184,12 @@ class FakeDynamoDB:
         self.requests: list[list[str]] = []
         self.refusals = refusals
 
+    def start(self, table: str, put_requests: list[str]) -> None:
+        self.started = (table, put_requests)
+
+    def finish(self) -> dict[str, Any]:
+        return self.batch_write(*self.started)
+
     def batch_write(self, table: str, put_requests: list[str]) -> dict[str, Any]:
         requests = [json.loads(request) for request in put_requests]
         self.requests.append([r["PutRequest"]["Item"]["k"]["S"] for r in requests])
