@@ -5,15 +5,11 @@ A key always goes to the same writer and each writer has one request in flight a
 key is never in two requests at once and the later row of a repeated key still wins. The
 parsing thread sends the requests itself and reads each answer when select() says it is
 there, instead of handing batches to writer threads, where every answer woke a thread that
-then had to take the GIL from the parser. On 10^5 rows against bench/null_dynamodb.py this
-took a quarter less CPU than the threads (1.1-1.4 s against 1.5-1.8, voluntary context
-switches about 30 against 22,000), and a tenth less when that endpoint closed every
-connection and answered after 28 ms, as the local engine does (against the engine itself,
-on the same two cores, no difference showed: 2.6-2.8 s either way). Each writer queues at most
-QUEUED_BATCHES full batches: parsing waits for answers when one falls behind, so memory
-stays flat however large the file. The first error of any writer stops the run
-(WriteFailed, or what the client raised); the rows counted as written are the rows DynamoDB
-accepted.
+then had to take the GIL from the parser: `make bench` measured a third less CPU of its own
+on 10^5 rows (README, "Benchmark"). Each writer queues at most QUEUED_BATCHES full batches:
+parsing waits for answers when one falls behind, so memory stays flat however large the
+file. The first error of any writer stops the run (WriteFailed, or what the client raised);
+the rows counted as written are the rows DynamoDB accepted.
 """
 
 import select

@@ -70,11 +70,10 @@ class BatchWriter:
         _, rows = self._filling.pop(request.key, (None, 0))
         self._filling[request.key] = (request, rows + 1)
         if len(self._filling) >= BATCH_SIZE:
-            self._full.append(self._filling)
-            self._filling = {}
+            self.seal()
 
     def seal(self) -> None:
-        """Queue the batch being filled as it is (the end of the rows)."""
+        """Queue the batch being filled (full, or the last one of the rows)."""
         if self._filling:
             self._full.append(self._filling)
             self._filling = {}
