@@ -8,8 +8,10 @@ there, instead of handing batches to writer threads, where every answer woke a t
 then had to take the GIL from the parser: `make bench` measured a third less CPU of its own
 on 10^5 rows (README, "Benchmark"). Each writer queues at most QUEUED_BATCHES full batches:
 parsing waits for answers when one falls behind, so memory stays flat however large the
-file. The first error of any writer stops the run (WriteFailed, or what the client raised);
-the rows counted as written are the rows DynamoDB accepted.
+file. A writer's retries (errors the SDKs retry, unprocessed items) wait out their backoff
+on this thread, so every writer waits then: against a throttled table, that is what the
+backoff is for. The first error of any writer stops the run (WriteFailed, or what the client
+raised); the rows counted as written are the rows DynamoDB accepted.
 """
 
 import select
