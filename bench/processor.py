@@ -7,7 +7,8 @@ write run goes to a fresh table whose item count is checked against the file (ex
 - files of 10^4, 10^5 and 10^6 rows (BENCH_SIZES; fixed seed, 5 columns, quoted commas and
   newlines), uploaded outside the upload prefix so that no job starts;
 - the naive baseline: one PutItem per row, no concurrency, on the smallest file;
-- the engine's ceiling: raw BatchWriteItem calls from 1, 2 and 4 client threads, no CSV;
+- the engine's ceiling: raw BatchWriteItem calls from 1, 2 and 4 client threads, no CSV, of
+  the items the processor writes (its columns and its three source attributes);
 - the processor on each file: rows/s, CPU seconds, peak RSS of its process;
 - the processor on the 10^5 file with 10 ms added to every DynamoDB request at the engine's
   edge (a fault rule), as a model of the network to real DynamoDB;
@@ -41,7 +42,7 @@ from harness.progress import show_progress
 
 sys.path.insert(0, str(REPO / "batch"))  # the processor's package, where its image has it
 from processor.cli import DEFAULT_WRITERS
-from processor.items import ItemBuilder, Source
+from processor.items import ItemBuilder, PutRequest, Source
 from processor.rows import Row, parse_rows
 from processor.writer import BATCH_SIZE
 
@@ -181,9 +182,14 @@ def engine_milliseconds_per_request(run: dict, rows: int) -> int:
     return round(run["seconds"] * writers / (rows / BATCH_SIZE) * 1000)
 
 
-def items_of(body: bytes) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(body.decode(), newline=""))
-    return [{name: {"S": value} for name, value in row.items()} for row in reader]
+def items_as_written(body: bytes, bucket: str, key: str) -> list[dict[str, Any]]:
+    """The items the processor writes for this object (run without an ETag, as here): its
+    columns plus the source attributes, so that the raw clients give the engine the same work."""
+    items = ItemBuilder(Source(bucket, key, ""))
+    rows = parse_rows(io.StringIO(body.decode(), newline=""), HEADER[0])
+    built = (items.build(row) for row in rows if isinstance(row, Row))
+    puts = [put for put in built if isinstance(put, PutRequest)]
+    return [json.loads(put.json)["PutRequest"]["Item"] for put in puts]
 
 
 def main() -> int:
@@ -200,7 +206,7 @@ def main() -> int:
     say(f"naive PutItem per row, {small} rows")
     results["naive"] = bench.naive(files[small][1], small)
     say(f"raw BatchWriteItem, {middle} rows, 1/2/4 threads")
-    items = items_of(files[middle][1])
+    items = items_as_written(files[middle][1], bench.bucket, files[middle][0])
     results["ceiling"] = [bench.ceiling(items, threads) for threads in (1, 2, 4)]
     results["processor"] = {}
     for rows in SIZES:
