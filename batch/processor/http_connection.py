@@ -5,8 +5,8 @@ of the processor's CPU per BatchWriteItem (py-spy against bench/null_dynamodb.py
 the response from its own buffer (a DynamoDB answer usually arrives in one recv): the status
 line and headers split at once, a body of Content-Length bytes, in chunks or up to the close,
 and the connection closed afterwards when the server says so (or answers with HTTP/1.0). The
-host's address is looked up once and again only after a failure (the local engine closes
-every connection, so each request connects anew).
+host's address is looked up once and again only after a failure (when the server closes the
+connection after an answer, the next request connects anew).
 """
 
 import socket

@@ -9,10 +9,10 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from werkzeug.serving import make_server
 
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp
+from harness.engine.serving import create_server
 from harness.paths import REPO
 
 BUCKET = "uploads"
@@ -64,13 +64,14 @@ def sample_csv() -> bytes:
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
-    """A WSGI app served in this process on a free loopback port; yields its URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    """A WSGI app served in this process on a free loopback port by the engines' own server;
+    yields its URL."""
+    server = create_server(app, [("127.0.0.1", 0)])
+    threading.Thread(target=server.run, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.shutdown()
+        server.close()
 
 
 class FakeBatchService:

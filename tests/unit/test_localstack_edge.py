@@ -63,7 +63,7 @@ def test_other_requests_pass_through_unchanged_with_one_date_header(edge):
         "body": "row,1\n",
     }
     assert len(response.data) > 200_000
-    assert response.headers.getlist("Date") == [response.headers["Date"]], "exactly one Date"
+    assert response.headers.getlist("Date") == ["Thu, 01 Jan 2026 00:00:00 GMT"], "upstream's"
     assert response.headers["x-amzn-RequestId"] == "abc"
     assert http.request("GET", f"{edge}/missing").status == 404
 

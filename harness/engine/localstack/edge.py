@@ -39,8 +39,6 @@ HOP_BY_HOP = frozenset(
     ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
      "upgrade")
 )  # fmt: skip
-# Set again by this edge's own server; passed through they would arrive twice.
-OWN_HEADERS = frozenset(("date", "server"))
 CHUNK = 64 * 1024
 
 
@@ -91,7 +89,7 @@ class Proxy:
         headers = [
             (name, value)
             for name, value in response.headers.items()
-            if name.lower() not in HOP_BY_HOP | OWN_HEADERS
+            if name.lower() not in HOP_BY_HOP
         ]
         start_response(status_line(response.status), headers)
         return stream(response)
