@@ -1,9 +1,8 @@
 """A DynamoDB endpoint that accepts every BatchWriteItem and keeps nothing, over keep-alive
 HTTP/1.1 connections: the processor measured against it pays only for its own work (parsing,
-items, requests, HTTP), not for the engine's. Two options take one property of the engine
-each, to measure what it costs the processor: `close_each` closes the connection after every
-answer (as moto's server does), and `delay_ms` answers that much later (about what the engine
-takes per request on a 2-core machine)."""
+items, requests, HTTP), not for the engine's. `delay_ms` answers that much later (about what
+the engine takes per request on a 2-core machine), to measure what waiting costs the
+processor."""
 
 import threading
 import time
@@ -14,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 ACCEPTED = b'{"UnprocessedItems":{}}'
 
 
-def handler(close_each: bool, delay_ms: float) -> type[BaseHTTPRequestHandler]:
+def handler(delay_ms: float) -> type[BaseHTTPRequestHandler]:
     class AcceptEverything(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else each answer waits for the client's delayed ACK
@@ -26,8 +25,6 @@ def handler(close_each: bool, delay_ms: float) -> type[BaseHTTPRequestHandler]:
             self.send_response(200)
             self.send_header("Content-Type", "application/x-amz-json-1.0")
             self.send_header("Content-Length", str(len(ACCEPTED)))
-            if close_each:
-                self.send_header("Connection", "close")  # and http.server closes it
             self.end_headers()
             self.wfile.write(ACCEPTED)
 
@@ -38,9 +35,9 @@ def handler(close_each: bool, delay_ms: float) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def null_dynamodb(close_each: bool = False, delay_ms: float = 0) -> Iterator[str]:
+def null_dynamodb(delay_ms: float = 0) -> Iterator[str]:
     """Serve it on a free loopback port; yields its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(close_each, delay_ms))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(delay_ms))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -14,9 +14,8 @@ write run goes to a fresh table whose item count is checked against the file (ex
   edge (a fault rule), as a model of the network to real DynamoDB;
 - the processor against a DynamoDB that accepts every request at once over keep-alive
   connections (null_dynamodb.py), on the 10^5 and the largest file: its own CPU per row,
-  without the engine's; then on the 10^5 file with that endpoint closing the connection after
-  each answer, as the engine does, and also answering as late as the engine answered on
-  average in the 10^5 run: what each of the engine's properties costs the processor;
+  without the engine's; then on the 10^5 file with that endpoint answering as late as the
+  engine answered on average in the 10^5 run: what waiting for the engine costs the processor;
 - parse-only: the processor's CSV parsing and item building, no writes, on one core;
 - the sharded path on the largest file (a planning run, then 1, 2 and 4 children at once).
 Prints the table and the ratios, and writes bench/results/processor.json.
@@ -96,13 +95,13 @@ class Bench:
         figures["cpu_s_per_1e5_rows"] = round(figures["cpu_seconds"] * 100_000 / rows, 2)
         return self.checked(table, rows, figures)
 
-    def own_work(self, key: str, rows: int, close_each: bool = False, delay_ms: int = 0) -> dict:
+    def own_work(self, key: str, rows: int, delay_ms: int = 0) -> dict:
         """The processor against null_dynamodb.py: its own CPU per row, without the engine's
-        (with none, one or both of the engine's properties that the options model)."""
-        with null_dynamodb(close_each, delay_ms) as endpoint:
+        (answering at once, or after `delay_ms` as the engine does)."""
+        with null_dynamodb(delay_ms) as endpoint:
             environment = {**self.environment("null"), "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
             figures = run_processor(["--bucket", self.bucket, "--key", key], environment)
-        figures.update(rows=rows, close_each=close_each, delay_ms=delay_ms)
+        figures.update(rows=rows, delay_ms=delay_ms)
         figures["rows_per_s"] = round(rows / figures["seconds"])
         figures["cpu_s_per_1e5_rows"] = round(figures["cpu_seconds"] * 100_000 / rows, 2)
         return figures
@@ -222,11 +221,9 @@ def main() -> int:
     own_work = [bench.own_work(files[middle][0], middle)]
     say(f"the same, {large} rows")
     own_work.append(bench.own_work(files[large][0], large))
-    say(f"the same, {middle} rows, the connection closed after each request, as the engine does")
-    own_work.append(bench.own_work(files[middle][0], middle, close_each=True))
     engine_ms = engine_milliseconds_per_request(results["processor"][str(middle)], middle)
-    say(f"the same, also answered after {engine_ms} ms, the engine's mean time per request")
-    own_work.append(bench.own_work(files[middle][0], middle, True, engine_ms))
+    say(f"the same, {middle} rows, answered after {engine_ms} ms, the engine's mean per request")
+    own_work.append(bench.own_work(files[middle][0], middle, engine_ms))
     results["processor_own_work"] = own_work
     say(f"parse only, {large} rows")
     results["parse_only"] = parse_only(files[large][1])
@@ -249,7 +246,7 @@ def ratios(results: dict, middle: int, small: int, large: int, exactly_once: boo
     best_raw = max(run["rows_per_s"] for run in results["ceiling"])
     with_latency = results["processor_with_latency"]["rows_per_s"]
     own_runs = results["processor_own_work"]
-    own_at_scale = next(run for run in own_runs if run["rows"] == large and not run["close_each"])
+    own_at_scale = next(run for run in own_runs if run["rows"] == large and not run["delay_ms"])
     return {
         "speedup": round(typical["rows_per_s"] / results["naive"]["rows_per_s"], 2),
         "ceiling_ratio": round(typical["rows_per_s"] / best_raw, 2),
@@ -279,8 +276,8 @@ def report(results: dict) -> None:
         line(f"processor, {rows} rows", run)
     line(f"processor, {LATENCY_MS} ms per DynamoDB request", results["processor_with_latency"])
     for own in results["processor_own_work"]:
-        name = f"own work, {own['rows']} rows" + (", closing" if own["close_each"] else "")
-        name += f", {own['delay_ms']} ms" if own["delay_ms"] else ""
+        delay = f", answered after {own['delay_ms']} ms" if own["delay_ms"] else ""
+        name = f"own work, {own['rows']} rows{delay}"
         print(f"{name:<44}{own['seconds']:>9}{own['rows_per_s']:>10}"
               f"{own['cpu_s_per_1e5_rows']:>10}{own['peak_rss_mb']:>8}{'-':>6}")  # fmt: skip
     for run in results["sharded"]:
