@@ -56,7 +56,7 @@ def serve(app: Any, addresses: list[tuple[str, int]], logger: str) -> None:
     """Serve `app` on every (host, port) until SIGTERM."""
     server = create_server(app, addresses)
 
-    def stop(*_: Any) -> None:  # run() ends on SystemExit, after the running requests
+    def stop(*_: Any) -> None:  # run() ends on SystemExit: requests get 5 s to finish
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
