@@ -42,11 +42,6 @@ class Connection:
         self._socket: socket.socket | None = None
         self._buffer = bytearray()  # received, not yet read
 
-    def post(self, path: str, headers: dict[str, str], body: bytes) -> Response:
-        """Send one request and read its response (send, then receive)."""
-        self.send(path, headers, body)
-        return self.receive()
-
     def send(self, path: str, headers: dict[str, str], body: bytes) -> None:
         """Send one request, connecting first when no connection is open; receive() reads its
         response. Raises OSError (the connection is then closed, and the next request opens a

@@ -9,8 +9,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -19,9 +20,11 @@ from processor.items import PutRequest
 from processor.parallel import QUEUED_BATCHES, ParallelWriter
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
+from tests.unit.conftest import serving
+
 
 class FakeTable:
-    """BatchWriteItem over HTTP: keeps the items, records requests and keys in flight at once.
+    """BatchWriteItem as a WSGI app: keeps the items, records requests and keys in flight at once.
     Requests wait for `open` (set unless a test closes it) and `delay`; a request holding
     `fail_on` is refused with a ValidationException; with `refuse_all` every item comes back
     unprocessed."""
@@ -58,30 +61,22 @@ class FakeTable:
                 self.items[item["k"]["S"]] = item["v"]["S"]
         return 200, {"UnprocessedItems": {}}
 
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        status, answer = self.answer(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+        payload = json.dumps(answer).encode()
+        headers = [("Content-Length", str(len(payload)))]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [payload]
+
 
 @contextmanager
-def serving(table: FakeTable) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            status, answer = table.answer(self.rfile.read(int(self.headers["Content-Length"])))
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        table.open.set()
-        server.shutdown()
+def served(table: FakeTable) -> Iterator[str]:
+    """The fake on loopback; held requests are let go at the end."""
+    with serving(table) as url:
+        try:
+            yield url
+        finally:
+            table.open.set()
 
 
 class CountingClient(BatchWriteClient):
@@ -120,7 +115,7 @@ def item(key: str, value: str) -> PutRequest:
 
 def test_every_row_is_written_once_and_the_later_row_of_a_key_wins():
     table = FakeTable(delay=0.001)
-    with serving(table) as url:
+    with served(table) as url:
         writer = parallel(url)
         for n in range(2_000):
             writer.add(item(f"key-{n % 700}", f"row-{n}"))  # each key repeated, interleaved
@@ -135,7 +130,7 @@ def test_every_row_is_written_once_and_the_later_row_of_a_key_wins():
 def test_requests_of_different_writers_are_in_flight_at_once():
     table = FakeTable()
     table.open.clear()  # the fake holds every request until the test lets them go
-    with serving(table) as url:
+    with served(table) as url:
         writer = parallel(url, count=4)
         for n in range(4 * BATCH_SIZE * 4):
             writer.add(item(f"key-{n}", "v"))
@@ -152,7 +147,7 @@ def test_requests_of_different_writers_are_in_flight_at_once():
 
 def test_an_error_in_a_writer_stops_the_run_and_counts_only_accepted_rows():
     table = FakeTable(fail_on="key-5")
-    with serving(table) as url:
+    with served(table) as url:
         writer = parallel(url, count=2, client=CountingClient)
         with pytest.raises(ClientError, match="no key-5"):
             for n in range(500):
@@ -168,7 +163,7 @@ def test_an_error_in_a_writer_stops_the_run_and_counts_only_accepted_rows():
 def test_unprocessed_rows_after_every_retry_fail_the_flush():
     table = FakeTable()
     table.refuse_all = True
-    with serving(table) as url:
+    with served(table) as url:
         writer = parallel(url, count=1, max_attempts=2)
         writer.add(item("a", "v"))
         with pytest.raises(WriteFailed, match="1 rows still unprocessed after 2"):
@@ -179,7 +174,7 @@ def test_parsing_waits_for_answers_when_the_writers_fall_behind():
     table = FakeTable()
     table.open.clear()
     added: list[int] = []
-    with serving(table) as url:
+    with served(table) as url:
         writer = parallel(url, count=1)
 
         def produce() -> None:
@@ -202,7 +197,7 @@ def test_parsing_waits_for_answers_when_the_writers_fall_behind():
 
 def test_close_after_an_error_elsewhere_writes_what_was_added():
     table = FakeTable()
-    with serving(table) as url:
+    with served(table) as url:
         writer = parallel(url, count=2)
         for n in range(30):
             writer.add(item(f"key-{n}", "v"))
