@@ -14,16 +14,20 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
-def client(service: str, endpoint: str | None, region: str = REGION) -> Any:
+def client(
+    service: str, endpoint: str | None, region: str = REGION, config: Config | None = None
+) -> Any:
+    """`config` is merged over the default retries (e.g. shorter timeouts)."""
+    merged = RETRIES.merge(config) if config else RETRIES
     if endpoint is None:
-        return boto3.client(service, config=RETRIES)
+        return boto3.client(service, config=merged)
     return boto3.client(
         service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=RETRIES,
+        config=merged,
     )
 
 

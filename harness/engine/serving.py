@@ -4,14 +4,24 @@ The server is waitress, not werkzeug's development server: werkzeug closes the c
 after every response, so every SDK call and every processor request connected anew, which
 AWS's endpoints do not make clients do. waitress keeps HTTP/1.1 connections alive and runs
 requests on a fixed pool of threads; an idle kept-alive connection holds no thread.
+
+This module is the one place the harness reaches into waitress: its request parser is
+replaced (see RequestParser), and `check_waitress()` verifies, before a server is created,
+that the names this relies on still exist.
 """
 
 import logging
 import signal
 import sys
+from importlib.metadata import version
 from typing import Any
 
 import waitress
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import BaseWSGIServer
+
+from harness.engine.base import EngineError
 
 # Requests run at once. A request can wait on another one to the same engine (an S3 upload
 # whose notification invokes a function that calls Batch), so there are many more than
@@ -40,16 +50,69 @@ def with_raw_uri(app: Any) -> Any:
     return wrapped
 
 
+class RequestParser(HTTPRequestParser):
+    """waitress's request parser, except that a request without a body never waits for one.
+
+    botocore sends `Expect: 100-continue` with every PutObject and UploadPart, an empty one
+    too (`Content-Length: 0`). waitress parses such a request as complete, then answers the
+    expectation with 100 Continue and marks the request incomplete again, waiting for a body
+    that never comes: the client times out (60 s, three tries). With no body there is nothing
+    to continue (RFC 9110, 10.1.1: a server need not send 100 for content it has), so the
+    expectation is dropped and the request is served at once, as every other one is.
+    """
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        if self.body_rcv is None:  # no Content-Length above 0 and not chunked: no body
+            self.expect_continue = False
+
+
+class Channel(HTTPChannel):
+    parser_class = RequestParser
+
+
+# (class, attribute) pairs the two classes above rely on.
+WAITRESS_RELIED_ON = (
+    (HTTPRequestParser, "parse_header"),
+    (HTTPRequestParser, "body_rcv"),
+    (HTTPRequestParser, "expect_continue"),
+    (HTTPChannel, "parser_class"),
+    (BaseWSGIServer, "channel_class"),
+)
+
+
+def check_waitress() -> None:
+    """Raise EngineError naming what is missing when waitress no longer has what this module
+    relies on (usually after an upgrade)."""
+    missing = [
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls, name in WAITRESS_RELIED_ON
+        if not hasattr(cls, name)
+    ]
+    if missing:
+        raise EngineError(
+            f"waitress {version('waitress')} lacks {', '.join(missing)}, which "
+            "harness/engine/serving.py relies on: install the version requirements-dev.txt pins"
+        )
+
+
 def create_server(app: Any, addresses: list[tuple[str, int]]) -> Any:
     """A server of `app` bound to every (host, port); run() serves until SystemExit."""
-    return waitress.create_server(
+    check_waitress()
+    sockets: dict[int, Any] = {}  # waitress's socket map: a server per address, then channels
+    server = waitress.create_server(
         with_raw_uri(app),
+        map=sockets,
         listen=" ".join(f"{host}:{port}" for host, port in addresses),
         threads=THREADS,
         connection_limit=CONNECTION_LIMIT,
         asyncore_use_poll=True,  # select() cannot watch descriptors above 1024
         ident="csv-pipeline-harness",  # Server header, unless the app sends its own
     )
+    for listener in sockets.values():
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = Channel
+    return server
 
 
 def serve(app: Any, addresses: list[tuple[str, int]], logger: str) -> None:

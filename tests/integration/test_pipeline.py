@@ -127,6 +127,19 @@ def test_rejected_rows_fail_the_job_but_keep_valid_rows_and_report_lines(pipelin
     assert summary["rejected_lines"] == [3, 5]
 
 
+def test_an_empty_csv_gets_its_job_which_fails_saying_the_object_is_empty(pipeline, unique):
+    upload = pipeline.upload_bytes(f"uploads/{unique}/empty.csv", b"")
+
+    (job,) = pipeline.wait_for_jobs(upload)
+
+    assert job["status"] == "FAILED"
+    assert job["container"]["exitCode"] == 2
+    assert len(job["attempts"]) == 1, "bad input is not retried (evaluateOnExit EXIT)"
+    summary = summary_of(pipeline, job["jobId"])
+    assert summary["message"] == "the object is empty: expected a header row"
+    assert (summary["rows_read"], summary["written"]) == (0, 0)
+
+
 def test_a_file_of_100000_rows_arrives_completely(pipeline, unique):
     upload = pipeline.upload_bytes(
         f"uploads/{unique}/large.csv", csv_bytes(products(unique, 100_000))

@@ -1,13 +1,20 @@
-"""The engines' server (harness/engine/serving.py): kept-alive connections, paths as sent."""
+"""The engines' server (harness/engine/serving.py): kept-alive connections, paths as sent,
+requests without a body answered even when they expect 100 Continue."""
 
 import http.client
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
+from harness.engine import serving
+from harness.engine.base import EngineError
 from harness.engine.serving import create_server
+from tests.unit.conftest import serving as served
 
 
 def echo_raw_uri(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -47,3 +54,82 @@ def test_the_app_sees_the_path_as_sent_before_percent_decoding(port):
 
     assert connection.getresponse().read() == b"/bucket/a%2Fb%20c.csv?versionId=1"
     connection.close()
+
+
+def answer(connection: socket.socket) -> bytes:
+    """What the server sends until the echoed path "/x" ends it, or until 5 s of silence."""
+    received = b""
+    while not received.endswith(b"/x"):
+        try:
+            data = connection.recv(4096)
+        except TimeoutError:
+            break
+        if not data:
+            break
+        received += data
+    return received
+
+
+def response_to(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(request)
+        return answer(connection)
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+def test_a_request_without_a_body_that_expects_100_continue_is_answered(port, method):
+    request = f"{method} /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+    answer = response_to(port, (request + "Content-Length: 0\r\n\r\n").encode())
+
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer  # no 100 Continue: no body to wait for
+    assert answer.endswith(b"\r\n\r\n/x")
+
+
+def test_a_request_with_a_body_that_expects_100_continue_gets_it_then_its_answer(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        headers = b"Host: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n"
+        connection.sendall(b"PUT /x HTTP/1.1\r\n" + headers + b"\r\n")
+        interim = connection.recv(4096)
+        connection.sendall(b"abc")
+        final = answer(connection)
+
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert final.startswith(b"HTTP/1.1 200 OK\r\n") and final.endswith(b"/x")
+
+
+@pytest.mark.parametrize("body", [b"", b"x"])
+def test_boto3_puts_an_empty_object_and_uploads_an_empty_part(body):
+    """botocore sends Expect: 100-continue with both, the empty ones included."""
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    with served(create_backend_app("s3")) as url:
+        quick = Config(read_timeout=5, retries={"max_attempts": 1})
+        s3 = boto3.client("s3", endpoint_url=url, config=quick)
+        s3.create_bucket(Bucket="uploads")
+        s3.put_object(Bucket="uploads", Key="empty.csv", Body=body)
+        upload = s3.create_multipart_upload(Bucket="uploads", Key="parts.csv")
+        part = s3.upload_part(
+            Bucket="uploads",
+            Key="parts.csv",
+            UploadId=upload["UploadId"],
+            PartNumber=1,
+            Body=body,
+        )
+        s3.complete_multipart_upload(
+            Bucket="uploads",
+            Key="parts.csv",
+            UploadId=upload["UploadId"],
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+        )
+
+        for key in ("empty.csv", "parts.csv"):
+            assert s3.get_object(Bucket="uploads", Key=key)["Body"].read() == body
+
+
+def test_a_waitress_without_what_the_server_relies_on_is_refused(monkeypatch):
+    relied_on = (*serving.WAITRESS_RELIED_ON, (serving.HTTPChannel, "gone_in_an_upgrade"))
+    monkeypatch.setattr(serving, "WAITRESS_RELIED_ON", relied_on)
+
+    lacks = r"waitress 3\.\S+ lacks waitress\.channel\.HTTPChannel\.gone_in_an_upgrade"
+    with pytest.raises(EngineError, match=lacks):
+        create_server(echo_raw_uri, [("127.0.0.1", 0)])
