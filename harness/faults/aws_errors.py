@@ -3,6 +3,7 @@ would in AWS (botocore retries throttling codes, 500s and 503s by itself)."""
 
 import json
 import uuid
+from xml.sax.saxutils import escape
 
 # Services whose APIs speak JSON (X-Amz-Target or REST-JSON); S3 speaks REST-XML; the rest
 # the harness's stack uses (IAM, STS, CloudFormation, SQS, SNS) speak the query protocol.
@@ -29,10 +30,12 @@ def status_of(code: str, status: int | None = None) -> int:
     return status or STATUS.get(code, 400)
 
 
-def error_response(service: str, code: str, status: int | None = None) -> tuple[int, dict, bytes]:
+def error_response(
+    service: str, code: str, status: int | None = None, message: str | None = None
+) -> tuple[int, dict, bytes]:
     """(HTTP status, headers, body) of error `code` as `service` answers it."""
     request_id = uuid.uuid4().hex
-    message = MESSAGES.get(code, f"{code} (injected by the harness)")
+    message = message or MESSAGES.get(code, f"{code} (injected by the harness)")
     http_status = status_of(code, status)
     if service in JSON_SERVICES:
         body = json.dumps({"__type": code, "message": message}).encode()
@@ -41,7 +44,7 @@ def error_response(service: str, code: str, status: int | None = None) -> tuple[
     elif service == "s3":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{code}</Code><Message>{message}</Message>"
+            f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>"
             f"<RequestId>{request_id}</RequestId></Error>"
         ).encode()
         headers = {"Content-Type": "application/xml", "x-amz-request-id": request_id}
@@ -49,7 +52,7 @@ def error_response(service: str, code: str, status: int | None = None) -> tuple[
         kind = "Receiver" if http_status >= 500 else "Sender"
         body = (
             f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code>"
-            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
+            f"<Message>{escape(message)}</Message></Error><RequestId>{request_id}</RequestId>"
             "</ErrorResponse>"
         ).encode()
         headers = {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}

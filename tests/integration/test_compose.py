@@ -20,6 +20,7 @@ from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.paths import REPO
 from harness.pipeline import Pipeline
+from tests.integration import listeners
 from tests.integration.helpers import free_port
 
 COMPOSE = Path(sys.executable).parent / "docker-compose"
@@ -44,7 +45,9 @@ def composed(moto_cloud, tmp_path_factory) -> Iterator[dict]:
         compose(project, port, base, "down")
 
 
-def test_compose_runs_the_engine_and_the_stack_deploys_and_processes_the_sample(composed):
+def test_compose_runs_the_engine_and_the_stack_deploys_and_processes_the_sample(
+    composed, listeners_before
+):
     cloud: LocalCloud = composed["cloud"]
     labels = {"label": f"com.docker.compose.project={composed['project']}"}
     (container,) = docker.from_env().containers.list(filters=labels)
@@ -57,6 +60,7 @@ def test_compose_runs_the_engine_and_the_stack_deploys_and_processes_the_sample(
     assert container.labels["csv-pipeline.harness"] == "engine"
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     assert pipeline.count() == 12  # a fresh engine: the sample's rows only
+    assert listeners.exposed(listeners_before, docker.from_env()) == []
 
 
 def test_compose_down_removes_the_engine(composed):
@@ -67,7 +71,9 @@ def test_compose_down_removes_the_engine(composed):
     assert not composed["cloud"].engine.healthy()
 
 
-def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batch(moto_cloud):
+def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batch(
+    moto_cloud, listeners_before
+):
     """The `localstack` profile's edge alone (no LocalStack image can be pulled here): it
     starts from this repository's image, serves Batch itself and passes the rest on."""
     port = free_port()
@@ -81,6 +87,7 @@ def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batc
         queues = aws.client("batch", endpoint).describe_job_queues()["jobQueues"]
         with pytest.raises(ClientError) as passed_on:
             aws.client("s3", endpoint).list_buckets()
+        exposed = listeners.exposed(listeners_before, docker.from_env())
     finally:
         compose(project, port, base, "--profile", "localstack", "down")
 
@@ -89,3 +96,4 @@ def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batc
     assert health["localstack_ready"] is False
     assert queues == []  # the stand-in answered
     assert passed_on.value.response["ResponseMetadata"]["HTTPStatusCode"] == 502
+    assert exposed == []  # published on 127.0.0.1 only

@@ -33,7 +33,10 @@ def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 @pytest.fixture
 def edge(monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "000000000000")
-    with serving(upstream_app) as upstream, serving(build_app(upstream, FakeBatchService())) as url:
+    with (
+        serving(upstream_app) as upstream,
+        serving(build_app(upstream, FakeBatchService(), [])) as url,
+    ):
         yield url
 
 

@@ -63,7 +63,7 @@ def test_an_edge_in_front_of_a_localstack_it_did_not_start_is_reused(tmp_path, m
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "000000000000")
     with (
         serving(localstack_health) as localstack,
-        serving(build_app(localstack, FakeBatchService())) as edge,
+        serving(build_app(localstack, FakeBatchService(), [])) as edge,
     ):
         port = int(edge.rpartition(":")[2])
         engine = LocalStackEngine(tmp_path, port=port)
@@ -74,7 +74,7 @@ def test_an_edge_in_front_of_a_localstack_it_did_not_start_is_reused(tmp_path, m
 
 def test_an_edge_whose_localstack_does_not_answer_is_not_healthy(tmp_path, monkeypatch):
     monkeypatch.setenv("MOTO_ACCOUNT_ID", "000000000000")
-    with serving(build_app("http://127.0.0.1:9", FakeBatchService())) as edge:
+    with serving(build_app("http://127.0.0.1:9", FakeBatchService(), [])) as edge:
         engine = LocalStackEngine(tmp_path, port=int(edge.rpartition(":")[2]))
 
         assert not engine.healthy()

