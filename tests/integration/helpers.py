@@ -3,14 +3,28 @@
 import csv
 import io
 import json
+import shutil
 import socket
+from pathlib import Path
 from typing import Any
 
 from harness.batch.states import FINAL_STATES
+from harness.paths import REPO
 from harness.pipeline import Pipeline, plain
 from harness.waiting import wait_until
 
 HEADER = ["ProductId", "ProductName", "ProductDescription"]
+APP_PARTS = ("infra", "lambda", "batch", "cdk.json")
+
+
+def copy_app(directory: Path) -> None:
+    """The CDK app's parts copied into `directory`, to be deployed under a prefix of its own."""
+    for part in APP_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, directory / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, directory / part)
 
 
 def csv_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:

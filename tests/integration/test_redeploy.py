@@ -7,7 +7,6 @@ rows and objects written before it are still there.
 """
 
 import json
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,11 +17,14 @@ import pytest
 from harness import aws, processor_redeploy
 from harness.cloud import STATE_DIR, LocalCloud
 from harness.deploy import CdkApp, DeployError
-from harness.paths import REPO
 from harness.pipeline import Pipeline, Upload
-from tests.integration.helpers import csv_bytes, items_with_prefix, products, summary_of
-
-APP_PARTS = ("infra", "lambda", "batch", "cdk.json")
+from tests.integration.helpers import (
+    copy_app,
+    csv_bytes,
+    items_with_prefix,
+    products,
+    summary_of,
+)
 
 
 @dataclass
@@ -50,12 +52,7 @@ class EditableApp:
 @pytest.fixture(scope="module")
 def editable(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     directory: Path = tmp_path_factory.mktemp("app")
-    for part in APP_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, directory / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, directory / part)
+    copy_app(directory)
     app = EditableApp(local_cloud, CdkApp(directory, prefix=f"it{uuid.uuid4().hex[:8]}"))
     yield app
     aws.client("cloudformation", local_cloud.endpoint).delete_stack(StackName=app.app.stack_name)

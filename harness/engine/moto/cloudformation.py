@@ -7,7 +7,10 @@
 - AWS::S3::Bucket also applies the bucket's NotificationConfiguration (moto ignores it);
 - AWS::S3::BucketPolicy is accepted but not enforced (moto has no model for it, and the
   local endpoint is plain HTTP, which TLS-only policies refuse);
-- Custom::S3AutoDeleteObjects empties the bucket on delete, as CDK's provider Lambda does.
+- Custom::S3AutoDeleteObjects empties the bucket on delete, as CDK's provider Lambda does;
+- AWS::EC2::RouteTable, VPCEndpoint, VPCGatewayAttachment and InternetGateway are deleted with
+  their stack (moto creates them but has no delete for them, so the VPC, which cannot go while
+  they exist, stayed behind after every DeleteStack).
 """
 
 from typing import Any, ClassVar
@@ -328,6 +331,53 @@ class AutoDeleteObjectsResource(_BucketAttachment):
             backend.delete_object(self.bucket_name, key)
 
 
+def ec2_backend(account_id: str, region_name: str) -> Any:
+    return internals.get("moto.ec2.models", "ec2_backends")[account_id][region_name]
+
+
+class RouteTableResource(internals.get("moto.ec2.models.route_tables", "RouteTable")):  # type: ignore[misc]
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        ec2_backend(account_id, region_name).delete_route_table(resource_name)
+
+
+class VpcEndpointResource(internals.get("moto.ec2.models.vpcs", "VPCEndPoint")):  # type: ignore[misc]
+    """Deleted as AWS does: its routes go, it stays listed in the state `deleted`."""
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        ec2_backend(account_id, region_name).delete_vpc_endpoints([resource_name])
+
+
+class GatewayAttachmentResource(
+    internals.get("moto.ec2.models.vpn_gateway", "VPCGatewayAttachment")  # type: ignore[misc]
+):
+    """Its physical id is the VPC's: every internet gateway attached to it is detached."""
+
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        backend = ec2_backend(account_id, region_name)
+        attached = {"attachment.vpc-id": resource_name}
+        for gateway in backend.describe_internet_gateways(filters=attached):
+            backend.detach_internet_gateway(gateway.id, resource_name)
+
+
+class InternetGatewayResource(
+    internals.get("moto.ec2.models.internet_gateways", "InternetGateway")  # type: ignore[misc]
+):
+    @classmethod
+    def delete_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        ec2_backend(account_id, region_name).delete_internet_gateway(resource_name)
+
+
 OVERRIDES: dict[str, type[CloudFormationModel]] = {
     model.cloudformation_type(): model
     for model in (
@@ -337,6 +387,10 @@ OVERRIDES: dict[str, type[CloudFormationModel]] = {
         BucketWithNotifications,
         BucketPolicyResource,
         AutoDeleteObjectsResource,
+        RouteTableResource,
+        VpcEndpointResource,
+        GatewayAttachmentResource,
+        InternetGatewayResource,
     )
 }
 

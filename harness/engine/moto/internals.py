@@ -120,6 +120,21 @@ RELIED_ON: tuple[Internal, ...] = (
     Internal("moto.s3.models", "FakeBucket.set_notification_configuration",
              ("notification_config",)),
     Internal("moto.core.common_models", "CloudFormationModel"),
+    # Network resources moto's CloudFormation creates but does not delete with their stack.
+    Internal("moto.ec2.models", "ec2_backends"),
+    Internal("moto.ec2.models.route_tables", "RouteTable"),
+    Internal("moto.ec2.models.route_tables", "RouteBackend.delete_route_table",
+             ("route_table_id",)),
+    Internal("moto.ec2.models.vpcs", "VPCEndPoint"),
+    Internal("moto.ec2.models.vpcs", "VPCBackend.delete_vpc_endpoints", ("vpce_ids",)),
+    Internal("moto.ec2.models.internet_gateways", "InternetGateway"),
+    Internal("moto.ec2.models.internet_gateways",
+             "InternetGatewayBackend.delete_internet_gateway", ("internet_gateway_id",)),
+    Internal("moto.ec2.models.internet_gateways",
+             "InternetGatewayBackend.detach_internet_gateway", ("internet_gateway_id", "vpc_id")),
+    Internal("moto.ec2.models.internet_gateways",
+             "InternetGatewayBackend.describe_internet_gateways", ("filters",)),
+    Internal("moto.ec2.models.vpn_gateway", "VPCGatewayAttachment"),
     # IAM enforcement (iam.py): moto's authorization, switched on and routed through the
     # harness; its policy check for the Batch stand-in; its error shapes.
     Internal("moto.settings", "INITIAL_NO_AUTH_ACTION_COUNT"),

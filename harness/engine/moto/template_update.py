@@ -13,6 +13,7 @@ ResourceFailed with CloudFormation's event status, so the caller can roll back.
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -147,14 +148,16 @@ def _update(stack: Any, name: str, body: dict[str, Any]) -> None:
 
 
 def _delete_removed(stack: Any, removed: dict[str, dict[str, Any]]) -> None:
-    """CloudFormation's cleanup phase: delete in passes (a resource others still depend on
-    fails until they are gone); what cannot be deleted is reported, not rolled back."""
+    """CloudFormation's cleanup phase: dependents first, in passes (a resource that still has
+    a dependent the template does not name fails until that is gone); what cannot be deleted
+    is reported, not rolled back."""
     created = internals.created_resources(stack.resource_map)
     remaining = {name: body for name, body in removed.items() if created.get(name) is not None}
     while remaining:
         failures: dict[str, Exception] = {}
         before = len(remaining)
-        for name, body in list(remaining.items()):
+        for name in reversed(list(_in_dependency_order(remaining))):
+            body = remaining[name]
             if body.get("DeletionPolicy") == "Retain":
                 created.pop(name)
                 _event(stack, name, body["Type"], "DELETE_SKIPPED")
@@ -189,7 +192,9 @@ def _differs(before: Any, after: Any, old_body: Any, new_body: Any) -> bool:
 
 
 def _in_dependency_order(bodies: dict[str, Any]) -> Iterator[str]:
-    """Logical ids with each DependsOn target first (Ref and GetAtt are followed by moto)."""
+    """Logical ids, each after every resource it depends on: DependsOn, and the implicit
+    dependencies of Ref, Fn::GetAtt and Fn::Sub (CloudFormation's creation order; deletion
+    runs it backwards)."""
     done: set[str] = set()
 
     def visit(name: str) -> Iterator[str]:
@@ -199,10 +204,34 @@ def _in_dependency_order(bodies: dict[str, Any]) -> Iterator[str]:
         depends = bodies[name].get("DependsOn", [])
         for dependency in [depends] if isinstance(depends, str) else depends:
             yield from visit(dependency)
+        for dependency in _references(bodies[name].get("Properties", {})):
+            yield from visit(dependency)
         yield name
 
     for name in list(bodies):
         yield from visit(name)
+
+
+def _references(value: Any) -> Iterator[str]:
+    """The logical ids (and parameters) that a template value names through Ref, Fn::GetAtt
+    and Fn::Sub."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                yield item
+            elif key == "Fn::GetAtt":
+                yield item[0] if isinstance(item, list) else str(item).split(".")[0]
+            elif key == "Fn::Sub":
+                text, variables = (item[0], item[1]) if isinstance(item, list) else (item, {})
+                for name in re.findall(r"\$\{([^}!][^}]*)\}", str(text)):
+                    if name not in variables:
+                        yield name.split(".")[0]
+                yield from _references(variables)
+            else:
+                yield from _references(item)
 
 
 def _physical_id(resource: Any) -> str:
