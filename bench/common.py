@@ -1,4 +1,5 @@
-"""What the benchmarks share: generated CSV files and one processor run measured as a process."""
+"""What the benchmarks share: smoke mode, where results go, generated CSV files, and one
+processor run measured as a process."""
 
 import csv
 import io
@@ -8,8 +9,47 @@ import random
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from harness.paths import REPO
+
+# BENCH_SMOKE=1: tiny sizes and one round, results apart from the real ones (`make bench-smoke`,
+# which CI runs, so that a benchmark that stops measuring fails the build).
+SMOKE = os.environ.get("BENCH_SMOKE") == "1"
+SMOKE_RESULTS = REPO / "bench" / "results" / "smoke"
+RESULTS = SMOKE_RESULTS if SMOKE else REPO / "bench" / "results"
+
+
+def setting(name: str, full: str, smoke: str) -> str:
+    """The environment's value of `name`, else the smoke or the full run's default."""
+    return os.environ.get(name, smoke if SMOKE else full)
+
+
+def write_results(name: str, results: dict[str, Any]) -> Path:
+    """Save `results` as bench/results[/smoke]/<name>.json; raise SystemExit naming every figure
+    that was not produced (None, NaN or an empty list), so a run that stopped measuring fails."""
+    path = RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2))
+    missing = list(unproduced(results))
+    if missing:
+        raise SystemExit(f"{name}: figures not produced: {', '.join(missing)} (in {path})")
+    return path
+
+
+def unproduced(value: Any, where: str = "") -> list[str]:
+    """The paths of the figures in `value` that are None, NaN or empty lists."""
+    if isinstance(value, dict):
+        return [m for key, item in value.items() for m in unproduced(item, f"{where}.{key}")]
+    if isinstance(value, list):
+        if not value:
+            return [where.lstrip(".") or "(results)"]
+        return [m for n, item in enumerate(value) for m in unproduced(item, f"{where}[{n}]")]
+    if value is None or (isinstance(value, float) and value != value):
+        return [where.lstrip(".")]
+    return []
+
 
 HEADER = ["ProductId", "ProductName", "ProductDescription", "Price", "Notes"]
 

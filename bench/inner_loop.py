@@ -7,13 +7,14 @@ repository's files and stack are not touched), each round appends a line to the 
 then either runs `make local-up` in the copy or lets watch mode (`python -m harness watch`)
 see the save, uploads a small CSV, and waits until a job on the new job definition revision
 is RUNNING. Printed per path: seconds from the save to the deployed stack and to the job
-running, median and worst of ROUNDS, against the issue's targets (watch <= 10 s,
-`make local-up` <= 20 s). Results also go to bench/results/inner-loop-<time>.json.
+running, median and worst of BENCH_ROUNDS (3; 1 with BENCH_SMOKE=1), against the targets
+(watch <= 10 s, `make local-up` <= 20 s). Results also go to bench/results/inner-loop-<engine>.json.
+Each round checks that the deploy made a new job definition revision and that a job ran on
+it; at the end the copy's stack is deleted, and the run fails unless it is gone.
 Side effect: the copy's `make local-up` rebuilds csv-pipeline-processor:local from the
 copy's sources; the next `make local-up` here rebuilds it from this checkout.
 """
 
-import json
 import logging
 import os
 import platform
@@ -27,6 +28,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.common import setting, write_results
 from harness import aws, watch
 from harness.cloud import LocalCloud
 from harness.deploy import CdkApp, stack_outputs
@@ -35,10 +37,9 @@ from harness.pipeline import Pipeline
 from harness.progress import show_progress
 from harness.waiting import wait_until
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(setting("BENCH_ROUNDS", "3", "1"))
 TARGETS = {"make local-up": 20.0, "watch": 10.0}
 PROCESSOR_FILE = "batch/processor/cli.py"
-RESULTS = REPO / "bench" / "results"
 
 
 def copy_checkout(target: Path) -> None:
@@ -66,13 +67,24 @@ def save_edit(copy: Path, round_number: int) -> float:
     return path.stat().st_mtime
 
 
-def seconds_to_running(pipeline: Pipeline, revision: str, saved_at: float, name: str) -> float:
-    """Upload, then the seconds from the save until a job on `revision` started RUNNING."""
+def latest_revision(pipeline: Pipeline, name: str) -> str:
+    """The ARN of the newest ACTIVE revision of job definition `name`: the one the trigger's
+    SubmitJob (by name) runs."""
+    answer = pipeline.batch.describe_job_definitions(jobDefinitionName=name, status="ACTIVE")
+    return str(max(answer["jobDefinitions"], key=lambda d: d["revision"])["jobDefinitionArn"])
+
+
+def seconds_to_running(pipeline: Pipeline, before: str, saved_at: float, name: str) -> float:
+    """Upload, then the seconds from the save until a job on the revision the deploy made
+    (not `before`, the one before the edit) started RUNNING."""
+    revision = latest_revision(pipeline, pipeline.outputs.job_definition)
+    if revision == before:
+        raise RuntimeError(f"the deploy after the edit made no new revision of {before}")
     upload = pipeline.upload_bytes(f"uploads/{name}.csv", b"ProductId,Name\nbench-1,One\n")
 
     def started_at() -> int | None:
-        started = [job.get("startedAt") for job in pipeline.jobs_for(upload)
-                   if job["jobDefinition"] == revision]  # fmt: skip
+        jobs = pipeline.jobs_for(upload)
+        started = [job.get("startedAt") for job in jobs if job["jobDefinition"] == revision]
         return next(filter(None, started), None)
 
     started = wait_until(started_at, timeout=120, interval=0.1)
@@ -81,16 +93,23 @@ def seconds_to_running(pipeline: Pipeline, revision: str, saved_at: float, name:
     return started / 1000 - saved_at
 
 
+def deployed_pipeline(cloud: LocalCloud, app: CdkApp) -> Pipeline:
+    outputs = stack_outputs(cloud.endpoint, app.stack_name)
+    if outputs is None:
+        raise RuntimeError(f"{app.stack_name} is not deployed")
+    return Pipeline(cloud.endpoint, outputs)
+
+
 def with_make_local_up(cloud: LocalCloud, copy: Path, app: CdkApp, round_number: int) -> dict:
+    pipeline = deployed_pipeline(cloud, app)
+    before = latest_revision(pipeline, pipeline.outputs.job_definition)
     saved_at = save_edit(copy, round_number)
     environment = {**os.environ, "PIPELINE_PREFIX": app.prefix}
     subprocess.run(["make", "local-up"], cwd=copy, env=environment, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     deployed = time.time() - saved_at
-    outputs = stack_outputs(cloud.endpoint, app.stack_name)
-    assert outputs is not None
     running = seconds_to_running(
-        Pipeline(cloud.endpoint, outputs), outputs.job_definition, saved_at, f"up-{round_number}"
+        deployed_pipeline(cloud, app), before, saved_at, f"up-{round_number}"
     )
     return {"deployed": deployed, "running": running}
 
@@ -112,19 +131,14 @@ def with_watch(cloud: LocalCloud, copy: Path, app: CdkApp, rounds: int) -> list[
     results = []
     try:
         for round_number in range(rounds):
+            pipeline = deployed_pipeline(cloud, app)
+            before = latest_revision(pipeline, pipeline.outputs.job_definition)
             ready.clear()
             saved_at = save_edit(copy, 100 + round_number)
             if not ready.wait(timeout=120):
                 raise TimeoutError("watch mode did not redeploy within 120 s")
             deployed = time.time() - saved_at
-            outputs = stack_outputs(cloud.endpoint, app.stack_name)
-            assert outputs is not None
-            running = seconds_to_running(
-                Pipeline(cloud.endpoint, outputs),
-                outputs.job_definition,
-                saved_at,
-                f"watch-{round_number}",
-            )
+            running = seconds_to_running(pipeline, before, saved_at, f"watch-{round_number}")
             results.append({"deployed": deployed, "running": running})
     finally:
         stopped.set()
@@ -163,7 +177,7 @@ def main() -> int:
             "watch": summarize(with_watch(cloud, app_directory, app, ROUNDS), TARGETS["watch"]),
         }
     finally:
-        aws.client("cloudformation", cloud.endpoint).delete_stack(StackName=app.stack_name)
+        delete_stack(cloud, app.stack_name)
         shutil.rmtree(app_directory, ignore_errors=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
     print(f"\ninner loop on a warm local cloud ({machine}), {ROUNDS} rounds each")
@@ -175,11 +189,25 @@ def main() -> int:
             f"{figures['running_worst_s']:>6.1f} s{figures['target_s']:>6.0f} s"
             f"   worst/target {figures['worst_over_target']:.2f}"
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    output = RESULTS / f"inner-loop-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    output.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
+    figures = {"machine": machine, "date": time.strftime("%Y-%m-%d"), "results": results}
+    output = write_results(f"inner-loop-{cloud.engine.name}", figures)
     print(f"\nresults: {output.relative_to(REPO)}")
     return 0
+
+
+def delete_stack(cloud: LocalCloud, stack_name: str) -> None:
+    """Delete the copy's stack and wait until it is gone; raise when it is not."""
+    cloudformation = aws.client("cloudformation", cloud.endpoint)
+    cloudformation.delete_stack(StackName=stack_name)
+
+    def status() -> str | None:
+        stacks = cloudformation.describe_stacks()["Stacks"]
+        found = [stack["StackStatus"] for stack in stacks if stack["StackName"] == stack_name]
+        return None if found and found[0].endswith("IN_PROGRESS") else (found or ["gone"])[0]
+
+    final = wait_until(status, timeout=120, interval=0.5)
+    if final not in ("gone", "DELETE_COMPLETE"):
+        raise RuntimeError(f"deleting {stack_name} ended in {final}: see the engine's log")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ write run goes to a fresh table whose item count is checked against the file (ex
   engine answered on average in the 10^5 run: what waiting for the engine costs the processor;
 - parse-only: the processor's CSV parsing and item building, no writes, on one core;
 - the sharded path on the largest file (a planning run, then 1, 2 and 4 children at once).
-Prints the table and the ratios, and writes bench/results/processor.json.
+Prints the table and the ratios, and writes bench/results/processor-<engine>.json. It fails when a
+table does not hold every row exactly once or a figure was not produced. BENCH_SMOKE=1 runs
+it on 300, 600 and 1,200 rows (bench/common.py). Its uploads and tables are removed.
 """
 
 import csv
@@ -31,7 +33,7 @@ import time
 import uuid
 from typing import Any
 
-from bench.common import HEADER, csv_body, run_processor
+from bench.common import HEADER, csv_body, run_processor, setting, write_results
 from bench.null_dynamodb import null_dynamodb
 from harness import aws
 from harness.cloud import LocalCloud
@@ -43,11 +45,11 @@ sys.path.insert(0, str(REPO / "batch"))  # the processor's package, where its im
 from processor.cli import DEFAULT_WRITERS
 from processor.items import ItemBuilder, PutRequest, Source
 from processor.rows import Row, parse_rows
+from processor.shards import ObjectVersion, manifest_key
 from processor.writer import BATCH_SIZE
 
-SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
-SHARDS = [int(n) for n in os.environ.get("BENCH_SHARDS", "1,2,4").split(",")]
-RESULTS = REPO / "bench" / "results" / "processor.json"
+SIZES = [int(n) for n in setting("BENCH_SIZES", "10000,100000,1000000", "300,600,1200").split(",")]
+SHARDS = [int(n) for n in setting("BENCH_SHARDS", "1,2,4", "1,2").split(",")]
 LATENCY_MS = 10
 
 
@@ -198,8 +200,26 @@ def main() -> int:
     bench = Bench(cloud)
     faults = Faults(cloud.endpoint)
     faults.clear()
-    results: dict[str, Any] = {"cores": os.cpu_count(), "columns": len(HEADER), "sizes": SIZES}
     files = {rows: bench.upload(rows) for rows in SIZES}
+    try:
+        results = measure(bench, faults, files)
+    finally:
+        for key, _ in files.values():
+            bench.s3.delete_object(Bucket=bench.bucket, Key=key)
+            bench.s3.delete_object(
+                Bucket=bench.bucket, Key=manifest_key(ObjectVersion(bench.bucket, key, None, None))
+            )
+    path = write_results(f"processor-{cloud.engine.name}", results)
+    report(results)
+    print(f"\nresults: {path.relative_to(REPO)}")
+    if not results["exactly_once"]:
+        print("FAILED: a table did not hold every row of its file exactly once", file=sys.stderr)
+        return 1
+    return 0
+
+
+def measure(bench: Bench, faults: Faults, files: dict[int, tuple[str, bytes]]) -> dict[str, Any]:
+    results: dict[str, Any] = {"cores": os.cpu_count(), "columns": len(HEADER), "sizes": SIZES}
     small, middle, large = SIZES[0], SIZES[min(1, len(SIZES) - 1)], SIZES[-1]
 
     say(f"naive PutItem per row, {small} rows")
@@ -231,13 +251,8 @@ def main() -> int:
     for shards in SHARDS:
         say(f"sharded, {large} rows, in {shards} ranges")
         results["sharded"].append(bench.sharded(files[large][0], large, shards))
-
     results.update(ratios(results, middle, small, large, bench.exactly_once))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2))
-    report(results)
-    print(f"\nresults: {RESULTS.relative_to(REPO)}")
-    return 0
+    return results
 
 
 def ratios(results: dict, middle: int, small: int, large: int, exactly_once: bool) -> dict:

@@ -10,55 +10,71 @@ machine's cores, so the figures show the engine's ceiling as much as the process
 against real DynamoDB each request waits for the network, which is what parallel writers
 hide. So the same runs are repeated with a fixed latency added to every BatchWriteItem at
 the engine's edge (a fault rule, harness/faults/), as a model of the network to DynamoDB:
-BENCH_LATENCIES_MS (default "0,10"). Results also go to bench/results/writers.json.
+BENCH_LATENCIES_MS (default "0,10"). Each run writes to a fresh table, checked to hold every
+row and then removed, as is the upload. Results also go to bench/results/writers-<engine>.json;
+BENCH_SMOKE=1 runs 1,000 rows (bench/common.py).
 """
 
-import json
 import os
 import sys
+import uuid
 
-from bench.common import csv_body, run_processor
+from bench.common import csv_body, run_processor, setting, write_results
 from harness import aws
 from harness.cloud import LocalCloud
 from harness.faults.client import Faults
 from harness.paths import REPO
 
-ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
-LATENCIES_MS = [int(ms) for ms in os.environ.get("BENCH_LATENCIES_MS", "0,10").split(",")]
-RESULTS = REPO / "bench" / "results" / "writers.json"
+ROWS = int(setting("BENCH_ROWS", "100000", "1000"))
+LATENCIES_MS = [int(ms) for ms in setting("BENCH_LATENCIES_MS", "0,10", "0,10").split(",")]
 KEY = "bench/writers.csv"
 COUNTS = (1, 2, 4, 8)
 
 
-def run(writers: int, bucket: str, table: str, endpoint: str) -> dict:
-    environment = {**aws.environment(endpoint), "WRITERS": str(writers), "TABLE_NAME": table}
-    figures = run_processor(["--bucket", bucket, "--key", KEY], environment)
-    if figures["written"] != ROWS:
-        raise SystemExit(f"WRITERS={writers}: wrote {figures['written']} of {ROWS} rows")
+def run(writers: int, bucket: str, endpoint: str) -> dict:
+    dynamodb = aws.client("dynamodb", endpoint)
+    table = f"bench-writers-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "ProductId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "ProductId", "AttributeType": "S"}],
+    )
+    try:
+        environment = {**aws.environment(endpoint), "WRITERS": str(writers), "TABLE_NAME": table}
+        figures = run_processor(["--bucket", bucket, "--key", KEY], environment)
+        stored = dynamodb.describe_table(TableName=table)["Table"]["ItemCount"]
+    finally:
+        dynamodb.delete_table(TableName=table)
+    if figures["written"] != ROWS or stored != ROWS:
+        raise SystemExit(
+            f"WRITERS={writers}: wrote {figures['written']} of {ROWS} rows, {stored} stored"
+        )
     return {"writers": writers, "rows_per_second": round(ROWS / figures["seconds"]), **figures}
 
 
 def main() -> int:
     cloud = LocalCloud()
     outputs = cloud.outputs()
-    aws.client("s3", cloud.endpoint).put_object(Bucket=outputs.bucket, Key=KEY, Body=csv_body(ROWS))
+    s3 = aws.client("s3", cloud.endpoint)
+    s3.put_object(Bucket=outputs.bucket, Key=KEY, Body=csv_body(ROWS))
     faults = Faults(cloud.endpoint)
     by_latency = {}
-    for latency in LATENCIES_MS:
-        faults.clear()
-        if latency:
-            faults.add(service="dynamodb", operation="BatchWriteItem", latency_ms=latency)
-        try:
-            by_latency[latency] = [
-                run(n, outputs.bucket, outputs.table, cloud.endpoint) for n in COUNTS
-            ]
-        finally:
+    try:
+        for latency in LATENCIES_MS:
             faults.clear()
-        report(by_latency[latency], latency, cloud.endpoint)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"rows": ROWS, "cores": os.cpu_count(),
-                                   "by_latency_ms": by_latency}, indent=2))  # fmt: skip
-    print(f"\nresults: {RESULTS.relative_to(REPO)}")
+            if latency:
+                faults.add(service="dynamodb", operation="BatchWriteItem", latency_ms=latency)
+            try:
+                by_latency[latency] = [run(n, outputs.bucket, cloud.endpoint) for n in COUNTS]
+            finally:
+                faults.clear()
+            report(by_latency[latency], latency, cloud.endpoint)
+    finally:
+        s3.delete_object(Bucket=outputs.bucket, Key=KEY)
+    results = {"rows": ROWS, "cores": os.cpu_count(), "by_latency_ms": by_latency}
+    path = write_results(f"writers-{cloud.engine.name}", results)
+    print(f"\nresults: {path.relative_to(REPO)}")
     return 0
 
 
