@@ -5,12 +5,15 @@ after every response, so every SDK call and every processor request connected an
 AWS's endpoints do not make clients do. waitress keeps HTTP/1.1 connections alive and runs
 requests on a fixed pool of threads; an idle kept-alive connection holds no thread.
 
-This module is the one place the harness reaches into waitress: its request parser is
-replaced (see RequestParser), and `check_waitress()` verifies, before a server is created,
-that the names this relies on still exist.
+What the edge does with each kind of request is in the README ("The edge's contract"). This
+module is the one place the harness reaches into waitress: its request parser is replaced
+(see RequestParser), and `check_waitress()` verifies, before a server is created, that the
+names this relies on still exist.
 """
 
 import logging
+import os
+import re
 import signal
 import sys
 from importlib.metadata import version
@@ -20,6 +23,7 @@ import waitress
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
+from waitress.utilities import BadRequest
 
 from harness.engine.base import EngineError
 
@@ -29,6 +33,19 @@ from harness.engine.base import EngineError
 THREADS = 64
 # Open connections: every SDK client pools up to 10, every processor writer keeps one.
 CONNECTION_LIMIT = 1000
+# A connection that sends nothing for this long while the edge waits for its request (a
+# stalled upload, a client gone without closing) is closed. A slow upload that keeps sending
+# is never idle; a request the engine is still working on is never closed.
+IDLE_TIMEOUT = "HARNESS_IDLE_TIMEOUT"
+DEFAULT_IDLE_TIMEOUT_SECONDS = 120
+# How an HTTP request starts: a method name, then a space. Anything else (a TLS handshake
+# sent to this plain-HTTP port, binary junk) is answered 400 at once instead of waiting for
+# the end of a header that will never come.
+REQUEST_START = re.compile(rb"[A-Za-z]{1,20}( |$)")
+NOT_HTTP = (
+    "not an HTTP request: this endpoint speaks plain HTTP/1.1 (a client given an https:// "
+    "URL sends TLS to it; use http://)"
+)
 
 
 def configure_logging() -> None:
@@ -61,10 +78,24 @@ class RequestParser(HTTPRequestParser):
     expectation is dropped and the request is served at once, as every other one is.
     """
 
+    completed: bool  # waitress's, declared for the type checker
+    header_plus: bytes
+
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
         if self.body_rcv is None:  # no Content-Length above 0 and not chunked: no body
             self.expect_continue = False
+
+    def received(self, data: bytes) -> int:
+        """Bytes that cannot start a request line end the request with 400 at once."""
+        if self.body_rcv is None and not self.completed:
+            start = (self.header_plus + data).lstrip(b"\r\n")[:21]
+            if start and not REQUEST_START.match(start):
+                self.parse_header(b"GET / HTTP/1.0\r\n")  # as waitress does for its errors
+                self.error = BadRequest(NOT_HTTP)
+                self.completed = True
+                return len(data)
+        return int(super().received(data))
 
 
 class Channel(HTTPChannel):
@@ -74,6 +105,10 @@ class Channel(HTTPChannel):
 # (class, attribute) pairs the two classes above rely on.
 WAITRESS_RELIED_ON = (
     (HTTPRequestParser, "parse_header"),
+    (HTTPRequestParser, "received"),
+    (HTTPRequestParser, "header_plus"),
+    (HTTPRequestParser, "completed"),
+    (HTTPRequestParser, "error"),
     (HTTPRequestParser, "body_rcv"),
     (HTTPRequestParser, "expect_continue"),
     (HTTPChannel, "parser_class"),
@@ -96,7 +131,19 @@ def check_waitress() -> None:
         )
 
 
-def create_server(app: Any, addresses: list[tuple[str, int]]) -> Any:
+def idle_timeout_seconds(environ: dict[str, str] | None = None) -> int:
+    """HARNESS_IDLE_TIMEOUT (whole seconds, at least 1), else the default."""
+    value = (os.environ if environ is None else environ).get(IDLE_TIMEOUT, "")
+    if not value:
+        return DEFAULT_IDLE_TIMEOUT_SECONDS
+    if not value.isdigit() or int(value) < 1:
+        raise EngineError(f"{IDLE_TIMEOUT} must be a whole number of seconds, not {value!r}")
+    return int(value)
+
+
+def create_server(
+    app: Any, addresses: list[tuple[str, int]], idle_timeout: int = DEFAULT_IDLE_TIMEOUT_SECONDS
+) -> Any:
     """A server of `app` bound to every (host, port); run() serves until SystemExit."""
     check_waitress()
     sockets: dict[int, Any] = {}  # waitress's socket map: a server per address, then channels
@@ -106,6 +153,8 @@ def create_server(app: Any, addresses: list[tuple[str, int]]) -> Any:
         listen=" ".join(f"{host}:{port}" for host, port in addresses),
         threads=THREADS,
         connection_limit=CONNECTION_LIMIT,
+        channel_timeout=idle_timeout,
+        cleanup_interval=max(1, min(30, idle_timeout // 2)),  # how often idleness is checked
         asyncore_use_poll=True,  # select() cannot watch descriptors above 1024
         ident="csv-pipeline-harness",  # Server header, unless the app sends its own
     )
@@ -117,7 +166,7 @@ def create_server(app: Any, addresses: list[tuple[str, int]]) -> Any:
 
 def serve(app: Any, addresses: list[tuple[str, int]], logger: str) -> None:
     """Serve `app` on every (host, port) until SIGTERM."""
-    server = create_server(app, addresses)
+    server = create_server(app, addresses, idle_timeout_seconds())
 
     def stop(*_: Any) -> None:  # run() ends on SystemExit: requests get 5 s to finish
         raise SystemExit(0)

@@ -1,16 +1,25 @@
-"""The engine's edge (either engine) answers request shapes SDKs send that the pipeline's
-happy path does not: here, bodies that are empty although the request expects 100 Continue.
+"""The engine's edge (either engine) answers every request shape: what SDKs send beyond the
+pipeline's happy path (empty bodies that expect 100 Continue, chunked and aws-chunked uploads
+with trailing checksums) and what broken or hostile clients send (a body cut short, a stall
+mid-body, bytes that are not HTTP, oversized headers). Each case is answered, or closed, within
+a bound, and another client is served meanwhile. README: "The edge's contract".
 
-Each upload gets a client that waits 10 s for an answer and does not retry, so a request the
-edge leaves unanswered fails in seconds instead of botocore's 60 s per try.
+The SDK client waits 10 s for an answer and does not retry, so a request the edge leaves
+unanswered fails in seconds instead of botocore's 60 s per try.
 """
 
+import base64
+import socket
 import time
+import urllib.parse
+import zlib
 
 import pytest
 from botocore.config import Config
 
 from harness import aws
+from harness.waiting import wait_until
+from tests.integration.helpers import csv_bytes, items_with_prefix, products, summary_of
 
 ANSWER_WITHIN_S = 10
 
@@ -46,3 +55,231 @@ def test_an_empty_part_is_uploaded_and_completes_an_empty_object(s3, pipeline, u
 
     assert part["ETag"] == '"d41d8cd98f00b204e9800998ecf8427e"'  # the MD5 of no bytes
     assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] == 0
+
+
+# -- the rest of the edge's contract, over raw connections ------------------------------------
+
+SIGNED_FOR_S3 = (
+    "Authorization: AWS4-HMAC-SHA256 Credential=test/20261202/us-east-1/s3/aws4_request, "
+    "SignedHeaders=host, Signature=0\r\n"
+)
+
+
+class Edge:
+    """Raw HTTP/1.1 to the local cloud's edge; every exchange is timed."""
+
+    def __init__(self, endpoint: str) -> None:
+        url = urllib.parse.urlsplit(endpoint)
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
+
+    def connect(self, timeout: float = ANSWER_WITHIN_S) -> socket.socket:
+        return socket.create_connection((self.host, self.port), timeout=timeout)
+
+    def exchange(self, request: bytes, close_after: bool = False) -> tuple[float, bytes]:
+        """Seconds until the edge answered or closed, and what it sent."""
+        started = time.monotonic()
+        with self.connect() as connection:
+            connection.sendall(request)
+            if close_after:
+                connection.shutdown(socket.SHUT_WR)
+            return time.monotonic() - started, read_response(connection)
+
+    def another_client_served_within(self, seconds: float = 1.0) -> bool:
+        """A health check on a connection of its own is answered within `seconds`."""
+        started = time.monotonic()
+        with self.connect(timeout=seconds) as connection:
+            connection.sendall(
+                f"GET /_harness/health HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode()
+            )
+            answered = read_response(connection).startswith(b"HTTP/1.1 200")
+        return answered and time.monotonic() - started < seconds
+
+
+def read_response(connection: socket.socket) -> bytes:
+    """One response (by its Content-Length), or what came before the edge closed."""
+    received = b""
+    while True:
+        head, found, body = received.partition(b"\r\n\r\n")
+        if found:
+            length = next(
+                (
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            if len(body) >= length:
+                return received
+        data = connection.recv(65536)
+        if not data:
+            return received
+        received += data
+
+
+@pytest.fixture
+def edge(local_cloud) -> Edge:
+    return Edge(local_cloud.endpoint)
+
+
+def put(edge: Edge, path: str, headers: str, body: bytes) -> bytes:
+    return (
+        f"PUT {path} HTTP/1.1\r\nHost: {edge.host}:{edge.port}\r\n{SIGNED_FOR_S3}{headers}\r\n"
+    ).encode() + body
+
+
+def test_a_chunked_upload_is_stored_whole(edge, s3, pipeline, unique):
+    key = f"other/{unique}/chunked.csv"
+    body = b"5\r\nA,B\n1\r\n3\r\n,2\n\r\n0\r\n\r\n"
+
+    seconds, answer = edge.exchange(
+        put(edge, f"/{pipeline.outputs.bucket}/{key}", "Transfer-Encoding: chunked\r\n", body)
+    )
+
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert seconds < ANSWER_WITHIN_S
+    assert s3.get_object(Bucket=pipeline.outputs.bucket, Key=key)["Body"].read() == b"A,B\n1,2\n"
+
+
+def aws_chunked_upload(edge: Edge, path: str, payload: bytes, checksum: str) -> bytes:
+    body = (
+        f"{len(payload):x}\r\n".encode()
+        + payload
+        + b"\r\n0\r\n"
+        + f"x-amz-checksum-crc32:{checksum}\r\n\r\n".encode()
+    )
+    headers = (
+        "Content-Encoding: aws-chunked\r\n"
+        "x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\n"
+        f"x-amz-decoded-content-length: {len(payload)}\r\n"
+        "x-amz-trailer: x-amz-checksum-crc32\r\n"
+        f"Content-Length: {len(body)}\r\n"
+    )
+    return put(edge, path, headers, body)
+
+
+def test_an_aws_chunked_upload_with_a_trailing_checksum_is_stored_decoded(
+    edge, s3, pipeline, unique
+):
+    payload = b"ProductId,Name\nA-1,One\n"
+    crc32 = base64.b64encode(zlib.crc32(payload).to_bytes(4, "big")).decode()
+    bucket, key = pipeline.outputs.bucket, f"other/{unique}/aws-chunked.csv"
+
+    seconds, answer = edge.exchange(aws_chunked_upload(edge, f"/{bucket}/{key}", payload, crc32))
+
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert seconds < ANSWER_WITHIN_S
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == payload
+
+
+def test_an_upload_whose_trailing_checksum_does_not_match_is_bad_digest_and_not_stored(
+    edge, s3, pipeline, unique
+):
+    bucket, key = pipeline.outputs.bucket, f"other/{unique}/corrupt.csv"
+
+    seconds, answer = edge.exchange(
+        aws_chunked_upload(edge, f"/{bucket}/{key}", b"A\n", "AAAAAA==")
+    )
+
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b"<Code>BadDigest</Code>" in answer
+    assert seconds < ANSWER_WITHIN_S
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"other/{unique}/")
+    assert listed.get("KeyCount", 0) == 0
+
+
+def test_expect_100_continue_gets_continue_then_the_answer(edge, s3, pipeline, unique):
+    bucket, key = pipeline.outputs.bucket, f"other/{unique}/continue.csv"
+    with edge.connect() as connection:
+        connection.sendall(
+            put(edge, f"/{bucket}/{key}", "Expect: 100-continue\r\nContent-Length: 4\r\n", b"")
+        )
+        interim = connection.recv(4096)
+        connection.sendall(b"A,B\n")
+        final = read_response(connection)
+
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert final.startswith(b"HTTP/1.1 200"), final[:300]
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"A,B\n"
+
+
+def test_a_body_shorter_than_its_length_then_a_close_stores_nothing(edge, s3, pipeline, unique):
+    bucket, key = pipeline.outputs.bucket, f"other/{unique}/short.csv"
+    request = put(edge, f"/{bucket}/{key}", "Content-Length: 100\r\n", b"only this")
+
+    seconds, answer = edge.exchange(request, close_after=True)
+
+    assert seconds < ANSWER_WITHIN_S and answer == b""  # closed, unanswered
+    assert edge.another_client_served_within(1.0)
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=f"other/{unique}/").get("KeyCount", 0) == 0
+
+
+def test_a_client_stalled_mid_body_does_not_hold_up_others(edge, pipeline, unique):
+    with edge.connect() as stalled:
+        stalled.sendall(
+            put(
+                edge,
+                f"/{pipeline.outputs.bucket}/other/{unique}/stalled.csv",
+                "Content-Length: 1000\r\n",
+                b"the first bytes",
+            )
+        )
+
+        assert all(edge.another_client_served_within(1.0) for _ in range(5))
+    # The close after HARNESS_IDLE_TIMEOUT: tests/unit/test_engine_serving.py.
+
+
+@pytest.mark.parametrize(
+    "first_bytes", [b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"\x00\xff junk"]
+)
+def test_bytes_that_are_not_http_are_answered_400(edge, first_bytes):
+    seconds, answer = edge.exchange(first_bytes)
+
+    assert answer.startswith(b"HTTP/1.0 400 Bad Request")
+    assert seconds < 1.0
+    assert edge.another_client_served_within(1.0)
+
+
+def test_headers_over_the_limit_are_answered_431(edge):
+    request = f"GET / HTTP/1.1\r\nHost: {edge.host}\r\nX-Big: {'a' * 300_000}\r\n\r\n".encode()
+
+    seconds, answer = edge.exchange(request)
+
+    assert answer.startswith(b"HTTP/1.0 431 Request Header Fields Too Large")
+    assert seconds < ANSWER_WITHIN_S
+    assert edge.another_client_served_within(1.0)
+
+
+def test_hundreds_of_connections_are_answered_while_a_100000_row_job_writes(edge, pipeline, unique):
+    """The 100,000-row file arrives whole, and 300 clients that connect while its job writes
+    are each answered within a second."""
+    upload = pipeline.upload_bytes(
+        f"uploads/{unique}/large.csv", csv_bytes(products(unique, 100_000))
+    )
+    running = wait_until(
+        lambda: any(job["status"] == "RUNNING" for job in pipeline.jobs_for(upload)) or None,
+        timeout=120,
+        interval=0.2,
+    )
+    assert running, "the job did not start"
+    connections = [edge.connect() for _ in range(300)]
+    request = f"GET /_harness/health HTTP/1.1\r\nHost: {edge.host}\r\n\r\n".encode()
+    seconds = []
+    try:
+        sent_at = {}
+        for connection in connections:
+            sent_at[connection] = time.monotonic()
+            connection.sendall(request)
+        for connection in connections:
+            answer = read_response(connection)
+            seconds.append(time.monotonic() - sent_at[connection])
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    finally:
+        for connection in connections:
+            connection.close()
+    (job,) = pipeline.wait_for_jobs(upload, timeout=900)
+
+    assert max(seconds) < 1.0, f"slowest answer {max(seconds):.2f} s"
+    assert job["status"] == "SUCCEEDED", job.get("statusReason")
+    assert summary_of(pipeline, job["jobId"])["written"] == 100_000
+    assert len(items_with_prefix(pipeline, unique)) == 100_000

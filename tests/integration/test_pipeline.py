@@ -138,15 +138,3 @@ def test_an_empty_csv_gets_its_job_which_fails_saying_the_object_is_empty(pipeli
     summary = summary_of(pipeline, job["jobId"])
     assert summary["message"] == "the object is empty: expected a header row"
     assert (summary["rows_read"], summary["written"]) == (0, 0)
-
-
-def test_a_file_of_100000_rows_arrives_completely(pipeline, unique):
-    upload = pipeline.upload_bytes(
-        f"uploads/{unique}/large.csv", csv_bytes(products(unique, 100_000))
-    )
-
-    (job,) = pipeline.wait_for_jobs(upload, timeout=900)
-
-    assert job["status"] == "SUCCEEDED", job.get("statusReason")
-    assert summary_of(pipeline, job["jobId"])["written"] == 100_000
-    assert len(items_with_prefix(pipeline, unique)) == 100_000

@@ -133,3 +133,53 @@ def test_a_waitress_without_what_the_server_relies_on_is_refused(monkeypatch):
     lacks = r"waitress 3\.\S+ lacks waitress\.channel\.HTTPChannel\.gone_in_an_upgrade"
     with pytest.raises(EngineError, match=lacks):
         create_server(echo_raw_uri, [("127.0.0.1", 0)])
+
+
+@pytest.mark.parametrize(
+    "first_bytes",
+    [b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"\x00\xff\x10junk", b'{"json": 1}\r\n'],
+)
+def test_bytes_that_cannot_start_a_request_are_answered_400_at_once(port, first_bytes):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(first_bytes)
+        answer = b"".join(iter(lambda: connection.recv(4096), b""))  # until the server closes
+
+    assert answer.startswith(b"HTTP/1.0 400 Bad Request\r\n")
+    assert b"speaks plain HTTP/1.1" in answer
+
+
+def test_a_request_split_across_packets_is_not_mistaken_for_junk(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        for piece in (b"G", b"ET /in", b"-pieces HTTP/1.1\r\nHost: a\r\n", b"\r\n"):
+            connection.sendall(piece)
+        received = b""
+        while not received.endswith(b"/in-pieces"):
+            received += connection.recv(4096)
+
+    assert received.startswith(b"HTTP/1.1 200 OK")
+
+
+def test_a_client_stalled_mid_body_is_closed_after_the_idle_timeout_and_others_are_served():
+    server = create_server(echo_raw_uri, [("127.0.0.1", 0)], idle_timeout=1)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        stalled = socket.create_connection(("127.0.0.1", server.effective_port), timeout=10)
+        stalled.sendall(b"PUT /stalled HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc")
+        other = response_to(server.effective_port, b"GET /other HTTP/1.1\r\nHost: a\r\n\r\n")
+        closed = stalled.recv(4096)  # b"" once the server closes it
+        stalled.close()
+    finally:
+        server.close()
+
+    assert other.startswith(b"HTTP/1.1 200 OK")
+    assert closed == b""
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("", 120), ("300", 300)])
+def test_the_idle_timeout_comes_from_the_environment(value, seconds):
+    assert serving.idle_timeout_seconds({"HARNESS_IDLE_TIMEOUT": value}) == seconds
+
+
+def test_an_idle_timeout_that_is_not_whole_seconds_is_refused():
+    with pytest.raises(EngineError, match="HARNESS_IDLE_TIMEOUT must be a whole number"):
+        serving.idle_timeout_seconds({"HARNESS_IDLE_TIMEOUT": "1.5"})

@@ -29,6 +29,7 @@ from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
 from harness.container_network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
+from harness.engine.checksums import ChecksumCheck
 from harness.engine.guard import RequestGuard
 from harness.engine.localstack.health import ReadinessProbe
 from harness.engine.serving import configure_logging, serve
@@ -132,7 +133,8 @@ def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any
             return ecr_app(environ, start_response)
         return proxy(environ, start_response)
 
-    return RequestGuard(FaultInjector(edge, reclaim_host=batch.reclaim_host), own_hosts)
+    faults = FaultInjector(ChecksumCheck(edge), reclaim_host=batch.reclaim_host)
+    return RequestGuard(faults, own_hosts)
 
 
 def main(argv: list[str] | None = None) -> int:

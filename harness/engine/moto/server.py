@@ -22,6 +22,7 @@ from typing import Any
 
 from harness.container_network import ContainerNetwork
 from harness.engine.base import ENFORCE_IAM, HEALTH_PATH
+from harness.engine.checksums import ChecksumCheck
 from harness.engine.guard import RequestGuard
 from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
@@ -61,7 +62,8 @@ def build_app(
 
     listening = urllib.parse.urlsplit(endpoint).hostname or ""
     own_hosts = (listening, network.engine_host, network.listen_also or "")
-    return RequestGuard(FaultInjector(edge, reclaim_host=batch.reclaim_host), own_hosts)
+    faults = FaultInjector(ChecksumCheck(edge), reclaim_host=batch.reclaim_host)
+    return RequestGuard(faults, own_hosts)
 
 
 def main(argv: list[str] | None = None) -> int:
