@@ -16,7 +16,7 @@ from harness.deploy import CdkApp, StackOutputs, deploy, stack_outputs
 from harness.engine import choice
 from harness.engine.base import Engine
 from harness.errors import HarnessError
-from harness.images.prepare import base_image, prepare_all
+from harness.images.prepare import LAMBDA_IMAGE, base_image, prepare_all
 from harness.paths import CACHE
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ class LocalCloud:
         self.network = self._container_network()
         self.recover()
         was_running = self.engine.healthy()
+        if not was_running:  # none of its invocations can be ending right now
+            remove_ended_function_containers()
         self.engine.start(self.network)
         state = "reused" if was_running else "started"
         logger.info(f"engine: {self.engine.name} at {self.endpoint} ({state})")
@@ -117,6 +119,7 @@ class LocalCloud:
             logger.info("engine stopped")
         removed = remove_job_containers(self.endpoint)
         logger.info(f"{removed} leftover job containers removed")
+        remove_ended_function_containers()
         try:
             if container_network.remove(docker.from_env()):
                 logger.info(f"network {container_network.NETWORK_NAME} removed")
@@ -140,6 +143,17 @@ class LocalCloud:
         if outputs is None:
             raise NotUp("The engine runs but the stack is not deployed: run `make local-up`.")
         return outputs
+
+
+def remove_ended_function_containers() -> int:
+    """Remove function containers that ended but were not removed (their engine stopped while
+    they ran): moto mounts a function's code as a volume named after the code, and one such
+    container keeps that volume in use, so every later invocation of the same code failed."""
+    ended = {"ancestor": [LAMBDA_IMAGE], "status": ["created", "exited", "dead"]}
+    removed = docker_host.remove_containers(ended)
+    if removed:
+        logger.info(f"{removed} function containers left by a stopped engine removed")
+    return removed
 
 
 def remove_job_containers(engine: str) -> int:

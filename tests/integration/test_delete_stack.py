@@ -18,7 +18,8 @@ def test_a_deleted_stack_leaves_none_of_its_resources(moto_cloud, tmp_path):
     copy_app(tmp_path)
     app = CdkApp(tmp_path, prefix=f"del{uuid.uuid4().hex[:8]}")
     outputs = moto_cloud.deploy(app)
-    s3.put_object(Bucket=outputs.bucket, Key="uploads/x.csv", Body=csv_bytes(products("x", 1)))
+    # an object to empty on delete, outside the upload prefix: no function runs meanwhile
+    s3.put_object(Bucket=outputs.bucket, Key="other/x.csv", Body=csv_bytes(products("x", 1)))
     (vpc,) = {vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"]} - vpcs_before
     in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
 

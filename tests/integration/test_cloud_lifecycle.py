@@ -1,0 +1,24 @@
+"""What `make local-up` and `make local-down` clean up on the real Docker engine."""
+
+import docker
+
+from harness.cloud import remove_ended_function_containers
+from harness.images.prepare import LAMBDA_IMAGE
+
+
+def test_function_containers_that_ended_without_removal_are_removed(local_cloud):
+    client = docker.from_env()
+    ended = client.containers.run(
+        LAMBDA_IMAGE, entrypoint=["true"], detach=True, network_mode="host"
+    )
+    ended.wait(timeout=30)
+    running = client.containers.run(LAMBDA_IMAGE, ["sleep", "30"], detach=True, network_mode="host")
+    try:
+        removed = remove_ended_function_containers()
+        left = {c.id for c in client.containers.list(all=True, filters={"ancestor": LAMBDA_IMAGE})}
+    finally:
+        running.remove(force=True)
+
+    assert removed >= 1
+    assert ended.id not in left
+    assert running.id in left  # a function still running belongs to an engine that runs
