@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from harness.faults.aws_errors import error_response
+from harness.faults.middleware import buffered_body
 from harness.sigv4 import signed_service
 
 logger = logging.getLogger("harness.checksums")
@@ -133,9 +134,7 @@ class ChecksumCheck:
             key.startswith("HTTP_X_AMZ_CHECKSUM_") or key == "HTTP_X_AMZ_TRAILER" for key in environ
         ):
             return self.app(environ, start_response)
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(body)
-        refused = mismatch(environ, bytes(body))
+        refused = mismatch(environ, buffered_body(environ))
         if refused is None:
             return self.app(environ, start_response)
         code, message = refused

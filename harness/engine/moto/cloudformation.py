@@ -331,51 +331,62 @@ class AutoDeleteObjectsResource(_BucketAttachment):
             backend.delete_object(self.bucket_name, key)
 
 
-def ec2_backend(account_id: str, region_name: str) -> Any:
-    return internals.get("moto.ec2.models", "ec2_backends")[account_id][region_name]
+class _DeletedWithStack:
+    """For an EC2 model moto creates but does not delete: DeleteStack calls `remove` with the
+    region's EC2 backend and the resource's physical id (mixed in before moto's model)."""
 
+    @staticmethod
+    def remove(backend: Any, physical_id: str) -> None:
+        raise NotImplementedError
 
-class RouteTableResource(internals.get("moto.ec2.models.route_tables", "RouteTable")):  # type: ignore[misc]
     @classmethod
     def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
-        ec2_backend(account_id, region_name).delete_route_table(resource_name)
+        backends = internals.get("moto.ec2.models", "ec2_backends")
+        cls.remove(backends[account_id][region_name], resource_name)
 
 
-class VpcEndpointResource(internals.get("moto.ec2.models.vpcs", "VPCEndPoint")):  # type: ignore[misc]
+class RouteTableResource(
+    _DeletedWithStack,
+    internals.get("moto.ec2.models.route_tables", "RouteTable"),  # type: ignore[misc]
+):
+    @staticmethod
+    def remove(backend: Any, physical_id: str) -> None:
+        backend.delete_route_table(physical_id)
+
+
+class VpcEndpointResource(
+    _DeletedWithStack,
+    internals.get("moto.ec2.models.vpcs", "VPCEndPoint"),  # type: ignore[misc]
+):
     """Deleted as AWS does: its routes go, it stays listed in the state `deleted`."""
 
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> None:
-        ec2_backend(account_id, region_name).delete_vpc_endpoints([resource_name])
+    @staticmethod
+    def remove(backend: Any, physical_id: str) -> None:
+        backend.delete_vpc_endpoints([physical_id])
 
 
 class GatewayAttachmentResource(
-    internals.get("moto.ec2.models.vpn_gateway", "VPCGatewayAttachment")  # type: ignore[misc]
+    _DeletedWithStack,
+    internals.get("moto.ec2.models.vpn_gateway", "VPCGatewayAttachment"),  # type: ignore[misc]
 ):
     """Its physical id is the VPC's: every internet gateway attached to it is detached."""
 
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> None:
-        backend = ec2_backend(account_id, region_name)
-        attached = {"attachment.vpc-id": resource_name}
+    @staticmethod
+    def remove(backend: Any, physical_id: str) -> None:
+        attached = {"attachment.vpc-id": physical_id}
         for gateway in backend.describe_internet_gateways(filters=attached):
-            backend.detach_internet_gateway(gateway.id, resource_name)
+            backend.detach_internet_gateway(gateway.id, physical_id)
 
 
 class InternetGatewayResource(
-    internals.get("moto.ec2.models.internet_gateways", "InternetGateway")  # type: ignore[misc]
+    _DeletedWithStack,
+    internals.get("moto.ec2.models.internet_gateways", "InternetGateway"),  # type: ignore[misc]
 ):
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> None:
-        ec2_backend(account_id, region_name).delete_internet_gateway(resource_name)
+    @staticmethod
+    def remove(backend: Any, physical_id: str) -> None:
+        backend.delete_internet_gateway(physical_id)
 
 
 OVERRIDES: dict[str, type[CloudFormationModel]] = {
