@@ -4,10 +4,12 @@ Java whose programs cannot listen beyond loopback."""
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from harness.engine.localstack import runtime
+from harness.waiting import wait_until
 
 BIND_EVERYWHERE = """
 import socket
@@ -75,3 +77,26 @@ def test_the_supplied_java_preloads_the_library_and_replaces_an_old_link(supplie
     assert "LD_PRELOAD" in java.read_text() and "bind_loopback.so" in java.read_text()
     assert "version" in version.stderr
     assert (old_link / "lib").is_symlink()  # LocalStack sets LD_LIBRARY_PATH to <home>/lib
+
+
+def test_dynamodb_local_left_by_localstack_is_stopped_and_nothing_else(supplied, tmp_path):
+    marker = str(runtime.LIB / "dynamodb-local" / "2" / "DynamoDBLocal.jar")
+    java = tmp_path / "java"  # a stand-in program named java, sleeping
+    java.symlink_to(sys.executable)
+    sleep = ["-c", "import time; time.sleep(60)"]
+    left = subprocess.Popen([str(java), *sleep, "-jar", marker])
+    other = subprocess.Popen([str(java), *sleep, "-jar", "/elsewhere/DynamoDBLocal.jar"])
+    try:
+        for process in (left, other):  # Popen returns before the program has replaced pytest
+            cmdline = Path(f"/proc/{process.pid}/cmdline")
+            assert wait_until(
+                lambda c=cmdline: (b"DynamoDBLocal" in c.read_bytes()) or None, 10, 0.01
+            )
+        stopped = runtime.stop_dynamodb_local()
+        left_status = left.wait(timeout=10)
+    finally:
+        other.kill()
+        other.wait()
+
+    assert stopped == 1
+    assert left_status == -15  # SIGTERM

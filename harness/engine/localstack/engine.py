@@ -142,6 +142,8 @@ class LocalStackEngine:
     def stop(self) -> None:
         self.edge.stop()
         self.localstack.stop()
+        if runtime.stop_dynamodb_local():
+            logger.info("DynamoDB Local, left running by LocalStack, stopped")
         remove_function_containers()
 
     def died(self) -> int | None:
