@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,18 @@ from harness.paths import REPO
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 SMOKE_RESULTS = REPO / "bench" / "results" / "smoke"
 RESULTS = SMOKE_RESULTS if SMOKE else REPO / "bench" / "results"
+
+
+def fresh_table(dynamodb: Any, prefix: str = "bench") -> str:
+    """A new on-demand table keyed on the files' key column (HEADER[0]); its name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": HEADER[0], "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": HEADER[0], "AttributeType": "S"}],
+    )
+    return name
 
 
 def setting(name: str, full: str, smoke: str) -> str:

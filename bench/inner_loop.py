@@ -31,7 +31,7 @@ from pathlib import Path
 from bench.common import setting, write_results
 from harness import aws, watch
 from harness.cloud import LocalCloud
-from harness.deploy import CdkApp, stack_outputs
+from harness.deploy import CdkApp, describe_stack, stack_outputs
 from harness.paths import REPO
 from harness.pipeline import Pipeline
 from harness.progress import show_progress
@@ -197,13 +197,14 @@ def main() -> int:
 
 def delete_stack(cloud: LocalCloud, stack_name: str) -> None:
     """Delete the copy's stack and wait until it is gone; raise when it is not."""
-    cloudformation = aws.client("cloudformation", cloud.endpoint)
-    cloudformation.delete_stack(StackName=stack_name)
+    aws.client("cloudformation", cloud.endpoint).delete_stack(StackName=stack_name)
 
     def status() -> str | None:
-        stacks = cloudformation.describe_stacks()["Stacks"]
-        found = [stack["StackStatus"] for stack in stacks if stack["StackName"] == stack_name]
-        return None if found and found[0].endswith("IN_PROGRESS") else (found or ["gone"])[0]
+        description = describe_stack(cloud.endpoint, stack_name)
+        if description is None:
+            return "gone"
+        state = str(description["StackStatus"])
+        return None if state.endswith("IN_PROGRESS") else state
 
     final = wait_until(status, timeout=120, interval=0.5)
     if final not in ("gone", "DELETE_COMPLETE"):

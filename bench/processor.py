@@ -30,10 +30,9 @@ import os
 import sys
 import threading
 import time
-import uuid
 from typing import Any
 
-from bench.common import HEADER, csv_body, run_processor, setting, write_results
+from bench.common import HEADER, csv_body, fresh_table, run_processor, setting, write_results
 from bench.null_dynamodb import null_dynamodb
 from harness import aws
 from harness.cloud import LocalCloud
@@ -69,13 +68,7 @@ class Bench:
         return key, body
 
     def fresh_table(self) -> str:
-        name = f"bench-{uuid.uuid4().hex[:8]}"
-        self.dynamodb.create_table(
-            TableName=name, BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "ProductId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "ProductId", "AttributeType": "S"}],
-        )  # fmt: skip
-        return name
+        return fresh_table(self.dynamodb)
 
     def checked(self, table: str, rows: int, figures: dict) -> dict:
         """Add the exactly-once check (the table holds every row once), drop the table."""

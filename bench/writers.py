@@ -17,9 +17,8 @@ BENCH_SMOKE=1 runs 1,000 rows (bench/common.py).
 
 import os
 import sys
-import uuid
 
-from bench.common import csv_body, run_processor, setting, write_results
+from bench.common import csv_body, fresh_table, run_processor, setting, write_results
 from harness import aws
 from harness.cloud import LocalCloud
 from harness.faults.client import Faults
@@ -33,13 +32,7 @@ COUNTS = (1, 2, 4, 8)
 
 def run(writers: int, bucket: str, endpoint: str) -> dict:
     dynamodb = aws.client("dynamodb", endpoint)
-    table = f"bench-writers-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "ProductId", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "ProductId", "AttributeType": "S"}],
-    )
+    table = fresh_table(dynamodb, "bench-writers")
     try:
         environment = {**aws.environment(endpoint), "WRITERS": str(writers), "TABLE_NAME": table}
         figures = run_processor(["--bucket", bucket, "--key", KEY], environment)

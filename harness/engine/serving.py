@@ -89,7 +89,8 @@ class RequestParser(HTTPRequestParser):
     def received(self, data: bytes) -> int:
         """Bytes that cannot start a request line end the request with 400 at once."""
         if self.body_rcv is None and not self.completed:
-            start = (self.header_plus + data).lstrip(b"\r\n")[:21]
+            # the first bytes only: this runs for every request, whose data may be its body too
+            start = (self.header_plus[:64] + data[:64]).lstrip(b"\r\n")[:21]
             if start and not REQUEST_START.match(start):
                 self.parse_header(b"GET / HTTP/1.0\r\n")  # as waitress does for its errors
                 self.error = BadRequest(NOT_HTTP)

@@ -12,6 +12,7 @@ from harness.engine.checksums import ChecksumCheck, MalformedChunks, decode_aws_
 from tests.unit.conftest import serving
 
 PAYLOAD = b"ProductId,Name\nA-1,One\n"
+BUCKET = "checksum-uploads"
 CRC32 = base64.b64encode(zlib.crc32(PAYLOAD).to_bytes(4, "big")).decode()
 
 
@@ -55,19 +56,20 @@ def test_a_body_is_refused_only_when_it_does_not_match_what_it_claims(environ, b
 def test_an_upload_with_a_wrong_checksum_is_bad_digest_and_is_not_stored():
     from moto.moto_server.werkzeug_app import create_backend_app
 
+    # moto's S3 state lives as long as the process: a bucket no other test uses
     with serving(ChecksumCheck(create_backend_app("s3"))) as url:
         s3 = boto3.client("s3", endpoint_url=url)
-        s3.create_bucket(Bucket="uploads")
+        s3.create_bucket(Bucket=BUCKET)
         corrupt = lambda request, **_: request.headers.__setitem__(  # noqa: E731
             "x-amz-checksum-crc32", "AAAAAA=="
         )
         s3.meta.events.register("before-send.s3.PutObject", corrupt)
 
         with pytest.raises(botocore.exceptions.ClientError) as refused:
-            s3.put_object(Bucket="uploads", Key="a.csv", Body=PAYLOAD)
+            s3.put_object(Bucket=BUCKET, Key="a.csv", Body=PAYLOAD)
         s3.meta.events.unregister("before-send.s3.PutObject", corrupt)
-        s3.put_object(Bucket="uploads", Key="b.csv", Body=PAYLOAD)  # the SDK's own checksum
-        keys = [item["Key"] for item in s3.list_objects_v2(Bucket="uploads")["Contents"]]
+        s3.put_object(Bucket=BUCKET, Key="b.csv", Body=PAYLOAD)  # the SDK's own checksum
+        keys = [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
 
     assert refused.value.response["Error"]["Code"] == "BadDigest"
     assert keys == ["b.csv"]
