@@ -29,11 +29,12 @@ import uuid
 from pathlib import Path
 
 from bench.common import setting, write_results
-from harness import aws, watch
-from harness.cloud import LocalCloud
-from harness.deploy import CdkApp, describe_stack, stack_outputs
+from harness.client import aws
+from harness.client.pipeline import Pipeline
+from harness.cloud.lifecycle import LocalCloud
+from harness.deploy import watch
+from harness.deploy.cdk import CdkApp, describe_stack, stack_outputs
 from harness.paths import REPO
-from harness.pipeline import Pipeline
 from harness.progress import show_progress
 from harness.waiting import wait_until
 

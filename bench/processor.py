@@ -34,8 +34,8 @@ from typing import Any
 
 from bench.common import HEADER, csv_body, fresh_table, run_processor, setting, write_results
 from bench.null_dynamodb import null_dynamodb
-from harness import aws
-from harness.cloud import LocalCloud
+from harness.client import aws
+from harness.cloud.lifecycle import LocalCloud
 from harness.faults.client import Faults
 from harness.paths import REPO
 from harness.progress import show_progress

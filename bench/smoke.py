@@ -17,8 +17,8 @@ import time
 
 from bench import charts
 from bench.common import SMOKE_RESULTS
-from harness import aws
-from harness.cloud import LocalCloud
+from harness.client import aws
+from harness.cloud.lifecycle import LocalCloud
 from harness.paths import REPO
 from harness.progress import show_progress
 

@@ -19,8 +19,8 @@ import os
 import sys
 
 from bench.common import csv_body, fresh_table, run_processor, setting, write_results
-from harness import aws
-from harness.cloud import LocalCloud
+from harness.client import aws
+from harness.cloud.lifecycle import LocalCloud
 from harness.faults.client import Faults
 from harness.paths import REPO
 

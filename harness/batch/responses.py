@@ -15,7 +15,7 @@ from harness.batch.fields import (
     check_submit_job,
 )
 from harness.batch.models import BatchBackend, ComputeEnvironment, check_tags
-from harness.sigv4 import credential_scope, signed_service
+from harness.engine.edge.sigv4 import credential_scope, signed_service
 
 logger = logging.getLogger("harness.batch")
 

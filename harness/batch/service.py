@@ -6,7 +6,6 @@ from typing import Any
 
 import docker
 
-from harness import aws
 from harness.batch.capacity import CapacityPool
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
@@ -14,6 +13,7 @@ from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import BatchBackend, Job
 from harness.batch.responses import Authorizer, BatchApp
 from harness.batch.runner import ContainerRunner
+from harness.client import aws
 
 # (job role ARN or None, job id, region) -> the credentials a job's container gets
 JobCredentials = Callable[[str | None, str, str], dict[str, str]]

@@ -5,7 +5,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Protocol
 
-from harness.container_network import ContainerNetwork
+from harness.cloud.network import ContainerNetwork
 from harness.errors import HarnessError
 
 # Every engine of the harness answers here with {"engine": <name>, ...}.
@@ -22,7 +22,7 @@ class Engine(Protocol):
 
     name: str
     # False: its CloudFormation skips the resources of the services the harness stands in for
-    # (Batch, ECR); they are applied after each deploy (harness/skipped_resources.py).
+    # (Batch, ECR); they are applied after each deploy (harness/deploy/skipped_resources.py).
     stand_ins_in_cloudformation: bool
     # True: its functions cannot share the host network (the harness's bridge network then).
     needs_bridge_network: bool

@@ -16,10 +16,10 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from harness.engine.edge.sigv4 import signed_service
 from harness.errors import HarnessError
 from harness.faults.aws_errors import error_response
 from harness.faults.rules import Call, FaultRule, FaultRuleError, FaultRules
-from harness.sigv4 import signed_service
 
 FAULTS_PATH = "/_harness/faults"
 RECLAIM_PATH = "/_harness/faults/reclaim"  # POST {"jobId": ...}: a Spot interruption

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.batch.states import FINAL_STATES
+from harness.client.pipeline import Pipeline, plain
 from harness.paths import REPO
-from harness.pipeline import Pipeline, plain
 from harness.waiting import wait_until
 
 HEADER = ["ProductId", "ProductName", "ProductDescription"]

@@ -10,8 +10,8 @@ from typing import Any
 
 import docker.errors
 
-from harness.cloud import STATE_DIR
-from harness.container_network import NETWORK_NAME
+from harness.cloud.lifecycle import STATE_DIR
+from harness.cloud.network import NETWORK_NAME
 
 HARNESS_PREFIX = "csv-pipeline"  # names and labels of everything the harness starts
 

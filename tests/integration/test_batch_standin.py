@@ -4,7 +4,7 @@ import docker
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import aws
+from harness.client import aws
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
 from harness.waiting import wait_until
 from tests.integration.helpers import wait_for_job

@@ -18,9 +18,10 @@ from ipaddress import ip_address, ip_network
 import docker
 import pytest
 
-from harness import aws, container_network
 from harness.batch.logsink import LOG_GROUP
-from harness.cloud import remove_job_containers
+from harness.client import aws
+from harness.cloud import network
+from harness.cloud.lifecycle import remove_job_containers
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
 from harness.paths import REPO
@@ -38,9 +39,9 @@ def bridge(moto_cloud, tmp_path_factory) -> Iterator[dict]:
     """A second engine whose containers use a bridge network of the harness's own."""
     client = docker.from_env()
     name = f"csv-pipeline-it-{uuid.uuid4().hex[:6]}"
-    network = container_network.prepare(client, "bridge", name)
+    prepared = network.prepare(client, "bridge", name)
     engine = MotoEngine(tmp_path_factory.mktemp("bridge-engine"), port=free_port())
-    engine.start(network)
+    engine.start(prepared)
     clients = {
         service: aws.client(service, engine.endpoint)
         for service in ("s3", "dynamodb", "batch", "cloudformation", "lambda", "iam", "logs")
@@ -48,12 +49,12 @@ def bridge(moto_cloud, tmp_path_factory) -> Iterator[dict]:
     clients["cloudformation"].create_stack(
         StackName="bridge", TemplateBody=json.dumps(queue_template("bridge-queue"))
     )
-    yield {"engine": engine, "network": network, **clients}
+    yield {"engine": engine, "network": prepared, **clients}
     engine.stop()
     for container in client.containers.list(all=True, filters={"network": name}):
         container.remove(force=True)
     remove_job_containers(engine.endpoint)
-    container_network.remove(client, name)
+    network.remove(client, name)
 
 
 def test_the_engine_listens_on_loopback_and_the_gateway_only(bridge):

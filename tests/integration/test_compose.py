@@ -13,13 +13,13 @@ import docker
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import aws
-from harness.cloud import LocalCloud
+from harness.client import aws
+from harness.client.pipeline import Pipeline
+from harness.cloud.lifecycle import LocalCloud
 from harness.engine.base import engine_health
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.paths import REPO
-from harness.pipeline import Pipeline
 from tests.integration import listeners
 from tests.integration.helpers import free_port
 

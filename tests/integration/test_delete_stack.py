@@ -4,8 +4,8 @@ nothing of a deleted stack stays behind in the local cloud."""
 
 import uuid
 
-from harness import aws
-from harness.deploy import CdkApp
+from harness.client import aws
+from harness.deploy.cdk import CdkApp
 from harness.waiting import wait_until
 from tests.integration.helpers import copy_app, csv_bytes, products
 

@@ -17,7 +17,7 @@ import zlib
 import pytest
 from botocore.config import Config
 
-from harness import aws
+from harness.client import aws
 from harness.waiting import wait_until
 from tests.integration.helpers import csv_bytes, items_with_prefix, products, summary_of
 

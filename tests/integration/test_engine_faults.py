@@ -9,10 +9,10 @@ import signal
 
 import docker
 
-from harness import aws
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
-from harness.cloud import LocalCloud
-from harness.container_network import HOST
+from harness.client import aws
+from harness.cloud.lifecycle import LocalCloud
+from harness.cloud.network import HOST
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.waiting import wait_until
@@ -52,7 +52,9 @@ def test_a_killed_engine_is_reported_and_its_job_containers_removed(
     left = client.containers.list(filters={"label": f"{BATCH_JOB_LABEL}={job_id}"})
     with caplog.at_level(logging.INFO, logger="harness"):
         LocalCloud(engine=MotoEngine(tmp_path, port=engine.port), state_dir=tmp_path).recover()
-    said = [record.getMessage() for record in caplog.records if record.name == "harness.cloud"]
+    said = [
+        record.getMessage() for record in caplog.records if record.name == "harness.cloud.lifecycle"
+    ]
 
     assert [container.status for container in left] == ["running"]
     (report,) = said

@@ -1,6 +1,6 @@
 """Nothing reaches the local cloud from outside this machine (either engine): nothing the
 harness starts listens beyond loopback and its own bridge gateway, and the edge refuses what a
-web page or a foreign host name sends (harness/engine/guard.py), control routes included."""
+web page or a foreign host name sends (harness/engine/edge/guard.py), control routes included."""
 
 import http.client
 import json

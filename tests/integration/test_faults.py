@@ -1,7 +1,7 @@
 """Faults on purpose (harness/faults/): the pipeline's retry paths run, and no row is lost or
 written twice. Each test injects at the engine's edge and checks the table against the file."""
 
-from harness.pipeline import Upload
+from harness.client.pipeline import Upload
 from harness.waiting import wait_until
 from tests.integration.helpers import (
     csv_bytes,

@@ -4,8 +4,8 @@ The embedded engine only: it is the one that enforces IAM."""
 
 import json
 
-from harness import aws
-from harness.deploy import CdkApp
+from harness.client import aws
+from harness.deploy.cdk import CdkApp
 from harness.waiting import wait_until
 from tests.integration.helpers import (
     csv_bytes,

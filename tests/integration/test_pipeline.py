@@ -8,8 +8,8 @@ import csv
 import json
 import time
 
+from harness.client.pipeline import plain
 from harness.paths import REPO
-from harness.pipeline import plain
 from tests.integration.helpers import (
     HEADER,
     csv_bytes,

@@ -4,7 +4,7 @@ import json
 
 from testcontainers.core.container import DockerContainer
 
-from harness import aws
+from harness.client import aws
 from harness.images.prepare import PROCESSOR_IMAGE
 from tests.integration.helpers import csv_bytes, items_with_prefix, products
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import aws, processor_redeploy
-from harness.cloud import STATE_DIR, LocalCloud
-from harness.deploy import CdkApp, DeployError
-from harness.pipeline import Pipeline, Upload
+from harness.client import aws
+from harness.client.pipeline import Pipeline, Upload
+from harness.cloud.lifecycle import STATE_DIR, LocalCloud
+from harness.deploy import fast_path
+from harness.deploy.cdk import CdkApp, DeployError
 from tests.integration.helpers import (
     copy_app,
     csv_bytes,
@@ -167,14 +168,14 @@ def test_a_resource_added_appears_and_removed_goes(editable, before, unique):
 
 def test_a_processor_change_without_a_synth_ends_where_a_full_deploy_does(editable, before, unique):
     pipeline = editable.deploy()  # as watch mode starts: the last synth matches the sources
-    assert processor_redeploy.unavailable(editable.app) is None
+    assert fast_path.unavailable(editable.app) is None
     editable.edit(
         "batch/processor/cli.py",
         'log("summary", ',
         f'log("summary", fast="{unique}", ',
     )
 
-    processor_redeploy.redeploy(
+    fast_path.redeploy(
         pipeline.endpoint,
         editable.app,
         apply_skipped=not editable.cloud.engine.stand_ins_in_cloudformation,

@@ -6,7 +6,7 @@ trigger's SHARD_BYTES for the duration, as a redeploy with another `shardMib` wo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from harness import aws
+from harness.client import aws
 from tests.integration.helpers import csv_bytes, items_with_prefix, products, summary_of
 
 

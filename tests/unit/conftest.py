@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp
-from harness.engine.serving import create_server
+from harness.engine.edge.serving import create_server
 from harness.paths import REPO
 
 BUCKET = "uploads"

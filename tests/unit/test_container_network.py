@@ -7,7 +7,7 @@ import pytest
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import Attempt, BatchBackend
 from harness.batch.runner import ContainerRunner
-from harness.container_network import (
+from harness.cloud.network import (
     HOST,
     HOST_NAME_FOR_ENGINE,
     ContainerNetwork,

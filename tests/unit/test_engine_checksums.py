@@ -1,4 +1,4 @@
-"""S3 upload checksums checked at the edge (harness/engine/checksums.py), in headers and in
+"""S3 upload checksums checked at the edge (harness/engine/edge/checksums.py), in headers and in
 aws-chunked trailers, as S3 checks them: a mismatch is BadDigest, and nothing is stored."""
 
 import base64
@@ -8,7 +8,12 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from harness.engine.checksums import ChecksumCheck, MalformedChunks, decode_aws_chunked, mismatch
+from harness.engine.edge.checksums import (
+    ChecksumCheck,
+    MalformedChunks,
+    decode_aws_chunked,
+    mismatch,
+)
 from tests.unit.conftest import serving
 
 PAYLOAD = b"ProductId,Name\nA-1,One\n"

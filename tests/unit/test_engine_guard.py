@@ -1,4 +1,4 @@
-"""The edge's guard (harness/engine/guard.py): requests from this machine's programs pass,
+"""The edge's guard (harness/engine/edge/guard.py): requests from this machine's programs pass,
 requests a web page makes and requests to foreign host names are refused."""
 
 import http.client
@@ -9,7 +9,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from harness.engine.guard import RequestGuard, host_name
+from harness.engine.edge.guard import RequestGuard, host_name
 from tests.unit.conftest import serving
 
 

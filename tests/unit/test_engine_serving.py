@@ -1,4 +1,4 @@
-"""The engines' server (harness/engine/serving.py): kept-alive connections, paths as sent,
+"""The engines' server (harness/engine/edge/serving.py): kept-alive connections, paths as sent,
 requests without a body answered even when they expect 100 Continue."""
 
 import http.client
@@ -11,9 +11,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from harness.engine import serving
 from harness.engine.base import EngineError
-from harness.engine.serving import create_server
+from harness.engine.edge import serving
+from harness.engine.edge.serving import create_server
 from tests.unit.conftest import serving as served
 
 

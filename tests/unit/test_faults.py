@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from harness import cli
+from harness.cli import main as cli
 from harness.faults.client import Faults
 from harness.faults.middleware import FaultInjector
 from harness.faults.rules import FaultRuleError, FaultRules

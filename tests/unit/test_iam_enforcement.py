@@ -13,9 +13,9 @@ import requests
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from harness import aws
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp, is_batch_request
+from harness.client import aws
 from harness.engine.base import EngineError
 from harness.engine.moto import internals
 from harness.engine.moto.iam import AUTHORIZE, AUTHORIZER, IAM_PATH, IamEnforcement, manage, switch

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.container_network import HOST, ContainerNetwork
+from harness.cloud.network import HOST, ContainerNetwork
 from harness.engine.base import EngineError
 from harness.engine.localstack.edge import build_app
 from harness.engine.localstack.engine import LOCALSTACK_PORT, LocalStackEngine

@@ -4,8 +4,8 @@ import boto3
 from botocore.stub import Stubber
 
 from harness.batch.states import JobStatus
-from harness.deploy import StackOutputs
-from harness.pipeline import Pipeline
+from harness.client.pipeline import Pipeline
+from harness.deploy.cdk import StackOutputs
 
 OUTPUTS = StackOutputs("bucket", "table", "queue", "definition", "function", "uploads/")
 

@@ -5,8 +5,8 @@ import json
 import re
 from pathlib import Path
 
-from harness.deploy import CdkApp
-from harness.processor_redeploy import Assembly, rewrite
+from harness.deploy.cdk import CdkApp
+from harness.deploy.fast_path import Assembly, rewrite
 
 REPO = Path(__file__).resolve().parents[2]
 OLD = "a" * 64

@@ -1,6 +1,6 @@
 """The region and service a request was signed for, as the edges route it."""
 
-from harness.sigv4 import credential_scope, signed_service
+from harness.engine.edge.sigv4 import credential_scope, signed_service
 
 SIGNED = (
     "AWS4-HMAC-SHA256 Credential=test/20261127/eu-west-1/batch/aws4_request, "

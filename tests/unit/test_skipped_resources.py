@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.skipped_resources import (
+from harness.deploy.skipped_resources import (
     JOB_DEFINITION,
     Resolver,
     TemplateError,

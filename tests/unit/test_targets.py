@@ -6,10 +6,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from harness.deploy import CdkApp
+from harness.deploy.cdk import CdkApp
 from harness.engine import choice
 from harness.errors import HarnessError
-from harness.targets import VARIABLE, aws_outputs, selected
+from harness.testing.targets import VARIABLE, aws_outputs, selected
 
 OUTPUTS = {
     "BucketName": "b",

@@ -4,9 +4,9 @@ import logging
 import os
 from pathlib import Path
 
-from harness.deploy import CdkApp
+from harness.deploy.cdk import CdkApp
+from harness.deploy.watch import Watcher, changed_files, processor_only, snapshot
 from harness.errors import HarnessError
-from harness.watch import Watcher, changed_files, processor_only, snapshot
 
 
 def write(root: Path, relative: str, text: str = "x", mtime_ns: int | None = None) -> None:

@@ -27,14 +27,14 @@ import urllib3
 
 from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
-from harness.container_network import ContainerNetwork
+from harness.cloud.network import ContainerNetwork
 from harness.engine.base import HEALTH_PATH
-from harness.engine.checksums import ChecksumCheck
-from harness.engine.guard import RequestGuard
+from harness.engine.edge.checksums import ChecksumCheck
+from harness.engine.edge.guard import RequestGuard
+from harness.engine.edge.serving import configure_logging, serve
+from harness.engine.edge.sigv4 import signed_service
 from harness.engine.localstack.health import ReadinessProbe
-from harness.engine.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
-from harness.sigv4 import signed_service
 
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -113,7 +113,7 @@ def stream(response: Any) -> Iterator[bytes]:
 
 def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any:
     """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID); `own_hosts`:
-    the names and addresses it is called by besides loopback's (harness/engine/guard.py)."""
+    the names and addresses it is called by besides loopback's (harness/engine/edge/guard.py)."""
     from moto.moto_server.werkzeug_app import create_backend_app
 
     proxy = Proxy(localstack)

@@ -18,9 +18,9 @@ import os
 import sys
 from pathlib import Path
 
-from harness.aws import ACCOUNT_ID
-from harness.container_network import ContainerNetwork
-from harness.docker_host import remove_containers
+from harness.client.aws import ACCOUNT_ID
+from harness.cloud.docker_host import remove_containers
+from harness.cloud.network import ContainerNetwork
 from harness.engine.base import ENFORCE_IAM, EngineError, answering, engine_health, port_taken
 from harness.engine.localstack import runtime
 from harness.engine.localstack.health import localstack_ready

@@ -5,8 +5,8 @@ import os
 import sys
 from pathlib import Path
 
-from harness.aws import ACCOUNT_ID
-from harness.container_network import HOST, ContainerNetwork
+from harness.client.aws import ACCOUNT_ID
+from harness.cloud.network import HOST, ContainerNetwork
 from harness.engine.base import ENFORCE_IAM, EngineError, answering, port_taken
 from harness.engine.moto import iam
 from harness.engine.process import BackgroundProcess

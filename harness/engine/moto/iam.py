@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from harness import aws
 from harness.batch.errors import AccessDeniedException
+from harness.client import aws
 from harness.engine.base import EngineError
+from harness.engine.edge.sigv4 import access_key_id
 from harness.engine.moto import internals
-from harness.sigv4 import access_key_id
 
 logger = logging.getLogger("harness.engine")
 

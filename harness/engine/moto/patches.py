@@ -13,7 +13,7 @@ from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlparse
 
-from harness.container_network import HOST, ContainerNetwork
+from harness.cloud.network import HOST, ContainerNetwork
 from harness.engine.moto import changesets, internals
 
 logger = logging.getLogger("harness.engine")

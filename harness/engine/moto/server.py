@@ -6,7 +6,7 @@ the one variable moto gives the Lambda functions it runs, so the unchanged trigg
 the stand-in without configuration of its own.
 
 Containers the engine starts (Lambda functions, Batch jobs) run on the network the harness
-chose (harness/container_network.py) and call the engine by the name given with
+chose (harness/cloud/network.py) and call the engine by the name given with
 --containers-call; with --also-listen the engine also serves on that address (the gateway
 of a bridge network the harness created), never on 0.0.0.0.
 
@@ -20,11 +20,11 @@ import sys
 import urllib.parse
 from typing import Any
 
-from harness.container_network import ContainerNetwork
+from harness.cloud.network import ContainerNetwork
 from harness.engine.base import ENFORCE_IAM, HEALTH_PATH
-from harness.engine.checksums import ChecksumCheck
-from harness.engine.guard import RequestGuard
-from harness.engine.serving import configure_logging, serve
+from harness.engine.edge.checksums import ChecksumCheck
+from harness.engine.edge.guard import RequestGuard
+from harness.engine.edge.serving import configure_logging, serve
 from harness.faults.middleware import FaultInjector
 
 

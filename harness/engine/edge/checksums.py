@@ -19,9 +19,9 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from harness.engine.edge.sigv4 import signed_service
 from harness.faults.aws_errors import error_response
 from harness.faults.middleware import buffered_body
-from harness.sigv4 import signed_service
 
 logger = logging.getLogger("harness.checksums")
 

@@ -24,8 +24,8 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from harness.engine.edge.sigv4 import signed_service
 from harness.faults.aws_errors import JSON_SERVICES, error_response
-from harness.sigv4 import signed_service
 
 ALLOWED_HOSTS = "HARNESS_ALLOWED_HOSTS"
 ALLOWED_ORIGINS = "HARNESS_ALLOWED_ORIGINS"

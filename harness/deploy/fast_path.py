@@ -23,7 +23,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.deploy import CdkApp, DeployError, apply_skipped_resources, cdk_deploy
+from harness.deploy.cdk import CdkApp, DeployError, apply_skipped_resources, cdk_deploy
 from harness.paths import REPO
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness import aws, skipped_resources
+from harness.client import aws
+from harness.deploy import skipped_resources
 from harness.errors import HarnessError
 from harness.paths import REPO
 

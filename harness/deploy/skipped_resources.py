@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from harness import aws
 from harness.batch.cloudformation import camel_keys
+from harness.client import aws
 from harness.errors import HarnessError
 
 logger = logging.getLogger(__name__)

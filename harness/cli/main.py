@@ -9,17 +9,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from harness import aws
-from harness.cloud import LocalCloud
-from harness.demo import run_demo
-from harness.deploy import CdkApp
+from harness.client import aws
+from harness.client.demo import run_demo
+from harness.client.pipeline import Pipeline, plain
+from harness.cloud.lifecycle import LocalCloud
+from harness.deploy.cdk import CdkApp
+from harness.deploy.watch import Watcher
 from harness.engine.moto import iam
 from harness.errors import BadInput, HarnessError
 from harness.faults.client import Faults
 from harness.paths import REPO
-from harness.pipeline import Pipeline, plain
 from harness.progress import show_progress
-from harness.watch import Watcher
 
 
 def pipeline(cloud: LocalCloud) -> Pipeline:
@@ -145,7 +145,7 @@ def cmd_watch(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
-    from harness.docker_host import ensure_docker
+    from harness.cloud.docker_host import ensure_docker
     from harness.images.prepare import prepare_all
 
     ensure_docker(cloud.state_dir / "dockerd.log")

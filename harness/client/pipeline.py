@@ -7,10 +7,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from harness import aws
 from harness.batch.logsink import LOG_GROUP
 from harness.batch.states import FINAL_STATES, JobStatus
-from harness.deploy import StackOutputs
+from harness.client import aws
+from harness.deploy.cdk import StackOutputs
 from harness.errors import HarnessError
 from harness.waiting import wait_until
 

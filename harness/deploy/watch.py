@@ -2,7 +2,7 @@
 
 Watched: infra/, lambda/ and batch/ (not caches, not batch/wheels). A change anywhere goes
 through the same `cdklocal deploy` as `make local-up`. A change confined to the processor's
-code takes a shorter path to the same end state (harness/processor_redeploy.py: no synth,
+code takes a shorter path to the same end state (harness/deploy/fast_path.py: no synth,
 the same image tag and job definition revision), once watch mode has checked at start that
 the path computes the hashes the CDK does; otherwise it says why and deploys in full.
 """
@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import processor_redeploy
-from harness.cloud import LocalCloud
-from harness.deploy import CdkApp
+from harness.cloud.lifecycle import LocalCloud
+from harness.deploy import fast_path
+from harness.deploy.cdk import CdkApp
 from harness.errors import HarnessError
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Watcher:
 
     def check_fast_path(self) -> None:
         """Use the no-synth path for processor changes only where it matches the CDK."""
-        reason = processor_redeploy.unavailable(self.app)
+        reason = fast_path.unavailable(self.app)
         self.fast_path = reason is None
         if reason:
             logger.info(f"processor-only changes will take the full deploy: {reason}")
@@ -93,7 +93,7 @@ class Watcher:
         logger.info(f"changed: {', '.join(changed)}")
         try:
             if self.fast_path and processor_only(changed):
-                processor_redeploy.redeploy(
+                fast_path.redeploy(
                     self.cloud.endpoint, self.app,
                     apply_skipped=not self.cloud.engine.stand_ins_in_cloudformation,
                 )  # fmt: skip

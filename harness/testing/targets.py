@@ -1,6 +1,6 @@
 """Where the integration suite runs: PIPELINE_TARGET=moto, localstack or aws.
 
-- moto, localstack: the local cloud (harness/cloud.py) on that engine, brought up by the
+- moto, localstack: the local cloud (harness/cloud/lifecycle.py) on that engine, brought up by the
   suite itself. Without PIPELINE_TARGET, the engine HARNESS_ENGINE names (or the one already
   running; harness/engine/choice.py). Tests of the embedded engine's own powers (redeploys of
   app copies, a second engine, compose) run on moto only and skip on localstack, saying so.
@@ -11,8 +11,8 @@
 
 import os
 
-from harness import aws
-from harness.deploy import CdkApp, StackOutputs
+from harness.client import aws
+from harness.deploy.cdk import CdkApp, StackOutputs
 from harness.engine import choice
 from harness.errors import HarnessError
 

@@ -128,7 +128,8 @@ def check_waitress() -> None:
     if missing:
         raise EngineError(
             f"waitress {version('waitress')} lacks {', '.join(missing)}, which "
-            "harness/engine/serving.py relies on: install the version requirements-dev.txt pins"
+            "harness/engine/edge/serving.py relies on: install the version "
+            "requirements-dev.txt pins"
         )
 
 

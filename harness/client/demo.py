@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.pipeline import JobWaitTimeout, Pipeline, Upload
+from harness.client.pipeline import JobWaitTimeout, Pipeline, Upload
 
 
 def data_rows(path: Path) -> int:

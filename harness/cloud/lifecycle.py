@@ -8,11 +8,11 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from harness import container_network, docker_host
 from harness.batch.runner import ENGINE_LABEL
 from harness.batch.runner import LABEL as BATCH_JOB_LABEL
-from harness.container_network import ContainerNetwork
-from harness.deploy import CdkApp, StackOutputs, deploy, stack_outputs
+from harness.cloud import docker_host, network
+from harness.cloud.network import ContainerNetwork
+from harness.deploy.cdk import CdkApp, StackOutputs, deploy, stack_outputs
 from harness.engine import choice
 from harness.engine.base import Engine
 from harness.errors import HarnessError
@@ -48,7 +48,7 @@ class LocalCloud:
         self.engine = engine or choice.create(
             choice.selected(f"http://127.0.0.1:{PORT}"), state_dir, PORT
         )
-        self.network: ContainerNetwork = container_network.HOST
+        self.network: ContainerNetwork = network.HOST
 
     @property
     def endpoint(self) -> str:
@@ -90,15 +90,15 @@ class LocalCloud:
 
     def _container_network(self) -> ContainerNetwork:
         client = docker.from_env()
-        override = os.environ.get(container_network.OVERRIDE)
+        override = os.environ.get(network.OVERRIDE)
         if self.engine.needs_bridge_network:
             override = "bridge"
-        mode = container_network.choose(client.info(), client.api.base_url, override)
-        network = container_network.prepare(client, mode)
-        where = f"network {network.network_name}" if network.network_name else "the host network"
-        calls = self.engine.container_endpoint(network)
+        mode = network.choose(client.info(), client.api.base_url, override)
+        prepared = network.prepare(client, mode)
+        where = f"network {prepared.network_name}" if prepared.network_name else "the host network"
+        calls = self.engine.container_endpoint(prepared)
         logger.info(f"containers: {where}; they call the engine at {calls}")
-        return network
+        return prepared
 
     def deploy(self, app: CdkApp, log: Path | None = None) -> StackOutputs:
         """Deploy (create or update) a copy of the app on the running engine."""
@@ -121,8 +121,8 @@ class LocalCloud:
         logger.info(f"{removed} leftover job containers removed")
         remove_ended_function_containers()
         try:
-            if container_network.remove(docker.from_env()):
-                logger.info(f"network {container_network.NETWORK_NAME} removed")
+            if network.remove(docker.from_env()):
+                logger.info(f"network {network.NETWORK_NAME} removed")
         except docker.errors.DockerException:
             pass
 

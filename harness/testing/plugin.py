@@ -1,6 +1,6 @@
-"""pytest fixtures for the pipeline's integration tests (enable with `-p harness.pytest_plugin`).
+"""pytest fixtures for the pipeline's integration tests (enable with `-p harness.testing.plugin`).
 
-PIPELINE_TARGET picks where they run (harness/targets.py). On the local cloud (moto, the
+PIPELINE_TARGET picks where they run (harness/testing/targets.py). On the local cloud (moto, the
 default, or localstack) `local_cloud` brings everything up once per session (reusing a
 cloud that is already up, e.g. from `make local-up`) and stops only what it started;
 HARNESS_KEEP_UP=1 leaves it running for inspection. On aws, `pipeline` is the deployed stack
@@ -14,14 +14,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import targets
-from harness.cloud import PORT, STATE_DIR, LocalCloud
+from harness.client.pipeline import Pipeline
+from harness.cloud.lifecycle import PORT, STATE_DIR, LocalCloud
 from harness.engine import choice
 from harness.engine.moto import iam
 from harness.errors import HarnessError
 from harness.faults.client import Faults
-from harness.pipeline import Pipeline
 from harness.progress import show_progress
+from harness.testing import targets
 
 # No image can be pulled here, so testcontainers' reaper (ryuk) cannot start; the harness
 # removes what it starts itself.

@@ -1,0 +1,1 @@
+"""What a user or a test drives against any target (the local cloud or AWS)."""

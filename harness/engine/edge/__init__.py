@@ -1,0 +1,1 @@
+"""The HTTP edge in front of every engine: serving, request checks, signatures."""

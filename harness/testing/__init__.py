@@ -1,0 +1,1 @@
+"""The pytest plugin and the targets the integration suite runs against."""
