@@ -73,10 +73,11 @@ test-integration: setup ## Run the integration tests only
 test-aws: setup ## Run the integration tests against the stack `make deploy-aws` deployed
 	PIPELINE_TARGET=aws $(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)
 
-lint: setup ## ruff check and format check, mypy
+lint: setup ## ruff check and format check, mypy, the import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 synth: setup ## Synthesize the CloudFormation template into cdk.out/ (offline)
 	$(CDK) synth $(CDK_FLAGS) --quiet

@@ -36,7 +36,7 @@ from bench.common import HEADER, csv_body, fresh_table, run_processor, setting, 
 from bench.null_dynamodb import null_dynamodb
 from harness.client import aws
 from harness.cloud.lifecycle import LocalCloud
-from harness.faults.client import Faults
+from harness.control.client import Faults
 from harness.paths import REPO
 from harness.progress import show_progress
 

@@ -21,7 +21,7 @@ import sys
 from bench.common import csv_body, fresh_table, run_processor, setting, write_results
 from harness.client import aws
 from harness.cloud.lifecycle import LocalCloud
-from harness.faults.client import Faults
+from harness.control.client import Faults
 from harness.paths import REPO
 
 ROWS = int(setting("BENCH_ROWS", "100000", "1000"))

@@ -13,11 +13,10 @@ from harness.client import aws
 from harness.client.demo import run_demo
 from harness.client.pipeline import Pipeline, plain
 from harness.cloud.lifecycle import LocalCloud
+from harness.control.client import Faults, Iam
 from harness.deploy.cdk import CdkApp
 from harness.deploy.watch import Watcher
-from harness.engine.moto import iam
 from harness.errors import BadInput, HarnessError
-from harness.faults.client import Faults
 from harness.paths import REPO
 from harness.progress import show_progress
 
@@ -176,7 +175,7 @@ def cmd_faults(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def cmd_iam(cloud: LocalCloud, args: argparse.Namespace) -> int:
     enforce = {"on": True, "off": False, "status": None}[args.state]
-    enforced = iam.switch(cloud.endpoint, enforce)
+    enforced = Iam(cloud.endpoint).enforced(enforce)
     print(f"IAM enforcement is {'on' if enforced else 'off'}")
     return 0
 

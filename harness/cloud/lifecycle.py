@@ -105,8 +105,7 @@ class LocalCloud:
         return self._deploy(base_image(docker.from_env()), log, app)
 
     def _deploy(self, base: str, log: Path | None, app: CdkApp) -> StackOutputs:
-        apply_skipped = not self.engine.stand_ins_in_cloudformation
-        return deploy(self.endpoint, base, log, app, apply_skipped)
+        return deploy(self.endpoint, base, log, app, self.engine.after_deploy)
 
     def down(self) -> None:
         self.engine.stop()

@@ -50,12 +50,6 @@ class ContainerNetwork:
             options["extra_hosts"] = {HOST_NAME_FOR_ENGINE: "host-gateway"}
         return options
 
-    def moto_environment(self) -> dict[str, str]:
-        """How moto's Lambda runs functions on the same network."""
-        if self.mode == "host":
-            return {"MOTO_DOCKER_NETWORK_MODE": "host"}
-        return {"MOTO_DOCKER_NETWORK_NAME": str(self.network_name)}
-
 
 HOST = ContainerNetwork("host", "127.0.0.1")
 

@@ -16,13 +16,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from harness.client import aws
-from harness.deploy import skipped_resources
 from harness.errors import HarnessError
 from harness.paths import REPO
 
@@ -39,6 +39,13 @@ UNCHANGED = "The running local cloud is unchanged: the previous deployment keeps
 
 class DeployError(HarnessError):
     pass
+
+
+AfterDeploy = Callable[[str], None]  # given the name of the stack just deployed
+
+
+def nothing_after(stack: str) -> None:
+    """For an engine whose CloudFormation deploys every resource of the app."""
 
 
 @dataclass(frozen=True)
@@ -181,33 +188,26 @@ def deploy(
     base_image: str,
     log: Path | None = None,
     app: CdkApp | None = None,
-    apply_skipped: bool = False,
+    after_deploy: AfterDeploy = nothing_after,
 ) -> StackOutputs:
     """Bootstrap when needed, then deploy (create or update) the app's stack.
 
-    `apply_skipped`: the engine's CloudFormation skips the Batch and ECR resources (LocalStack's
-    free edition), so they are applied to the harness's stand-ins after each deploy."""
+    `after_deploy`: called with each stack deployed, the bootstrap's (CDKToolkit) too: the
+    engine's Engine.after_deploy."""
     app = app or CdkApp()
     if not bootstrapped(endpoint):
         logger.info(f"bootstrapping the CDK environment aws://{aws.ACCOUNT_ID}/{aws.REGION}")
         cdklocal(["bootstrap", f"aws://{aws.ACCOUNT_ID}/{aws.REGION}"], endpoint, log, app)
-    if apply_skipped:
-        skipped_resources.apply(endpoint, "CDKToolkit")
+    after_deploy("CDKToolkit")
     updating = deployed(endpoint, app)
     verb = "updating" if updating else "creating"
     logger.info(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
     cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, updating)
-    if apply_skipped:
-        apply_skipped_resources(endpoint, app)
+    after_deploy(app.stack_name)
     outputs = stack_outputs(endpoint, app.stack_name)
     if outputs is None:
         raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")
     return outputs
-
-
-def apply_skipped_resources(endpoint: str, app: CdkApp) -> None:
-    logger.info("applying the stack's Batch resources to the Batch stand-in")
-    skipped_resources.apply(endpoint, app.stack_name)
 
 
 def deployed(endpoint: str, app: CdkApp) -> bool:

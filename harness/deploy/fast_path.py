@@ -23,7 +23,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.deploy.cdk import CdkApp, DeployError, apply_skipped_resources, cdk_deploy
+from harness.deploy.cdk import AfterDeploy, CdkApp, DeployError, cdk_deploy, nothing_after
 from harness.paths import REPO
 
 logger = logging.getLogger(__name__)
@@ -104,10 +104,10 @@ def redeploy(
     endpoint: str,
     app: CdkApp,
     log: Path | None = None,
-    apply_skipped: bool = False,
+    after_deploy: AfterDeploy = nothing_after,
 ) -> bool:
     """Deploy the processor's new image; False when its sources hash as before (no change).
-    `apply_skipped`: as for `deploy.deploy` (the engine's CloudFormation skips Batch)."""
+    `after_deploy`: as for `cdk.deploy`."""
     assembly = Assembly.read(app)
     new_hash = image_hash(app, assembly)
     if new_hash == assembly.image_hash:
@@ -121,8 +121,7 @@ def redeploy(
     rewrite(assembly, app, new_hash)
     logger.info(f"deploying image {new_hash[:12]} with cdklocal, without a synth")
     cdk_deploy(["--app", str(assembly.directory)], endpoint, log, app, updating=True)
-    if apply_skipped:
-        apply_skipped_resources(endpoint, app)
+    after_deploy(app.stack_name)
     return True
 
 

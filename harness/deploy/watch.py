@@ -94,9 +94,8 @@ class Watcher:
         try:
             if self.fast_path and processor_only(changed):
                 fast_path.redeploy(
-                    self.cloud.endpoint, self.app,
-                    apply_skipped=not self.cloud.engine.stand_ins_in_cloudformation,
-                )  # fmt: skip
+                    self.cloud.endpoint, self.app, after_deploy=self.cloud.engine.after_deploy
+                )
             else:
                 self.cloud.deploy(self.app)
         except HarnessError as error:

@@ -6,11 +6,8 @@ import urllib.request
 from typing import Any, Protocol
 
 from harness.cloud.network import ContainerNetwork
+from harness.control.routes import HEALTH_PATH
 from harness.errors import HarnessError
-
-# Every engine of the harness answers here with {"engine": <name>, ...}.
-HEALTH_PATH = "/_harness/health"
-ENFORCE_IAM = "HARNESS_ENFORCE_IAM"  # "1": the engine enforces IAM from the start (moto only)
 
 
 class EngineError(HarnessError):
@@ -21,9 +18,6 @@ class Engine(Protocol):
     """A process (or a service someone else runs) that answers AWS API calls locally."""
 
     name: str
-    # False: its CloudFormation skips the resources of the services the harness stands in for
-    # (Batch, ECR); they are applied after each deploy (harness/deploy/skipped_resources.py).
-    stand_ins_in_cloudformation: bool
     # True: its functions cannot share the host network (the harness's bridge network then).
     needs_bridge_network: bool
 
@@ -43,6 +37,11 @@ class Engine(Protocol):
 
     def stop(self) -> None:
         """Stop it if this harness started it; do nothing otherwise."""
+        ...
+
+    def after_deploy(self, stack: str) -> None:
+        """Called after each deploy of `stack` (and after the CDK bootstrap's, CDKToolkit):
+        what the engine's CloudFormation left out of the stack is applied here."""
         ...
 
     def healthy(self) -> bool: ...

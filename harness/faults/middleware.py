@@ -16,13 +16,12 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from harness.control.routes import FAULTS_PATH, RECLAIM_PATH
 from harness.engine.edge.sigv4 import signed_service
 from harness.errors import HarnessError
 from harness.faults.aws_errors import error_response
 from harness.faults.rules import Call, FaultRule, FaultRuleError, FaultRules
 
-FAULTS_PATH = "/_harness/faults"
-RECLAIM_PATH = "/_harness/faults/reclaim"  # POST {"jobId": ...}: a Spot interruption
 logger = logging.getLogger("harness.faults")
 
 

@@ -16,10 +16,9 @@ import pytest
 
 from harness.client.pipeline import Pipeline
 from harness.cloud.lifecycle import PORT, STATE_DIR, LocalCloud
+from harness.control.client import Faults, Iam
 from harness.engine import choice
-from harness.engine.moto import iam
 from harness.errors import HarnessError
-from harness.faults.client import Faults
 from harness.progress import show_progress
 from harness.testing import targets
 
@@ -91,10 +90,11 @@ def faults(local_cloud: LocalCloud) -> Iterator[Faults]:
 def enforced_iam(moto_cloud: LocalCloud) -> Iterator[None]:
     """IAM enforced on the embedded engine for one test (harness/engine/moto/iam.py): the
     trigger and jobs run with their roles' credentials and policies."""
-    was = iam.switch(moto_cloud.endpoint)
-    iam.switch(moto_cloud.endpoint, True)
+    iam = Iam(moto_cloud.endpoint)
+    was = iam.enforced()
+    iam.enforced(True)
     yield
-    iam.switch(moto_cloud.endpoint, was)
+    iam.enforced(was)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import urllib.parse
 
 import docker
 
-from harness.faults.middleware import FAULTS_PATH
+from harness.control.routes import FAULTS_PATH
 from harness.paths import REPO
 from tests.integration import listeners
 

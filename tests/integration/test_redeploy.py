@@ -178,7 +178,7 @@ def test_a_processor_change_without_a_synth_ends_where_a_full_deploy_does(editab
     fast_path.redeploy(
         pipeline.endpoint,
         editable.app,
-        apply_skipped=not editable.cloud.engine.stand_ins_in_cloudformation,
+        after_deploy=editable.cloud.engine.after_deploy,
     )
     revision = active_revision(pipeline)
     job = editable.upload_and_wait(pipeline, f"fast-{unique}", products(unique, 3))

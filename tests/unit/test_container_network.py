@@ -14,6 +14,7 @@ from harness.cloud.network import (
     choose,
     shares_host_network,
 )
+from harness.engine.moto.engine import lambda_network_environment
 from harness.errors import HarnessError
 
 LINUX_SOCKET = "http+docker://localhost"  # what the Docker SDK reports for /var/run/docker.sock
@@ -53,15 +54,20 @@ def test_what_a_container_gets_on_each_network():
         {"network_mode": "host"},
         "http://127.0.0.1:4566",
     )
-    assert HOST.moto_environment() == {"MOTO_DOCKER_NETWORK_MODE": "host"}
     assert desktop.container_options() == {
         "network": "csv-pipeline",
         "extra_hosts": {"host.docker.internal": "host-gateway"},
     }
     assert desktop.endpoint(4566) == "http://host.docker.internal:4566"
-    assert desktop.moto_environment() == {"MOTO_DOCKER_NETWORK_NAME": "csv-pipeline"}
     assert linux_bridge.container_options() == {"network": "csv-pipeline"}
     assert linux_bridge.endpoint(4566) == "http://172.30.0.1:4566"
+
+
+def test_moto_runs_functions_on_the_same_network_as_the_harness_containers():
+    desktop = ContainerNetwork("bridge", HOST_NAME_FOR_ENGINE, "csv-pipeline")
+
+    assert lambda_network_environment(HOST) == {"MOTO_DOCKER_NETWORK_MODE": "host"}
+    assert lambda_network_environment(desktop) == {"MOTO_DOCKER_NETWORK_NAME": "csv-pipeline"}
 
 
 class Recorder:

@@ -1,5 +1,6 @@
 """The engines' server (harness/engine/edge/serving.py): kept-alive connections, paths as sent,
-requests without a body answered even when they expect 100 Continue."""
+requests without a body answered even when they expect 100 Continue; moto given each path as
+sent (harness/engine/moto/apps.py)."""
 
 import http.client
 import socket
@@ -14,6 +15,7 @@ from botocore.config import Config
 from harness.engine.base import EngineError
 from harness.engine.edge import serving
 from harness.engine.edge.serving import create_server
+from harness.engine.moto.apps import with_raw_uri
 from tests.unit.conftest import serving as served
 
 
@@ -25,7 +27,7 @@ def echo_raw_uri(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 @pytest.fixture
 def port() -> Iterator[int]:
-    server = create_server(echo_raw_uri, [("127.0.0.1", 0)])
+    server = create_server(with_raw_uri(echo_raw_uri), [("127.0.0.1", 0)])
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -132,7 +134,7 @@ def test_a_waitress_without_what_the_server_relies_on_is_refused(monkeypatch):
 
     lacks = r"waitress 3\.\S+ lacks waitress\.channel\.HTTPChannel\.gone_in_an_upgrade"
     with pytest.raises(EngineError, match=lacks):
-        create_server(echo_raw_uri, [("127.0.0.1", 0)])
+        create_server(with_raw_uri(echo_raw_uri), [("127.0.0.1", 0)])
 
 
 @pytest.mark.parametrize(
@@ -160,7 +162,7 @@ def test_a_request_split_across_packets_is_not_mistaken_for_junk(port):
 
 
 def test_a_client_stalled_mid_body_is_closed_after_the_idle_timeout_and_others_are_served():
-    server = create_server(echo_raw_uri, [("127.0.0.1", 0)], idle_timeout=1)
+    server = create_server(with_raw_uri(echo_raw_uri), [("127.0.0.1", 0)], idle_timeout=1)
     threading.Thread(target=server.run, daemon=True).start()
     try:
         stalled = socket.create_connection(("127.0.0.1", server.effective_port), timeout=10)

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from harness.cli import main as cli
-from harness.faults.client import Faults
+from harness.control.client import Faults
 from harness.faults.middleware import FaultInjector
 from harness.faults.rules import FaultRuleError, FaultRules
 from tests.unit.conftest import serving

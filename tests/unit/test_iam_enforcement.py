@@ -16,9 +16,10 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from harness.batch.models import BatchBackend
 from harness.batch.responses import BatchApp, is_batch_request
 from harness.client import aws
-from harness.engine.base import EngineError
+from harness.control.client import ControlError, Iam
+from harness.control.routes import IAM_PATH
 from harness.engine.moto import internals
-from harness.engine.moto.iam import AUTHORIZE, AUTHORIZER, IAM_PATH, IamEnforcement, manage, switch
+from harness.engine.moto.iam import AUTHORIZE, AUTHORIZER, IamEnforcement, manage
 from tests.unit.conftest import serving
 
 ACCOUNT = "123456789012"  # moto's default account in this process
@@ -170,10 +171,11 @@ def test_the_switch_turns_enforcement_on_and_off_and_refuses_anything_else():
         return manage(enforcement, environ, start_response)
 
     with serving(app) as url:
-        assert switch(url) is False
-        assert switch(url, True) is True and enforcement.enforce
+        iam = Iam(url)
+        assert iam.enforced() is False
+        assert iam.enforced(True) is True and enforcement.enforce
         refused = requests.put(url + IAM_PATH, json={"enforce": "yes"}, timeout=5)
-        assert switch(url, False) is False and not enforcement.enforce
+        assert iam.enforced(False) is False and not enforcement.enforce
 
     assert refused.status_code == 400 and enforcement.enforce is False
 
@@ -183,5 +185,5 @@ def test_an_engine_without_the_switch_is_named_as_such():
         start_response("404 Not Found", [])
         return [b""]
 
-    with serving(not_found) as url, pytest.raises(EngineError, match="embedded engine"):
-        switch(url, True)
+    with serving(not_found) as url, pytest.raises(ControlError, match="embedded engine"):
+        Iam(url).enforced(True)

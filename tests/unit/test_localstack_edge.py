@@ -18,7 +18,7 @@ def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = {
         "method": environ["REQUEST_METHOD"],
-        "path": environ.get("RAW_URI") or environ["PATH_INFO"],
+        "path": environ.get("REQUEST_URI") or environ["PATH_INFO"],
         "host": environ.get("HTTP_HOST"),
         "authorization": environ.get("HTTP_AUTHORIZATION"),
         "body": environ["wsgi.input"].read(length).decode(),

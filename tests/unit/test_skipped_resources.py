@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness.deploy.skipped_resources import (
+from harness.engine.localstack.skipped_resources import (
     JOB_DEFINITION,
     Resolver,
     TemplateError,

@@ -56,17 +56,6 @@ def configure_logging() -> None:
     )
 
 
-def with_raw_uri(app: Any) -> Any:
-    """moto reads the request's path as sent, before percent-decoding, from RAW_URI (set by
-    werkzeug's server); waitress gives it as REQUEST_URI."""
-
-    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
-        environ.setdefault("RAW_URI", environ.get("REQUEST_URI", ""))
-        return app(environ, start_response)
-
-    return wrapped
-
-
 class RequestParser(HTTPRequestParser):
     """waitress's request parser, except that a request without a body never waits for one.
 
@@ -150,7 +139,7 @@ def create_server(
     check_waitress()
     sockets: dict[int, Any] = {}  # waitress's socket map: a server per address, then channels
     server = waitress.create_server(
-        with_raw_uri(app),
+        app,
         map=sockets,
         listen=" ".join(f"{host}:{port}" for host, port in addresses),
         threads=THREADS,

@@ -25,16 +25,11 @@ from typing import Any
 
 import urllib3
 
-from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
 from harness.cloud.network import ContainerNetwork
-from harness.engine.base import HEALTH_PATH
-from harness.engine.edge.checksums import ChecksumCheck
-from harness.engine.edge.guard import RequestGuard
+from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
-from harness.engine.edge.sigv4 import signed_service
 from harness.engine.localstack.health import ReadinessProbe
-from harness.faults.middleware import FaultInjector
 
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -74,7 +69,7 @@ class Proxy:
         self.pool = urllib3.PoolManager(maxsize=32, retries=False, timeout=urllib3.Timeout(10, 960))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ["PATH_INFO"]
+        path = environ.get("REQUEST_URI") or environ["PATH_INFO"]  # as sent (waitress)
         if not path.startswith("/"):  # an absolute URI
             path = "/" + path.split("/", 3)[-1]
         if "?" not in path and environ.get("QUERY_STRING"):
@@ -114,27 +109,21 @@ def stream(response: Any) -> Iterator[bytes]:
 def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any:
     """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID); `own_hosts`:
     the names and addresses it is called by besides loopback's (harness/engine/edge/guard.py)."""
-    from moto.moto_server.werkzeug_app import create_backend_app
+    from harness.engine.moto import apps
 
-    proxy = Proxy(localstack)
     probe = ReadinessProbe(localstack)
-    batch_app = batch.app()
-    ecr_app = create_backend_app("ecr")
-
-    def edge(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH:
-            start_response("200 OK", [("Content-Type", "application/json")])
-            body = {"engine": "localstack", "localstack": localstack, "batch": "stand-in",
-                    "localstack_ready": probe.ready}  # fmt: skip
-            return [json.dumps(body).encode()]
-        if is_batch_request(environ):
-            return batch_app(environ, start_response)
-        if signed_service(environ) == "ecr":
-            return ecr_app(environ, start_response)
-        return proxy(environ, start_response)
-
-    faults = FaultInjector(ChecksumCheck(edge), reclaim_host=batch.reclaim_host)
-    return RequestGuard(faults, own_hosts)
+    return edge_app(
+        health=lambda: {
+            "engine": "localstack",
+            "localstack": localstack,
+            "batch": "stand-in",
+            "localstack_ready": probe.ready,
+        },
+        batch=batch,
+        engine=Proxy(localstack),
+        own_hosts=own_hosts,
+        services={"ecr": apps.one_service("ecr")},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

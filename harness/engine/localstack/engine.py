@@ -21,8 +21,9 @@ from pathlib import Path
 from harness.client.aws import ACCOUNT_ID
 from harness.cloud.docker_host import remove_containers
 from harness.cloud.network import ContainerNetwork
-from harness.engine.base import ENFORCE_IAM, EngineError, answering, engine_health, port_taken
-from harness.engine.localstack import runtime
+from harness.control.routes import ENFORCE_IAM
+from harness.engine.base import EngineError, answering, engine_health, port_taken
+from harness.engine.localstack import runtime, skipped_resources
 from harness.engine.localstack.health import localstack_ready
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE
@@ -45,7 +46,6 @@ RUNTIMES = ("python3.12", "python3.13", "nodejs24.x")
 
 class LocalStackEngine:
     name = "localstack"
-    stand_ins_in_cloudformation = False  # the free edition skips AWS::Batch::* and ECR
     needs_bridge_network = True
 
     def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 4566) -> None:
@@ -65,6 +65,12 @@ class LocalStackEngine:
 
     def container_endpoint(self, network: ContainerNetwork) -> str:
         return network.endpoint(LOCALSTACK_PORT)  # the edge, where LocalStack sends functions
+
+    def after_deploy(self, stack: str) -> None:
+        """The free edition's CloudFormation skips AWS::Batch::* and AWS::ECR::Repository:
+        the stack's are applied to the stand-ins here (skipped_resources.py)."""
+        logger.info(f"applying the Batch and ECR resources of {stack} to the stand-ins")
+        skipped_resources.apply(self.endpoint, stack)
 
     def healthy(self) -> bool:
         """The edge answers and so does the LocalStack behind it, wherever that runs (this

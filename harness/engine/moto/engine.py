@@ -7,8 +7,9 @@ from pathlib import Path
 
 from harness.client.aws import ACCOUNT_ID
 from harness.cloud.network import HOST, ContainerNetwork
-from harness.engine.base import ENFORCE_IAM, EngineError, answering, port_taken
-from harness.engine.moto import iam
+from harness.control.client import Iam
+from harness.control.routes import ENFORCE_IAM
+from harness.engine.base import EngineError, answering, port_taken
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
 
@@ -17,9 +18,15 @@ logger = logging.getLogger(__name__)
 START_TIMEOUT_SECONDS = 30
 
 
+def lambda_network_environment(network: ContainerNetwork) -> dict[str, str]:
+    """How moto's Lambda runs functions on the network the harness's containers use."""
+    if network.mode == "host":
+        return {"MOTO_DOCKER_NETWORK_MODE": "host"}
+    return {"MOTO_DOCKER_NETWORK_NAME": str(network.network_name)}
+
+
 class MotoEngine:
     name = "moto"
-    stand_ins_in_cloudformation = True
     needs_bridge_network = False
 
     def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 4566) -> None:
@@ -37,6 +44,9 @@ class MotoEngine:
     def container_endpoint(self, network: ContainerNetwork) -> str:
         return network.endpoint(self.port)
 
+    def after_deploy(self, stack: str) -> None:
+        """Nothing: its CloudFormation deploys the Batch resources to the stand-in itself."""
+
     def healthy(self) -> bool:
         return answering(self.endpoint) == self.name
 
@@ -45,9 +55,11 @@ class MotoEngine:
         (a running engine too)."""
         self._start(network)
         if os.environ.get(ENFORCE_IAM) == "1":
-            iam.switch(self.endpoint, True)
-            logger.info("IAM: the trigger and the jobs run with their roles' policies enforced "
-                     "(`python -m harness iam off` stops it)")  # fmt: skip
+            Iam(self.endpoint).enforced(True)
+            logger.info(
+                "IAM: the trigger and the jobs run with their roles' policies enforced "
+                "(`python -m harness iam off` stops it)"
+            )
 
     def _start(self, network: ContainerNetwork) -> None:
         if self.healthy():
@@ -61,7 +73,7 @@ class MotoEngine:
             **os.environ,
             "MOTO_ACCOUNT_ID": ACCOUNT_ID,
             "MOTO_DOCKER_LAMBDA_IMAGE": LAMBDA_IMAGE_REPOSITORY,
-            **network.moto_environment(),
+            **lambda_network_environment(network),
             "PYTHONUNBUFFERED": "1",
         }
         arguments = ["--host", self.host, "--port", str(self.port),

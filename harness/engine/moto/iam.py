@@ -19,21 +19,17 @@ them).
 import json
 import logging
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from harness.batch.errors import AccessDeniedException
 from harness.client import aws
-from harness.engine.base import EngineError
 from harness.engine.edge.sigv4 import access_key_id
 from harness.engine.moto import internals
 
 logger = logging.getLogger("harness.engine")
 
-IAM_PATH = "/_harness/iam"
 AUTHORIZER = "moto.core.authorization"
 AUTHORIZE = "ActionAuthenticatorMixin._authenticate_and_authorize_action"
 
@@ -181,18 +177,3 @@ def manage(
         logger.warning("IAM enforcement is now %s", "on" if enforcement.enforce else "off")
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps({"enforce": enforcement.enforce}).encode()]
-
-
-def switch(endpoint: str, enforce: bool | None = None) -> bool:
-    """Whether a running engine enforces IAM, after switching it when `enforce` is given."""
-    body = None if enforce is None else json.dumps({"enforce": enforce}).encode()
-    request = urllib.request.Request(endpoint.rstrip("/") + IAM_PATH, data=body,
-                                     method="GET" if body is None else "PUT")  # fmt: skip
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return bool(json.load(response)["enforce"])
-    except (urllib.error.URLError, KeyError, ValueError) as error:
-        raise EngineError(
-            f"the engine at {endpoint} cannot switch IAM enforcement ({error}): it is a power of "
-            "the embedded engine (HARNESS_ENGINE=moto, the default)"
-        ) from error

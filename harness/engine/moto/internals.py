@@ -78,6 +78,10 @@ RELIED_ON: tuple[Internal, ...] = (
              ("body", "request_headers", "response_headers")),
     # Replaced: the address moto gives Lambda containers for the engine.
     Internal("moto.settings", "moto_server_host"),
+    # moto's WSGI apps, served by the edges (apps.py).
+    Internal("moto.moto_server.werkzeug_app", "DomainDispatcherApplication",
+             ("create_app",)),
+    Internal("moto.moto_server.werkzeug_app", "create_backend_app", ("service",)),
     # Resource models: looked up by type at parse time.
     Internal(f"{CFN}.parsing", "resource_class_from_type", ("resource_type",)),
     Internal(f"{CFN}.parsing", "get_model_map"),

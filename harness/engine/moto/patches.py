@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from harness.cloud.network import HOST, ContainerNetwork
 from harness.engine.moto import changesets, internals
+from harness.engine.moto.engine import lambda_network_environment
 
 logger = logging.getLogger("harness.engine")
 
@@ -110,5 +111,5 @@ def apply(network: ContainerNetwork = HOST, credentials: FunctionCredentials = n
     changesets.install()
     # Never an address moto might discover itself (it looks for a container network).
     internals.replace("moto.settings", "moto_server_host", lambda: f"http://{network.engine_host}")
-    os.environ.update(network.moto_environment())
+    os.environ.update(lambda_network_environment(network))
     _applied = True

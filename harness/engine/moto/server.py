@@ -14,30 +14,24 @@ Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless 
 """
 
 import argparse
-import json
 import os
 import sys
 import urllib.parse
 from typing import Any
 
 from harness.cloud.network import ContainerNetwork
-from harness.engine.base import ENFORCE_IAM, HEALTH_PATH
-from harness.engine.edge.checksums import ChecksumCheck
-from harness.engine.edge.guard import RequestGuard
+from harness.control.routes import ENFORCE_IAM, IAM_PATH
+from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
-from harness.faults.middleware import FaultInjector
 
 
 def build_app(
     endpoint: str, account_id: str, network: ContainerNetwork, port: int, enforce_iam: bool
 ) -> Any:
-    # moto reads these settings when it is imported and when functions run.
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-    from harness.batch.responses import is_batch_request
+    # Imported here: moto reads its settings (set by main) when it is imported.
     from harness.batch.service import BatchService
-    from harness.engine.moto import cloudformation, patches
-    from harness.engine.moto.iam import IAM_PATH, IamEnforcement, manage
+    from harness.engine.moto import apps, cloudformation, patches
+    from harness.engine.moto.iam import IamEnforcement, manage
 
     iam = IamEnforcement(account_id, endpoint, enforce=enforce_iam)
     patches.apply(network, iam.function_credentials)  # checks moto's internals first
@@ -47,23 +41,18 @@ def build_app(
         job_credentials=iam.job_credentials, authorize=iam.authorize_batch,
     )  # fmt: skip
     cloudformation.install(batch)
-    moto_app = DomainDispatcherApplication(create_backend_app)
-    batch_app = batch.app()
 
-    def edge(environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == HEALTH_PATH:
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps({"engine": "moto", "batch": "stand-in"}).encode()]
-        if environ.get("PATH_INFO") == IAM_PATH:
-            return manage(iam, environ, start_response)
-        if is_batch_request(environ):
-            return batch_app(environ, start_response)
-        return moto_app(environ, start_response)
+    def switch_iam(environ: dict[str, Any], start_response: Any) -> Any:
+        return manage(iam, environ, start_response)
 
     listening = urllib.parse.urlsplit(endpoint).hostname or ""
-    own_hosts = (listening, network.engine_host, network.listen_also or "")
-    faults = FaultInjector(ChecksumCheck(edge), reclaim_host=batch.reclaim_host)
-    return RequestGuard(faults, own_hosts)
+    return edge_app(
+        health=lambda: {"engine": "moto", "batch": "stand-in"},
+        batch=batch,
+        engine=apps.every_service(),
+        own_hosts=(listening, network.engine_host, network.listen_also or ""),
+        control={IAM_PATH: switch_iam},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

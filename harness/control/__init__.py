@@ -1,0 +1,1 @@
+"""The harness's own routes under /_harness/ on every engine's edge, and their one client."""

@@ -1,0 +1,87 @@
+"""The harness's own routes of a running engine, over HTTP: its fault rules and its IAM
+enforcement (the CLI, the pytest fixtures and the benchmarks use this)."""
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from harness.control.routes import FAULTS_PATH, IAM_PATH, RECLAIM_PATH
+from harness.errors import HarnessError
+from harness.faults.rules import FaultRuleError
+
+
+class ControlError(HarnessError):
+    """The engine refused a control request, or it has no such route."""
+
+
+class Control:
+    """Calls the control routes of the engine at `endpoint`."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint.rstrip("/")
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The route's JSON answer; an answer with an error status raises ControlError with
+        the engine's message, no answer at all a HarnessError saying to start the cloud."""
+        data = json.dumps(body).encode() if body is not None else None
+        url = self.endpoint + path
+        request = urllib.request.Request(
+            url, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return dict(json.load(response))
+        except urllib.error.HTTPError as error:
+            try:
+                message = json.load(error).get("message", str(error))
+            except ValueError:
+                message = str(error)
+            raise ControlError(message) from error
+        except OSError as error:
+            raise HarnessError(
+                f"no engine answers at {url} ({error}): run `make local-up`"
+            ) from error
+
+
+class Faults(Control):
+    """The engine's fault rules (harness/faults/)."""
+
+    def add(self, **rule: Any) -> dict[str, Any]:
+        """Add a rule (fields as in rules.FaultRule); returns it with its id."""
+        given = {key: value for key, value in rule.items() if value is not None}
+        return dict(self._faults("POST", FAULTS_PATH, given)["rule"])
+
+    def listed(self) -> list[dict[str, Any]]:
+        return list(self._faults("GET", FAULTS_PATH)["rules"])
+
+    def clear(self) -> int:
+        return int(self._faults("DELETE", FAULTS_PATH)["removed"])
+
+    def reclaim(self, job_id: str) -> str:
+        """Reclaim the host of a RUNNING job (a Spot interruption); its statusReason."""
+        return str(self._faults("POST", RECLAIM_PATH, {"jobId": job_id})["statusReason"])
+
+    def _faults(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            return self.call(method, path, body)
+        except ControlError as error:
+            raise FaultRuleError(str(error)) from error
+
+
+class Iam(Control):
+    """IAM enforcement, on the engine that can enforce it (the embedded one)."""
+
+    def enforced(self, enforce: bool | None = None) -> bool:
+        """Whether the engine enforces IAM, after switching it when `enforce` is given."""
+        try:
+            if enforce is None:
+                answer = self.call("GET", IAM_PATH)
+            else:
+                answer = self.call("PUT", IAM_PATH, {"enforce": enforce})
+            return bool(answer["enforce"])
+        except (HarnessError, KeyError) as error:
+            raise ControlError(
+                f"the engine at {self.endpoint} cannot switch IAM enforcement ({error}): it is "
+                "a power of the embedded engine (HARNESS_ENGINE=moto, the default)"
+            ) from error

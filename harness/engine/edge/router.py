@@ -1,0 +1,54 @@
+"""The edge in front of every engine: one endpoint, requests routed by path and signature.
+
+In order: the harness's health route, its other control routes (by path), Batch to the
+stand-in, a service the engine serves from another app (by the service a request is signed
+for), everything else to the engine. In front of that, for every request alike: the Host
+and Origin checks (guard.py), the fault rules with their own routes (harness/faults/) and S3
+upload checksums (checksums.py)."""
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from harness.batch.responses import is_batch_request
+from harness.batch.service import BatchService
+from harness.control.routes import HEALTH_PATH
+from harness.engine.edge.checksums import ChecksumCheck
+from harness.engine.edge.guard import RequestGuard
+from harness.engine.edge.sigv4 import signed_service
+from harness.faults.middleware import FaultInjector
+
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+
+def edge_app(
+    health: Callable[[], dict[str, Any]],
+    batch: BatchService,
+    engine: WsgiApp,
+    own_hosts: Iterable[str],
+    control: dict[str, WsgiApp] | None = None,
+    services: dict[str, WsgiApp] | None = None,
+) -> WsgiApp:
+    """The edge's WSGI app. `health`: what GET /_harness/health answers; `control`: the
+    engine's own control routes by path; `services`: apps by the service a request is signed
+    for; `own_hosts`: the names and addresses the edge is called by besides loopback's."""
+    batch_app = batch.app()
+    control = control or {}
+    services = services or {}
+
+    def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO")
+        if path == HEALTH_PATH:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(health()).encode()]
+        if path in control:
+            return control[path](environ, start_response)
+        if is_batch_request(environ):
+            return batch_app(environ, start_response)
+        service = signed_service(environ)
+        if service in services:
+            return services[service](environ, start_response)
+        return engine(environ, start_response)
+
+    faults = FaultInjector(ChecksumCheck(route), reclaim_host=batch.reclaim_host)
+    return RequestGuard(faults, [host for host in own_hosts if host])
