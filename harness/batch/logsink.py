@@ -5,7 +5,8 @@ import threading
 import time
 from typing import Any
 
-LOG_GROUP = "/aws/batch/job"
+from harness.contracts import BATCH_LOG_GROUP
+
 MAX_BATCH = 500
 MAX_WAIT_SECONDS = 1.0
 
@@ -47,7 +48,7 @@ class LogStreamWriter:
 
 
 class CloudWatchLogSink:
-    def __init__(self, client: Any, group: str = LOG_GROUP) -> None:
+    def __init__(self, client: Any, group: str = BATCH_LOG_GROUP) -> None:
         self._client = client
         self.group = group
         self._group_ready = False

@@ -15,6 +15,7 @@ from harness.batch.fields import (
     check_submit_job,
 )
 from harness.batch.models import BatchBackend, ComputeEnvironment, check_tags
+from harness.contracts import REGION
 from harness.engine.edge.sigv4 import credential_scope, signed_service
 
 logger = logging.getLogger("harness.batch")
@@ -292,7 +293,7 @@ class BatchApp:
 def region_of(request: Request) -> str:
     """The region the request was signed for (us-east-1 when it is not signed)."""
     scope = credential_scope(request.headers.get("Authorization", ""))
-    return scope[0] if scope else "us-east-1"
+    return scope[0] if scope else REGION
 
 
 def is_batch_request(environ: dict[str, Any]) -> bool:

@@ -11,9 +11,8 @@ import requests
 
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.models import STOP_CHECK_SECONDS, Attempt, Job, memory_mib_of, now_ms
+from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL
 
-LABEL = "csv-pipeline.batch-job-id"
-ENGINE_LABEL = "csv-pipeline.engine"  # the endpoint of the engine whose stand-in started it
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
 STOP_GRACE_SECONDS = 30  # ECS's default stop timeout: SIGTERM, then SIGKILL after this
@@ -69,7 +68,11 @@ class ContainerRunner:
                 **self._container_options,
                 # an array child's id is <parent>:<index>; container names take no colon
                 name=f"batch-{job.id.replace(':', '-')}-{len(job.attempts)}",
-                labels={LABEL: job.id, ENGINE_LABEL: self._engine, "csv-pipeline.harness": "batch"},
+                labels={
+                    BATCH_JOB_LABEL: job.id,
+                    ENGINE_LABEL: self._engine,
+                    "csv-pipeline.harness": "batch",
+                },
                 read_only=bool(properties.get("readonlyRootFilesystem")),
                 mem_limit=memory_limit(properties),
                 nano_cpus=int(job.vcpus * 1_000_000_000),

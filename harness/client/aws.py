@@ -6,8 +6,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-ACCOUNT_ID = "000000000000"
-REGION = "us-east-1"
+from harness.contracts import REGION
+
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 

@@ -7,10 +7,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from harness.batch.logsink import LOG_GROUP
 from harness.batch.states import FINAL_STATES, JobStatus
 from harness.client import aws
-from harness.deploy.cdk import StackOutputs
+from harness.contracts import BATCH_LOG_GROUP, StackOutputs
 from harness.errors import HarnessError
 from harness.waiting import wait_until
 
@@ -139,7 +138,7 @@ class Pipeline:
         stream = jobs[0]["container"].get("logStreamName")
         if not stream:
             return
-        kwargs = {"logGroupName": LOG_GROUP, "logStreamName": stream, "startFromHead": True}
+        kwargs = {"logGroupName": BATCH_LOG_GROUP, "logStreamName": stream, "startFromHead": True}
         token = None
         while True:
             page = self.logs.get_log_events(**kwargs, **({"nextToken": token} if token else {}))

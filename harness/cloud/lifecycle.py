@@ -8,11 +8,10 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from harness.batch.runner import ENGINE_LABEL
-from harness.batch.runner import LABEL as BATCH_JOB_LABEL
 from harness.cloud import docker_host, network
 from harness.cloud.network import ContainerNetwork
-from harness.deploy.cdk import CdkApp, StackOutputs, deploy, stack_outputs
+from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL, StackOutputs
+from harness.deploy.cdk import CdkApp, deploy, stack_outputs
 from harness.engine import choice
 from harness.engine.base import Engine
 from harness.errors import HarnessError

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.client import aws
+from harness.contracts import ACCOUNT_ID, REGION, StackOutputs
 from harness.errors import HarnessError
 from harness.paths import REPO
 
@@ -61,27 +62,6 @@ class CdkApp:
     @property
     def stack_name(self) -> str:
         return f"{self.prefix}-stack"
-
-
-@dataclass(frozen=True)
-class StackOutputs:
-    bucket: str
-    table: str
-    job_queue: str
-    job_definition: str  # its name: SubmitJob takes the latest ACTIVE revision
-    function: str
-    upload_prefix: str
-
-    @classmethod
-    def from_outputs(cls, outputs: dict[str, str]) -> "StackOutputs":
-        return cls(
-            bucket=outputs["BucketName"],
-            table=outputs["TableName"],
-            job_queue=outputs["JobQueueName"],
-            job_definition=outputs["JobDefinitionName"],
-            function=outputs["TriggerFunctionName"],
-            upload_prefix=outputs["UploadPrefix"],
-        )
 
 
 def cdk_environment(endpoint: str, app: CdkApp) -> dict[str, str]:
@@ -196,8 +176,8 @@ def deploy(
     engine's Engine.after_deploy."""
     app = app or CdkApp()
     if not bootstrapped(endpoint):
-        logger.info(f"bootstrapping the CDK environment aws://{aws.ACCOUNT_ID}/{aws.REGION}")
-        cdklocal(["bootstrap", f"aws://{aws.ACCOUNT_ID}/{aws.REGION}"], endpoint, log, app)
+        logger.info(f"bootstrapping the CDK environment aws://{ACCOUNT_ID}/{REGION}")
+        cdklocal(["bootstrap", f"aws://{ACCOUNT_ID}/{REGION}"], endpoint, log, app)
     after_deploy("CDKToolkit")
     updating = deployed(endpoint, app)
     verb = "updating" if updating else "creating"

@@ -12,7 +12,8 @@
 import os
 
 from harness.client import aws
-from harness.deploy.cdk import CdkApp, StackOutputs
+from harness.contracts import StackOutputs
+from harness.deploy.cdk import CdkApp
 from harness.engine import choice
 from harness.errors import HarnessError
 

@@ -18,10 +18,10 @@ from ipaddress import ip_address, ip_network
 import docker
 import pytest
 
-from harness.batch.logsink import LOG_GROUP
 from harness.client import aws
 from harness.cloud import network
 from harness.cloud.lifecycle import remove_job_containers
+from harness.contracts import BATCH_LOG_GROUP
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
 from harness.paths import REPO
@@ -122,7 +122,7 @@ def test_a_job_container_is_on_the_harness_network_not_the_host_network(bridge, 
 
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     (event,) = bridge["logs"].get_log_events(
-        logGroupName=LOG_GROUP, logStreamName=job["container"]["logStreamName"]
+        logGroupName=BATCH_LOG_GROUP, logStreamName=job["container"]["logStreamName"]
     )["events"]
     subnet = client.networks.get(bridge["network"].network_name).attrs["IPAM"]["Config"][0]
     assert ip_address(event["message"].strip()) in ip_network(subnet["Subnet"])

@@ -9,10 +9,10 @@ import signal
 
 import docker
 
-from harness.batch.runner import LABEL as BATCH_JOB_LABEL
 from harness.client import aws
 from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.network import HOST
+from harness.contracts import BATCH_JOB_LABEL
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.waiting import wait_until

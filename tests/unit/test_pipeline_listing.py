@@ -5,7 +5,7 @@ from botocore.stub import Stubber
 
 from harness.batch.states import JobStatus
 from harness.client.pipeline import Pipeline
-from harness.deploy.cdk import StackOutputs
+from harness.contracts import StackOutputs
 
 OUTPUTS = StackOutputs("bucket", "table", "queue", "definition", "function", "uploads/")
 

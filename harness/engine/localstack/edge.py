@@ -27,6 +27,7 @@ import urllib3
 
 from harness.batch.service import BatchService
 from harness.cloud.network import ContainerNetwork
+from harness.contracts import ACCOUNT_ID
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
 from harness.engine.localstack.health import ReadinessProbe
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--localstack", required=True, help="LocalStack's URL")
     parser.add_argument("--listen", action="append", required=True, help="HOST:PORT")
-    parser.add_argument("--account-id", default="000000000000")
+    parser.add_argument("--account-id", default=ACCOUNT_ID)
     parser.add_argument("--containers-network", required=True, help="a network's name")
     parser.add_argument("--containers-call", required=True, help="HOST:PORT of this edge")
     args = parser.parse_args(argv)

@@ -18,9 +18,9 @@ import os
 import sys
 from pathlib import Path
 
-from harness.client.aws import ACCOUNT_ID
 from harness.cloud.docker_host import remove_containers
 from harness.cloud.network import ContainerNetwork
+from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM
 from harness.engine.base import EngineError, answering, engine_health, port_taken
 from harness.engine.localstack import runtime, skipped_resources

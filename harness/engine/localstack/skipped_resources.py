@@ -24,6 +24,7 @@ import yaml
 
 from harness.batch.cloudformation import camel_keys
 from harness.client import aws
+from harness.contracts import ACCOUNT_ID, REGION
 from harness.errors import HarnessError
 
 logger = logging.getLogger(__name__)
@@ -186,8 +187,8 @@ def apply(endpoint: str, stack: str) -> None:
         physical_ids,
         {
             **parameters,
-            "AWS::AccountId": aws.ACCOUNT_ID,
-            "AWS::Region": aws.REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Region": REGION,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": stack,

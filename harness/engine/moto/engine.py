@@ -5,8 +5,8 @@ import os
 import sys
 from pathlib import Path
 
-from harness.client.aws import ACCOUNT_ID
 from harness.cloud.network import HOST, ContainerNetwork
+from harness.contracts import ACCOUNT_ID
 from harness.control.client import Iam
 from harness.control.routes import ENFORCE_IAM
 from harness.engine.base import EngineError, answering, port_taken

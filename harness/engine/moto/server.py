@@ -20,6 +20,7 @@ import urllib.parse
 from typing import Any
 
 from harness.cloud.network import ContainerNetwork
+from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM, IAM_PATH
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     configure_logging()
     os.environ["MOTO_PORT"] = str(args.port)
-    account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", "000000000000")
+    account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
     enforce_iam = os.environ.get(ENFORCE_IAM, "") == "1"
     app = build_app(f"http://{args.host}:{args.port}", account_id, network, args.port, enforce_iam)
     hosts = filter(None, (args.host, args.also_listen))
