@@ -76,8 +76,15 @@ def csv_body(rows: int, seed: int = 20261127) -> bytes:
     writer.writerow(HEADER)
     for n in range(rows):
         notes = chooser.choice(["", "fragile", "ships in 2 days", "line one\nline two"])
-        writer.writerow([f"bench-{n:08}", f"Product {n}", f"Made for the benchmark, item {n}",
-                         f"{chooser.uniform(1, 500):.2f}", notes])  # fmt: skip
+        writer.writerow(
+            [
+                f"bench-{n:08}",
+                f"Product {n}",
+                f"Made for the benchmark, item {n}",
+                f"{chooser.uniform(1, 500):.2f}",
+                notes,
+            ]
+        )
     return text.getvalue().encode()
 
 
@@ -85,9 +92,12 @@ def run_processor(arguments: list[str], environment: dict[str, str]) -> dict:
     """Run the processor on this machine: its wall and CPU seconds, peak RSS, rows written."""
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "processor", *arguments], cwd=REPO / "batch",
-        env={**os.environ, **environment}, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [sys.executable, "-m", "processor", *arguments],
+        cwd=REPO / "batch",
+        env={**os.environ, **environment},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     output = process.stdout.read() if process.stdout else ""
     _, status, usage = os.wait4(process.pid, 0)  # this child's own CPU time
     process.returncode = os.waitstatus_to_exitcode(status)

@@ -106,8 +106,14 @@ def with_make_local_up(cloud: LocalCloud, copy: Path, app: CdkApp, round_number:
     before = latest_revision(pipeline, pipeline.outputs.job_definition)
     saved_at = save_edit(copy, round_number)
     environment = {**os.environ, "PIPELINE_PREFIX": app.prefix}
-    subprocess.run(["make", "local-up"], cwd=copy, env=environment, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        ["make", "local-up"],
+        cwd=copy,
+        env=environment,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deployed = time.time() - saved_at
     running = seconds_to_running(
         deployed_pipeline(cloud, app), before, saved_at, f"up-{round_number}"

@@ -120,8 +120,9 @@ class Bench:
                     response = client.batch_write_item(RequestItems={table: requests})
                     requests = response.get("UnprocessedItems", {}).get(table, [])
 
-        workers = [threading.Thread(target=write, args=(batches[n::threads],))
-                   for n in range(threads)]  # fmt: skip
+        workers = [
+            threading.Thread(target=write, args=(batches[n::threads],)) for n in range(threads)
+        ]
         started = time.monotonic()
         for worker in workers:
             worker.start()
@@ -273,9 +274,11 @@ def report(results: dict) -> None:
     print(f"{'run':<44}{'seconds':>9}{'rows/s':>10}{'CPU s/1e5':>10}{'RSS MB':>8}{'once':>6}")
 
     def line(name: str, run: dict) -> None:
-        print(f"{name:<44}{run['seconds']:>9}{run['rows_per_s']:>10}"
-              f"{run.get('cpu_s_per_1e5_rows', ''):>10}{run.get('peak_rss_mb', ''):>8}"
-              f"{'yes' if run['exactly_once'] else 'NO':>6}")  # fmt: skip
+        print(
+            f"{name:<44}{run['seconds']:>9}{run['rows_per_s']:>10}"
+            f"{run.get('cpu_s_per_1e5_rows', ''):>10}{run.get('peak_rss_mb', ''):>8}"
+            f"{'yes' if run['exactly_once'] else 'NO':>6}"
+        )
 
     line("naive PutItem per row", results["naive"])
     for run in results["ceiling"]:
@@ -286,16 +289,26 @@ def report(results: dict) -> None:
     for own in results["processor_own_work"]:
         delay = f", answered after {own['delay_ms']} ms" if own["delay_ms"] else ""
         name = f"own work, {own['rows']} rows{delay}"
-        print(f"{name:<44}{own['seconds']:>9}{own['rows_per_s']:>10}"
-              f"{own['cpu_s_per_1e5_rows']:>10}{own['peak_rss_mb']:>8}{'-':>6}")  # fmt: skip
+        print(
+            f"{name:<44}{own['seconds']:>9}{own['rows_per_s']:>10}"
+            f"{own['cpu_s_per_1e5_rows']:>10}{own['peak_rss_mb']:>8}{'-':>6}"
+        )
     for run in results["sharded"]:
         children = f"{run['shards']} child" + ("ren" if run["shards"] != 1 else "")
         line(f"sharded, {children} (plan {run['plan_seconds']} s)", run)
     parse = results["parse_only"]
     print(f"parse only: {parse['rows_per_s']} rows/s on one core")
-    for name in ("speedup", "ceiling_ratio", "latency_ratio", "rss_ratio", "rss_mb_1e6",
-                 "parse_rows_per_s", "cpu_s_per_1e5_rows", "own_cpu_s_per_1e5_rows",
-                 "exactly_once"):  # fmt: skip
+    for name in (
+        "speedup",
+        "ceiling_ratio",
+        "latency_ratio",
+        "rss_ratio",
+        "rss_mb_1e6",
+        "parse_rows_per_s",
+        "cpu_s_per_1e5_rows",
+        "own_cpu_s_per_1e5_rows",
+        "exactly_once",
+    ):
         print(f"{name:>20}: {results[name]}")
 
 

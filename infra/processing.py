@@ -44,9 +44,11 @@ MANIFEST_PREFIX = "manifests/"
 def batch_arn(scope: Construct, resource: str, name: str) -> str:
     """arn:<partition>:batch:<region>:<account>:<resource>/<name>, from the stack's own naming."""
     return Stack.of(scope).format_arn(
-        service="batch", resource=resource, resource_name=name,
+        service="batch",
+        resource=resource,
+        resource_name=name,
         arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-    )  # fmt: skip
+    )
 
 
 def bucket_objects_finding(upload_prefix: str) -> str:

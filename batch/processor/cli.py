@@ -62,9 +62,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--key", required=True)
     parser.add_argument("--version-id", default=ABSENT)
     parser.add_argument("--etag", default=ABSENT)
-    parser.add_argument("--mode", choices=MODES, default="whole",
-                        help="whole: the object; plan: write the manifest of its ranges; "
-                        "shard: the range of AWS_BATCH_JOB_ARRAY_INDEX")  # fmt: skip
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="whole",
+        help="whole: the object; plan: write the manifest of its ranges; "
+        "shard: the range of AWS_BATCH_JOB_ARRAY_INDEX",
+    )
     parser.add_argument("--shards", type=int, default=1)
     return parser.parse_args(argv)
 
@@ -98,9 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     source = Source(args.bucket, args.key, etag or "")
     log(
         "job_started",
-        object=source.uri, version_id=version_id, etag=etag, table=table, writers=writers,
+        object=source.uri,
+        version_id=version_id,
+        etag=etag,
+        table=table,
+        writers=writers,
         mode=args.mode,
-    )  # fmt: skip
+    )
 
     def write_rows() -> str:
         clients = dynamodb_clients(writers)
@@ -115,9 +123,16 @@ def main(argv: list[str] | None = None) -> int:
             text = open_text(s3, *obj)
             lines = text
         try:
-            process(lines, source, writer, key_column, delimiter, summary,
-                    bytes_read=lambda: text.counted.bytes_read,
-                    first_line=part.first_line if part else None)  # fmt: skip
+            process(
+                lines,
+                source,
+                writer,
+                key_column,
+                delimiter,
+                summary,
+                bytes_read=lambda: text.counted.bytes_read,
+                first_line=part.first_line if part else None,
+            )
         except UnicodeDecodeError as error:
             offset, line = text.counted.where(error)
             raise InputError(
@@ -172,8 +187,9 @@ def plan_shards(s3: Any, obj: ObjectVersion, shards: int, key_column: str, delim
         raise InputError("the object is empty: expected a header row")
     check_header(header, key_column, RESERVED_ATTRIBUTES)
     key = manifest_key(obj)
-    s3.put_object(Bucket=obj.bucket, Key=key, Body=manifest.to_json().encode(),
-                  ContentType="application/json")  # fmt: skip
+    s3.put_object(
+        Bucket=obj.bucket, Key=key, Body=manifest.to_json().encode(), ContentType="application/json"
+    )
     sizes = [part.end - part.start for part in manifest.ranges]
     log("planned", manifest=f"s3://{obj.bucket}/{key}", range_bytes=sizes)
     return f"planned {shards} ranges in s3://{obj.bucket}/{key}"
@@ -213,8 +229,14 @@ def exit_code_of(error: ClientError) -> int:
 def finish(summary: Summary, exit_code: int, message: str) -> int:
     """Log the summary line every run ends with and return the exit code."""
     level = {EXIT_OK: "INFO", EXIT_REJECTED_ROWS: "WARNING"}.get(exit_code, "ERROR")
-    log("summary", level=level, exit_code=exit_code, message=message, peak_rss_mb=peak_rss_mb(),
-        **summary.as_log_fields())  # fmt: skip
+    log(
+        "summary",
+        level=level,
+        exit_code=exit_code,
+        message=message,
+        peak_rss_mb=peak_rss_mb(),
+        **summary.as_log_fields(),
+    )
     return exit_code
 
 

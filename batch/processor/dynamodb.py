@@ -39,12 +39,24 @@ TARGET = "DynamoDB_20120810.BatchWriteItem"
 CONTENT_TYPE = "application/x-amz-json-1.0"
 # The standard retry mode's throttling and transient errors.
 RETRIED_ERRORS = frozenset(
-    ("Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-     "TooManyRequestsException", "ProvisionedThroughputExceededException",
-     "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-     "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-     "RequestTimeout", "RequestTimeoutException")
-)  # fmt: skip
+    (
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    )
+)
 RETRIED_STATUSES = frozenset((500, 502, 503, 504))
 MAX_BACKOFF_SECONDS = 20.0
 TIMEOUT_SECONDS = 60.0
@@ -54,8 +66,12 @@ def signed_headers(
     body: bytes, host: str, path: str, region: str, credentials: Any, amz_date: str
 ) -> dict[str, str]:
     """The headers of a signed BatchWriteItem request (AWS Signature Version 4)."""
-    headers = {"Content-Type": CONTENT_TYPE, "Host": host, "X-Amz-Date": amz_date,
-               "X-Amz-Target": TARGET}  # fmt: skip
+    headers = {
+        "Content-Type": CONTENT_TYPE,
+        "Host": host,
+        "X-Amz-Date": amz_date,
+        "X-Amz-Target": TARGET,
+    }
     if credentials.token:
         headers["X-Amz-Security-Token"] = credentials.token
     signed = sorted((name.lower(), value) for name, value in headers.items())

@@ -39,8 +39,9 @@ class CapacityPool:
         def my_turn() -> bool:
             if environment.state != "ENABLED" or not startable(job):
                 return False
-            rivals = [w for w in self._waiting
-                      if w.compute_environment is environment and startable(w)]  # fmt: skip
+            rivals = [
+                w for w in self._waiting if w.compute_environment is environment and startable(w)
+            ]
             return min(rivals, key=rank) is job
 
         with self._changed:

@@ -16,17 +16,33 @@ logger = logging.getLogger("harness.batch")
 
 RESERVED_ENVIRONMENT_PREFIX = "AWS_BATCH_"
 
-SUBMIT_JOB_HONOURED = {"jobName", "jobQueue", "jobDefinition", "parameters",
-                       "containerOverrides", "retryStrategy", "timeout", "arrayProperties",
-                       "dependsOn", "tags"}  # fmt: skip
+SUBMIT_JOB_HONOURED = {
+    "jobName",
+    "jobQueue",
+    "jobDefinition",
+    "parameters",
+    "containerOverrides",
+    "retryStrategy",
+    "timeout",
+    "arrayProperties",
+    "dependsOn",
+    "tags",
+}
 SUBMIT_JOB_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
 }
-CONTAINER_OVERRIDES_HONOURED = {"command", "environment", "resourceRequirements", "vcpus",
-                                "memory"}  # fmt: skip
+CONTAINER_OVERRIDES_HONOURED = {"command", "environment", "resourceRequirements", "vcpus", "memory"}
 
-DEFINITION_HONOURED = {"jobDefinitionName", "type", "parameters", "containerProperties",
-                       "retryStrategy", "timeout", "platformCapabilities", "tags"}  # fmt: skip
+DEFINITION_HONOURED = {
+    "jobDefinitionName",
+    "type",
+    "parameters",
+    "containerProperties",
+    "retryStrategy",
+    "timeout",
+    "platformCapabilities",
+    "tags",
+}
 DEFINITION_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
     "schedulingPriority": "the stand-in has no fair-share scheduling",
@@ -34,8 +50,17 @@ DEFINITION_NO_EFFECT = {
 }
 # jobRoleArn: the job's credentials where the engine enforces IAM (BatchService's
 # job_credentials), else the engine's test credentials (README: "IAM enforced at run time").
-CONTAINER_HONOURED = {"image", "command", "environment", "resourceRequirements", "vcpus",
-                      "memory", "readonlyRootFilesystem", "user", "jobRoleArn"}  # fmt: skip
+CONTAINER_HONOURED = {
+    "image",
+    "command",
+    "environment",
+    "resourceRequirements",
+    "vcpus",
+    "memory",
+    "readonlyRootFilesystem",
+    "user",
+    "jobRoleArn",
+}
 CONTAINER_NO_EFFECT = {
     "executionRoleArn": "images come from the local Docker engine and logs go to the engine",
     "networkConfiguration": "jobs run on the harness's container network",
@@ -45,8 +70,15 @@ CONTAINER_NO_EFFECT = {
 }
 
 
-COMPUTE_ENVIRONMENT_HONOURED = {"computeEnvironmentName", "computeEnvironment", "type",
-                                "state", "computeResources", "serviceRole", "tags"}  # fmt: skip
+COMPUTE_ENVIRONMENT_HONOURED = {
+    "computeEnvironmentName",
+    "computeEnvironment",
+    "type",
+    "state",
+    "computeResources",
+    "serviceRole",
+    "tags",
+}
 COMPUTE_ENVIRONMENT_NO_EFFECT = {
     "unmanagedvCpus": "the stand-in has no fair-share scheduling",
     "context": "there are no instances to pass it to",
@@ -54,8 +86,14 @@ COMPUTE_ENVIRONMENT_NO_EFFECT = {
     "replaceComputeEnvironment": "there are no instances to replace",
 }
 COMPUTE_RESOURCES_HONOURED = {"maxvCpus", "type", "instanceTypes"}
-JOB_QUEUE_HONOURED = {"jobQueueName", "jobQueue", "state", "priority",
-                      "computeEnvironmentOrder", "tags"}  # fmt: skip
+JOB_QUEUE_HONOURED = {
+    "jobQueueName",
+    "jobQueue",
+    "state",
+    "priority",
+    "computeEnvironmentOrder",
+    "tags",
+}
 JOB_QUEUE_NO_EFFECT = {
     "schedulingPolicyArn": "the stand-in has no fair-share scheduling",
 }
@@ -63,8 +101,9 @@ JOB_QUEUE_NO_EFFECT = {
 
 def check_compute_environment(request: dict[str, Any]) -> None:
     """Create/UpdateComputeEnvironment, or a template's properties in the API's camelCase."""
-    _check("compute environment", request, COMPUTE_ENVIRONMENT_HONOURED,
-           COMPUTE_ENVIRONMENT_NO_EFFECT)  # fmt: skip
+    _check(
+        "compute environment", request, COMPUTE_ENVIRONMENT_HONOURED, COMPUTE_ENVIRONMENT_NO_EFFECT
+    )
     resources = request.get("computeResources") or {}
     placement = sorted(set(resources) - COMPUTE_RESOURCES_HONOURED)
     if placement:
@@ -118,9 +157,10 @@ def check_resource_requirements(where: str, container: dict[str, Any]) -> None:
 def check_environment_names(where: str, container: dict[str, Any]) -> None:
     """AWS Batch sets the AWS_BATCH_* variables itself; a definition or an override cannot."""
     reserved = sorted(
-        str(item.get("name")) for item in container.get("environment") or []
+        str(item.get("name"))
+        for item in container.get("environment") or []
         if str(item.get("name", "")).startswith(RESERVED_ENVIRONMENT_PREFIX)
-    )  # fmt: skip
+    )
     if reserved:
         raise ClientException(
             f"{where}.environment: {', '.join(reserved)}: the {RESERVED_ENVIRONMENT_PREFIX} "

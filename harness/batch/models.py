@@ -304,8 +304,9 @@ class Job:
         the job's retry strategy then decides (unlike TerminateJob)."""
         with self._lock:
             if self.status != JobStatus.RUNNING or self.reclaimed.is_set():
-                raise ClientException(f"job {self.id} is {self.status}: only a RUNNING job's "
-                                      "host can be reclaimed")  # fmt: skip
+                raise ClientException(
+                    f"job {self.id} is {self.status}: only a RUNNING job's host can be reclaimed"
+                )
             self.reclaim_reason = f"Host EC2 (instance i-{uuid.uuid4().hex[:17]}) terminated."
             self.reclaimed.set()
             return self.reclaim_reason
@@ -489,9 +490,11 @@ class BatchBackend:
         revision or job (not an array job's child, as in AWS)."""
         with self._lock:
             resources: list[ComputeEnvironment | JobQueue | JobDefinition | Job] = [
-                *self.compute_environments.values(), *self.job_queues.values(),
-                *self.job_definitions.values(), *self.jobs.values(),
-            ]  # fmt: skip
+                *self.compute_environments.values(),
+                *self.job_queues.values(),
+                *self.job_definitions.values(),
+                *self.jobs.values(),
+            ]
         resource = next((r for r in resources if r.arn == arn), None)
         if resource is None:
             raise ClientException(f"resource {arn} does not exist")
@@ -560,9 +563,13 @@ class BatchBackend:
                     f"Cannot delete compute environment {environment.name}: it is "
                     f"{environment.state}; disable it with UpdateComputeEnvironment first"
                 )
-            users = [q.name for q in self.job_queues.values()
-                     if any(e["computeEnvironment"] == environment.arn
-                            for e in q.compute_environment_order)]  # fmt: skip
+            users = [
+                q.name
+                for q in self.job_queues.values()
+                if any(
+                    e["computeEnvironment"] == environment.arn for e in q.compute_environment_order
+                )
+            ]
             if users:
                 raise ClientException(
                     f"Cannot delete compute environment {environment.name}: job queues "
@@ -643,10 +650,14 @@ class BatchBackend:
     def _order(self, queue: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """A queue's computeEnvironmentOrder with every environment resolved to its ARN."""
         order = [
-            {"order": int(entry["order"]),
-             "computeEnvironment": self.find_compute_environment(entry["computeEnvironment"]).arn}
+            {
+                "order": int(entry["order"]),
+                "computeEnvironment": self.find_compute_environment(
+                    entry["computeEnvironment"]
+                ).arn,
+            }
             for entry in entries
-        ]  # fmt: skip
+        ]
         if not order:
             raise ClientException(f"job queue {queue} needs at least one compute environment")
         return order
@@ -751,10 +762,18 @@ class BatchBackend:
             self.jobs[job_id] = job
             for index in range(array_size or 0):
                 child = replace(
-                    job, id=f"{job_id}:{index}", arn=f"{job.arn}:{index}", array_size=None,
-                    array_index=index, parent=job, children=[], history=[], attempts=[],
-                    depends_on=[], dependencies=[],
-                )  # fmt: skip
+                    job,
+                    id=f"{job_id}:{index}",
+                    arn=f"{job.arn}:{index}",
+                    array_size=None,
+                    array_index=index,
+                    parent=job,
+                    children=[],
+                    history=[],
+                    attempts=[],
+                    depends_on=[],
+                    dependencies=[],
+                )
                 job.children.append(child)
                 self.jobs[child.id] = child
         self._start_job(job)
@@ -800,8 +819,11 @@ class BatchBackend:
         if not job_queue:
             raise ClientException("jobQueue or arrayJobId is required")
         queue = self.find_job_queue(job_queue)
-        jobs = [j for j in self._snapshot(self.jobs)
-                if j.queue is queue and j.parent is None and j.status == status]  # fmt: skip
+        jobs = [
+            j
+            for j in self._snapshot(self.jobs)
+            if j.queue is queue and j.parent is None and j.status == status
+        ]
         return sorted(jobs, key=lambda j: j.created_at, reverse=True)
 
     def describe_job_queues(self, names: list[str] | None = None) -> list[JobQueue]:

@@ -274,14 +274,21 @@ class BatchApp:
         except ValueError as error:
             return error_response(ClientException(f"the request body is not JSON: {error}"))
         if path.startswith("tags/"):
-            body |= {"resourceArn": path.removeprefix("tags/"),
-                     "tagKeys": request.args.getlist("tagKeys")}  # fmt: skip
+            body |= {
+                "resourceArn": path.removeprefix("tags/"),
+                "tagKeys": request.args.getlist("tagKeys"),
+            }
         try:
             backend = self._backend_for(region_of(request))
             if self._authorize:
-                self._authorize(request.headers, request.method, request.path,
-                                request.get_data(), action_name(operation),
-                                resources_of(backend, operation, body))  # fmt: skip
+                self._authorize(
+                    request.headers,
+                    request.method,
+                    request.path,
+                    request.get_data(),
+                    action_name(operation),
+                    resources_of(backend, operation, body),
+                )
             return Response(json.dumps(operation(backend, body)), content_type="application/json")
         except BatchError as error:
             return error_response(error)

@@ -165,10 +165,16 @@ def cmd_faults(cloud: LocalCloud, args: argparse.Namespace) -> int:
         print(faults.reclaim(args.job_id))
     else:
         rule = faults.add(
-            service=args.service, operation=args.operation, error=args.error,
-            status=args.status, latency_ms=args.latency_ms, unprocessed=args.unprocessed,
-            probability=args.probability, count=args.count, match=args.match,
-        )  # fmt: skip
+            service=args.service,
+            operation=args.operation,
+            error=args.error,
+            status=args.status,
+            latency_ms=args.latency_ms,
+            unprocessed=args.unprocessed,
+            probability=args.probability,
+            count=args.count,
+            match=args.match,
+        )
         print(json.dumps(rule))
     return 0
 
@@ -204,8 +210,10 @@ def parser() -> argparse.ArgumentParser:
     jobs = commands.add_parser("jobs", help="every job of the queue, newest first")
     jobs.add_argument("--children", action="store_true", help="list array jobs' children too")
     jobs.set_defaults(run=cmd_jobs)
-    for verb, meaning in (("cancel", "CancelJob: a job not yet STARTING"),
-                          ("terminate", "TerminateJob: also a running one")):  # fmt: skip
+    for verb, meaning in (
+        ("cancel", "CancelJob: a job not yet STARTING"),
+        ("terminate", "TerminateJob: also a running one"),
+    ):
         stop = commands.add_parser(verb, help=meaning)
         stop.add_argument("job_id")
         stop.add_argument("--reason", help="the job's statusReason")

@@ -76,9 +76,12 @@ class Pipeline:
         each job once: one that changes state between two calls is listed by both, and its
         later listing is kept."""
         paginator = self.batch.get_paginator("list_jobs")
-        listed = {job["jobId"]: job for status in JobStatus
-                  for page in paginator.paginate(jobStatus=status, **selector)
-                  for job in page["jobSummaryList"]}  # fmt: skip
+        listed = {
+            job["jobId"]: job
+            for status in JobStatus
+            for page in paginator.paginate(jobStatus=status, **selector)
+            for job in page["jobSummaryList"]
+        }
         return list(listed.values())
 
     def describe(self, job_ids: list[str]) -> list[dict[str, Any]]:

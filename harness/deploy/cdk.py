@@ -205,8 +205,10 @@ def cdk_deploy(
     try:
         cdklocal(
             ["deploy", app.stack_name, "--require-approval", "never", *arguments],
-            endpoint, log, app,
-        )  # fmt: skip
+            endpoint,
+            log,
+            app,
+        )
     except DeployError as error:
         message = explain_failure(error, endpoint, app, started, updating)
         raise DeployError(message) from error

@@ -28,9 +28,13 @@ class BackgroundProcess:
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=environment,
-                start_new_session=True, cwd=REPO,
-            )  # fmt: skip
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                start_new_session=True,
+                cwd=REPO,
+            )
         self.pid_file.write_text(str(self._process.pid))
 
     def wait_ready(self, ready: Callable[[], bool], timeout: float) -> None:

@@ -39,8 +39,11 @@ def error_response(
     http_status = status_of(code, status)
     if service in JSON_SERVICES:
         body = json.dumps({"__type": code, "message": message}).encode()
-        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-ErrorType": code,
-                   "x-amzn-RequestId": request_id}  # fmt: skip
+        headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "x-amzn-ErrorType": code,
+            "x-amzn-RequestId": request_id,
+        }
     elif service == "s3":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -61,8 +61,12 @@ def s3_call(environ: dict[str, Any], method: str, path: str) -> Call:
     key = urllib.parse.unquote(key)
     if key:
         copy = "HTTP_X_AMZ_COPY_SOURCE" in environ
-        operation = {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject",
-                     "PUT": "CopyObject" if copy else "PutObject"}.get(method, method)  # fmt: skip
+        operation = {
+            "GET": "GetObject",
+            "HEAD": "HeadObject",
+            "DELETE": "DeleteObject",
+            "PUT": "CopyObject" if copy else "PutObject",
+        }.get(method, method)
     else:
         operation = {"GET": "ListObjects", "PUT": "CreateBucket", "HEAD": "HeadBucket"}.get(
             method, method
@@ -118,9 +122,13 @@ class FaultInjector:
         if rule is None:
             return self.app(environ, start_response)
         logger.warning(
-            "fault injected (rule %s): %s %s %s -> %s", rule.id, call.service, call.operation,
-            ",".join(call.resources) or "-", rule.effect(),
-        )  # fmt: skip
+            "fault injected (rule %s): %s %s %s -> %s",
+            rule.id,
+            call.service,
+            call.operation,
+            ",".join(call.resources) or "-",
+            rule.effect(),
+        )
         if rule.latency_ms:
             time.sleep(rule.latency_ms / 1000)
             return self.app(environ, start_response)

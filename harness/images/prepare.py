@@ -136,9 +136,13 @@ def build(client: Any, context: Path, tag: str, base: str) -> str:
     logger.info(f"building {tag} from {base}")
     try:
         client.images.build(
-            path=str(context), tag=tag, buildargs={"BASE_IMAGE": base},
-            labels={SOURCE_LABEL: wanted}, rm=True, forcerm=True,
-        )  # fmt: skip
+            path=str(context),
+            tag=tag,
+            buildargs={"BASE_IMAGE": base},
+            labels={SOURCE_LABEL: wanted},
+            rm=True,
+            forcerm=True,
+        )
     except docker.errors.BuildError as error:
         log = "".join(chunk.get("stream", "") for chunk in error.build_log)
         raise ImageError(

@@ -80,12 +80,23 @@ def submit_jobs(event: dict[str, Any], settings: Settings, batch: Any) -> dict[s
         # A big object: a planning job writes the manifest of its ranges, then an array job
         # whose children each write one range runs once the plan has succeeded.
         sharding = {"shards": str(shards)}
-        planning = submit(batch, settings, obj, job_name(obj, f"{settings.job_name_prefix}-plan"),
-                          {**sharding, "mode": "plan"})  # fmt: skip
+        planning = submit(
+            batch,
+            settings,
+            obj,
+            job_name(obj, f"{settings.job_name_prefix}-plan"),
+            {**sharding, "mode": "plan"},
+        )
         submitted.append(planning)
-        array = submit(batch, settings, obj, job_name(obj, settings.job_name_prefix),
-                       {**sharding, "mode": "shard"}, arrayProperties={"size": shards},
-                       dependsOn=[{"jobId": planning["jobId"]}])  # fmt: skip
+        array = submit(
+            batch,
+            settings,
+            obj,
+            job_name(obj, settings.job_name_prefix),
+            {**sharding, "mode": "shard"},
+            arrayProperties={"size": shards},
+            dependsOn=[{"jobId": planning["jobId"]}],
+        )
         submitted.append(array)
     return {"jobs": submitted, "jobIds": [job["jobId"] for job in submitted], "skipped": skipped}
 

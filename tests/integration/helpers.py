@@ -84,8 +84,11 @@ def queue_template(queue_name: str) -> dict[str, Any]:
             "Compute": {"Type": "AWS::Batch::ComputeEnvironment", "Properties": environment},
             "Queue": {
                 "Type": "AWS::Batch::JobQueue",
-                "Properties": {"JobQueueName": queue_name, "Priority": 1,
-                               "ComputeEnvironmentOrder": order},
+                "Properties": {
+                    "JobQueueName": queue_name,
+                    "Priority": 1,
+                    "ComputeEnvironmentOrder": order,
+                },
             },
         }
-    }  # fmt: skip
+    }

@@ -187,13 +187,17 @@ def test_an_array_job_fans_out_and_a_dependent_job_runs_after_it(batch, pipeline
     queue = pipeline.outputs.job_queue
 
     parent = batch.submit_job(
-        jobName=f"fan-{unique}", jobQueue=queue, jobDefinition=definition,
+        jobName=f"fan-{unique}",
+        jobQueue=queue,
+        jobDefinition=definition,
         arrayProperties={"size": 5},
-    )["jobId"]  # fmt: skip
+    )["jobId"]
     after = batch.submit_job(
-        jobName=f"after-{unique}", jobQueue=queue, jobDefinition=definition,
+        jobName=f"after-{unique}",
+        jobQueue=queue,
+        jobDefinition=definition,
         dependsOn=[{"jobId": parent}],
-    )["jobId"]  # fmt: skip
+    )["jobId"]
     finished = wait_for_job(batch, after)
     (array,) = batch.describe_jobs(jobs=[parent])["jobs"]
     children = batch.list_jobs(arrayJobId=parent, jobStatus="SUCCEEDED")["jobSummaryList"]
@@ -237,19 +241,22 @@ def test_a_container_over_its_memory_is_killed_with_awss_reason(batch, pipeline,
 def test_queues_compete_by_priority_and_a_disabled_queue_holds_its_job(batch, base, unique):
     environment = f"one-vcpu-{unique}"
     batch.create_compute_environment(
-        computeEnvironmentName=environment, type="MANAGED",
+        computeEnvironmentName=environment,
+        type="MANAGED",
         computeResources={"type": "FARGATE", "maxvCpus": 1, "subnets": ["subnet-local"]},
-    )  # fmt: skip
+    )
     queues = {name: f"{name}-{unique}" for name in ("low", "high", "held")}
     for priority, name in enumerate(queues.values(), start=1):
         batch.create_job_queue(
-            jobQueueName=name, priority=priority * 10,
+            jobQueueName=name,
+            priority=priority * 10,
             computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
-        )  # fmt: skip
+        )
     definition = batch.register_job_definition(
-        jobDefinitionName=f"one-vcpu-{unique}", type="container",
+        jobDefinitionName=f"one-vcpu-{unique}",
+        type="container",
         containerProperties={"image": base, "command": ["sleep", "2"], "vcpus": 1, "memory": 128},
-    )["jobDefinitionArn"]  # fmt: skip
+    )["jobDefinitionArn"]
 
     def submit(queue: str) -> str:
         return batch.submit_job(jobName=queue, jobQueue=queues[queue], jobDefinition=definition)[
@@ -282,21 +289,33 @@ def test_dependencies_n_to_n_sequential_failed_and_cancelled_before_start(
     batch, pipeline, base, unique
 ):
     definition = batch.register_job_definition(
-        jobDefinitionName=f"step-{unique}", type="container",
-        containerProperties={"image": base, "command": ["sh", "-c", "sleep 1; exit ${FAIL:-0}"],
-                             "resourceRequirements": [{"type": "VCPU", "value": "0.25"},
-                                                      {"type": "MEMORY", "value": "128"}]},
-    )["jobDefinitionArn"]  # fmt: skip
+        jobDefinitionName=f"step-{unique}",
+        type="container",
+        containerProperties={
+            "image": base,
+            "command": ["sh", "-c", "sleep 1; exit ${FAIL:-0}"],
+            "resourceRequirements": [
+                {"type": "VCPU", "value": "0.25"},
+                {"type": "MEMORY", "value": "128"},
+            ],
+        },
+    )["jobDefinitionArn"]
 
     def submit(name: str, **options) -> str:
-        return batch.submit_job(jobName=f"{name}-{unique}", jobQueue=pipeline.outputs.job_queue,
-                                jobDefinition=definition, **options)["jobId"]  # fmt: skip
+        return batch.submit_job(
+            jobName=f"{name}-{unique}",
+            jobQueue=pipeline.outputs.job_queue,
+            jobDefinition=definition,
+            **options,
+        )["jobId"]
 
     first = submit("first", arrayProperties={"size": 4})
-    second = submit("second", arrayProperties={"size": 4},
-                    dependsOn=[{"jobId": first, "type": "N_TO_N"}])  # fmt: skip
-    sequential = submit("sequential", arrayProperties={"size": 3},
-                        dependsOn=[{"type": "SEQUENTIAL"}])  # fmt: skip
+    second = submit(
+        "second", arrayProperties={"size": 4}, dependsOn=[{"jobId": first, "type": "N_TO_N"}]
+    )
+    sequential = submit(
+        "sequential", arrayProperties={"size": 3}, dependsOn=[{"type": "SEQUENTIAL"}]
+    )
     failing = submit(
         "failing", containerOverrides={"environment": [{"name": "FAIL", "value": "1"}]}
     )

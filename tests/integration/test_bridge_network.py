@@ -108,10 +108,13 @@ def test_a_job_container_is_on_the_harness_network_not_the_host_network(bridge, 
         type="container",
         containerProperties={
             "image": base,
-            "command": ["python3", "-c",
-                        "import socket; print(socket.gethostbyname(socket.gethostname()))"],
+            "command": [
+                "python3",
+                "-c",
+                "import socket; print(socket.gethostbyname(socket.gethostname()))",
+            ],
         },
-    )["jobDefinitionArn"]  # fmt: skip
+    )["jobDefinitionArn"]
 
     job = wait_for_job(
         bridge["batch"],

@@ -79,8 +79,19 @@ def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batc
     port = free_port()
     project = f"csv-pipeline-edge{port}"
     base = base_image(docker.from_env())
-    compose(project, port, base, "--profile", "localstack", "up", "--detach", "--wait",
-            "--build", "--no-deps", "localstack")  # fmt: skip
+    compose(
+        project,
+        port,
+        base,
+        "--profile",
+        "localstack",
+        "up",
+        "--detach",
+        "--wait",
+        "--build",
+        "--no-deps",
+        "localstack",
+    )
     try:
         endpoint = f"http://127.0.0.1:{port}"
         health = engine_health(endpoint)

@@ -30,8 +30,12 @@ def assert_every_row_once(pipeline, unique: str, rows: list) -> None:
 
 
 def test_a_fifth_of_batch_writes_throttled_loses_no_row(pipeline, faults, unique):
-    rule = faults.add(service="dynamodb", operation="BatchWriteItem", probability=0.2,
-                      error="ProvisionedThroughputExceededException")  # fmt: skip
+    rule = faults.add(
+        service="dynamodb",
+        operation="BatchWriteItem",
+        probability=0.2,
+        error="ProvisionedThroughputExceededException",
+    )
 
     # 2,000 rows are 80+ calls: none of them throttled at 20 % would be a 1-in-10^7 chance
     # (300 rows, about 14 calls, missed every throttle about one run in twenty)
@@ -76,8 +80,9 @@ def test_submitjob_failing_once_is_retried_by_lambdas_async_invocation(pipeline,
 
     assert job["status"] == "SUCCEEDED", job.get("statusReason")
     assert len(pipeline.jobs_for(upload)) == 1, "one job, not two"
-    failures = [line for line in pipeline.trigger_log_lines()
-                if "submit_failed" in line and unique in line]  # fmt: skip
+    failures = [
+        line for line in pipeline.trigger_log_lines() if "submit_failed" in line and unique in line
+    ]
     assert len(failures) == 1, "the first invocation failed on the injected fault"
     assert_every_row_once(pipeline, unique, rows)
     assert [r["injected"] for r in faults.listed()] == [1]
@@ -115,18 +120,22 @@ def test_dynamodb_failing_for_good_fails_the_job_after_every_attempt_keeping_wha
     container = app["containerProperties"]
     environment = [*container.get("environment", []), {"name": "AWS_MAX_ATTEMPTS", "value": "2"}]
     definition = pipeline.batch.register_job_definition(
-        jobDefinitionName=f"impatient-{unique}", type="container",
-        parameters=app["parameters"], retryStrategy=app["retryStrategy"],
+        jobDefinitionName=f"impatient-{unique}",
+        type="container",
+        parameters=app["parameters"],
+        retryStrategy=app["retryStrategy"],
         containerProperties={**container, "environment": environment},
-    )["jobDefinitionArn"]  # fmt: skip
+    )["jobDefinitionArn"]
     rows = products(unique, 5000)
     key = f"uploads/{unique}/doomed.data"  # not .csv: the trigger leaves it to this test
     pipeline.upload_bytes(key, csv_bytes(rows))
     faults.add(service="dynamodb", operation="BatchWriteItem", latency_ms=100)
     job_id = pipeline.batch.submit_job(
-        jobName=f"doomed-{unique}", jobQueue=pipeline.outputs.job_queue,
-        jobDefinition=definition, parameters={"bucket": pipeline.outputs.bucket, "key": key},
-    )["jobId"]  # fmt: skip
+        jobName=f"doomed-{unique}",
+        jobQueue=pipeline.outputs.job_queue,
+        jobDefinition=definition,
+        parameters={"bucket": pipeline.outputs.bucket, "key": key},
+    )["jobId"]
 
     def first_row_written() -> dict | None:
         return pipeline.dynamodb.get_item(

@@ -15,9 +15,16 @@ from tests.integration.helpers import (
     wait_for_job,
 )
 
-ECS_TASKS_TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Action": "sts:AssumeRole",
-    "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}  # fmt: skip
+ECS_TASKS_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+        }
+    ],
+}
 
 
 def test_the_deployed_app_passes_the_flow_with_iam_enforced(enforced_iam, pipeline, unique):
@@ -41,25 +48,41 @@ def test_a_job_role_without_batch_write_item_fails_with_access_denied(
     role_arn = iam.create_role(RoleName=f"read-only-{unique}", AssumeRolePolicyDocument=trust)[
         "Role"
     ]["Arn"]
-    iam.put_role_policy(RoleName=f"read-only-{unique}", PolicyName="read-uploads",
-                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-                            "Effect": "Allow", "Action": "s3:GetObject",
-                            "Resource": f"arn:aws:s3:::{bucket}/uploads/*"}]}))  # fmt: skip
+    iam.put_role_policy(
+        RoleName=f"read-only-{unique}",
+        PolicyName="read-uploads",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{bucket}/uploads/*",
+                    }
+                ],
+            }
+        ),
+    )
     (app,) = pipeline.batch.describe_job_definitions(
         jobDefinitionName=pipeline.outputs.job_definition, status="ACTIVE"
     )["jobDefinitions"][-1:]
     definition = pipeline.batch.register_job_definition(
-        jobDefinitionName=f"read-only-{unique}", type="container",
-        parameters=app["parameters"], retryStrategy=app["retryStrategy"],
+        jobDefinitionName=f"read-only-{unique}",
+        type="container",
+        parameters=app["parameters"],
+        retryStrategy=app["retryStrategy"],
         containerProperties={**app["containerProperties"], "jobRoleArn": role_arn},
-    )["jobDefinitionArn"]  # fmt: skip
+    )["jobDefinitionArn"]
     key = f"uploads/{unique}/denied.data"  # not .csv: the trigger leaves it to this test
     pipeline.upload_bytes(key, csv_bytes(products(unique, 30)))
 
     job_id = pipeline.batch.submit_job(
-        jobName=f"denied-{unique}", jobQueue=pipeline.outputs.job_queue,
-        jobDefinition=definition, parameters={"bucket": bucket, "key": key},
-    )["jobId"]  # fmt: skip
+        jobName=f"denied-{unique}",
+        jobQueue=pipeline.outputs.job_queue,
+        jobDefinition=definition,
+        parameters={"bucket": bucket, "key": key},
+    )["jobId"]
     job = wait_for_job(pipeline.batch, job_id, timeout=120)
 
     assert job["status"] == "FAILED"
@@ -82,8 +105,11 @@ def test_the_triggers_submit_job_is_checked_against_its_own_role(enforced_iam, p
         )
 
         def denials() -> list[str] | None:
-            lines = [line for line in pipeline.trigger_log_lines()
-                     if "submit_failed" in line and unique in line]  # fmt: skip
+            lines = [
+                line
+                for line in pipeline.trigger_log_lines()
+                if "submit_failed" in line and unique in line
+            ]
             return lines if len(lines) == 3 else None
 
         denied = wait_until(denials, timeout=60, interval=1)

@@ -30,9 +30,10 @@ def test_sample_upload_writes_every_row_with_its_attributes(pipeline, unique):
     # the function's own JSON lines (a failed invocation also leaves its traceback as text)
     lines = [json.loads(line) for line in pipeline.trigger_log_lines() if line.startswith("{")]
     (submitted,) = [
-        entry for entry in lines
+        entry
+        for entry in lines
         if entry.get("event") == "job_submitted" and entry.get("jobId") == job["jobId"]
-    ]  # fmt: skip
+    ]
     assert submitted["key"] == upload.key
     with sample.open(newline="") as text:
         expected = list(csv.DictReader(text))

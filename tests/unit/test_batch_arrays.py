@@ -97,9 +97,12 @@ def test_sequential_children_run_in_index_order_and_n_to_n_pairs_children():
         "seq", "queue", "work", array_properties={"size": 4}, depends_on=[{"type": "SEQUENTIAL"}]
     )
     paired = backend.submit_job(
-        "pairs", "queue", "work", array_properties={"size": 4},
+        "pairs",
+        "queue",
+        "work",
+        array_properties={"size": 4},
         depends_on=[{"jobId": first.id, "type": "N_TO_N"}],
-    )  # fmt: skip
+    )
 
     done(first)
     done(paired)

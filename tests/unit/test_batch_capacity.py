@@ -111,15 +111,23 @@ def test_a_job_bigger_than_its_environment_says_why_it_waits():
 @pytest.mark.parametrize(
     ("resources", "too_much", "fits", "reason"),
     [
-        ({"type": "FARGATE", "maxvCpus": 16}, 200_000, 8192,
-         "the job needs 200000 MiB of memory and compute environment big (FARGATE) gives a "
-         "job at most 122880: it stays RUNNABLE"),
-        ({"type": "EC2", "maxvCpus": 16, "instanceTypes": ["m5.large", "r5.xlarge"]}, 40_000,
-         32768, "the job needs 40000 MiB of memory and compute environment big (EC2) gives a "
-         "job at most 32768: it stays RUNNABLE"),
+        (
+            {"type": "FARGATE", "maxvCpus": 16},
+            200_000,
+            8192,
+            "the job needs 200000 MiB of memory and compute environment big (FARGATE) gives a "
+            "job at most 122880: it stays RUNNABLE",
+        ),
+        (
+            {"type": "EC2", "maxvCpus": 16, "instanceTypes": ["m5.large", "r5.xlarge"]},
+            40_000,
+            32768,
+            "the job needs 40000 MiB of memory and compute environment big (EC2) gives a "
+            "job at most 32768: it stays RUNNABLE",
+        ),
     ],
     ids=["fargate", "ec2-instance-types"],
-)  # fmt: skip
+)
 def test_a_job_wanting_more_memory_than_its_environment_gives_says_why_it_waits(
     resources, too_much, fits, reason
 ):
@@ -127,15 +135,23 @@ def test_a_job_wanting_more_memory_than_its_environment_gives_says_why_it_waits(
     backend.create_compute_environment("big", resources)
     backend.create_job_queue("memory", 1, [{"order": 1, "computeEnvironment": "big"}])
     backend.register_job_definition(
-        "hungry", {"image": "i", "resourceRequirements": [
-            {"type": "VCPU", "value": "4"}, {"type": "MEMORY", "value": str(too_much)}]},
-    )  # fmt: skip
+        "hungry",
+        {
+            "image": "i",
+            "resourceRequirements": [
+                {"type": "VCPU", "value": "4"},
+                {"type": "MEMORY", "value": str(too_much)},
+            ],
+        },
+    )
 
     job = backend.submit_job("hungry", "memory", "hungry")
     smaller = backend.submit_job(
-        "fits", "memory", "hungry",
+        "fits",
+        "memory",
+        "hungry",
         container_overrides={"resourceRequirements": [{"type": "MEMORY", "value": str(fits)}]},
-    )  # fmt: skip
+    )
 
     assert becomes(job, "RUNNABLE")
     assert job.status_reason.startswith(reason)
@@ -148,9 +164,16 @@ def test_instance_types_whose_memory_is_not_known_are_not_judged_and_say_so(capl
     backend = setup(GatedRunner())
     created = Client(BatchApp(lambda region: backend)).post(
         "/v1/createcomputeenvironment",
-        json={"computeEnvironmentName": "mixed", "type": "MANAGED", "computeResources": {
-            "type": "SPOT", "maxvCpus": 16, "instanceTypes": ["optimal", "m5.large"]}},
-    )  # fmt: skip
+        json={
+            "computeEnvironmentName": "mixed",
+            "type": "MANAGED",
+            "computeResources": {
+                "type": "SPOT",
+                "maxvCpus": 16,
+                "instanceTypes": ["optimal", "m5.large"],
+            },
+        },
+    )
     assert created.status_code == 200, created.data
     backend.create_job_queue("spot", 1, [{"order": 1, "computeEnvironment": "mixed"}])
     backend.register_job_definition(

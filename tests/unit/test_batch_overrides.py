@@ -25,10 +25,16 @@ def backend() -> BatchBackend:
 
 def test_overriding_requirements_replace_the_definitions_for_that_job_only(backend):
     bigger = backend.submit_job(
-        "bigger", "queue", "work",
-        container_overrides={"resourceRequirements": [{"type": "MEMORY", "value": "4096"},
-                                                      {"type": "VCPU", "value": "2"}]},
-    )  # fmt: skip
+        "bigger",
+        "queue",
+        "work",
+        container_overrides={
+            "resourceRequirements": [
+                {"type": "MEMORY", "value": "4096"},
+                {"type": "VCPU", "value": "2"},
+            ]
+        },
+    )
     plain = backend.submit_job("plain", "queue", "work")
 
     assert (bigger.vcpus, memory_limit(bigger.container_properties)) == (2.0, "4096m")
@@ -49,9 +55,11 @@ def test_the_older_vcpus_and_memory_overrides_win_over_the_definitions_requireme
 
 def test_a_gpu_override_is_refused_not_dropped():
     request = {
-        "jobName": "x", "jobQueue": "q", "jobDefinition": "d",
+        "jobName": "x",
+        "jobQueue": "q",
+        "jobDefinition": "d",
         "containerOverrides": {"resourceRequirements": [{"type": "GPU", "value": "1"}]},
-    }  # fmt: skip
+    }
 
     with pytest.raises(ClientException, match=r"containerOverrides\.resourceRequirements: GPU"):
         check_submit_job(request)

@@ -163,8 +163,13 @@ def test_a_job_walks_through_batch_states(backend):
     job = run_to_end(backend, ScriptedRunner([0]))
 
     assert [status for status, _ in job.history] == [
-        "SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED",
-    ]  # fmt: skip
+        "SUBMITTED",
+        "PENDING",
+        "RUNNABLE",
+        "STARTING",
+        "RUNNING",
+        "SUCCEEDED",
+    ]
     assert job.created_at <= job.started_at <= job.stopped_at
 
 
@@ -236,9 +241,15 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     share = client.post("/v1/submitjob", json={**job, "shareIdentifier": "team-a"})
     gpu = client.post(
         "/v1/registerjobdefinition",
-        json={"jobDefinitionName": "gpu", "type": "container", "containerProperties": {
-            "image": "i", "resourceRequirements": [{"type": "GPU", "value": "1"}]}},
-    )  # fmt: skip
+        json={
+            "jobDefinitionName": "gpu",
+            "type": "container",
+            "containerProperties": {
+                "image": "i",
+                "resourceRequirements": [{"type": "GPU", "value": "1"}],
+            },
+        },
+    )
     no_effect = client.post("/v1/submitjob", json={**job, "propagateTags": True})
 
     for refused, field in ((nodes, "nodeOverrides"), (share, "shareIdentifier"), (gpu, "GPU")):
@@ -255,14 +266,21 @@ def test_the_aws_batch_variable_prefix_is_reserved_in_definitions_and_overrides(
 
     definition = client.post(
         "/v1/registerjobdefinition",
-        json={"jobDefinitionName": "own", "type": "container",
-              "containerProperties": {"image": "i", "environment": own}},
-    )  # fmt: skip
+        json={
+            "jobDefinitionName": "own",
+            "type": "container",
+            "containerProperties": {"image": "i", "environment": own},
+        },
+    )
     override = client.post(
         "/v1/submitjob",
-        json={"jobName": "x", "jobQueue": "queue", "jobDefinition": "processor",
-              "containerOverrides": {"environment": own}},
-    )  # fmt: skip
+        json={
+            "jobName": "x",
+            "jobQueue": "queue",
+            "jobDefinition": "processor",
+            "containerOverrides": {"environment": own},
+        },
+    )
 
     for refused, where in ((definition, "containerProperties"), (override, "containerOverrides")):
         assert refused.status_code == 400

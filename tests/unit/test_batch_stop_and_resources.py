@@ -99,15 +99,28 @@ def test_the_rest_api_manages_resources_and_stops_jobs(backend):
         response = client.post(f"/v1/{operation}", json=body)
         return response.status_code, json.loads(response.data)
 
-    created = call("createcomputeenvironment", computeEnvironmentName="big", type="MANAGED",
-                   computeResources={"type": "FARGATE", "maxvCpus": 8,
-                                     "subnets": ["subnet-1"]})  # fmt: skip
-    queue = call("createjobqueue", jobQueueName="fast", priority=10,
-                 computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "big"}])  # fmt: skip
-    updated = call("updatecomputeenvironment", computeEnvironment="big",
-                   computeResources={"maxvCpus": 2})  # fmt: skip
-    refused = call("createjobqueue", jobQueueName="x", priority=1, computeEnvironmentOrder=[
-        {"order": 1, "computeEnvironment": "big"}], jobStateTimeLimitActions=[{}])  # fmt: skip
+    created = call(
+        "createcomputeenvironment",
+        computeEnvironmentName="big",
+        type="MANAGED",
+        computeResources={"type": "FARGATE", "maxvCpus": 8, "subnets": ["subnet-1"]},
+    )
+    queue = call(
+        "createjobqueue",
+        jobQueueName="fast",
+        priority=10,
+        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "big"}],
+    )
+    updated = call(
+        "updatecomputeenvironment", computeEnvironment="big", computeResources={"maxvCpus": 2}
+    )
+    refused = call(
+        "createjobqueue",
+        jobQueueName="x",
+        priority=1,
+        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "big"}],
+        jobStateTimeLimitActions=[{}],
+    )
     deregistered = call("deregisterjobdefinition", jobDefinition="sleeper:1")
     terminated = call("terminatejob", jobId="nope", reason="r")
 
@@ -141,11 +154,16 @@ def test_a_reclaimed_host_ends_the_attempt_and_the_retry_strategy_decides():
     backend.create_compute_environment("env", {"maxvCpus": 1})
     backend.create_job_queue("queue", 1, [{"order": 1, "computeEnvironment": "env"}])
     backend.register_job_definition(
-        "spot", {"image": "i", "vcpus": 1},
-        retry_strategy={"attempts": 2, "evaluateOnExit": [
-            {"onStatusReason": "Host EC2*", "action": "RETRY"},
-            {"onExitCode": "*", "action": "EXIT"}]},
-    )  # fmt: skip
+        "spot",
+        {"image": "i", "vcpus": 1},
+        retry_strategy={
+            "attempts": 2,
+            "evaluateOnExit": [
+                {"onStatusReason": "Host EC2*", "action": "RETRY"},
+                {"onExitCode": "*", "action": "EXIT"},
+            ],
+        },
+    )
     job = backend.submit_job("spot", "queue", "spot")
     assert status_becomes(job, "RUNNING")
     with pytest.raises(ClientException, match="only a RUNNING job"):

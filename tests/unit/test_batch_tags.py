@@ -7,20 +7,26 @@ from botocore.exceptions import ClientError
 
 def test_tags_given_at_creation_are_kept_listed_and_described(batch_api):
     environment = batch_api.create_compute_environment(
-        computeEnvironmentName="env", type="MANAGED", tags={"team": "data"},
+        computeEnvironmentName="env",
+        type="MANAGED",
+        tags={"team": "data"},
         computeResources={"type": "FARGATE", "maxvCpus": 2, "subnets": ["s"]},
-    )["computeEnvironmentArn"]  # fmt: skip
+    )["computeEnvironmentArn"]
     queue = batch_api.create_job_queue(
-        jobQueueName="queue", priority=1, tags={"tier": "gold"},
+        jobQueueName="queue",
+        priority=1,
+        tags={"tier": "gold"},
         computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "env"}],
-    )["jobQueueArn"]  # fmt: skip
+    )["jobQueueArn"]
     definition = batch_api.register_job_definition(
-        jobDefinitionName="work", type="container", tags={"app": "csv"},
+        jobDefinitionName="work",
+        type="container",
+        tags={"app": "csv"},
         containerProperties={"image": "i", "vcpus": 1, "memory": 512},
-    )["jobDefinitionArn"]  # fmt: skip
+    )["jobDefinitionArn"]
     job = batch_api.submit_job(
         jobName="one", jobQueue="queue", jobDefinition="work", tags={"upload": "a.csv"}
-    )  # fmt: skip
+    )
 
     assert batch_api.list_tags_for_resource(resourceArn=environment)["tags"] == {"team": "data"}
     assert batch_api.list_tags_for_resource(resourceArn=queue)["tags"] == {"tier": "gold"}
@@ -46,16 +52,20 @@ def test_tag_and_untag_a_resource(batch_api):
 
 @pytest.mark.parametrize(
     ("tags", "message"),
-    [({"aws:owner": "x"}, "not starting with 'aws:'"),
-     ({"k": "v" * 257}, "longer than 256 characters"),
-     ({f"k{i}": "v" for i in range(51)}, "at most 50 tags")],
-)  # fmt: skip
+    [
+        ({"aws:owner": "x"}, "not starting with 'aws:'"),
+        ({"k": "v" * 257}, "longer than 256 characters"),
+        ({f"k{i}": "v" for i in range(51)}, "at most 50 tags"),
+    ],
+)
 def test_tags_aws_refuses_are_refused_and_nothing_is_created(batch_api, tags, message):
     with pytest.raises(ClientError, match=message):
         batch_api.register_job_definition(
-            jobDefinitionName="work", type="container", tags=tags,
+            jobDefinitionName="work",
+            type="container",
+            tags=tags,
             containerProperties={"image": "i", "vcpus": 1, "memory": 512},
-        )  # fmt: skip
+        )
 
     assert batch_api.describe_job_definitions(jobDefinitionName="work")["jobDefinitions"] == []
 
@@ -63,12 +73,13 @@ def test_tags_aws_refuses_are_refused_and_nothing_is_created(batch_api, tags, me
 def test_unknown_resources_and_array_children_cannot_be_tagged(batch_api):
     make_queue(batch_api)
     batch_api.register_job_definition(
-        jobDefinitionName="work", type="container",
+        jobDefinitionName="work",
+        type="container",
         containerProperties={"image": "i", "vcpus": 1, "memory": 512},
-    )  # fmt: skip
+    )
     array = batch_api.submit_job(
         jobName="fan", jobQueue="queue", jobDefinition="work", arrayProperties={"size": 2}
-    )  # fmt: skip
+    )
 
     with pytest.raises(ClientError, match="does not exist"):
         batch_api.tag_resource(resourceArn="arn:aws:batch:us-east-1:0:job-queue/nope", tags={})
@@ -78,10 +89,12 @@ def test_unknown_resources_and_array_children_cannot_be_tagged(batch_api):
 
 def make_queue(batch_api) -> str:
     batch_api.create_compute_environment(
-        computeEnvironmentName="env", type="MANAGED",
+        computeEnvironmentName="env",
+        type="MANAGED",
         computeResources={"type": "FARGATE", "maxvCpus": 2, "subnets": ["s"]},
-    )  # fmt: skip
+    )
     return batch_api.create_job_queue(
-        jobQueueName="queue", priority=1,
+        jobQueueName="queue",
+        priority=1,
         computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "env"}],
-    )["jobQueueArn"]  # fmt: skip
+    )["jobQueueArn"]

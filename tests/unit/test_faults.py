@@ -39,17 +39,19 @@ def client(service: str, endpoint: str, config: Config | None = None) -> Any:
 def table(endpoint: str) -> str:
     name = f"t-{uuid.uuid4().hex[:8]}"
     client("dynamodb", endpoint).create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-    )  # fmt: skip
+    )
     return name
 
 
 def test_a_dynamodb_error_in_dynamodbs_shape_for_a_count_of_calls(endpoint):
     faults, name = Faults(endpoint), table(endpoint)
-    rule = faults.add(service="dynamodb", operation="PutItem", error="ThrottlingException",
-                      count=2, match=name)  # fmt: skip
+    rule = faults.add(
+        service="dynamodb", operation="PutItem", error="ThrottlingException", count=2, match=name
+    )
     dynamodb = client("dynamodb", endpoint, NO_RETRIES)
     item = {"id": {"S": "1"}}
 

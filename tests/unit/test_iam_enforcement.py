@@ -24,8 +24,16 @@ from tests.unit.conftest import serving
 
 ACCOUNT = "123456789012"  # moto's default account in this process
 REGION = "us-east-1"
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-         "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}  # fmt: skip
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -49,44 +57,58 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         iam.install()
         holder["batch"] = BatchApp(lambda region: batch, iam.authorize_batch)
         suffix = uuid.uuid4().hex[:8]
-        yield {"url": url, "iam": iam, "batch": batch, "suffix": suffix,
-               "admin": lambda service: aws.client(service, url, REGION)}  # fmt: skip
+        yield {
+            "url": url,
+            "iam": iam,
+            "batch": batch,
+            "suffix": suffix,
+            "admin": lambda service: aws.client(service, url, REGION),
+        }
 
 
 def role(engine: dict[str, Any], name: str, statements: list[dict[str, Any]]) -> str:
     iam = engine["admin"]("iam")
-    arn = iam.create_role(RoleName=f"{name}-{engine['suffix']}",
-                          AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]  # fmt: skip
-    iam.put_role_policy(RoleName=f"{name}-{engine['suffix']}", PolicyName="p",
-                        PolicyDocument=json.dumps({"Version": "2012-10-17",
-                                                   "Statement": statements}))  # fmt: skip
+    arn = iam.create_role(
+        RoleName=f"{name}-{engine['suffix']}", AssumeRolePolicyDocument=json.dumps(TRUST)
+    )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=f"{name}-{engine['suffix']}",
+        PolicyName="p",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
     return arn
 
 
 def client_as(engine: dict[str, Any], role_arn: str, service: str) -> Any:
     credentials = engine["iam"].job_credentials(role_arn, "job-1", REGION)
     return boto3.client(
-        service, endpoint_url=engine["url"], region_name=REGION,
+        service,
+        endpoint_url=engine["url"],
+        region_name=REGION,
         aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
         aws_session_token=credentials["AWS_SESSION_TOKEN"],
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
 def data(engine: dict[str, Any]) -> dict[str, str]:
     table, bucket = f"items-{engine['suffix']}", f"uploads-{engine['suffix']}"
     engine["admin"]("dynamodb").create_table(
-        TableName=table, BillingMode="PAY_PER_REQUEST",
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-    )  # fmt: skip
+    )
     s3 = engine["admin"]("s3")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="uploads/a.csv", Body=b"k\n1\n")
     s3.put_object(Bucket=bucket, Key="private/b.csv", Body=b"k\n2\n")
-    return {"table": table, "bucket": bucket,
-            "table_arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"}  # fmt: skip
+    return {
+        "table": table,
+        "bucket": bucket,
+        "table_arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}",
+    }
 
 
 def write(dynamodb: Any, table: str) -> None:
@@ -94,11 +116,18 @@ def write(dynamodb: Any, table: str) -> None:
 
 
 def test_a_role_is_allowed_what_its_policy_grants_on_that_resource_only(engine, data):
-    job_role = role(engine, "job", [
-        {"Effect": "Allow", "Action": "dynamodb:BatchWriteItem", "Resource": data["table_arn"]},
-        {"Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": f"arn:aws:s3:::{data['bucket']}/uploads/*"},
-    ])  # fmt: skip
+    job_role = role(
+        engine,
+        "job",
+        [
+            {"Effect": "Allow", "Action": "dynamodb:BatchWriteItem", "Resource": data["table_arn"]},
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{data['bucket']}/uploads/*",
+            },
+        ],
+    )
     dynamodb, s3 = client_as(engine, job_role, "dynamodb"), client_as(engine, job_role, "s3")
 
     write(dynamodb, data["table"])
@@ -115,9 +144,13 @@ def test_a_role_is_allowed_what_its_policy_grants_on_that_resource_only(engine, 
 
 
 def test_a_role_without_batch_write_item_is_denied_in_dynamodbs_own_error_shape(engine, data):
-    reader = role(engine, "reader", [
-        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": data["table_arn"]},
-    ])  # fmt: skip
+    reader = role(
+        engine,
+        "reader",
+        [
+            {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": data["table_arn"]},
+        ],
+    )
 
     with pytest.raises(ClientError) as raised:
         write(client_as(engine, reader, "dynamodb"), data["table"])
@@ -135,8 +168,11 @@ def test_submit_job_is_checked_against_the_queue_and_the_definition_revision(eng
     allowed = batch.register_job_definition("allowed", {"image": "i"})
     batch.register_job_definition("other", {"image": "i"})
     every_revision = f"{allowed.arn.rsplit(':', 1)[0]}:*"
-    trigger = role(engine, "trigger", [{"Effect": "Allow", "Action": "batch:SubmitJob",
-                                        "Resource": [queue.arn, every_revision]}])  # fmt: skip
+    trigger = role(
+        engine,
+        "trigger",
+        [{"Effect": "Allow", "Action": "batch:SubmitJob", "Resource": [queue.arn, every_revision]}],
+    )
     client = client_as(engine, trigger, "batch")
 
     submitted = client.submit_job(jobName="ok", jobQueue="queue", jobDefinition="allowed")

@@ -7,9 +7,16 @@ from harness.batch.instance_types import largest_memory_mib, memory_mib
 
 @pytest.mark.parametrize(
     ("instance_type", "gib"),
-    [("c5.large", 4), ("c5.18xlarge", 144), ("m5.24xlarge", 384), ("m6i.xlarge", 16),
-     ("r7g.medium", 8), ("r6id.32xlarge", 1024), ("m7a.2xlarge", 32)],
-)  # fmt: skip
+    [
+        ("c5.large", 4),
+        ("c5.18xlarge", 144),
+        ("m5.24xlarge", 384),
+        ("m6i.xlarge", 16),
+        ("r7g.medium", 8),
+        ("r6id.32xlarge", 1024),
+        ("m7a.2xlarge", 32),
+    ],
+)
 def test_memory_follows_from_family_and_size(instance_type, gib):
     assert memory_mib(instance_type) == gib * 1024
 

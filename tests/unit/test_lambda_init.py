@@ -76,18 +76,22 @@ def start_init(task_root: Path, handler: str, endpoint: RuntimeEndpoint) -> tupl
         "LOCALSTACK_CHMOD_PATHS": json.dumps([{"path": str(task_root), "mode": "0755"}]),
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", program], env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "-c", program],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     return process, port
 
 
 def invoke(port: int, invoke_id: str, payload: dict) -> int:
-    body = json.dumps({
-        "invoke-id": invoke_id,
-        "invoked-function-arn": "arn:aws:lambda:us-east-1:000000000000:function:unit-function",
-        "payload": json.dumps(payload),
-    }).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "invoke-id": invoke_id,
+            "invoked-function-arn": "arn:aws:lambda:us-east-1:000000000000:function:unit-function",
+            "payload": json.dumps(payload),
+        }
+    ).encode()
     request = urllib.request.Request(f"http://127.0.0.1:{port}/invoke", data=body, method="POST")
     with urllib.request.urlopen(request, timeout=5) as response:
         return response.status

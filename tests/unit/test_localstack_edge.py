@@ -23,10 +23,15 @@ def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         "authorization": environ.get("HTTP_AUTHORIZATION"),
         "body": environ["wsgi.input"].read(length).decode(),
     }
-    start_response("404 Not Found" if "missing" in body["path"] else "200 OK", [
-        ("Content-Type", "application/json"), ("Date", "Thu, 01 Jan 2026 00:00:00 GMT"),
-        ("Server", "upstream"), ("x-amzn-RequestId", "abc"),
-    ])  # fmt: skip
+    start_response(
+        "404 Not Found" if "missing" in body["path"] else "200 OK",
+        [
+            ("Content-Type", "application/json"),
+            ("Date", "Thu, 01 Jan 2026 00:00:00 GMT"),
+            ("Server", "upstream"),
+            ("x-amzn-RequestId", "abc"),
+        ],
+    )
     return [json.dumps(body).encode(), b"\n" + b"x" * 200_000]  # a body in more than one chunk
 
 
@@ -42,9 +47,12 @@ def edge(monkeypatch) -> Iterator[str]:
 
 def client(service: str, endpoint: str) -> Any:
     return boto3.client(
-        service, endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test",
-    )  # fmt: skip
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
 
 
 def test_other_requests_pass_through_unchanged_with_one_date_header(edge):
@@ -52,9 +60,11 @@ def test_other_requests_pass_through_unchanged_with_one_date_header(edge):
     signed = "AWS4-HMAC-SHA256 Credential=test/20261127/us-east-1/s3/aws4_request, Sig=x"
 
     response = http.request(
-        "PUT", f"{edge}/bucket/key?versionId=3", body=b"row,1\n",
+        "PUT",
+        f"{edge}/bucket/key?versionId=3",
+        body=b"row,1\n",
         headers={"Authorization": signed, "Host": "bucket.s3.localhost.localstack.cloud:4566"},
-    )  # fmt: skip
+    )
     echoed = json.loads(response.data.split(b"\n", 1)[0])
 
     assert response.status == 200
@@ -74,13 +84,16 @@ def test_other_requests_pass_through_unchanged_with_one_date_header(edge):
 def test_batch_goes_to_the_stand_in_and_ecr_to_the_edges_own_backend(edge):
     batch = client("batch", edge)
     batch.create_compute_environment(
-        computeEnvironmentName="env", type="MANAGED",
+        computeEnvironmentName="env",
+        type="MANAGED",
         computeResources={"type": "FARGATE", "maxvCpus": 2, "subnets": ["s"]},
-    )  # fmt: skip
+    )
     ecr = client("ecr", edge)
     ecr.create_repository(repositoryName="cdk-assets")
 
-    assert [e["computeEnvironmentName"] for e in batch.describe_compute_environments()[
-        "computeEnvironments"]] == ["env"]  # fmt: skip
+    assert [
+        e["computeEnvironmentName"]
+        for e in batch.describe_compute_environments()["computeEnvironments"]
+    ] == ["env"]
     (repository,) = ecr.describe_repositories(repositoryNames=["cdk-assets"])["repositories"]
     assert repository["repositoryArn"].startswith("arn:aws:ecr:us-east-1:000000000000:")

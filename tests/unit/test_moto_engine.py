@@ -66,8 +66,10 @@ def template(image: str = "processor:1", extra: dict[str, Any] | None = None) ->
     resources: dict[str, Any] = {
         "Compute": {
             "Type": "AWS::Batch::ComputeEnvironment",
-            "Properties": {"Type": "MANAGED", "ComputeResources": {"Type": "FARGATE",
-                                                                   "MaxvCpus": 4}},
+            "Properties": {
+                "Type": "MANAGED",
+                "ComputeResources": {"Type": "FARGATE", "MaxvCpus": 4},
+            },
         },
         "Queue": {
             "Type": "AWS::Batch::JobQueue",
@@ -87,11 +89,14 @@ def template(image: str = "processor:1", extra: dict[str, Any] | None = None) ->
         },
         "DefinitionArn": {
             "Type": "AWS::SSM::Parameter",
-            "Properties": {"Name": "/unit/definition", "Type": "String",
-                           "Value": {"Ref": "Definition"}},
+            "Properties": {
+                "Name": "/unit/definition",
+                "Type": "String",
+                "Value": {"Ref": "Definition"},
+            },
         },
         **(extra or {}),
-    }  # fmt: skip
+    }
     return json.dumps(
         {
             "Parameters": {

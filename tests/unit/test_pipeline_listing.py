@@ -11,21 +11,31 @@ OUTPUTS = StackOutputs("bucket", "table", "queue", "definition", "function", "up
 
 
 def summary(job_id: str, status: str, created: int) -> dict:
-    return {"jobId": job_id, "jobArn": f"arn:aws:batch:::job/{job_id}", "jobName": job_id,
-            "status": status, "createdAt": created}  # fmt: skip
+    return {
+        "jobId": job_id,
+        "jobArn": f"arn:aws:batch:::job/{job_id}",
+        "jobName": job_id,
+        "status": status,
+        "createdAt": created,
+    }
 
 
 def test_a_job_that_moves_on_while_the_states_are_listed_is_listed_once():
     pipeline = Pipeline(None, OUTPUTS)
     pipeline.batch = boto3.client("batch", region_name="us-east-1")
-    listed = {JobStatus.RUNNABLE: [summary("moving", "RUNNABLE", 1)],
-              JobStatus.RUNNING: [summary("moving", "RUNNING", 1)],
-              JobStatus.SUCCEEDED: [summary("done", "SUCCEEDED", 2)]}  # fmt: skip
+    listed = {
+        JobStatus.RUNNABLE: [summary("moving", "RUNNABLE", 1)],
+        JobStatus.RUNNING: [summary("moving", "RUNNING", 1)],
+        JobStatus.SUCCEEDED: [summary("done", "SUCCEEDED", 2)],
+    }
 
     with Stubber(pipeline.batch) as stubber:
         for status in JobStatus:
-            stubber.add_response("list_jobs", {"jobSummaryList": listed.get(status, [])},
-                                 {"jobQueue": "queue", "jobStatus": status})  # fmt: skip
+            stubber.add_response(
+                "list_jobs",
+                {"jobSummaryList": listed.get(status, [])},
+                {"jobQueue": "queue", "jobStatus": status},
+            )
         jobs = pipeline.jobs()
 
     assert [(job["jobId"], job["status"]) for job in jobs] == [
@@ -37,8 +47,9 @@ def test_a_job_that_moves_on_while_the_states_are_listed_is_listed_once():
 def list_jobs_in_every_state(stubber: Stubber, jobs: list[dict]) -> None:
     for status in JobStatus:
         in_state = [job for job in jobs if job["status"] == status]
-        stubber.add_response("list_jobs", {"jobSummaryList": in_state},
-                             {"jobQueue": "queue", "jobStatus": status})  # fmt: skip
+        stubber.add_response(
+            "list_jobs", {"jobSummaryList": in_state}, {"jobQueue": "queue", "jobStatus": status}
+        )
 
 
 def test_the_job_of_an_earlier_upload_of_the_same_bytes_in_the_same_second_is_not_this_ones():
@@ -54,12 +65,18 @@ def test_the_job_of_an_earlier_upload_of_the_same_bytes_in_the_same_second_is_no
 
     with Stubber(pipeline.batch) as batch, Stubber(pipeline.s3) as s3:
         list_jobs_in_every_state(batch, [first_job])
-        s3.add_response("put_object", put, {"Bucket": "bucket", "Key": "uploads/a.csv",
-                                            "Body": b"x"})  # fmt: skip
+        s3.add_response(
+            "put_object", put, {"Bucket": "bucket", "Key": "uploads/a.csv", "Body": b"x"}
+        )
         upload = pipeline.upload_bytes("uploads/a.csv", b"x")
         list_jobs_in_every_state(batch, [first_job, second_job])
-        described = {**second_job, "jobQueue": "queue", "jobDefinition": "definition",
-                     "startedAt": 0, "parameters": parameters}  # fmt: skip
+        described = {
+            **second_job,
+            "jobQueue": "queue",
+            "jobDefinition": "definition",
+            "startedAt": 0,
+            "parameters": parameters,
+        }
         batch.add_response("describe_jobs", {"jobs": [described]}, {"jobs": ["second"]})
         jobs = pipeline.jobs_for(upload)
 

@@ -207,15 +207,26 @@ def test_a_bad_byte_deep_in_a_large_object_is_placed_exactly(aws, capsys):
 
 
 def test_progress_lines_say_rows_written_rate_and_bytes(aws):
-    upload(aws, "progress.csv", b"ProductId,ProductName\n" + b"".join(
-        f"P-{n},x\n".encode() for n in range(30)))  # fmt: skip
+    upload(
+        aws,
+        "progress.csv",
+        b"ProductId,ProductName\n" + b"".join(f"P-{n},x\n".encode() for n in range(30)),
+    )
     text = open_text(aws["s3"], BUCKET, "progress.csv")
     said: list[dict] = []
     writer = ParallelWriter([BatchWriter(dynamodb_clients(1)[0], TABLE, "ProductId")])
 
     with patch("processor.job.log", lambda event, **fields: said.append({event: fields})):
-        process(text, Source(BUCKET, "progress.csv", ""), writer, "ProductId", ",", Summary(),
-                bytes_read=lambda: text.buffer.bytes_read, progress_every=0)  # fmt: skip
+        process(
+            text,
+            Source(BUCKET, "progress.csv", ""),
+            writer,
+            "ProductId",
+            ",",
+            Summary(),
+            bytes_read=lambda: text.buffer.bytes_read,
+            progress_every=0,
+        )
 
     progress = [line["progress"] for line in said if "progress" in line]
     assert len(progress) == 30

@@ -74,9 +74,13 @@ def test_an_item_carries_its_row_and_source_and_is_sized_in_utf8_bytes():
     too_big = items.build(Row(2, "P-1", names, ["P-1", fits + "é"]))
 
     assert item.key == "P-1" and other.key == "P-2"
-    assert decoded(item) == {"ProductId": {"S": "P-1"}, "Name": {"S": fits},
-                             "source_object": {"S": "s3://bucket/uploads/a.csv"},
-                             "source_etag": {"S": "e1"}, "source_line": {"N": "2"}}  # fmt: skip
+    assert decoded(item) == {
+        "ProductId": {"S": "P-1"},
+        "Name": {"S": fits},
+        "source_object": {"S": "s3://bucket/uploads/a.csv"},
+        "source_etag": {"S": "e1"},
+        "source_line": {"N": "2"},
+    }
     assert decoded(other)["source_line"] == {"N": "3"}
     assert too_big == Rejection(2, f"item is {size + 2} bytes, over DynamoDB's {MAX_ITEM_BYTES}")
 
@@ -99,10 +103,12 @@ def test_an_items_json_is_the_json_of_its_values_whatever_they_hold(text):
     item = items.build(Row(7, "P-1", names, ["P-1", text]))
 
     assert decoded(item) == {
-        "ProductId": {"S": "P-1"}, f"Name {text}": {"S": text},
+        "ProductId": {"S": "P-1"},
+        f"Name {text}": {"S": text},
         "source_object": {"S": f"s3://bucket/uploads/{text}.csv"},
-        "source_etag": {"S": f"e-{text}"}, "source_line": {"N": "7"},
-    }  # fmt: skip
+        "source_etag": {"S": f"e-{text}"},
+        "source_line": {"N": "7"},
+    }
 
 
 def decoded(item: PutRequest | Rejection) -> dict[str, Any]:
@@ -280,8 +286,14 @@ def batch_write_client(url: str, max_attempts: int = 3, sleeps: list | None = No
 
 def test_the_batch_write_client_writes_what_botocore_would_have_sent(aws):
     client = batch_write_client(os.environ["AWS_ENDPOINT_URL_DYNAMODB"])
-    items = [{"ProductId": {"S": f"P-{n}"}, "Name": {"S": f"naïve, “quoted” {n}"},
-              "source_line": {"N": str(n + 2)}} for n in range(25)]  # fmt: skip
+    items = [
+        {
+            "ProductId": {"S": f"P-{n}"},
+            "Name": {"S": f"naïve, “quoted” {n}"},
+            "source_line": {"N": str(n + 2)},
+        }
+        for n in range(25)
+    ]
 
     response = client.batch_write(TABLE, [json.dumps({"PutRequest": {"Item": i}}) for i in items])
 
@@ -314,8 +326,14 @@ def test_the_signature_is_the_one_botocore_makes(monkeypatch, token):
     request = AWSRequest(method="POST", url="http://127.0.0.1:4566/", data=body, headers=headers)
     SigV4Auth(credentials, "dynamodb", "eu-west-1").add_auth(request)
 
-    ours = signed_headers(body, "127.0.0.1:4566", "/", "eu-west-1",
-                          credentials.get_frozen_credentials(), "20261127T123456Z")  # fmt: skip
+    ours = signed_headers(
+        body,
+        "127.0.0.1:4566",
+        "/",
+        "eu-west-1",
+        credentials.get_frozen_credentials(),
+        "20261127T123456Z",
+    )
 
     assert ours["Authorization"] == request.headers["Authorization"]
     assert ours.get("X-Amz-Security-Token") == request.headers.get("X-Amz-Security-Token")

@@ -25,16 +25,31 @@ def make_assembly(directory: Path, stack: str) -> None:
     (assembly / f"{stack}.template.json").write_text(json.dumps(template))
     template_hash = sha256(assembly / f"{stack}.template.json")
     assets = {
-        "files": {template_hash: {"source": {"path": f"{stack}.template.json"},
-                                  "destinations": {"d": {"objectKey": f"{template_hash}.json"}}}},
-        "dockerImages": {OLD: {"source": {"directory": f"asset.{OLD}",
-                                          "dockerBuildArgs": {"BASE_IMAGE": "base:1"},
-                                          "platform": "linux/amd64"},
-                               "destinations": {"d": {"imageTag": OLD}}}},
-    }  # fmt: skip
+        "files": {
+            template_hash: {
+                "source": {"path": f"{stack}.template.json"},
+                "destinations": {"d": {"objectKey": f"{template_hash}.json"}},
+            }
+        },
+        "dockerImages": {
+            OLD: {
+                "source": {
+                    "directory": f"asset.{OLD}",
+                    "dockerBuildArgs": {"BASE_IMAGE": "base:1"},
+                    "platform": "linux/amd64",
+                },
+                "destinations": {"d": {"imageTag": OLD}},
+            }
+        },
+    }
     (assembly / f"{stack}.assets.json").write_text(json.dumps(assets))
-    manifest = {"artifacts": {stack: {"properties": {
-        "stackTemplateAssetObjectUrl": f"s3://bucket/{template_hash}.json"}}}}  # fmt: skip
+    manifest = {
+        "artifacts": {
+            stack: {
+                "properties": {"stackTemplateAssetObjectUrl": f"s3://bucket/{template_hash}.json"}
+            }
+        }
+    }
     (assembly / "manifest.json").write_text(json.dumps(manifest))
 
 

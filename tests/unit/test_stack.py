@@ -316,12 +316,25 @@ def test_job_definition_runs_the_asset_image_with_parameters_retries_and_timeout
     assert container["Image"]["Fn::Sub"].endswith(f":{image.asset_hash}")
     assert "container-assets" in container["Image"]["Fn::Sub"]
     assert container["Command"] == [
-        "--bucket", "Ref::bucket", "--key", "Ref::key",
-        "--version-id", "Ref::versionId", "--etag", "Ref::etag",
-        "--mode", "Ref::mode", "--shards", "Ref::shards",
-    ]  # fmt: skip
-    assert properties["Parameters"] == {"versionId": "-", "etag": "-", "mode": "whole",
-                                        "shards": "1"}  # fmt: skip
+        "--bucket",
+        "Ref::bucket",
+        "--key",
+        "Ref::key",
+        "--version-id",
+        "Ref::versionId",
+        "--etag",
+        "Ref::etag",
+        "--mode",
+        "Ref::mode",
+        "--shards",
+        "Ref::shards",
+    ]
+    assert properties["Parameters"] == {
+        "versionId": "-",
+        "etag": "-",
+        "mode": "whole",
+        "shards": "1",
+    }
     assert {e["Name"] for e in container["Environment"]} == {
         "TABLE_NAME",
         "KEY_COLUMN",

@@ -23,9 +23,15 @@ OUTPUTS = {
 
 @pytest.mark.parametrize(
     ("target", "engine", "expected"),
-    [(None, None, "moto"), ("moto", None, "moto"), ("localstack", None, "localstack"),
-     ("aws", None, "aws"), (None, "localstack", "localstack"), ("aws", "localstack", "aws")],
-)  # fmt: skip
+    [
+        (None, None, "moto"),
+        ("moto", None, "moto"),
+        ("localstack", None, "localstack"),
+        ("aws", None, "aws"),
+        (None, "localstack", "localstack"),
+        ("aws", "localstack", "aws"),
+    ],
+)
 def test_known_targets(monkeypatch, target, engine, expected):
     for name, value in ((VARIABLE, target), (choice.VARIABLE, engine)):
         if value is None:
@@ -46,10 +52,12 @@ def test_without_a_setting_the_engine_that_answers_is_the_target(monkeypatch):
 
 @pytest.mark.parametrize(
     ("target", "engine", "message"),
-    [("gcp", None, "must be one of moto, localstack, aws, not 'gcp'"),
-     ("moto", "localstack", "PIPELINE_TARGET=moto and HARNESS_ENGINE=localstack disagree"),
-     (None, "docker", "HARNESS_ENGINE must be one of moto, localstack, not 'docker'")],
-)  # fmt: skip
+    [
+        ("gcp", None, "must be one of moto, localstack, aws, not 'gcp'"),
+        ("moto", "localstack", "PIPELINE_TARGET=moto and HARNESS_ENGINE=localstack disagree"),
+        (None, "docker", "HARNESS_ENGINE must be one of moto, localstack, not 'docker'"),
+    ],
+)
 def test_unknown_or_contradicting_targets_are_refused_with_the_reason(
     monkeypatch, target, engine, message
 ):

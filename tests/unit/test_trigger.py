@@ -152,22 +152,38 @@ def test_job_names_are_deterministic_per_upload():
 
 def test_an_object_over_shard_bytes_gets_a_planning_job_then_an_array_depending_on_it(batch):
     client, stubber = batch
-    settings = Settings(job_queue="queue", job_definition="definition", key_prefix="uploads/",
-                        shard_bytes=1000, max_shards=3)  # fmt: skip
+    settings = Settings(
+        job_queue="queue",
+        job_definition="definition",
+        key_prefix="uploads/",
+        shard_bytes=1000,
+        max_shards=3,
+    )
     big = record("uploads/big.csv", size=2500)
     parameters = {"bucket": "bucket", "key": "uploads/big.csv", "etag": "e1", "shards": "3"}
     created = obj("uploads/big.csv")
     stubber.add_response(
-        "submit_job", {"jobId": "plan-1", "jobName": "p", "jobArn": "arn:aws:batch:::job/p"},
-        {"jobName": job_name(created, "csv-plan"), "jobQueue": "queue",
-         "jobDefinition": "definition", "parameters": {**parameters, "mode": "plan"}},
-    )  # fmt: skip
+        "submit_job",
+        {"jobId": "plan-1", "jobName": "p", "jobArn": "arn:aws:batch:::job/p"},
+        {
+            "jobName": job_name(created, "csv-plan"),
+            "jobQueue": "queue",
+            "jobDefinition": "definition",
+            "parameters": {**parameters, "mode": "plan"},
+        },
+    )
     stubber.add_response(
-        "submit_job", {"jobId": "array-1", "jobName": "a", "jobArn": "arn:aws:batch:::job/a"},
-        {"jobName": job_name(created), "jobQueue": "queue", "jobDefinition": "definition",
-         "parameters": {**parameters, "mode": "shard"}, "arrayProperties": {"size": 3},
-         "dependsOn": [{"jobId": "plan-1"}]},
-    )  # fmt: skip
+        "submit_job",
+        {"jobId": "array-1", "jobName": "a", "jobArn": "arn:aws:batch:::job/a"},
+        {
+            "jobName": job_name(created),
+            "jobQueue": "queue",
+            "jobDefinition": "definition",
+            "parameters": {**parameters, "mode": "shard"},
+            "arrayProperties": {"size": 3},
+            "dependsOn": [{"jobId": "plan-1"}],
+        },
+    )
 
     result = submit_jobs({"Records": [big]}, settings, client)
 
@@ -177,9 +193,15 @@ def test_an_object_over_shard_bytes_gets_a_planning_job_then_an_array_depending_
 
 @pytest.mark.parametrize(
     ("size", "shard_bytes", "expected"),
-    [(10, 1000, 1), (1000, 1000, 1), (1001, 1000, 2), (2500, 1000, 3), (10**9, 1000, 100),
-     (10**9, 0, 1)],
-)  # fmt: skip
+    [
+        (10, 1000, 1),
+        (1000, 1000, 1),
+        (1001, 1000, 2),
+        (2500, 1000, 3),
+        (10**9, 1000, 100),
+        (10**9, 0, 1),
+    ],
+)
 def test_the_number_of_shards_follows_the_size(size, shard_bytes, expected):
     assert shard_count(size, shard_bytes, max_shards=100) == expected
 

@@ -18,9 +18,16 @@ def write(root: Path, relative: str, text: str = "x", mtime_ns: int | None = Non
 
 
 def test_snapshot_sees_the_app_sources_and_not_caches_or_wheels(tmp_path):
-    for relative in ("infra/app.py", "lambda/trigger/handler.py", "batch/processor/cli.py",
-                     "batch/Dockerfile", "batch/wheels/boto3.whl", "infra/__pycache__/a.pyc",
-                     "README.md", "tests/unit/test_x.py"):  # fmt: skip
+    for relative in (
+        "infra/app.py",
+        "lambda/trigger/handler.py",
+        "batch/processor/cli.py",
+        "batch/Dockerfile",
+        "batch/wheels/boto3.whl",
+        "infra/__pycache__/a.pyc",
+        "README.md",
+        "tests/unit/test_x.py",
+    ):
         write(tmp_path, relative)
 
     assert sorted(snapshot(tmp_path)) == [

@@ -34,9 +34,16 @@ from harness.engine.localstack.health import ReadinessProbe
 
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
-    ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-     "upgrade")
-)  # fmt: skip
+    (
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    )
+)
 CHUNK = 64 * 1024
 
 
@@ -77,10 +84,14 @@ class Proxy:
             path += "?" + environ["QUERY_STRING"]
         try:
             response = self.pool.request(
-                environ["REQUEST_METHOD"], self.target + path,
-                body=request_body(environ), headers=request_headers(environ),
-                preload_content=False, decode_content=False, redirect=False,
-            )  # fmt: skip
+                environ["REQUEST_METHOD"],
+                self.target + path,
+                body=request_body(environ),
+                headers=request_headers(environ),
+                preload_content=False,
+                decode_content=False,
+                redirect=False,
+            )
         except urllib3.exceptions.HTTPError as error:
             start_response("502 Bad Gateway", [("Content-Type", "application/json")])
             return [json.dumps({"message": f"LocalStack at {self.target}: {error}"}).encode()]

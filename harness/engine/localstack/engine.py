@@ -114,13 +114,25 @@ class LocalStackEngine:
             )
         containers_call = f"{network.listen_also}:{LOCALSTACK_PORT}"
         self.edge.start(
-            [sys.executable, "-m", "harness.engine.localstack.edge",
-             "--localstack", self.localstack_endpoint,
-             "--listen", f"{self.host}:{self.port}", "--listen", containers_call,
-             "--account-id", ACCOUNT_ID, "--containers-network", network.network_name,
-             "--containers-call", containers_call],
+            [
+                sys.executable,
+                "-m",
+                "harness.engine.localstack.edge",
+                "--localstack",
+                self.localstack_endpoint,
+                "--listen",
+                f"{self.host}:{self.port}",
+                "--listen",
+                containers_call,
+                "--account-id",
+                ACCOUNT_ID,
+                "--containers-network",
+                network.network_name,
+                "--containers-call",
+                containers_call,
+            ],
             {**os.environ, "PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
+        )
         self.edge.wait_ready(self.healthy, EDGE_TIMEOUT_SECONDS)
 
     def _localstack_environment(self, network: ContainerNetwork) -> dict[str, str]:

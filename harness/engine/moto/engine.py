@@ -76,9 +76,16 @@ class MotoEngine:
             **lambda_network_environment(network),
             "PYTHONUNBUFFERED": "1",
         }
-        arguments = ["--host", self.host, "--port", str(self.port),
-                     "--containers-network", network.network_name or "host",
-                     "--containers-call", network.engine_host]  # fmt: skip
+        arguments = [
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--containers-network",
+            network.network_name or "host",
+            "--containers-call",
+            network.engine_host,
+        ]
         if network.listen_also:
             arguments += ["--also-listen", network.listen_also]
         self.process.start(

@@ -129,16 +129,24 @@ class IamEnforcement:
 
         return authenticate_and_authorize
 
-    def authorize_batch(self, headers: Any, method: str, path: str, body: bytes,
-                        action: str, resources: list[str]) -> None:  # fmt: skip
+    def authorize_batch(
+        self, headers: Any, method: str, path: str, body: bytes, action: str, resources: list[str]
+    ) -> None:
         """Raise AccessDeniedException when a request signed with issued credentials is not
         allowed `batch:<action>` on every one of `resources`."""
         if not self.enforce or not self.issued(headers):
             return
         request_cls = internals.get("moto.iam.access_control", "IAMRequest")
         denied_cls = internals.get("moto.core.exceptions", "AccessDeniedError")
-        request = request_cls(account_id=self.account_id, method=method, path=path, data={},
-                              body=body, headers=dict(headers), action=action)  # fmt: skip
+        request = request_cls(
+            account_id=self.account_id,
+            method=method,
+            path=path,
+            data={},
+            body=body,
+            headers=dict(headers),
+            action=action,
+        )
         for resource in resources:
             try:
                 request.check_action_permitted(resource)

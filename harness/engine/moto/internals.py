@@ -71,44 +71,69 @@ RELIED_ON: tuple[Internal, ...] = (
     Internal(f"{CFN}.responses", "get_stack_from_s3_url"),
     Internal(f"{CFN}.models", "get_stack_from_s3_url"),
     # Replaced: S3 invokes Lambda asynchronously, with retries.
-    Internal("moto.s3.notifications", "_invoke_awslambda",
-             ("account_id", "event_body", "fn_arn", "region_name")),
+    Internal(
+        "moto.s3.notifications",
+        "_invoke_awslambda",
+        ("account_id", "event_body", "fn_arn", "region_name"),
+    ),
     Internal("moto.awslambda.utils", "get_backend", ("account_id", "region")),
-    Internal("moto.awslambda.models", "LambdaFunction.invoke",
-             ("body", "request_headers", "response_headers")),
+    Internal(
+        "moto.awslambda.models",
+        "LambdaFunction.invoke",
+        ("body", "request_headers", "response_headers"),
+    ),
     # Replaced: the address moto gives Lambda containers for the engine.
     Internal("moto.settings", "moto_server_host"),
     # moto's WSGI apps, served by the edges (apps.py).
-    Internal("moto.moto_server.werkzeug_app", "DomainDispatcherApplication",
-             ("create_app",)),
+    Internal("moto.moto_server.werkzeug_app", "DomainDispatcherApplication", ("create_app",)),
     Internal("moto.moto_server.werkzeug_app", "create_backend_app", ("service",)),
     # Resource models: looked up by type at parse time.
     Internal(f"{CFN}.parsing", "resource_class_from_type", ("resource_type",)),
     Internal(f"{CFN}.parsing", "get_model_map"),
     Internal(f"{CFN}.parsing", "clean_json", ("resource_json", "resources_map")),
-    Internal(f"{CFN}.parsing", "parse_and_update_resource",
-             ("logical_id", "resource_json", "resources_map", "account_id", "region_name")),
+    Internal(
+        f"{CFN}.parsing",
+        "parse_and_update_resource",
+        ("logical_id", "resource_json", "resources_map", "account_id", "region_name"),
+    ),
     Internal(f"{CFN}.parsing", "ResourceMap.load_mapping"),
     Internal(f"{CFN}.parsing", "ResourceMap.load_parameters"),
     Internal(f"{CFN}.parsing", "ResourceMap.load_conditions"),
-    Internal(f"{CFN}.parsing", "ResourceMap._delete_resource",
-             ("parsed_resource", "resource_json")),
+    Internal(
+        f"{CFN}.parsing", "ResourceMap._delete_resource", ("parsed_resource", "resource_json")
+    ),
     # Change sets: replaced lookups (per stack, ChangeSetNotFound) and execution.
-    Internal(f"{CFN}.models", "CloudFormationBackend.create_change_set",
-             ("stack_name", "change_set_name", "template", "parameters", "change_set_type")),
+    Internal(
+        f"{CFN}.models",
+        "CloudFormationBackend.create_change_set",
+        ("stack_name", "change_set_name", "template", "parameters", "change_set_type"),
+    ),
     Internal(f"{CFN}.models", "Stack.stack_parameters"),
-    Internal(f"{CFN}.models", "CloudFormationBackend.execute_change_set",
-             ("change_set_name", "stack_name")),
+    Internal(
+        f"{CFN}.models",
+        "CloudFormationBackend.execute_change_set",
+        ("change_set_name", "stack_name"),
+    ),
     Internal(f"{CFN}.responses", "CloudFormationResponse.describe_change_set"),
     Internal(f"{CFN}.responses", "CloudFormationResponse.delete_change_set"),
     Internal(f"{CFN}.responses", "CloudFormationResponse._get_param", ("param_name",)),
     Internal(f"{CFN}.models", "Stack.delete"),
     Internal(f"{CFN}.models", "Stack._parse_template"),
     Internal(f"{CFN}.models", "Stack._create_output_map"),
-    Internal(f"{CFN}.models", "Event",
-             ("stack_id", "stack_name", "logical_resource_id", "physical_resource_id",
-              "resource_type", "resource_status", "resource_status_reason",
-              "resource_properties")),
+    Internal(
+        f"{CFN}.models",
+        "Event",
+        (
+            "stack_id",
+            "stack_name",
+            "logical_resource_id",
+            "physical_resource_id",
+            "resource_type",
+            "resource_status",
+            "resource_status_reason",
+            "resource_properties",
+        ),
+    ),
     Internal(f"{CFN}.exceptions", "CloudFormationError"),
     Internal("moto.core.responses", "ActionResult"),
     Internal("moto.core.responses", "EmptyResult"),
@@ -116,41 +141,68 @@ RELIED_ON: tuple[Internal, ...] = (
     # S3 buckets created by CloudFormation, with the notification configuration moto skips.
     Internal("moto.s3.models", "s3_backends"),
     Internal("moto.s3.models", "FakeBucket"),
-    Internal("moto.s3.models", "FakeBucket.create_from_cloudformation_json",
-             ("resource_name", "cloudformation_json", "account_id", "region_name")),
-    Internal("moto.s3.models", "FakeBucket.update_from_cloudformation_json",
-             ("original_resource", "new_resource_name", "cloudformation_json", "account_id",
-              "region_name")),
-    Internal("moto.s3.models", "FakeBucket.set_notification_configuration",
-             ("notification_config",)),
+    Internal(
+        "moto.s3.models",
+        "FakeBucket.create_from_cloudformation_json",
+        ("resource_name", "cloudformation_json", "account_id", "region_name"),
+    ),
+    Internal(
+        "moto.s3.models",
+        "FakeBucket.update_from_cloudformation_json",
+        (
+            "original_resource",
+            "new_resource_name",
+            "cloudformation_json",
+            "account_id",
+            "region_name",
+        ),
+    ),
+    Internal(
+        "moto.s3.models", "FakeBucket.set_notification_configuration", ("notification_config",)
+    ),
     Internal("moto.core.common_models", "CloudFormationModel"),
     # Network resources moto's CloudFormation creates but does not delete with their stack.
     Internal("moto.ec2.models", "ec2_backends"),
     Internal("moto.ec2.models.route_tables", "RouteTable"),
-    Internal("moto.ec2.models.route_tables", "RouteBackend.delete_route_table",
-             ("route_table_id",)),
+    Internal(
+        "moto.ec2.models.route_tables", "RouteBackend.delete_route_table", ("route_table_id",)
+    ),
     Internal("moto.ec2.models.vpcs", "VPCEndPoint"),
     Internal("moto.ec2.models.vpcs", "VPCBackend.delete_vpc_endpoints", ("vpce_ids",)),
     Internal("moto.ec2.models.internet_gateways", "InternetGateway"),
-    Internal("moto.ec2.models.internet_gateways",
-             "InternetGatewayBackend.delete_internet_gateway", ("internet_gateway_id",)),
-    Internal("moto.ec2.models.internet_gateways",
-             "InternetGatewayBackend.detach_internet_gateway", ("internet_gateway_id", "vpc_id")),
-    Internal("moto.ec2.models.internet_gateways",
-             "InternetGatewayBackend.describe_internet_gateways", ("filters",)),
+    Internal(
+        "moto.ec2.models.internet_gateways",
+        "InternetGatewayBackend.delete_internet_gateway",
+        ("internet_gateway_id",),
+    ),
+    Internal(
+        "moto.ec2.models.internet_gateways",
+        "InternetGatewayBackend.detach_internet_gateway",
+        ("internet_gateway_id", "vpc_id"),
+    ),
+    Internal(
+        "moto.ec2.models.internet_gateways",
+        "InternetGatewayBackend.describe_internet_gateways",
+        ("filters",),
+    ),
     Internal("moto.ec2.models.vpn_gateway", "VPCGatewayAttachment"),
     # IAM enforcement (iam.py): moto's authorization, switched on and routed through the
     # harness; its policy check for the Batch stand-in; its error shapes.
     Internal("moto.settings", "INITIAL_NO_AUTH_ACTION_COUNT"),
-    Internal("moto.core.authorization",
-             "ActionAuthenticatorMixin._authenticate_and_authorize_action",
-             ("iam_request_cls", "resource")),
-    Internal("moto.iam.access_control", "IAMRequest",
-             ("account_id", "method", "path", "data", "body", "headers", "action")),
+    Internal(
+        "moto.core.authorization",
+        "ActionAuthenticatorMixin._authenticate_and_authorize_action",
+        ("iam_request_cls", "resource"),
+    ),
+    Internal(
+        "moto.iam.access_control",
+        "IAMRequest",
+        ("account_id", "method", "path", "data", "body", "headers", "action"),
+    ),
     Internal("moto.iam.access_control", "IAMRequest.check_action_permitted", ("resource",)),
     Internal("moto.core.exceptions", "AccessDeniedError"),
     Internal("moto.core.exceptions", "JsonRESTError", ("error_type", "message")),
-)  # fmt: skip
+)
 
 _BY_NAME = {internal.name: internal for internal in RELIED_ON}
 

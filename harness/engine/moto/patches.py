@@ -22,8 +22,11 @@ logger = logging.getLogger("harness.engine")
 # Lambda retries a failed asynchronous invocation twice.
 ASYNC_INVOKE_ATTEMPTS = 3
 _invocations = ThreadPoolExecutor(max_workers=8, thread_name_prefix="s3-to-lambda")
-_TEMPLATE_READERS = ("moto.cloudformation.utils", "moto.cloudformation.responses",
-                     "moto.cloudformation.models")  # fmt: skip
+_TEMPLATE_READERS = (
+    "moto.cloudformation.utils",
+    "moto.cloudformation.responses",
+    "moto.cloudformation.models",
+)
 _read_template_url = internals.get("moto.cloudformation.utils", "get_stack_from_s3_url")
 
 

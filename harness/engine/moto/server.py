@@ -38,9 +38,13 @@ def build_app(
     patches.apply(network, iam.function_credentials)  # checks moto's internals first
     iam.install()
     batch = BatchService(
-        account_id, endpoint, network.endpoint(port), network.container_options(),
-        job_credentials=iam.job_credentials, authorize=iam.authorize_batch,
-    )  # fmt: skip
+        account_id,
+        endpoint,
+        network.endpoint(port),
+        network.container_options(),
+        job_credentials=iam.job_credentials,
+        authorize=iam.authorize_batch,
+    )
     cloudformation.install(batch)
 
     def switch_iam(environ: dict[str, Any], start_response: Any) -> Any:

@@ -122,9 +122,11 @@ def _update_changed(
             before[name] = _resolved(resource_map, new_bodies[name])
             applied[name] = new_bodies[name]
     raise ResourceFailed(
-        stack.name, STACK_TYPE, "UPDATE_FAILED",
+        stack.name,
+        STACK_TYPE,
+        "UPDATE_FAILED",
         "the local engine's updates did not settle (a resource's properties keep changing)",
-    )  # fmt: skip
+    )
 
 
 def _update(stack: Any, name: str, body: dict[str, Any]) -> None:
