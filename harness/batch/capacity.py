@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from harness.batch.models import STOP_CHECK_SECONDS, Job
+from harness.batch.jobs import STOP_CHECK_SECONDS, Job
 
 
 class CapacityPool:

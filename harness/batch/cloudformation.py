@@ -10,16 +10,12 @@ CloudFormation; jobs already submitted keep the revision they were submitted wit
 
 from typing import Any
 
-from harness.batch.fields import (
+from harness.batch.backend import BatchBackend
+from harness.batch.resources import ComputeEnvironment, JobDefinition, JobQueue
+from harness.batch.validation import (
     check_compute_environment,
     check_job_definition,
     check_job_queue,
-)
-from harness.batch.models import (
-    BatchBackend,
-    ComputeEnvironment,
-    JobDefinition,
-    JobQueue,
     check_tags,
 )
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from harness.batch.capacity import CapacityPool
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
-from harness.batch.models import STOP_CHECK_SECONDS, Attempt, Job
+from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job
 from harness.batch.retry import should_retry
 from harness.batch.runner import ContainerRunner
 from harness.batch.states import FINAL_STATES, JobStatus

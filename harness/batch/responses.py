@@ -7,14 +7,16 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from harness.batch.backend import BatchBackend
 from harness.batch.errors import BatchError, ClientException, ServerException
-from harness.batch.fields import (
+from harness.batch.resources import ComputeEnvironment
+from harness.batch.validation import (
     check_compute_environment,
     check_job_definition,
     check_job_queue,
     check_submit_job,
+    check_tags,
 )
-from harness.batch.models import BatchBackend, ComputeEnvironment, check_tags
 from harness.contracts import REGION
 from harness.engine.edge.sigv4 import credential_scope, signed_service
 

@@ -3,7 +3,7 @@
 from fnmatch import fnmatchcase
 from typing import Any
 
-from harness.batch.models import Attempt
+from harness.batch.jobs import Attempt
 
 
 def matches(rule: dict[str, Any], attempt: Attempt) -> bool:

@@ -9,8 +9,9 @@ from typing import Any
 import docker.errors
 import requests
 
+from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
 from harness.batch.logsink import CloudWatchLogSink
-from harness.batch.models import STOP_CHECK_SECONDS, Attempt, Job, memory_mib_of, now_ms
+from harness.batch.resources import memory_mib_of
 from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL
 
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"

@@ -6,11 +6,12 @@ from typing import Any
 
 import docker
 
+from harness.batch.backend import BatchBackend
 from harness.batch.capacity import CapacityPool
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
+from harness.batch.jobs import Job
 from harness.batch.logsink import CloudWatchLogSink
-from harness.batch.models import BatchBackend, Job
 from harness.batch.responses import Authorizer, BatchApp
 from harness.batch.runner import ContainerRunner
 from harness.client import aws

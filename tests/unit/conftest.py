@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from harness.batch.models import BatchBackend
+from harness.batch.backend import BatchBackend
 from harness.batch.responses import BatchApp
 from harness.engine.edge.serving import create_server
 from harness.paths import REPO

@@ -4,9 +4,10 @@ import threading
 
 import pytest
 
+from harness.batch.backend import BatchBackend
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
-from harness.batch.models import BatchBackend, Job
+from harness.batch.jobs import Job
 from harness.waiting import wait_until
 
 

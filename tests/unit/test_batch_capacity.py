@@ -6,8 +6,9 @@ import threading
 import pytest
 from werkzeug.test import Client
 
+from harness.batch.backend import BatchBackend
 from harness.batch.executor import JobExecutor
-from harness.batch.models import BatchBackend, Job
+from harness.batch.jobs import Job
 from harness.batch.responses import BatchApp
 from harness.waiting import wait_until
 

@@ -3,10 +3,11 @@ job (its container's limits, its share of the compute environment, its descripti
 
 import pytest
 
+from harness.batch.backend import BatchBackend
 from harness.batch.errors import ClientException
-from harness.batch.fields import check_submit_job
-from harness.batch.models import BatchBackend, with_resource_overrides
+from harness.batch.resources import with_resource_overrides
 from harness.batch.runner import memory_limit
+from harness.batch.validation import check_submit_job
 
 DEFINITION = {
     "image": "i",

@@ -6,10 +6,11 @@ import threading
 import pytest
 from werkzeug.test import Client
 
+from harness.batch.backend import BatchBackend
 from harness.batch.cloudformation import camel_keys
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
-from harness.batch.models import Attempt, BatchBackend
+from harness.batch.jobs import Attempt
 from harness.batch.responses import BatchApp
 from harness.batch.retry import should_retry
 from harness.engine.moto.cloudformation import notification_configuration

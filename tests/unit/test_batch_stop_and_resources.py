@@ -7,9 +7,10 @@ import re
 import pytest
 from werkzeug.test import Client
 
+from harness.batch.backend import BatchBackend
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
-from harness.batch.models import BatchBackend, Job
+from harness.batch.jobs import Job
 from harness.batch.responses import BatchApp
 from harness.waiting import wait_until
 

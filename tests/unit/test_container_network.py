@@ -4,8 +4,9 @@ from typing import Any
 
 import pytest
 
+from harness.batch.backend import BatchBackend
+from harness.batch.jobs import Attempt
 from harness.batch.logsink import CloudWatchLogSink
-from harness.batch.models import Attempt, BatchBackend
 from harness.batch.runner import ContainerRunner
 from harness.cloud.network import (
     HOST,

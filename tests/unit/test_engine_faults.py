@@ -6,8 +6,9 @@ from typing import Any
 
 import requests
 
+from harness.batch.backend import BatchBackend
+from harness.batch.jobs import Attempt
 from harness.batch.logsink import CloudWatchLogSink
-from harness.batch.models import Attempt, BatchBackend
 from harness.batch.runner import ContainerRunner
 from harness.engine.moto.engine import MotoEngine
 from harness.engine.process import alive

@@ -13,7 +13,7 @@ import requests
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from harness.batch.models import BatchBackend
+from harness.batch.backend import BatchBackend
 from harness.batch.responses import BatchApp, is_batch_request
 from harness.client import aws
 from harness.control.client import ControlError, Iam

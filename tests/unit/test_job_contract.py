@@ -9,7 +9,7 @@ from processor import cli, shards
 from trigger.events import ObjectCreated
 from trigger.jobs import job_parameters
 
-from harness.batch.models import BatchBackend
+from harness.batch.backend import BatchBackend
 from infra import processing
 
 REFERENCE = re.compile(r"^Ref::(\w+)$")

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from harness.batch.models import BatchBackend
+from harness.batch.backend import BatchBackend
 from harness.engine.moto import cloudformation, internals, patches
 
 STACK = "unit-stack"

@@ -16,7 +16,7 @@
 from typing import Any, ClassVar
 
 from harness.batch import cloudformation as batch
-from harness.batch.models import BatchBackend
+from harness.batch.backend import BatchBackend
 from harness.batch.service import BatchService
 from harness.engine.base import EngineError
 from harness.engine.moto import internals

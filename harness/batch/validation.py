@@ -7,6 +7,7 @@ so that a team never believes it tested what the stand-in silently dropped.
 """
 
 import logging
+import re
 from typing import Any
 
 from harness.batch.errors import ClientException
@@ -180,3 +181,48 @@ def _check(
         )
     for name in sorted(given & set(no_effect)):
         logger.warning("%s: %s accepted without effect locally: %s", where, name, no_effect[name])
+
+
+VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+MIN_ATTEMPT_SECONDS = 60  # AWS Batch's minimum attempt timeout
+
+
+def check_timeout(timeout: dict[str, Any] | None) -> dict[str, Any] | None:
+    seconds = (timeout or {}).get("attemptDurationSeconds")
+    if seconds is not None and int(seconds) < MIN_ATTEMPT_SECONDS:
+        raise ClientException(
+            f"timeout.attemptDurationSeconds must be at least {MIN_ATTEMPT_SECONDS}: {seconds}"
+        )
+    return timeout
+
+
+MAX_TAGS = 50
+
+
+def check_tags(tags: dict[str, str]) -> None:
+    """AWS's tag rules: at most 50 per resource, keys of 1 to 128 characters not starting
+    with `aws:`, values of at most 256."""
+    if len(tags) > MAX_TAGS:
+        raise ClientException(f"a resource has at most {MAX_TAGS} tags, not {len(tags)}")
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            raise ClientException(
+                f"tag key {key!r} is invalid: 1 to 128 characters, not starting with 'aws:'"
+            )
+        if len(value) > 256:
+            raise ClientException(f"the value of tag {key!r} is longer than 256 characters")
+
+
+def check_state(state: str) -> str:
+    if state not in ("ENABLED", "DISABLED"):
+        raise ClientException(f"state must be ENABLED or DISABLED, not {state!r}")
+    return state
+
+
+def check_name(kind: str, name: str) -> None:
+    if not VALID_NAME.match(name or ""):
+        raise ClientException(
+            f"{kind} name {name!r} is invalid: up to 128 letters, numbers, hyphens and "
+            "underscores, starting with a letter or number"
+        )

@@ -1,0 +1,407 @@
+"""The Batch stand-in's backend: the resources of one account and region and the jobs
+submitted to them, behind one lock."""
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from harness.batch import dependencies
+from harness.batch.errors import ClientException
+from harness.batch.jobs import Job
+from harness.batch.resources import ComputeEnvironment, JobDefinition, JobQueue, matching, named
+from harness.batch.states import JobStatus
+from harness.batch.validation import check_name, check_state, check_tags, check_timeout
+
+ResourceT = TypeVar("ResourceT", bound="ComputeEnvironment | JobQueue | JobDefinition | Job")
+
+
+# Called with each submitted job; runs it to a final state (see executor.py).
+JobStarter = Callable[[Job], None]
+
+
+class BatchBackend:
+    """The resources of one account and region, and the jobs submitted to them."""
+
+    def __init__(self, account_id: str, region: str, start_job: JobStarter) -> None:
+        self.account_id = account_id
+        self.region = region
+        self._start_job = start_job
+        self._lock = threading.RLock()
+        self.compute_environments: dict[str, ComputeEnvironment] = {}
+        self.job_queues: dict[str, JobQueue] = {}
+        self.job_definitions: dict[str, JobDefinition] = {}  # by ARN
+        self.jobs: dict[str, Job] = {}
+
+    def _arn(self, resource: str) -> str:
+        return f"arn:aws:batch:{self.region}:{self.account_id}:{resource}"
+
+    # -- tags ----------------------------------------------------------------------------------
+
+    def tagged(self, arn: str) -> "ComputeEnvironment | JobQueue | JobDefinition | Job":
+        """The resource with tags at `arn`: a compute environment, job queue, job definition
+        revision or job (not an array job's child, as in AWS)."""
+        with self._lock:
+            resources: list[ComputeEnvironment | JobQueue | JobDefinition | Job] = [
+                *self.compute_environments.values(),
+                *self.job_queues.values(),
+                *self.job_definitions.values(),
+                *self.jobs.values(),
+            ]
+        resource = next((r for r in resources if r.arn == arn), None)
+        if resource is None:
+            raise ClientException(f"resource {arn} does not exist")
+        if isinstance(resource, Job) and resource.parent is not None:
+            raise ClientException(f"{arn} is a child of an array job; tag the array job")
+        return resource
+
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        resource = self.tagged(arn)
+        check_tags({**resource.tags, **tags})
+        resource.tags.update(tags)
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        resource = self.tagged(arn)
+        for key in keys:
+            resource.tags.pop(key, None)
+
+    # -- compute environments ----------------------------------------------------------------
+
+    def create_compute_environment(
+        self,
+        name: str,
+        compute_resources: dict[str, Any],
+        type: str = "MANAGED",
+        state: str = "ENABLED",
+        service_role: str | None = None,
+    ) -> ComputeEnvironment:
+        check_name("Compute environment", name)
+        with self._lock:
+            if name in self.compute_environments:
+                raise ClientException(f"Object already exists: compute environment {name}")
+            environment = ComputeEnvironment(
+                name,
+                self._arn(f"compute-environment/{name}"),
+                compute_resources,
+                type=type,
+                state=check_state(state),
+                service_role=service_role,
+            )
+            self.compute_environments[name] = environment
+            return environment
+
+    def update_compute_environment(
+        self,
+        name_or_arn: str,
+        state: str | None = None,
+        compute_resources: dict[str, Any] | None = None,
+    ) -> ComputeEnvironment:
+        with self._lock:
+            environment = self.find_compute_environment(name_or_arn)
+            if state is not None:
+                environment.state = check_state(state)
+            if compute_resources:
+                environment.compute_resources = {
+                    **environment.compute_resources,
+                    **compute_resources,
+                }
+            return environment
+
+    def delete_compute_environment(self, name_or_arn: str) -> None:
+        """As in AWS: only a DISABLED environment that no job queue uses."""
+        with self._lock:
+            environment = self.find_compute_environment(name_or_arn)
+            if environment.state != "DISABLED":
+                raise ClientException(
+                    f"Cannot delete compute environment {environment.name}: it is "
+                    f"{environment.state}; disable it with UpdateComputeEnvironment first"
+                )
+            users = [
+                q.name
+                for q in self.job_queues.values()
+                if any(
+                    e["computeEnvironment"] == environment.arn for e in q.compute_environment_order
+                )
+            ]
+            if users:
+                raise ClientException(
+                    f"Cannot delete compute environment {environment.name}: job queues "
+                    f"{', '.join(users)} use it"
+                )
+            self.compute_environments.pop(environment.name)
+
+    def find_compute_environment(self, name_or_arn: str) -> ComputeEnvironment:
+        return named("compute environment", self._snapshot(self.compute_environments), name_or_arn)
+
+    # -- job queues --------------------------------------------------------------------------
+
+    def create_job_queue(
+        self,
+        name: str,
+        priority: int,
+        compute_environment_order: list[dict[str, Any]],
+        state: str = "ENABLED",
+    ) -> JobQueue:
+        check_name("Job queue", name)
+        with self._lock:
+            if name in self.job_queues:
+                raise ClientException(f"Object already exists: job queue {name}")
+            order = self._order(name, compute_environment_order)
+            queue = JobQueue(
+                name, self._arn(f"job-queue/{name}"), priority, order, check_state(state)
+            )
+            self.job_queues[name] = queue
+            return queue
+
+    def update_job_queue(
+        self,
+        name_or_arn: str,
+        state: str | None = None,
+        priority: int | None = None,
+        compute_environment_order: list[dict[str, Any]] | None = None,
+    ) -> JobQueue:
+        with self._lock:
+            queue = self.find_job_queue(name_or_arn)
+            if state is not None:
+                queue.state = check_state(state)
+            if priority is not None:
+                queue.priority = int(priority)
+            if compute_environment_order is not None:
+                queue.compute_environment_order = self._order(queue.name, compute_environment_order)
+            return queue
+
+    def delete_job_queue(self, name_or_arn: str) -> None:
+        """As in AWS: only a DISABLED queue; the jobs it still holds are terminated."""
+        with self._lock:
+            queue = self.find_job_queue(name_or_arn)
+            if queue.state != "DISABLED":
+                raise ClientException(
+                    f"Cannot delete job queue {queue.name}: it is {queue.state}; disable it "
+                    "with UpdateJobQueue first"
+                )
+            self.job_queues.pop(queue.name)
+            for job in self.jobs.values():
+                if job.queue is queue:
+                    job.request_stop("Job queue deleted", terminate=True)
+
+    def reclaim_host(self, job_id: str) -> str:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ClientException(f"job {job_id} does not exist")
+        return job.reclaim_host()
+
+    def stop_job(self, job_id: str, reason: str, terminate: bool) -> None:
+        """CancelJob / TerminateJob; succeeds (stopping nothing) for a job past their reach."""
+        if not reason:
+            raise ClientException("reason is required")
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ClientException(f"job {job_id} does not exist")
+        for each in [job, *job.children]:  # on an array parent: every child
+            each.request_stop(reason, terminate)
+
+    def _order(self, queue: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A queue's computeEnvironmentOrder with every environment resolved to its ARN."""
+        order = [
+            {
+                "order": int(entry["order"]),
+                "computeEnvironment": self.find_compute_environment(
+                    entry["computeEnvironment"]
+                ).arn,
+            }
+            for entry in entries
+        ]
+        if not order:
+            raise ClientException(f"job queue {queue} needs at least one compute environment")
+        return order
+
+    def find_job_queue(self, name_or_arn: str) -> JobQueue:
+        return named("job queue", self._snapshot(self.job_queues), name_or_arn)
+
+    # -- job definitions ---------------------------------------------------------------------
+
+    def register_job_definition(
+        self,
+        name: str,
+        container_properties: dict[str, Any],
+        parameters: dict[str, str] | None = None,
+        retry_strategy: dict[str, Any] | None = None,
+        timeout: dict[str, Any] | None = None,
+        platform_capabilities: list[str] | None = None,
+        type: str = "container",
+    ) -> JobDefinition:
+        check_name("Job definition", name)
+        if type != "container":
+            raise ClientException(f"job definition type {type!r} is not supported locally")
+        if not container_properties.get("image"):
+            raise ClientException("containerProperties.image is required")
+        with self._lock:
+            revision = 1 + max(
+                (d.revision for d in self.job_definitions.values() if d.name == name), default=0
+            )
+            definition = JobDefinition(
+                name=name,
+                revision=revision,
+                arn=self._arn(f"job-definition/{name}:{revision}"),
+                container_properties=container_properties,
+                parameters=dict(parameters or {}),
+                retry_strategy=retry_strategy,
+                timeout=check_timeout(timeout),
+                platform_capabilities=list(platform_capabilities or ["EC2"]),
+            )
+            self.job_definitions[definition.arn] = definition
+            return definition
+
+    def deregister_job_definition(self, name_or_arn: str) -> None:
+        with self._lock:
+            self.find_job_definition(name_or_arn).status = "INACTIVE"
+
+    def find_job_definition(self, reference: str) -> JobDefinition:
+        """By ARN, by name:revision, or by name (its latest ACTIVE revision)."""
+        if reference in self.job_definitions:
+            return self.job_definitions[reference]
+        name, _, revision = reference.rpartition("/")[2].partition(":")
+        candidates = [
+            d
+            for d in self.job_definitions.values()
+            if d.name == name
+            and (str(d.revision) == revision or (not revision and d.status == "ACTIVE"))
+        ]
+        if not candidates:
+            raise ClientException(f"job definition {reference} does not exist")
+        return max(candidates, key=lambda d: d.revision)
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def submit_job(
+        self,
+        job_name: str,
+        job_queue: str,
+        job_definition: str,
+        parameters: dict[str, str] | None = None,
+        container_overrides: dict[str, Any] | None = None,
+        retry_strategy: dict[str, Any] | None = None,
+        timeout: dict[str, Any] | None = None,
+        array_properties: dict[str, Any] | None = None,
+        depends_on: list[dict[str, Any]] | None = None,
+    ) -> Job:
+        check_name("Job", job_name)
+        array_size = dependencies.check_array_size(array_properties)
+        with self._lock:
+            resolved = dependencies.resolve(depends_on, self.jobs, array_size)
+            queue = self.find_job_queue(job_queue)
+            if queue.state != "ENABLED":
+                raise ClientException(f"job queue {queue.name} is {queue.state}")
+            definition = self.find_job_definition(job_definition)
+            if definition.status != "ACTIVE":
+                raise ClientException(f"job definition {definition.arn} is INACTIVE")
+            environment = self._compute_environment_for(queue)
+            job_id = str(uuid.uuid4())
+            job = Job(
+                id=job_id,
+                name=job_name,
+                arn=self._arn(f"job/{job_id}"),
+                queue=queue,
+                compute_environment=environment,
+                definition=definition,
+                parameters={**definition.parameters, **(parameters or {})},
+                container_overrides=container_overrides or {},
+                retry_strategy=retry_strategy or definition.retry_strategy,
+                timeout=check_timeout(timeout) or definition.timeout,
+                depends_on=list(depends_on or []),
+                dependencies=resolved,
+                array_size=array_size,
+            )
+            self.jobs[job_id] = job
+            for index in range(array_size or 0):
+                child = replace(
+                    job,
+                    id=f"{job_id}:{index}",
+                    arn=f"{job.arn}:{index}",
+                    array_size=None,
+                    array_index=index,
+                    parent=job,
+                    children=[],
+                    history=[],
+                    attempts=[],
+                    depends_on=[],
+                    dependencies=[],
+                )
+                job.children.append(child)
+                self.jobs[child.id] = child
+        self._start_job(job)
+        return job
+
+    def _compute_environment_for(self, queue: JobQueue) -> ComputeEnvironment:
+        """The queue's first ENABLED environment, else its first: the job then waits in
+        RUNNABLE until that one is enabled, as in AWS."""
+        environments = [
+            self.find_compute_environment(entry["computeEnvironment"])
+            for entry in sorted(queue.compute_environment_order, key=lambda e: e["order"])
+        ]
+        enabled = [e for e in environments if e.state == "ENABLED"]
+        return (enabled or environments)[0]
+
+    def _snapshot(self, resources: dict[str, ResourceT]) -> list[ResourceT]:
+        """The resources as they are now, read under the lock their writers hold."""
+        with self._lock:
+            return list(resources.values())
+
+    def describe_jobs(self, job_ids: list[str]) -> list[Job]:
+        if len(job_ids) > 100:
+            raise ClientException("describe_jobs accepts at most 100 job ids")
+        with self._lock:
+            return [self.jobs[job_id] for job_id in job_ids if job_id in self.jobs]
+
+    def list_jobs(
+        self,
+        job_queue: str | None,
+        job_status: str | None = None,
+        array_job_id: str | None = None,
+    ) -> list[Job]:
+        """A queue's jobs (array children not among them), or an array job's children; in one
+        state (RUNNING when no state is given, as in AWS)."""
+        if (job_status or JobStatus.RUNNING) not in JobStatus.__members__:
+            raise ClientException(f"jobStatus must be one of {', '.join(JobStatus)}")
+        status = JobStatus(job_status or JobStatus.RUNNING)
+        if array_job_id:
+            parent = self.jobs.get(array_job_id)
+            if parent is None or parent.array_size is None:
+                raise ClientException(f"{array_job_id} is not an array job")
+            return [child for child in parent.children if child.status == status]
+        if not job_queue:
+            raise ClientException("jobQueue or arrayJobId is required")
+        queue = self.find_job_queue(job_queue)
+        jobs = [
+            j
+            for j in self._snapshot(self.jobs)
+            if j.queue is queue and j.parent is None and j.status == status
+        ]
+        return sorted(jobs, key=lambda j: j.created_at, reverse=True)
+
+    def describe_job_queues(self, names: list[str] | None = None) -> list[JobQueue]:
+        return matching(self._snapshot(self.job_queues), names)
+
+    def describe_compute_environments(
+        self, names: list[str] | None = None
+    ) -> list[ComputeEnvironment]:
+        return matching(self._snapshot(self.compute_environments), names)
+
+    def describe_job_definitions(
+        self,
+        references: list[str] | None = None,
+        name: str | None = None,
+        status: str | None = None,
+    ) -> list[JobDefinition]:
+        definitions = self._snapshot(self.job_definitions)
+        if references:
+            wanted = set(references)
+            definitions = [
+                d for d in definitions if {d.arn, d.name, f"{d.name}:{d.revision}"} & wanted
+            ]
+        if name:
+            definitions = [d for d in definitions if d.name == name]
+        if status:
+            definitions = [d for d in definitions if d.status == status]
+        return definitions

@@ -1,0 +1,261 @@
+"""A job and its attempts: Batch's job states, retries, timeouts, array children and Spot
+reclaim, as the stand-in runs them."""
+
+import itertools
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.batch.errors import ClientException
+from harness.batch.resources import (
+    ComputeEnvironment,
+    JobDefinition,
+    JobQueue,
+    memory_mib_of,
+    present,
+    vcpus_of,
+    with_resource_overrides,
+)
+from harness.batch.states import FINAL_STATES, JobStatus
+
+# How soon code waiting on a job (for capacity, dependencies, a running container) notices
+# that CancelJob or TerminateJob asked it to stop.
+STOP_CHECK_SECONDS = 0.2
+SUBMISSIONS = itertools.count()  # milliseconds do not order jobs submitted together
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Attempt:
+    started_at: int | None = None
+    stopped_at: int | None = None
+    status_reason: str | None = None
+    exit_code: int | None = None
+    reason: str | None = None
+    log_stream_name: str | None = None
+    task_arn: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        container = present(
+            exitCode=self.exit_code,
+            reason=self.reason,
+            logStreamName=self.log_stream_name,
+            taskArn=self.task_arn,
+        )
+        return {
+            "container": container,
+            **present(
+                startedAt=self.started_at,
+                stoppedAt=self.stopped_at,
+                statusReason=self.status_reason,
+            ),
+        }
+
+
+@dataclass
+class Job:
+    id: str
+    name: str
+    arn: str
+    queue: JobQueue
+    compute_environment: ComputeEnvironment
+    definition: JobDefinition
+    parameters: dict[str, str]
+    container_overrides: dict[str, Any]
+    retry_strategy: dict[str, Any] | None
+    timeout: dict[str, Any] | None
+    created_at: int = field(default_factory=now_ms)
+    sequence: int = field(default_factory=lambda: next(SUBMISSIONS))  # submission order
+    status: JobStatus = JobStatus.SUBMITTED
+    status_reason: str | None = None
+    started_at: int | None = None
+    stopped_at: int | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    history: list[tuple[JobStatus, int]] = field(default_factory=list)
+    # dependsOn as submitted, and the jobs it names (None: a SEQUENTIAL array's own order)
+    depends_on: list[dict[str, Any]] = field(default_factory=list)
+    dependencies: list[tuple["Job | None", str | None]] = field(default_factory=list)
+    # an array job's parent has a size and children; each child its index and parent
+    array_size: int | None = None
+    array_index: int | None = None
+    tags: dict[str, str] = field(default_factory=dict)  # an array's children show the parent's
+    parent: "Job | None" = None
+    children: list["Job"] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self.history.append((self.status, self.created_at))
+        self.stop_reason: str | None = None  # set by CancelJob or TerminateJob
+        self.stopping = threading.Event()
+        # set while the running attempt's host is being reclaimed (a Spot interruption)
+        self.reclaim_reason: str | None = None
+        self.reclaimed = threading.Event()
+
+    def reclaim_host(self) -> str:
+        """End the running attempt as a reclaimed Spot instance ends it in AWS: its container
+        is stopped and the attempt's statusReason is `Host EC2 (instance i-...) terminated.`;
+        the job's retry strategy then decides (unlike TerminateJob)."""
+        with self._lock:
+            if self.status != JobStatus.RUNNING or self.reclaimed.is_set():
+                raise ClientException(
+                    f"job {self.id} is {self.status}: only a RUNNING job's host can be reclaimed"
+                )
+            self.reclaim_reason = f"Host EC2 (instance i-{uuid.uuid4().hex[:17]}) terminated."
+            self.reclaimed.set()
+            return self.reclaim_reason
+
+    def request_stop(self, reason: str, terminate: bool) -> bool:
+        """CancelJob (terminate=False) stops a job that has not reached STARTING; TerminateJob
+        stops it in any state but a final one. True when this job will stop."""
+        with self._lock:
+            if self.status in FINAL_STATES or self.stopping.is_set():
+                return False
+            if not terminate and self.status in (JobStatus.STARTING, JobStatus.RUNNING):
+                return False
+            self.stop_reason = reason
+            self.stopping.set()
+            return True
+
+    # -- what the container runs -------------------------------------------------------------
+
+    @property
+    def command(self) -> list[str]:
+        """The command with Ref::name placeholders replaced by the job's parameters."""
+        command = self.container_overrides.get(
+            "command"
+        ) or self.definition.container_properties.get("command", [])
+        return [self._substitute(part) for part in command]
+
+    def _substitute(self, part: str) -> str:
+        if part.startswith("Ref::") and part[5:] in self.parameters:
+            return self.parameters[part[5:]]
+        return part
+
+    @property
+    def container_properties(self) -> dict[str, Any]:
+        """The definition's container properties with this job's resource overrides."""
+        return with_resource_overrides(
+            self.definition.container_properties, self.container_overrides
+        )
+
+    @property
+    def vcpus(self) -> float:
+        return vcpus_of(self.container_properties)
+
+    @property
+    def memory_mib(self) -> int | None:
+        return memory_mib_of(self.container_properties)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The definition's environment, then the overrides, then Batch's own variables."""
+        environment = {
+            item["name"]: item["value"]
+            for item in self.definition.container_properties.get("environment", [])
+        }
+        for item in self.container_overrides.get("environment", []):
+            environment[item["name"]] = item["value"]
+        if self.parent is not None and self.array_index is not None:
+            environment["AWS_BATCH_JOB_ARRAY_INDEX"] = str(self.array_index)
+            environment["AWS_BATCH_JOB_ARRAY_SIZE"] = str(self.parent.array_size)
+        environment.update(
+            {
+                "AWS_BATCH_JOB_ID": self.id,
+                "AWS_BATCH_JOB_ATTEMPT": str(len(self.attempts)),
+                "AWS_BATCH_JQ_NAME": self.queue.name,
+                "AWS_BATCH_CE_NAME": self.compute_environment.name,
+            }
+        )
+        return environment
+
+    @property
+    def attempt_timeout_seconds(self) -> int | None:
+        seconds = (self.timeout or {}).get("attemptDurationSeconds")
+        return int(seconds) if seconds else None
+
+    # -- state -------------------------------------------------------------------------------
+
+    def transition(self, status: JobStatus, reason: str | None = None) -> None:
+        with self._lock:
+            stamp = now_ms()
+            self.status = status
+            if reason is not None:
+                self.status_reason = reason
+            if status == JobStatus.RUNNING and self.started_at is None:
+                self.started_at = stamp
+            if status in FINAL_STATES:
+                self.stopped_at = stamp
+            self.history.append((status, stamp))
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in FINAL_STATES
+
+    # -- API shapes --------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        container = dict(self.container_properties)
+        container["command"] = self.command
+        container["environment"] = [
+            {"name": name, "value": value} for name, value in self.environment.items()
+        ]
+        if self.attempts:
+            container.update(self.attempts[-1].describe()["container"])
+        return {
+            "jobArn": self.arn,
+            "jobName": self.name,
+            "jobId": self.id,
+            "jobQueue": self.queue.arn,
+            "status": self.status,
+            "attempts": [attempt.describe() for attempt in self.attempts],
+            "createdAt": self.created_at,
+            "dependsOn": self.depends_on,
+            "jobDefinition": self.definition.arn,
+            "parameters": self.parameters,
+            "container": container,
+            "platformCapabilities": self.definition.platform_capabilities,
+            "tags": self.tags,
+            **present(
+                statusReason=self.status_reason,
+                startedAt=self.started_at,
+                stoppedAt=self.stopped_at,
+                retryStrategy=self.retry_strategy,
+                timeout=self.timeout,
+                arrayProperties=self.array_properties(),
+            ),
+        }
+
+    def array_properties(self) -> dict[str, Any] | None:
+        """A parent's size and children per state, a child's index; None for other jobs."""
+        if self.array_size is not None:
+            counts = {status: 0 for status in JobStatus}
+            for child in self.children:
+                counts[child.status] += 1
+            return {"size": self.array_size, "statusSummary": counts}
+        if self.array_index is not None:
+            return {"index": self.array_index}
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        summary: dict[str, Any] = {
+            "jobArn": self.arn,
+            "jobId": self.id,
+            "jobName": self.name,
+            "createdAt": self.created_at,
+            "status": self.status,
+            "jobDefinition": self.definition.arn,
+            **present(
+                statusReason=self.status_reason,
+                startedAt=self.started_at,
+                stoppedAt=self.stopped_at,
+                arrayProperties=self.array_properties(),
+            ),
+        }
+        if self.attempts and self.attempts[-1].exit_code is not None:
+            summary["container"] = {"exitCode": self.attempts[-1].exit_code}
+        return summary

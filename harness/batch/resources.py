@@ -1,0 +1,172 @@
+"""Batch's resources (compute environments, job queues, job definitions) as the stand-in
+holds and describes them."""
+
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from harness.batch import instance_types
+from harness.batch.errors import ClientException
+
+
+def present(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: Batch leaves unset fields out of its responses."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+NamedT = TypeVar("NamedT", bound="ComputeEnvironment | JobQueue")
+
+
+def named(kind: str, resources: list[NamedT], name_or_arn: str) -> NamedT:
+    """The resource called `name_or_arn` (its name or its ARN), else AWS's ClientException."""
+    for resource in resources:
+        if name_or_arn in (resource.name, resource.arn):
+            return resource
+    raise ClientException(f"{kind} {name_or_arn} does not exist")
+
+
+def matching(resources: list[NamedT], names: list[str] | None) -> list[NamedT]:
+    """What a Describe* call lists: every resource, or those named by name or ARN."""
+    if not names:
+        return resources
+    return [resource for resource in resources if {resource.name, resource.arn} & set(names)]
+
+
+FARGATE_MAX_MEMORY_MIB = 120 * 1024  # 16 vCPUs and 120 GiB: the largest Fargate job
+
+
+def vcpus_of(container_properties: dict[str, Any]) -> float:
+    """VCPU in resourceRequirements, else the older `vcpus`, else 1."""
+    for requirement in container_properties.get("resourceRequirements", []):
+        if requirement["type"] == "VCPU":
+            return float(requirement["value"])
+    return float(container_properties.get("vcpus", 1))
+
+
+def memory_mib_of(container_properties: dict[str, Any]) -> int | None:
+    """MEMORY in resourceRequirements, else the older `memory`, else None (no limit)."""
+    for requirement in container_properties.get("resourceRequirements", []):
+        if requirement["type"] == "MEMORY":
+            return int(requirement["value"])
+    memory = container_properties.get("memory")
+    return int(memory) if memory else None
+
+
+def with_resource_overrides(
+    container_properties: dict[str, Any], overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """A job definition's container properties with a job's containerOverrides of resources
+    applied: each overriding requirement replaces the definition's of its type; the older
+    `vcpus`/`memory` overrides replace both forms of theirs."""
+    requirements = {r["type"]: r for r in container_properties.get("resourceRequirements", [])}
+    requirements.update({r["type"]: r for r in overrides.get("resourceRequirements", [])})
+    properties = {k: v for k, v in container_properties.items() if k != "resourceRequirements"}
+    for legacy, kind in (("vcpus", "VCPU"), ("memory", "MEMORY")):
+        if legacy in overrides:
+            properties[legacy] = overrides[legacy]
+            requirements.pop(kind, None)
+    if requirements:
+        properties["resourceRequirements"] = list(requirements.values())
+    return properties
+
+
+@dataclass
+class ComputeEnvironment:
+    name: str
+    arn: str
+    compute_resources: dict[str, Any]
+    type: str = "MANAGED"
+    state: str = "ENABLED"
+    service_role: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def max_vcpus(self) -> float:
+        return float(self.compute_resources.get("maxvCpus", 256))
+
+    @property
+    def max_memory_mib_per_job(self) -> int | None:
+        """The most memory one job can get: Fargate's 120 GiB; on EC2 the largest instance
+        type's memory when every type's memory is known (instance_types.py), else None."""
+        if str(self.compute_resources.get("type", "")).startswith("FARGATE"):
+            return FARGATE_MAX_MEMORY_MIB
+        return instance_types.largest_memory_mib(self.compute_resources.get("instanceTypes", []))
+
+    def memory_fits(self, memory_mib: int | None) -> bool:
+        """False when one job's memory is more than this environment ever gives a job."""
+        most = self.max_memory_mib_per_job
+        return memory_mib is None or most is None or memory_mib <= most
+
+    def describe(self) -> dict[str, Any]:
+        description = {
+            "computeEnvironmentName": self.name,
+            "computeEnvironmentArn": self.arn,
+            "type": self.type,
+            "state": self.state,
+            "status": "VALID",
+            "statusReason": "ComputeEnvironment Healthy",
+            "computeResources": self.compute_resources,
+            "containerOrchestrationType": "ECS",
+            "tags": self.tags,
+        }
+        if self.service_role:
+            description["serviceRole"] = self.service_role
+        return description
+
+
+@dataclass
+class JobQueue:
+    name: str
+    arn: str
+    priority: int
+    compute_environment_order: list[dict[str, Any]]
+    state: str = "ENABLED"
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "jobQueueName": self.name,
+            "jobQueueArn": self.arn,
+            "state": self.state,
+            "status": "VALID",
+            "statusReason": "JobQueue Healthy",
+            "priority": self.priority,
+            "computeEnvironmentOrder": self.compute_environment_order,
+            "tags": self.tags,
+        }
+
+
+@dataclass
+class JobDefinition:
+    name: str
+    revision: int
+    arn: str
+    container_properties: dict[str, Any]
+    parameters: dict[str, str] = field(default_factory=dict)
+    retry_strategy: dict[str, Any] | None = None
+    timeout: dict[str, Any] | None = None
+    platform_capabilities: list[str] = field(default_factory=lambda: ["EC2"])
+    status: str = "ACTIVE"
+    type: str = "container"
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def vcpus(self) -> float:
+        return vcpus_of(self.container_properties)
+
+    def describe(self) -> dict[str, Any]:
+        description = {
+            "jobDefinitionName": self.name,
+            "jobDefinitionArn": self.arn,
+            "revision": self.revision,
+            "status": self.status,
+            "type": self.type,
+            "parameters": self.parameters,
+            "containerProperties": self.container_properties,
+            "platformCapabilities": self.platform_capabilities,
+            "tags": self.tags,
+        }
+        if self.retry_strategy:
+            description["retryStrategy"] = self.retry_strategy
+        if self.timeout:
+            description["timeout"] = self.timeout
+        return description
