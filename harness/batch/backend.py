@@ -96,7 +96,10 @@ class BatchBackend:
         name_or_arn: str,
         state: str | None = None,
         compute_resources: dict[str, Any] | None = None,
+        service_role: str | None = None,
     ) -> ComputeEnvironment:
+        """The fields given change; those of computeResources one by one, as AWS updates
+        them (ComputeResourceUpdate)."""
         with self._lock:
             environment = self.find_compute_environment(name_or_arn)
             if state is not None:
@@ -106,6 +109,8 @@ class BatchBackend:
                     **environment.compute_resources,
                     **compute_resources,
                 }
+            if service_role is not None:
+                environment.service_role = service_role
             return environment
 
     def delete_compute_environment(self, name_or_arn: str) -> None:

@@ -1,116 +1,139 @@
-"""CloudFormation for AWS::Batch::*: a template's properties applied to the stand-in's backend.
+"""AWS::Batch::* as Batch API requests: the one translation from a template's properties to
+the requests that create, update and delete each resource.
 
-Engine-neutral, like a resource provider that lives beside its service: the embedded
-engine's CloudFormation models (harness/engine/moto/cloudformation.py) call these, and so can
-any engine that leaves a template's Batch resources to the stand-in.
+Both engines use it. The embedded engine's CloudFormation sends the requests to the stand-in
+in process (`call`, harness/engine/moto/cloudformation.py); LocalStack's CloudFormation skips
+these types, so after each deploy the harness sends the same requests over the Batch API
+(harness/engine/localstack/skipped_resources.py). Either way they reach the operations the
+REST API serves (responses.py), which check every field and the tags once.
 
 A changed job definition is a new revision and the previous one becomes INACTIVE, as in
 CloudFormation; jobs already submitted keep the revision they were submitted with.
 """
 
+import logging
 from typing import Any
 
 from harness.batch.backend import BatchBackend
-from harness.batch.resources import ComputeEnvironment, JobDefinition, JobQueue
-from harness.batch.validation import (
-    check_compute_environment,
-    check_job_definition,
-    check_job_queue,
-    check_tags,
-)
+from harness.batch.responses import OPERATIONS
+
+logger = logging.getLogger("harness.batch")
+
+Request = tuple[str, dict[str, Any]]  # (the API operation, its body)
+
+# Properties of the resource types that only CloudFormation has: accepted with a warning and
+# left out of the API requests.
+CLOUDFORMATION_ONLY = {
+    "ReplaceComputeEnvironment": "there are no instances to replace",
+    "ResourceRetentionPolicy": "nothing is retained outside the engine's memory",
+}
+
+# Properties whose keys the template's author chose: kept as written.
+AUTHORED_KEYS = ("Tags", "Parameters")
+# Fields of CreateComputeEnvironment's computeResources that UpdateComputeEnvironment does not
+# take (ComputeResourceUpdate); CloudFormation replaces the environment to change them.
+NOT_UPDATABLE_COMPUTE_RESOURCES = ("spotIamFleetRole",)
 
 
 def camel_keys(value: Any) -> Any:
-    """CloudFormation's PascalCase property names -> the API's camelCase, recursively."""
+    """CloudFormation's PascalCase property names -> the API's camelCase, recursively; the
+    keys of Tags and Parameters are the author's own and stay as they are."""
     if isinstance(value, dict):
-        return {key[:1].lower() + key[1:]: camel_keys(item) for key, item in value.items()}
+        return {
+            key[:1].lower() + key[1:]: item if key in AUTHORED_KEYS else camel_keys(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
         return [camel_keys(item) for item in value]
     return value
 
 
-def create_compute_environment(
-    backend: BatchBackend, name: str, properties: dict[str, Any]
-) -> ComputeEnvironment:
-    check_compute_environment(camel_keys(properties))
-    check_tags(properties.get("Tags") or {})
-    environment = backend.create_compute_environment(
-        name=properties.get("ComputeEnvironmentName", name),
-        compute_resources=camel_keys(properties.get("ComputeResources", {})),
-        type=properties.get("Type", "MANAGED").upper(),
-        state=properties.get("State", "ENABLED"),
-        service_role=properties.get("ServiceRole"),
-    )
-    backend.tag_resource(environment.arn, properties.get("Tags") or {})
-    return environment
+def api_fields(properties: dict[str, Any], *leave_out: str) -> dict[str, Any]:
+    """The properties in the API's names, but for `leave_out` and CloudFormation's own."""
+    for name in sorted(set(properties) & set(CLOUDFORMATION_ONLY)):
+        logger.warning("%s accepted without effect locally: %s", name, CLOUDFORMATION_ONLY[name])
+    dropped = (*leave_out, *CLOUDFORMATION_ONLY)
+    return camel_keys({key: value for key, value in properties.items() if key not in dropped})
 
 
-def update_compute_environment(
-    backend: BatchBackend, arn: str, properties: dict[str, Any]
-) -> ComputeEnvironment:
-    check_compute_environment(camel_keys(properties))
-    environment = backend.update_compute_environment(arn, properties.get("State", "ENABLED"))
-    environment.compute_resources = camel_keys(properties.get("ComputeResources", {}))
-    return environment
+# -- compute environments ------------------------------------------------------------------
 
 
-def delete_compute_environment(backend: BatchBackend, arn: str) -> None:
+def create_compute_environment(name: str, properties: dict[str, Any]) -> Request:
+    """UpdatePolicy is for updates only (CreateComputeEnvironment has no such field)."""
+    body = api_fields(properties, "ComputeEnvironmentName", "UpdatePolicy")
+    body["computeEnvironmentName"] = properties.get("ComputeEnvironmentName", name)
+    body["type"] = str(body.get("type", "MANAGED")).upper()
+    return "CreateComputeEnvironment", body
+
+
+def update_compute_environment(name_or_arn: str, properties: dict[str, Any]) -> Request:
+    """The fields UpdateComputeEnvironment takes, all of them as the template now says."""
+    body = api_fields(properties, "ComputeEnvironmentName", "Type", "Tags", "EksConfiguration")
+    body["computeEnvironment"] = name_or_arn
+    body["state"] = body.get("state", "ENABLED")
+    resources = body.get("computeResources")
+    if resources:
+        body["computeResources"] = {
+            key: value
+            for key, value in resources.items()
+            if key not in NOT_UPDATABLE_COMPUTE_RESOURCES
+        }
+    return "UpdateComputeEnvironment", body
+
+
+def delete_compute_environment(name_or_arn: str) -> list[Request]:
     """As CloudFormation does it: disable, then delete."""
-    backend.update_compute_environment(arn, state="DISABLED")
-    backend.delete_compute_environment(arn)
+    return [
+        ("UpdateComputeEnvironment", {"computeEnvironment": name_or_arn, "state": "DISABLED"}),
+        ("DeleteComputeEnvironment", {"computeEnvironment": name_or_arn}),
+    ]
 
 
-def create_job_queue(backend: BatchBackend, name: str, properties: dict[str, Any]) -> JobQueue:
-    check_job_queue(camel_keys(properties))
-    check_tags(properties.get("Tags") or {})
-    queue = backend.create_job_queue(
-        name=properties.get("JobQueueName", name),
-        priority=int(properties.get("Priority", 1)),
-        compute_environment_order=camel_keys(properties["ComputeEnvironmentOrder"]),
-        state=properties.get("State", "ENABLED"),
-    )
-    backend.tag_resource(queue.arn, properties.get("Tags") or {})
-    return queue
+# -- job queues ----------------------------------------------------------------------------
 
 
-def update_job_queue(backend: BatchBackend, arn: str, properties: dict[str, Any]) -> JobQueue:
-    check_job_queue(camel_keys(properties))
-    return backend.update_job_queue(
-        arn,
-        state=properties.get("State", "ENABLED"),
-        priority=properties.get("Priority"),
-        compute_environment_order=camel_keys(properties.get("ComputeEnvironmentOrder")),
-    )
+def create_job_queue(name: str, properties: dict[str, Any]) -> Request:
+    body = api_fields(properties, "JobQueueName")
+    body["jobQueueName"] = properties.get("JobQueueName", name)
+    body["priority"] = int(body.get("priority", 1))
+    return "CreateJobQueue", body
 
 
-def delete_job_queue(backend: BatchBackend, arn: str) -> None:
+def update_job_queue(name_or_arn: str, properties: dict[str, Any]) -> Request:
+    body = api_fields(properties, "JobQueueName", "Tags")
+    body["jobQueue"] = name_or_arn
+    body["state"] = body.get("state", "ENABLED")
+    body["priority"] = int(body.get("priority", 1))
+    return "UpdateJobQueue", body
+
+
+def delete_job_queue(name_or_arn: str) -> list[Request]:
     """As CloudFormation does it: disable, then delete (its remaining jobs are terminated)."""
-    backend.update_job_queue(arn, state="DISABLED")
-    backend.delete_job_queue(arn)
+    return [
+        ("UpdateJobQueue", {"jobQueue": name_or_arn, "state": "DISABLED"}),
+        ("DeleteJobQueue", {"jobQueue": name_or_arn}),
+    ]
 
 
-def register_job_definition(
-    backend: BatchBackend, name: str, properties: dict[str, Any]
-) -> JobDefinition:
-    check_job_definition(camel_keys(properties))
-    check_tags(properties.get("Tags") or {})
-    definition = backend.register_job_definition(
-        name=properties.get("JobDefinitionName", name),
-        type=properties.get("Type", "container").lower(),
-        container_properties=camel_keys(properties.get("ContainerProperties", {})),
-        parameters=properties.get("Parameters", {}),
-        retry_strategy=camel_keys(properties.get("RetryStrategy")),
-        timeout=camel_keys(properties.get("Timeout")),
-        platform_capabilities=properties.get("PlatformCapabilities"),
-    )
-    backend.tag_resource(definition.arn, properties.get("Tags") or {})
-    return definition
+# -- job definitions -----------------------------------------------------------------------
 
 
-def replace_job_definition(
-    backend: BatchBackend, previous_arn: str, name: str, properties: dict[str, Any]
-) -> JobDefinition:
-    """The next revision, registered before the previous one is deregistered."""
-    replacement = register_job_definition(backend, name, properties)
-    backend.deregister_job_definition(previous_arn)
-    return replacement
+def register_job_definition(name: str, properties: dict[str, Any]) -> Request:
+    body = api_fields(properties, "JobDefinitionName")
+    body["jobDefinitionName"] = properties.get("JobDefinitionName", name)
+    body["type"] = str(body.get("type", "container")).lower()
+    return "RegisterJobDefinition", body
+
+
+def deregister_job_definition(arn: str) -> Request:
+    return "DeregisterJobDefinition", {"jobDefinition": arn}
+
+
+# -- in process ------------------------------------------------------------------------------
+
+
+def call(backend: BatchBackend, request: Request) -> dict[str, Any]:
+    """Send `request` to `backend` through the operation the REST API serves it with."""
+    operation, body = request
+    return OPERATIONS[operation.lower()](backend, body)

@@ -140,7 +140,10 @@ def create_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> d
 def update_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_compute_environment(body)
     environment = backend.update_compute_environment(
-        body.get("computeEnvironment", ""), body.get("state"), body.get("computeResources")
+        body.get("computeEnvironment", ""),
+        body.get("state"),
+        body.get("computeResources"),
+        body.get("serviceRole"),
     )
     return environment_names(environment)
 

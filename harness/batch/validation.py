@@ -47,7 +47,6 @@ DEFINITION_HONOURED = {
 DEFINITION_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
     "schedulingPriority": "the stand-in has no fair-share scheduling",
-    "resourceRetentionPolicy": "nothing is retained outside the engine's memory",
 }
 # jobRoleArn: the job's credentials where the engine enforces IAM (BatchService's
 # job_credentials), else the engine's test credentials (README: "IAM enforced at run time").
@@ -84,7 +83,6 @@ COMPUTE_ENVIRONMENT_NO_EFFECT = {
     "unmanagedvCpus": "the stand-in has no fair-share scheduling",
     "context": "there are no instances to pass it to",
     "updatePolicy": "there are no instances to update",
-    "replaceComputeEnvironment": "there are no instances to replace",
 }
 COMPUTE_RESOURCES_HONOURED = {"maxvCpus", "type", "instanceTypes"}
 JOB_QUEUE_HONOURED = {

@@ -94,8 +94,8 @@ def active_revision(pipeline: Pipeline) -> dict:
 def test_a_processor_change_runs_in_the_next_job(editable, before, unique):
     editable.edit(
         "batch/processor/cli.py",
-        'log("summary", level=level, exit_code=exit_code,',
-        f'log("summary", edited="{unique}", level=level, exit_code=exit_code,',
+        '"summary",\n',
+        f'"summary",\n        edited="{unique}",\n',
     )
 
     pipeline = editable.deploy()
@@ -171,8 +171,8 @@ def test_a_processor_change_without_a_synth_ends_where_a_full_deploy_does(editab
     assert fast_path.unavailable(editable.app) is None
     editable.edit(
         "batch/processor/cli.py",
-        'log("summary", ',
-        f'log("summary", fast="{unique}", ',
+        '"summary",\n',
+        f'"summary",\n        fast="{unique}",\n',
     )
 
     fast_path.redeploy(

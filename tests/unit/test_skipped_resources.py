@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from harness.batch import cloudformation as batch_cfn
+from harness.batch.backend import BatchBackend
 from harness.engine.localstack.skipped_resources import (
     JOB_DEFINITION,
     Resolver,
@@ -170,3 +172,38 @@ def test_contains_ignores_the_services_defaults_but_not_differences():
     assert contains({"a": 1, "b": [{"c": "2", "d": 3}], "extra": 0}, {"a": 1, "b": [{"c": 2}]})
     assert not contains({"a": 1, "b": [{"c": 2}]}, {"a": 1, "b": [{"c": 2}, {"c": 3}]})
     assert not contains({"a": {"b": 1}}, {"a": {"b": 2}})
+
+
+def test_both_paths_apply_a_compute_resources_change_alike(template, resolver, batch):
+    """The one translation, sent in process (the embedded engine's CloudFormation) and over
+    the API (LocalStack's skipped resources), leaves the same compute environment after an
+    update of several computeResources fields."""
+    ((logical, resource),) = [
+        (logical, resource)
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Batch::ComputeEnvironment"
+    ]
+    created = resolved_properties(resolver, resource)
+    changed = {
+        **created,
+        "ComputeResources": {
+            **created["ComputeResources"],
+            "MaxvCpus": 7,
+            "SecurityGroupIds": ["sg-changed"],
+        },
+    }
+    in_process = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+
+    arn = batch_cfn.call(in_process, batch_cfn.create_compute_environment(logical, created))[
+        "computeEnvironmentArn"
+    ]
+    batch_cfn.call(in_process, batch_cfn.update_compute_environment(arn, changed))
+    apply_compute_environment(batch, logical, created)
+    _, action = apply_compute_environment(batch, logical, changed)
+
+    (over_api,) = batch.describe_compute_environments()["computeEnvironments"]
+    (here,) = in_process.describe_compute_environments()
+    assert action == "updated"
+    assert over_api["computeResources"]["maxvCpus"] == 7
+    assert over_api["computeResources"]["securityGroupIds"] == ["sg-changed"]
+    assert here.describe() == over_api

@@ -4,11 +4,12 @@ LocalStack's free edition deploys AWS::Batch::* and AWS::ECR::Repository "as fal
 `unknown` for every Ref and GetAtt); the harness's edge serves both services itself. After
 each deploy the stack's template is read back from the engine, those resources' properties
 are resolved against the stack's deployed resources, and the stand-ins are brought to them
-through their APIs, as CloudFormation would:
+through their APIs, as CloudFormation would, with the requests of the one translation of
+AWS::Batch::* (harness/batch/cloudformation.py) that the embedded engine uses in process:
 
 - an ECR repository (the CDK bootstrap's, for image assets) is created when missing;
 - compute environments and job queues are created, or updated when their state, priority,
-  order or capacity changed;
+  order, service role or compute resources changed;
 - a job definition whose properties changed gets a new revision, and the previous one is
   deregistered (INACTIVE); jobs already submitted keep theirs;
 - a Batch resource removed from the app stays in the stand-in until `make local-down`
@@ -22,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from harness.batch.cloudformation import camel_keys
+from harness.batch import cloudformation as batch_cfn
 from harness.client import aws
 from harness.contracts import ACCOUNT_ID, REGION
 from harness.errors import HarnessError
@@ -34,8 +35,6 @@ JOB_QUEUE = "AWS::Batch::JobQueue"
 JOB_DEFINITION = "AWS::Batch::JobDefinition"
 REPOSITORY = "AWS::ECR::Repository"
 ORDER = (REPOSITORY, COMPUTE_ENVIRONMENT, JOB_QUEUE, JOB_DEFINITION)
-# CloudFormation-only properties, not part of the Batch API.
-CLOUDFORMATION_ONLY = ("ReplaceComputeEnvironment", "UpdatePolicy", "ResourceRetentionPolicy")
 SKIPPED_TYPES = "the Batch and ECR resources the harness applies"
 SUB_REFERENCE = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -222,7 +221,7 @@ def resolved_properties(resolver: Resolver, resource: dict[str, Any]) -> dict[st
     properties = resource.get("Properties", {})
     if resource["Type"] == REPOSITORY:  # only its name matters to the stand-in
         return {"RepositoryName": resolver.resolve(properties.get("RepositoryName"))}
-    return resolver.resolve({k: v for k, v in properties.items() if k not in CLOUDFORMATION_ONLY})
+    return resolver.resolve(properties)
 
 
 def apply_repository(ecr: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
@@ -235,75 +234,58 @@ def apply_repository(ecr: Any, logical: str, properties: dict[str, Any]) -> tupl
         return created["repositoryArn"], "created"
 
 
+def send(client: Any, request: batch_cfn.Request) -> dict[str, Any]:
+    """A request of the translation (CreateJobQueue, {...}) made with boto3's client."""
+    operation, body = request
+    method = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")
+    return dict(getattr(client, method)(**body))
+
+
 def apply_compute_environment(
     batch: Any, logical: str, properties: dict[str, Any]
 ) -> tuple[str, str]:
-    name = properties.get("ComputeEnvironmentName", logical)
-    wanted = camel_keys(properties)
+    create = batch_cfn.create_compute_environment(logical, properties)
+    name = create[1]["computeEnvironmentName"]
     (existing,) = batch.describe_compute_environments(computeEnvironments=[name])[
         "computeEnvironments"
     ] or [None]
-    state = wanted.get("state", "ENABLED")
-    resources = wanted.get("computeResources")
     if existing is None:
-        created = batch.create_compute_environment(
-            computeEnvironmentName=name,
-            type=wanted.get("type", "MANAGED").upper(),
-            state=state,
-            **({"computeResources": resources} if resources else {}),
-            **({"serviceRole": wanted["serviceRole"]} if wanted.get("serviceRole") else {}),
-            tags=properties.get("Tags") or {},
-        )
-        return created["computeEnvironmentArn"], "created"
-    if existing["state"] == state and contains(existing.get("computeResources", {}), resources):
+        return send(batch, create)["computeEnvironmentArn"], "created"
+    update = batch_cfn.update_compute_environment(name, properties)
+    compared = ("state", "computeResources", "serviceRole")
+    if contains(existing, {key: update[1][key] for key in compared if key in update[1]}):
         return existing["computeEnvironmentArn"], "unchanged"
-    batch.update_compute_environment(
-        computeEnvironment=name,
-        state=state,
-        **({"computeResources": {"maxvCpus": resources["maxvCpus"]}} if resources else {}),
-    )
+    send(batch, update)
     return existing["computeEnvironmentArn"], "updated"
 
 
 def apply_job_queue(batch: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
-    name = properties.get("JobQueueName", logical)
-    wanted = camel_keys(properties)
+    create = batch_cfn.create_job_queue(logical, properties)
+    name = create[1]["jobQueueName"]
     (existing,) = batch.describe_job_queues(jobQueues=[name])["jobQueues"] or [None]
-    settings = {
-        "state": wanted.get("state", "ENABLED"),
-        "priority": int(wanted.get("priority", 1)),
-        "computeEnvironmentOrder": [
-            {"order": int(entry["order"]), "computeEnvironment": entry["computeEnvironment"]}
-            for entry in wanted["computeEnvironmentOrder"]
-        ],
-    }
     if existing is None:
-        created = batch.create_job_queue(
-            jobQueueName=name, tags=properties.get("Tags") or {}, **settings
-        )
-        return created["jobQueueArn"], "created"
-    if contains(existing, settings):
+        return send(batch, create)["jobQueueArn"], "created"
+    update = batch_cfn.update_job_queue(name, properties)
+    compared = ("state", "priority", "computeEnvironmentOrder")
+    if contains(existing, {key: update[1][key] for key in compared if key in update[1]}):
         return existing["jobQueueArn"], "unchanged"
-    batch.update_job_queue(jobQueue=name, **settings)
+    send(batch, update)
     return existing["jobQueueArn"], "updated"
 
 
 def apply_job_definition(batch: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
-    name = properties.get("JobDefinitionName", logical)
-    wanted = camel_keys({k: v for k, v in properties.items() if k != "JobDefinitionName"})
-    wanted["type"] = wanted.get("type", "container").lower()
-    for key in ("Parameters", "Tags"):  # names the user chose, not property names
-        if key in properties:
-            wanted[key.lower()] = properties[key]
+    register = batch_cfn.register_job_definition(logical, properties)
+    name = register[1]["jobDefinitionName"]
+    wanted = {key: value for key, value in register[1].items() if key != "jobDefinitionName"}
     active = batch.describe_job_definitions(jobDefinitionName=name, status="ACTIVE")[
         "jobDefinitions"
     ]
     latest = max(active, key=lambda definition: definition["revision"], default=None)
     if latest is not None and contains(latest, wanted):
         return latest["jobDefinitionArn"], "unchanged"
-    registered = batch.register_job_definition(jobDefinitionName=name, **wanted)
+    registered = send(batch, register)
     for previous in active:
-        batch.deregister_job_definition(jobDefinition=previous["jobDefinitionArn"])
+        send(batch, batch_cfn.deregister_job_definition(previous["jobDefinitionArn"]))
     revision = registered["revision"]
     return registered["jobDefinitionArn"], f"revision {revision} registered"
 

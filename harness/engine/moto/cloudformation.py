@@ -78,10 +78,11 @@ class ComputeEnvironmentResource(_Resource):
         region_name: str,
         **kwargs: Any,
     ) -> "ComputeEnvironmentResource":
-        environment = batch.create_compute_environment(
-            batch_backend(account_id, region_name), resource_name, cloudformation_json["Properties"]
+        created = batch.call(
+            batch_backend(account_id, region_name),
+            batch.create_compute_environment(resource_name, cloudformation_json["Properties"]),
         )
-        return cls(environment.arn, environment.name, region_name)
+        return cls(created["computeEnvironmentArn"], created["computeEnvironmentName"], region_name)
 
     @classmethod
     def update_from_cloudformation_json(
@@ -92,15 +93,17 @@ class ComputeEnvironmentResource(_Resource):
         account_id: str,
         region_name: str,
     ) -> "ComputeEnvironmentResource":
-        batch.update_compute_environment(
+        batch.call(
             batch_backend(account_id, region_name),
-            original_resource.arn,
-            cloudformation_json["Properties"],
+            batch.update_compute_environment(
+                original_resource.arn, cloudformation_json["Properties"]
+            ),
         )
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
-        batch.delete_compute_environment(batch_backend(account_id, region_name), self.arn)
+        for request in batch.delete_compute_environment(self.arn):
+            batch.call(batch_backend(account_id, region_name), request)
 
 
 class JobQueueResource(_Resource):
@@ -123,10 +126,11 @@ class JobQueueResource(_Resource):
         region_name: str,
         **kwargs: Any,
     ) -> "JobQueueResource":
-        queue = batch.create_job_queue(
-            batch_backend(account_id, region_name), resource_name, cloudformation_json["Properties"]
+        created = batch.call(
+            batch_backend(account_id, region_name),
+            batch.create_job_queue(resource_name, cloudformation_json["Properties"]),
         )
-        return cls(queue.arn, queue.name, region_name)
+        return cls(created["jobQueueArn"], created["jobQueueName"], region_name)
 
     @classmethod
     def update_from_cloudformation_json(
@@ -137,15 +141,15 @@ class JobQueueResource(_Resource):
         account_id: str,
         region_name: str,
     ) -> "JobQueueResource":
-        batch.update_job_queue(
+        batch.call(
             batch_backend(account_id, region_name),
-            original_resource.arn,
-            cloudformation_json["Properties"],
+            batch.update_job_queue(original_resource.arn, cloudformation_json["Properties"]),
         )
         return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
-        batch.delete_job_queue(batch_backend(account_id, region_name), self.arn)
+        for request in batch.delete_job_queue(self.arn):
+            batch.call(batch_backend(account_id, region_name), request)
 
 
 class JobDefinitionResource(_Resource):
@@ -168,10 +172,11 @@ class JobDefinitionResource(_Resource):
         region_name: str,
         **kwargs: Any,
     ) -> "JobDefinitionResource":
-        definition = batch.register_job_definition(
-            batch_backend(account_id, region_name), resource_name, cloudformation_json["Properties"]
+        registered = batch.call(
+            batch_backend(account_id, region_name),
+            batch.register_job_definition(resource_name, cloudformation_json["Properties"]),
         )
-        return cls(definition.arn, definition.name, region_name)
+        return cls(registered["jobDefinitionArn"], registered["jobDefinitionName"], region_name)
 
     @classmethod
     def update_from_cloudformation_json(
@@ -182,17 +187,20 @@ class JobDefinitionResource(_Resource):
         account_id: str,
         region_name: str,
     ) -> "JobDefinitionResource":
-        """A changed job definition is a new revision; the old one becomes INACTIVE."""
-        definition = batch.replace_job_definition(
-            batch_backend(account_id, region_name),
-            original_resource.arn,
-            original_resource.name,
-            cloudformation_json["Properties"],
+        """A changed job definition is a new revision, registered before the previous one
+        becomes INACTIVE."""
+        backend = batch_backend(account_id, region_name)
+        properties = cloudformation_json["Properties"]
+        registered = batch.call(
+            backend, batch.register_job_definition(original_resource.name, properties)
         )
-        return cls(definition.arn, definition.name, region_name)
+        batch.call(backend, batch.deregister_job_definition(original_resource.arn))
+        return cls(registered["jobDefinitionArn"], registered["jobDefinitionName"], region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        batch_backend(account_id, region_name).deregister_job_definition(self.arn)
+        batch.call(
+            batch_backend(account_id, region_name), batch.deregister_job_definition(self.arn)
+        )
 
 
 def notification_configuration(properties: dict[str, Any]) -> dict[str, Any] | None:
