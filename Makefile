@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels engine-wheels test test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench bench-inner-loop bench-writers bench-smoke \
+.PHONY: help setup wheels engine-wheels test test-all test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench bench-inner-loop bench-writers bench-smoke \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
@@ -61,14 +61,17 @@ $(ENGINE_WHEELS)/.downloaded: harness/images/engine/requirements.txt $(VENV)/.in
 	done
 	@touch $@
 
-test: setup ## Run the unit and integration tests (brings the local cloud up if needed)
+test: setup ## Run the tests but those marked slow (brings the local cloud up if needed)
+	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-all: setup ## Run every test, the slow ones too (CI runs this)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Run the unit tests only (no Docker needed)
 	$(PYTHON) -m pytest tests/unit $(PYTEST_ARGS)
 
-test-integration: setup ## Run the integration tests only
-	$(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)
+test-integration: setup ## Run the integration tests but those marked slow
+	$(PYTHON) -m pytest -m "not slow" tests/integration $(PYTEST_ARGS)
 
 test-aws: setup ## Run the integration tests against the stack `make deploy-aws` deployed
 	PIPELINE_TARGET=aws $(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)

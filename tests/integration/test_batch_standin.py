@@ -121,6 +121,8 @@ def test_unknown_queue_is_a_client_error(batch, pipeline):
         )
 
 
+# slow: an attempt cannot time out sooner than AWS's minimum attemptDurationSeconds, 60 s.
+@pytest.mark.slow
 def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, base, unique):
     definition = batch.register_job_definition(
         jobDefinitionName=f"sleeper-{unique}",

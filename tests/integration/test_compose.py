@@ -25,6 +25,10 @@ from tests.integration.helpers import free_port
 
 COMPOSE = Path(sys.executable).parent / "docker-compose"
 
+# slow: compose builds the engine image from this repository whenever the harness changed
+# (about a minute), then starts a second engine and deploys the stack to it.
+pytestmark = pytest.mark.slow
+
 
 def compose(project: str, port: int, base_image: str, *arguments: str) -> None:
     environment = {**os.environ, "HARNESS_PORT": str(port), "BASE_IMAGE": base_image}

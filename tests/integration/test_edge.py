@@ -272,6 +272,8 @@ def own_table(pipeline, unique):
     dynamodb.delete_table(TableName=name)
 
 
+# slow: the load is a job writing 100,000 rows (about a minute here).
+@pytest.mark.slow
 def test_hundreds_of_connections_are_answered_while_a_100000_row_job_writes(
     edge, pipeline, unique, own_table
 ):

@@ -27,6 +27,9 @@ from tests.integration.helpers import (
     summary_of,
 )
 
+# slow: every test deploys a copy of the CDK app (a synth and a change set, 15 to 25 s each).
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class EditableApp:
