@@ -1,8 +1,9 @@
 """Make sure a Docker engine answers; on a Debian host without one, install and start it.
 
-The engine is configured for the host network only (no default bridge, no iptables), so
-no container ever gets an address on a private network: containers run with
-network_mode=host and reach the local AWS endpoint on 127.0.0.1.
+The engine it installs is configured for the host network only (no default bridge, no
+iptables): containers run with network_mode=host and reach the local AWS endpoint on
+127.0.0.1. The only private network then is one the harness creates for its own containers
+when they cannot share the host's (harness/cloud/network.py).
 """
 
 import json

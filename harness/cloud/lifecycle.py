@@ -81,10 +81,10 @@ class LocalCloud:
             return
         removed = remove_job_containers(self.endpoint)
         logger.info(
-            f"the previous engine (pid {pid}, log {self.state_dir / 'engine.log'}) ended without "
-            "`make local-down`: the stacks, objects, items and job history it held in memory "
-            f"are gone (the stack is deployed again now); {removed} containers of jobs it was "
-            "running removed"
+            f"the previous engine (pid {pid}) ended without `make local-down`: the stacks, "
+            "objects, items and job history it held in memory are gone (the stack is deployed "
+            f"again now); {removed} containers of jobs it was running removed. The end of its "
+            f"log:\n{self.engine.log_tail(10)}"
         )
 
     def _container_network(self) -> ContainerNetwork:

@@ -50,6 +50,10 @@ class Engine(Protocol):
         """The pid of a previous engine of this harness that ended without being stopped."""
         ...
 
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of its log (for an engine that ended unexpectedly)."""
+        ...
+
 
 def port_taken(endpoint: str) -> bool:
     """True when something answers HTTP at `endpoint`."""

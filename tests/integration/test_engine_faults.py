@@ -61,4 +61,5 @@ def test_a_killed_engine_is_reported_and_its_job_containers_removed(
     assert "ended without `make local-down`" in report
     assert "job history it held in memory are gone" in report
     assert "1 containers of jobs it was running removed" in report
+    assert engine.log_file.read_text().splitlines()[-1] in report  # the end of its log
     assert client.containers.list(all=True, filters={"label": f"{BATCH_JOB_LABEL}={job_id}"}) == []

@@ -1,7 +1,6 @@
 """IAM enforced on the embedded engine: moto's own authorization, switched on and fed the
 resource ARNs, in-process against the pinned moto (served on loopback; no Docker)."""
 
-import importlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from harness.client import aws
 from harness.control.client import ControlError, Iam
 from harness.control.routes import IAM_PATH
 from harness.engine.moto import internals
-from harness.engine.moto.iam import AUTHORIZE, AUTHORIZER, IamEnforcement, manage
+from harness.engine.moto.iam import IamEnforcement, manage
 from tests.unit.conftest import serving
 
 ACCOUNT = "123456789012"  # moto's default account in this process
@@ -37,13 +36,9 @@ TRUST = {
 
 
 @pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def engine() -> Iterator[dict[str, Any]]:
     """moto and the Batch stand-in behind one endpoint, IAM enforcement installed (and
-    uninstalled afterwards: moto's authorization is process-wide)."""
-    owner, attribute = AUTHORIZE.split(".")
-    mixin = getattr(importlib.import_module(AUTHORIZER), owner)
-    monkeypatch.setattr(mixin, attribute, internals.get(AUTHORIZER, AUTHORIZE))
-    monkeypatch.setattr("moto.settings.INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
+    undone afterwards: moto's authorization is process-wide)."""
     moto_app = DomainDispatcherApplication(create_backend_app)
     batch = BatchBackend(ACCOUNT, REGION, start_job=lambda job: None)
     holder: dict[str, Any] = {}
@@ -54,16 +49,20 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
     with serving(edge) as url:
         iam = IamEnforcement(ACCOUNT, url, enforce=True)
-        iam.install()
+        replacements = internals.Replacements()
+        iam.install(replacements)
         holder["batch"] = BatchApp(lambda region: batch, iam.authorize_batch)
         suffix = uuid.uuid4().hex[:8]
-        yield {
-            "url": url,
-            "iam": iam,
-            "batch": batch,
-            "suffix": suffix,
-            "admin": lambda service: aws.client(service, url, REGION),
-        }
+        try:
+            yield {
+                "url": url,
+                "iam": iam,
+                "batch": batch,
+                "suffix": suffix,
+                "admin": lambda service: aws.client(service, url, REGION),
+            }
+        finally:
+            replacements.undo()
 
 
 def role(engine: dict[str, Any], name: str, statements: list[dict[str, Any]]) -> str:

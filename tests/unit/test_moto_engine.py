@@ -51,12 +51,9 @@ class OneBackend:
 
 @pytest.fixture
 def engine() -> Iterator[dict[str, Any]]:
-    """moto in-process with the engine's patches (they stay installed for later tests; they
-    only change CloudFormation, S3 notifications and Lambda, which no other unit test uses)."""
+    """moto in-process with the engine's patches, undone after the test."""
     service = OneBackend()
-    patches.apply()
-    cloudformation.install(service)  # type: ignore[arg-type]
-    with mock_aws():
+    with patches.MotoPatches(batch=service), mock_aws():  # type: ignore[arg-type]
         boto3.client("s3").create_bucket(Bucket=ASSETS)
         yield {"cfn": boto3.client("cloudformation"), "ssm": boto3.client("ssm"), **vars(service)}
 
@@ -238,3 +235,25 @@ def test_a_job_submitted_before_an_update_keeps_the_revision_it_was_submitted_wi
         "processor:1",
     )
     assert batch.find_job_definition("unit-processor").revision == 2
+
+
+def test_the_patches_are_undone_with_their_thread_pool():
+    names = [
+        ("moto.s3.notifications", "_invoke_awslambda"),
+        ("moto.cloudformation.parsing", "resource_class_from_type"),
+        ("moto.cloudformation.models", "CloudFormationBackend.create_change_set"),
+        ("moto.settings", "moto_server_host"),
+    ]
+    before = [internals.get(module, path) for module, path in names]
+    model_map = internals.get("moto.cloudformation.parsing", "get_model_map")()
+    batch_model = model_map.get("AWS::Batch::JobQueue")
+
+    with patches.MotoPatches(batch=OneBackend()) as installed:  # type: ignore[arg-type]
+        during = [internals.get(module, path) for module, path in names]
+        pool = installed._invocations
+        assert model_map["AWS::Batch::JobQueue"] is cloudformation.JobQueueResource
+
+    assert all(now is not then for now, then in zip(during, before, strict=True))
+    assert [internals.get(module, path) for module, path in names] == before
+    assert model_map.get("AWS::Batch::JobQueue") is batch_model
+    assert pool is not None and pool._shutdown

@@ -39,7 +39,7 @@ CFN = "moto.cloudformation"
 _CloudFormationError: type[Exception] = internals.get(f"{CFN}.exceptions", "CloudFormationError")
 
 
-_create_change_set: Any = None  # moto's, kept by install()
+_create_change_set: Any = None  # moto's, kept by install() while the replacement is in place
 
 
 class ChangeSetNotFound(_CloudFormationError):  # type: ignore[misc, valid-type]
@@ -181,18 +181,18 @@ def _set_status(stack: Any, status: str, reason: str | None = None) -> None:
     internals.add_stack_event(stack, status, reason)
 
 
-def install() -> None:
+def install(replacements: internals.Replacements) -> None:
     global _create_change_set
-    _create_change_set = internals.replace(
+    _create_change_set = replacements.replace(
         f"{CFN}.models", "CloudFormationBackend.create_change_set", create_change_set
     )
-    internals.replace(
+    replacements.replace(
         f"{CFN}.responses", "CloudFormationResponse.describe_change_set", describe_change_set
     )
-    internals.replace(
+    replacements.replace(
         f"{CFN}.responses", "CloudFormationResponse.delete_change_set", delete_change_set
     )
-    internals.replace(
+    replacements.replace(
         f"{CFN}.models", "CloudFormationBackend.execute_change_set", execute_change_set
     )
-    internals.replace(f"{CFN}.models", "Stack.delete", delete_stack)
+    replacements.replace(f"{CFN}.models", "Stack.delete", delete_stack)

@@ -414,8 +414,9 @@ OVERRIDES: dict[str, type[CloudFormationModel]] = {
 }
 
 
-def install(service: BatchService) -> None:
-    """Point moto's CloudFormation at these models (moto looks types up at parse time)."""
+def install(service: BatchService | None, replacements: internals.Replacements) -> None:
+    """Point moto's CloudFormation at these models (moto looks types up at parse time), the
+    Batch ones at `service`."""
     global _service
     _service = service
     parsing = "moto.cloudformation.parsing"
@@ -424,7 +425,13 @@ def install(service: BatchService) -> None:
     def resource_class_from_type(resource_type: str) -> type[CloudFormationModel]:
         return OVERRIDES.get(resource_type) or original(resource_type)
 
-    internals.replace(parsing, "resource_class_from_type", resource_class_from_type)
+    replacements.replace(parsing, "resource_class_from_type", resource_class_from_type)
     # The map is built once (lru_cache) from CloudFormationModel's subclasses; the update
-    # below changes that cached dict, which moto consults when it validates outputs.
-    internals.get(parsing, "get_model_map")().update(OVERRIDES)
+    # changes that cached dict, which moto consults when it validates outputs.
+    replacements.update(internals.get(parsing, "get_model_map")(), OVERRIDES)
+
+
+def detach() -> None:
+    """After the replacements are undone: the Batch models no longer reach a service."""
+    global _service
+    _service = None

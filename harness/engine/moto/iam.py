@@ -45,12 +45,12 @@ class IamEnforcement:
         self._lock = threading.Lock()
         self._function_locks: dict[str, threading.Lock] = {}
 
-    def install(self) -> None:
+    def install(self, replacements: internals.Replacements) -> None:
         """Switch moto's authorization on, with every request going through this object's
-        check first (once per engine process)."""
+        check first."""
         original = internals.get(AUTHORIZER, AUTHORIZE)
-        internals.replace("moto.settings", "INITIAL_NO_AUTH_ACTION_COUNT", 0)
-        internals.replace(AUTHORIZER, AUTHORIZE, self._authorizing(original))
+        replacements.replace("moto.settings", "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+        replacements.replace(AUTHORIZER, AUTHORIZE, self._authorizing(original))
 
     # -- credentials -------------------------------------------------------------------------
 

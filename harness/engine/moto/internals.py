@@ -239,6 +239,41 @@ def replace(module: str, path: str, replacement: Any) -> Any:
 # -- instance state the harness reads and writes (exercised by tests/unit/test_moto_engine.py) --
 
 
+class Replacements:
+    """Relied-on internals replaced through one object, which records each original so that
+    `undo()` puts every one back (the engine keeps them for its life; tests undo them)."""
+
+    def __init__(self) -> None:
+        self._originals: list[tuple[str, str, Any]] = []
+        self._mappings: list[tuple[dict[Any, Any], dict[Any, Any]]] = []
+
+    def replace(self, module: str, path: str, replacement: Any) -> Any:
+        """As `replace`, recorded; returns the original."""
+        original = replace(module, path, replacement)
+        self._originals.append((module, path, original))
+        return original
+
+    def update(self, mapping: dict[Any, Any], entries: dict[Any, Any]) -> None:
+        """`mapping.update(entries)`, recorded (a dict moto caches and consults)."""
+        self._mappings.append((mapping, {key: mapping.get(key, _ABSENT) for key in entries}))
+        mapping.update(entries)
+
+    def undo(self) -> None:
+        for module, path, original in reversed(self._originals):
+            replace(module, path, original)
+        for mapping, before in reversed(self._mappings):
+            for key, value in before.items():
+                if value is _ABSENT:
+                    mapping.pop(key, None)
+                else:
+                    mapping[key] = value
+        self._originals.clear()
+        self._mappings.clear()
+
+
+_ABSENT = object()
+
+
 def resource_templates(resource_map: Any) -> dict[str, Any]:
     """Logical id -> the resource's template entry, for the template the map was built from."""
     return resource_map._resource_json_map

@@ -1,4 +1,5 @@
-"""Behaviour changes to moto for a local pipeline, applied in the engine process only.
+"""Behaviour changes to moto for a local pipeline, held in one object that installs them all
+and can undo them all (MotoPatches).
 
 Every replaced moto function goes through `internals`, which checks it first.
 """
@@ -13,15 +14,17 @@ from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlparse
 
+from harness.batch.service import BatchService
 from harness.cloud.network import HOST, ContainerNetwork
-from harness.engine.moto import changesets, internals
+from harness.engine.moto import changesets, cloudformation, internals
 from harness.engine.moto.engine import lambda_network_environment
+from harness.engine.moto.iam import IamEnforcement
 
 logger = logging.getLogger("harness.engine")
 
 # Lambda retries a failed asynchronous invocation twice.
 ASYNC_INVOKE_ATTEMPTS = 3
-_invocations = ThreadPoolExecutor(max_workers=8, thread_name_prefix="s3-to-lambda")
+INVOCATION_THREADS = 8
 _TEMPLATE_READERS = (
     "moto.cloudformation.utils",
     "moto.cloudformation.responses",
@@ -52,14 +55,16 @@ def _is_ip(host: str) -> bool:
 FunctionCredentials = Callable[[Any], AbstractContextManager[None]]
 
 
-def asynchronous_invoker(credentials: FunctionCredentials) -> Callable[..., None]:
+def asynchronous_invoker(
+    invocations: ThreadPoolExecutor, credentials: FunctionCredentials
+) -> Callable[..., None]:
     """What S3 calls to invoke Lambda: asynchronously, as AWS does, so the upload returns at
     once and failures are retried; each invocation inside `credentials(function)`."""
 
     def invoke_lambda_asynchronously(
         account_id: str, event_body: Any, fn_arn: str, region_name: str
     ) -> None:
-        _invocations.submit(
+        invocations.submit(
             _invoke_with_retries, credentials, account_id, event_body, fn_arn, region_name
         )
 
@@ -94,25 +99,65 @@ def _invoke_with_retries(
         )
 
 
-_applied = False
-
-
-def apply(network: ContainerNetwork = HOST, credentials: FunctionCredentials = nullcontext) -> None:
-    """Check moto's internals, then change them; once per process (a second call does nothing).
+class MotoPatches:
+    """Every change the embedded engine makes to moto, installed together after moto's
+    internals are checked, and undone together (the engine keeps them for its life).
 
     Lambda containers run on `network` and call the engine by its `engine_host`; S3's
-    invocations of a function run inside `credentials(function)`."""
-    global _applied
-    if _applied:
-        return
-    internals.check()
-    for module in _TEMPLATE_READERS:
-        internals.replace(module, "get_stack_from_s3_url", template_from_path_style_url)
-    internals.replace(
-        "moto.s3.notifications", "_invoke_awslambda", asynchronous_invoker(credentials)
-    )
-    changesets.install()
-    # Never an address moto might discover itself (it looks for a container network).
-    internals.replace("moto.settings", "moto_server_host", lambda: f"http://{network.engine_host}")
-    os.environ.update(lambda_network_environment(network))
-    _applied = True
+    invocations of a function run inside `credentials(function)`; CloudFormation's Batch
+    resources go to `batch`; with `iam`, moto's authorization is switched on through it."""
+
+    def __init__(
+        self,
+        network: ContainerNetwork = HOST,
+        credentials: FunctionCredentials = nullcontext,
+        batch: BatchService | None = None,
+        iam: IamEnforcement | None = None,
+    ) -> None:
+        self.network = network
+        self.credentials = credentials
+        self.batch = batch
+        self.iam = iam
+        self._replacements = internals.Replacements()
+        self._invocations: ThreadPoolExecutor | None = None
+        self._environment: dict[str, str | None] = {}
+
+    def install(self) -> None:
+        internals.check()
+        replace = self._replacements.replace
+        for module in _TEMPLATE_READERS:
+            replace(module, "get_stack_from_s3_url", template_from_path_style_url)
+        self._invocations = ThreadPoolExecutor(
+            max_workers=INVOCATION_THREADS, thread_name_prefix="s3-to-lambda"
+        )
+        invoker = asynchronous_invoker(self._invocations, self.credentials)
+        replace("moto.s3.notifications", "_invoke_awslambda", invoker)
+        changesets.install(self._replacements)
+        cloudformation.install(self.batch, self._replacements)
+        if self.iam is not None:
+            self.iam.install(self._replacements)
+        # Never an address moto might discover itself (it looks for a container network).
+        host = f"http://{self.network.engine_host}"
+        replace("moto.settings", "moto_server_host", lambda: host)
+        settings = lambda_network_environment(self.network)
+        self._environment = {name: os.environ.get(name) for name in settings}
+        os.environ.update(settings)
+
+    def uninstall(self) -> None:
+        self._replacements.undo()
+        cloudformation.detach()
+        if self._invocations is not None:
+            self._invocations.shutdown(wait=False)
+            self._invocations = None
+        for name, value in self._environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __enter__(self) -> "MotoPatches":
+        self.install()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.uninstall()

@@ -31,12 +31,10 @@ def build_app(
 ) -> Any:
     # Imported here: moto reads its settings (set by main) when it is imported.
     from harness.batch.service import BatchService
-    from harness.engine.moto import apps, cloudformation, patches
+    from harness.engine.moto import apps, patches
     from harness.engine.moto.iam import IamEnforcement, manage
 
     iam = IamEnforcement(account_id, endpoint, enforce=enforce_iam)
-    patches.apply(network, iam.function_credentials)  # checks moto's internals first
-    iam.install()
     batch = BatchService(
         account_id,
         endpoint,
@@ -45,7 +43,8 @@ def build_app(
         job_credentials=iam.job_credentials,
         authorize=iam.authorize_batch,
     )
-    cloudformation.install(batch)
+    # Kept for the life of the process; install() checks moto's internals first.
+    patches.MotoPatches(network, iam.function_credentials, batch, iam).install()
 
     def switch_iam(environ: dict[str, Any], start_response: Any) -> Any:
         return manage(iam, environ, start_response)
