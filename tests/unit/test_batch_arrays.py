@@ -29,8 +29,7 @@ class IndexRunner:
 
 
 def backend_with(runner) -> BatchBackend:
-    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-    backend._start_job = JobExecutor(runner).start
+    backend = BatchBackend("000000000000", "us-east-1", start_job=JobExecutor(runner).start)
     backend.create_compute_environment("compute", {"maxvCpus": 2})
     backend.create_job_queue("queue", 1, [{"order": 1, "computeEnvironment": "compute"}])
     backend.register_job_definition("work", {"image": "i", "vcpus": 1})

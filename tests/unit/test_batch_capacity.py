@@ -32,8 +32,7 @@ class GatedRunner:
 
 
 def setup(runner: GatedRunner) -> BatchBackend:
-    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-    backend._start_job = JobExecutor(runner).start
+    backend = BatchBackend("000000000000", "us-east-1", start_job=JobExecutor(runner).start)
     backend.create_compute_environment("one", {"maxvCpus": 1})
     backend.create_job_queue("low", 1, [{"order": 1, "computeEnvironment": "one"}])
     backend.create_job_queue("high", 10, [{"order": 1, "computeEnvironment": "one"}])

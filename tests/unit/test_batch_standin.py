@@ -149,9 +149,9 @@ class ScriptedRunner:
 
 
 def run_to_end(backend, runner, retry_strategy=None):
-    executor = JobExecutor(runner)
-    backend._start_job = executor.start
+    """The job submitted (the backend's start_job only records it), then run by `runner`."""
     job = backend.submit_job("job-1", "queue", "processor", retry_strategy=retry_strategy)
+    JobExecutor(runner).start(job)
     assert runner.done.wait(5)
     for _ in range(100):
         if job.is_done:

@@ -3,6 +3,9 @@ managed through the API, with AWS's rules (no Docker: runners are scripted)."""
 
 import json
 import re
+import threading
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from werkzeug.test import Client
@@ -11,7 +14,9 @@ from harness.batch.backend import BatchBackend
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
 from harness.batch.jobs import Job
+from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.responses import BatchApp
+from harness.batch.runner import ContainerRunner
 from harness.waiting import wait_until
 
 
@@ -28,8 +33,9 @@ class BlockingRunner:
 
 @pytest.fixture
 def backend() -> BatchBackend:
-    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-    backend._start_job = JobExecutor(BlockingRunner()).start
+    backend = BatchBackend(
+        "000000000000", "us-east-1", start_job=JobExecutor(BlockingRunner()).start
+    )
     backend.create_compute_environment("one-vcpu", {"maxvCpus": 1})
     backend.create_job_queue("queue", 1, [{"order": 1, "computeEnvironment": "one-vcpu"}])
     backend.register_job_definition("sleeper", {"image": "i", "vcpus": 1})
@@ -135,23 +141,76 @@ def test_the_rest_api_manages_resources_and_stops_jobs(backend):
     assert terminated == (400, {"__type": "ClientException", "message": "job nope does not exist"})
 
 
+class FakeContainer:
+    """A Docker container that prints one line and runs until stopped (exit 143), or, when
+    `exits_at_once`, ends with exit code 0."""
+
+    def __init__(self, exits_at_once: bool) -> None:
+        self.stopped = threading.Event()
+        if exits_at_once:
+            self.stopped.set()
+        self.exit_code = 0 if exits_at_once else 143
+        self.attrs: dict[str, Any] = {"State": {"OOMKilled": False}}
+
+    def start(self) -> None:
+        pass
+
+    def logs(self, stream: bool, follow: bool) -> Iterator[bytes]:
+        yield b"working\n"
+        self.stopped.wait(5)
+
+    def wait(self) -> dict[str, int]:
+        self.stopped.wait(5)
+        return {"StatusCode": self.exit_code}
+
+    def reload(self) -> None:
+        pass
+
+    def stop(self, timeout: int) -> None:
+        self.stopped.set()
+
+    def kill(self) -> None:
+        self.stopped.set()
+
+    def remove(self, force: bool) -> None:
+        pass
+
+
+class FakeDocker:
+    """The Docker SDK's client as ContainerRunner uses it: the first container runs until
+    stopped, later ones exit 0 at once."""
+
+    def __init__(self) -> None:
+        self.containers = self
+        self.created: list[FakeContainer] = []
+
+    def create(self, image: str, **options: Any) -> FakeContainer:
+        self.created.append(FakeContainer(exits_at_once=bool(self.created)))
+        return self.created[-1]
+
+
+class FakeLogs:
+    """CloudWatch Logs as the runner's log sink calls it."""
+
+    class exceptions:
+        ResourceAlreadyExistsException = Exception
+
+    def create_log_group(self, **request: Any) -> None:
+        pass
+
+    def create_log_stream(self, **request: Any) -> None:
+        pass
+
+    def put_log_events(self, **request: Any) -> None:
+        pass
+
+
 def test_a_reclaimed_host_ends_the_attempt_and_the_retry_strategy_decides():
-    class ReclaimableRunner:
-        """The first attempt runs until its host is reclaimed; the second succeeds."""
-
-        def run(self, job: Job, attempt, on_running) -> bool:
-            on_running()
-            if len(job.attempts) > 1:
-                attempt.exit_code = 0
-                return True
-            job.reclaimed.wait(5)
-            attempt.exit_code = 143
-            attempt.status_reason = job.reclaim_reason
-            job.reclaimed.clear()
-            return False
-
-    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-    backend._start_job = JobExecutor(ReclaimableRunner()).start
+    """Through the real runner: the reclaim stops the running container, the attempt ends
+    with EC2's reason, and the strategy's RETRY on that reason runs a second attempt."""
+    docker = FakeDocker()
+    runner = ContainerRunner(docker, CloudWatchLogSink(FakeLogs()), {}, {}, stop_grace_seconds=1)
+    backend = BatchBackend("000000000000", "us-east-1", start_job=JobExecutor(runner).start)
     backend.create_compute_environment("env", {"maxvCpus": 1})
     backend.create_job_queue("queue", 1, [{"order": 1, "computeEnvironment": "env"}])
     backend.register_job_definition(
@@ -175,4 +234,5 @@ def test_a_reclaimed_host_ends_the_attempt_and_the_retry_strategy_decides():
     assert status_becomes(job, "SUCCEEDED")
     assert re.fullmatch(r"Host EC2 \(instance i-[0-9a-f]{17}\) terminated\.", reason)
     assert job.attempts[0].status_reason == reason
-    assert len(job.attempts) == 2
+    assert job.attempts[0].exit_code == 143 and docker.created[0].stopped.is_set()
+    assert len(job.attempts) == 2 and job.attempts[1].exit_code == 0

@@ -20,6 +20,7 @@ from processor.items import PutRequest
 from processor.parallel import QUEUED_BATCHES, ParallelWriter
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
+from harness.waiting import wait_until
 from tests.unit.conftest import serving
 
 
@@ -184,15 +185,25 @@ def test_parsing_waits_for_answers_when_the_writers_fall_behind():
 
         producer = threading.Thread(target=produce, daemon=True)
         producer.start()
-        time.sleep(0.3)
-        held = len(added)
+        held = wait_until(lambda: settled(added), timeout=5, interval=0.05)
         table.open.set()
         producer.join(5)
         writer.flush()
 
-    # the batch in flight, the queued ones and the one being filled
-    assert held <= (QUEUED_BATCHES + 2) * BATCH_SIZE, "the queue is bounded"
+    # the producer ran ahead as far as the queue allows (its batches, the one in flight and
+    # the one being filled) and then waited
+    assert held is not None, "the producer never stopped adding"
+    assert QUEUED_BATCHES * BATCH_SIZE <= held <= (QUEUED_BATCHES + 2) * BATCH_SIZE
     assert writer.written_rows == 10 * BATCH_SIZE * QUEUED_BATCHES
+
+
+def settled(added: list[int], checks: int = 3) -> int | None:
+    """How many rows were added, once that number held for `checks` looks in a row."""
+    seen = [len(added)]
+    for _ in range(checks):
+        threading.Event().wait(0.02)
+        seen.append(len(added))
+    return seen[0] if seen[0] and len(set(seen)) == 1 else None
 
 
 def test_close_after_an_error_elsewhere_writes_what_was_added():
