@@ -1,0 +1,87 @@
+"""The edge both engines serve (harness/engine/edge/router.py): each request reaches the part
+meant for it, behind the Host check, the fault rules and the upload checksums."""
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from harness.control.client import Faults
+from harness.control.routes import HEALTH_PATH
+from harness.engine.edge.router import edge_app
+from tests.unit.conftest import FakeBatchService, serving
+
+SIGNED = "AWS4-HMAC-SHA256 Credential=test/20261202/us-east-1/{}/aws4_request, Signature=x"
+
+
+def answering(name: str) -> Any:
+    """A WSGI app that says who it is and what it was asked."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = json.dumps({"app": name, "path": environ["PATH_INFO"]}).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    return app
+
+
+@pytest.fixture
+def edge() -> Any:
+    batch = FakeBatchService()
+    app = edge_app(
+        health=lambda: {"engine": "test"},
+        batch=batch,
+        engine=answering("engine"),
+        own_hosts=["", "gateway.test"],
+        control={"/_harness/own": answering("control")},
+        services={"ecr": answering("ecr")},
+    )
+    with serving(app) as url:
+        yield url
+
+
+def client(service: str, url: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def test_health_and_control_routes_come_first(edge):
+    assert requests.get(edge + HEALTH_PATH, timeout=5).json() == {"engine": "test"}
+    assert requests.get(edge + "/_harness/own", timeout=5).json()["app"] == "control"
+
+
+def test_batch_goes_to_the_stand_in_a_named_service_to_its_app_the_rest_to_the_engine(edge):
+    queues = client("batch", edge).describe_job_queues()["jobQueues"]
+    signed_for = "AWS4-HMAC-SHA256 Credential=test/20261202/us-east-1/{}/aws4_request, Sig=x"
+    ecr = requests.post(edge + "/", headers={"Authorization": signed_for.format("ecr")}, timeout=5)
+    s3 = requests.get(
+        edge + "/bucket", headers={"Authorization": signed_for.format("s3")}, timeout=5
+    )
+
+    assert queues == []
+    assert ecr.json()["app"] == "ecr"
+    assert s3.json() == {"app": "engine", "path": "/bucket"}
+
+
+def test_the_checks_stand_in_front_of_every_route(edge):
+    foreign = requests.get(edge + HEALTH_PATH, headers={"Host": "example.com"}, timeout=5)
+    own = requests.get(edge + HEALTH_PATH, headers={"Host": "gateway.test"}, timeout=5)
+    Faults(edge).add(service="batch", error="ThrottlingException", count=1)
+    throttled = requests.post(
+        edge + "/v1/describejobqueues",
+        json={},
+        headers={"Authorization": SIGNED.format("batch")},
+        timeout=5,
+    )
+
+    assert throttled.status_code == 400
+    assert throttled.json()["__type"] == "ThrottlingException"
+    assert foreign.status_code == 403
+    assert own.status_code == 200
