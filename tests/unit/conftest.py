@@ -74,19 +74,6 @@ def serving(app: Any) -> Iterator[str]:
         server.close()
 
 
-class FakeBatchService:
-    """The Batch stand-in as the LocalStack edge uses it, with jobs that never start."""
-
-    def __init__(self) -> None:
-        self.backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
-
-    def app(self) -> BatchApp:
-        return BatchApp(lambda region: self.backend)
-
-    def reclaim_host(self, job_id: str) -> str:
-        return self.backend.reclaim_host(job_id)
-
-
 @pytest.fixture
 def batch_api() -> Iterator[Any]:
     """A boto3 Batch client of the stand-in's API, served in this process on loopback with a

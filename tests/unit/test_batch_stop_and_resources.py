@@ -3,9 +3,6 @@ managed through the API, with AWS's rules (no Docker: runners are scripted)."""
 
 import json
 import re
-import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from werkzeug.test import Client
@@ -18,6 +15,7 @@ from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.responses import BatchApp
 from harness.batch.runner import ContainerRunner
 from harness.waiting import wait_until
+from tests.unit.fakes import FakeDocker, FakeLogs
 
 
 class BlockingRunner:
@@ -139,70 +137,6 @@ def test_the_rest_api_manages_resources_and_stops_jobs(backend):
     assert deregistered == (200, {})
     assert backend.describe_job_definitions(status="INACTIVE")[0].name == "sleeper"
     assert terminated == (400, {"__type": "ClientException", "message": "job nope does not exist"})
-
-
-class FakeContainer:
-    """A Docker container that prints one line and runs until stopped (exit 143), or, when
-    `exits_at_once`, ends with exit code 0."""
-
-    def __init__(self, exits_at_once: bool) -> None:
-        self.stopped = threading.Event()
-        if exits_at_once:
-            self.stopped.set()
-        self.exit_code = 0 if exits_at_once else 143
-        self.attrs: dict[str, Any] = {"State": {"OOMKilled": False}}
-
-    def start(self) -> None:
-        pass
-
-    def logs(self, stream: bool, follow: bool) -> Iterator[bytes]:
-        yield b"working\n"
-        self.stopped.wait(5)
-
-    def wait(self) -> dict[str, int]:
-        self.stopped.wait(5)
-        return {"StatusCode": self.exit_code}
-
-    def reload(self) -> None:
-        pass
-
-    def stop(self, timeout: int) -> None:
-        self.stopped.set()
-
-    def kill(self) -> None:
-        self.stopped.set()
-
-    def remove(self, force: bool) -> None:
-        pass
-
-
-class FakeDocker:
-    """The Docker SDK's client as ContainerRunner uses it: the first container runs until
-    stopped, later ones exit 0 at once."""
-
-    def __init__(self) -> None:
-        self.containers = self
-        self.created: list[FakeContainer] = []
-
-    def create(self, image: str, **options: Any) -> FakeContainer:
-        self.created.append(FakeContainer(exits_at_once=bool(self.created)))
-        return self.created[-1]
-
-
-class FakeLogs:
-    """CloudWatch Logs as the runner's log sink calls it."""
-
-    class exceptions:
-        ResourceAlreadyExistsException = Exception
-
-    def create_log_group(self, **request: Any) -> None:
-        pass
-
-    def create_log_stream(self, **request: Any) -> None:
-        pass
-
-    def put_log_events(self, **request: Any) -> None:
-        pass
 
 
 def test_a_reclaimed_host_ends_the_attempt_and_the_retry_strategy_decides():

@@ -13,25 +13,7 @@ from harness.batch.runner import ContainerRunner
 from harness.engine.moto.engine import MotoEngine
 from harness.engine.process import alive
 from harness.waiting import wait_until
-
-
-class FakeLogs:
-    """Just enough of a CloudWatch Logs client for the log sink."""
-
-    class exceptions:  # boto3's attribute name
-        ResourceAlreadyExistsException = KeyError
-
-    def __init__(self) -> None:
-        self.events: list[str] = []
-
-    def create_log_group(self, **_: Any) -> None:
-        pass
-
-    def create_log_stream(self, **_: Any) -> None:
-        pass
-
-    def put_log_events(self, logEvents: list[dict[str, Any]], **_: Any) -> None:
-        self.events += [event["message"] for event in logEvents]
+from tests.unit.fakes import FakeLogs
 
 
 class VanishingDocker:

@@ -11,7 +11,8 @@ import requests
 from harness.control.client import Faults
 from harness.control.routes import HEALTH_PATH
 from harness.engine.edge.router import edge_app
-from tests.unit.conftest import FakeBatchService, serving
+from tests.unit.conftest import serving
+from tests.unit.fakes import FakeBatchService
 
 SIGNED = "AWS4-HMAC-SHA256 Credential=test/20261202/us-east-1/{}/aws4_request, Signature=x"
 

@@ -10,7 +10,8 @@ import pytest
 import urllib3
 
 from harness.engine.localstack.edge import build_app
-from tests.unit.conftest import FakeBatchService, serving
+from tests.unit.conftest import serving
+from tests.unit.fakes import FakeBatchService
 
 
 def upstream_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:

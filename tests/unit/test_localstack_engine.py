@@ -12,7 +12,8 @@ from harness.engine.localstack.edge import build_app
 from harness.engine.localstack.engine import LOCALSTACK_PORT, LocalStackEngine
 from harness.images.prepare import LAMBDA_IMAGE
 from harness.waiting import wait_until
-from tests.unit.conftest import FakeBatchService, serving
+from tests.unit.conftest import serving
+from tests.unit.fakes import FakeBatchService
 
 BRIDGE = ContainerNetwork("bridge", "172.30.0.1", "csv-pipeline", listen_also="172.30.0.1")
 

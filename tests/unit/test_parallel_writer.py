@@ -9,9 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http import HTTPStatus
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -22,52 +20,7 @@ from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
 from harness.waiting import wait_until
 from tests.unit.conftest import serving
-
-
-class FakeTable:
-    """BatchWriteItem as a WSGI app: keeps the items, records requests and keys in flight at once.
-    Requests wait for `open` (set unless a test closes it) and `delay`; a request holding
-    `fail_on` is refused with a ValidationException; with `refuse_all` every item comes back
-    unprocessed."""
-
-    def __init__(self, delay: float = 0.0, fail_on: str | None = None) -> None:
-        self.items: dict[str, str] = {}
-        self.in_flight: set[str] = set()
-        self.overlaps: list[str] = []
-        self.requests = 0
-        self.delay = delay
-        self.fail_on = fail_on
-        self.refuse_all = False
-        self.open = threading.Event()
-        self.open.set()
-        self._lock = threading.Lock()
-
-    def answer(self, body: bytes) -> tuple[int, dict]:
-        requests = json.loads(body)["RequestItems"]["t"]
-        items = [request["PutRequest"]["Item"] for request in requests]
-        keys = {item["k"]["S"] for item in items}
-        with self._lock:
-            self.requests += 1
-            self.overlaps += sorted(keys & self.in_flight)
-            self.in_flight |= keys
-        self.open.wait(10)
-        time.sleep(self.delay)
-        with self._lock:
-            self.in_flight -= keys
-            if self.fail_on in keys:
-                return 400, {"__type": "x#ValidationException", "message": f"no {self.fail_on}"}
-            if self.refuse_all:
-                return 200, {"UnprocessedItems": {"t": requests}}
-            for item in items:
-                self.items[item["k"]["S"]] = item["v"]["S"]
-        return 200, {"UnprocessedItems": {}}
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        status, answer = self.answer(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
-        payload = json.dumps(answer).encode()
-        headers = [("Content-Length", str(len(payload)))]
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        return [payload]
+from tests.unit.fakes import FakeTable
 
 
 @contextmanager

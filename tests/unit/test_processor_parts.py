@@ -22,6 +22,7 @@ from processor.source import open_text
 from processor.writer import BATCH_SIZE, BatchWriter, WriteFailed
 
 from tests.unit.conftest import TABLE, serving
+from tests.unit.fakes import FakeDynamoDB
 
 
 class CountingStream(io.RawIOBase):
@@ -181,27 +182,6 @@ def test_unusable_headers_are_input_errors(header, message):
 def test_unterminated_quote_is_an_input_error():
     with pytest.raises(InputError, match="malformed CSV"):
         list(parse_rows(io.StringIO('ProductId,Name\nP-1,"never closed\n'), "ProductId"))
-
-
-class FakeDynamoDB:
-    """Records requests; refuses the first `refusals` items of each request while any remain."""
-
-    def __init__(self, refusals: int = 0) -> None:
-        self.requests: list[list[str]] = []
-        self.refusals = refusals
-
-    def start(self, table: str, put_requests: list[str]) -> None:
-        self.started = (table, put_requests)
-
-    def finish(self) -> dict[str, Any]:
-        return self.batch_write(*self.started)
-
-    def batch_write(self, table: str, put_requests: list[str]) -> dict[str, Any]:
-        requests = [json.loads(request) for request in put_requests]
-        self.requests.append([r["PutRequest"]["Item"]["k"]["S"] for r in requests])
-        refused = requests[: self.refusals]
-        self.refusals = max(0, self.refusals - len(refused))
-        return {"UnprocessedItems": {table: refused} if refused else {}}
 
 
 def item(key: str, value: str = "v") -> PutRequest:
