@@ -4,10 +4,10 @@ meant for it, behind the Host check, the fault rules and the upload checksums.""
 import json
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
+from harness.client import aws
 from harness.control.client import Faults
 from harness.control.routes import HEALTH_PATH
 from harness.engine.edge.router import edge_app
@@ -43,23 +43,13 @@ def edge() -> Any:
         yield url
 
 
-def client(service: str, url: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-
-
 def test_health_and_control_routes_come_first(edge):
     assert requests.get(edge + HEALTH_PATH, timeout=5).json() == {"engine": "test"}
     assert requests.get(edge + "/_harness/own", timeout=5).json()["app"] == "control"
 
 
 def test_batch_goes_to_the_stand_in_a_named_service_to_its_app_the_rest_to_the_engine(edge):
-    queues = client("batch", edge).describe_job_queues()["jobQueues"]
+    queues = aws.client("batch", edge).describe_job_queues()["jobQueues"]
     signed_for = "AWS4-HMAC-SHA256 Credential=test/20261202/us-east-1/{}/aws4_request, Sig=x"
     ecr = requests.post(edge + "/", headers={"Authorization": signed_for.format("ecr")}, timeout=5)
     s3 = requests.get(

@@ -246,31 +246,46 @@ def apply_compute_environment(
 ) -> tuple[str, str]:
     create = batch_cfn.create_compute_environment(logical, properties)
     name = create[1]["computeEnvironmentName"]
-    (existing,) = batch.describe_compute_environments(computeEnvironments=[name])[
-        "computeEnvironments"
-    ] or [None]
-    if existing is None:
-        return send(batch, create)["computeEnvironmentArn"], "created"
-    update = batch_cfn.update_compute_environment(name, properties)
-    compared = ("state", "computeResources", "serviceRole")
-    if contains(existing, {key: update[1][key] for key in compared if key in update[1]}):
-        return existing["computeEnvironmentArn"], "unchanged"
-    send(batch, update)
-    return existing["computeEnvironmentArn"], "updated"
+    found = batch.describe_compute_environments(computeEnvironments=[name])
+    return created_or_updated(
+        batch,
+        create,
+        found["computeEnvironments"],
+        batch_cfn.update_compute_environment(name, properties),
+        "computeEnvironmentArn",
+        ("state", "computeResources", "serviceRole"),
+    )
 
 
 def apply_job_queue(batch: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
     create = batch_cfn.create_job_queue(logical, properties)
     name = create[1]["jobQueueName"]
-    (existing,) = batch.describe_job_queues(jobQueues=[name])["jobQueues"] or [None]
-    if existing is None:
-        return send(batch, create)["jobQueueArn"], "created"
-    update = batch_cfn.update_job_queue(name, properties)
-    compared = ("state", "priority", "computeEnvironmentOrder")
+    return created_or_updated(
+        batch,
+        create,
+        batch.describe_job_queues(jobQueues=[name])["jobQueues"],
+        batch_cfn.update_job_queue(name, properties),
+        "jobQueueArn",
+        ("state", "priority", "computeEnvironmentOrder"),
+    )
+
+
+def created_or_updated(
+    batch: Any,
+    create: batch_cfn.Request,
+    found: list[dict[str, Any]],
+    update: batch_cfn.Request,
+    arn_key: str,
+    compared: tuple[str, ...],
+) -> tuple[str, str]:
+    """`create` when nothing was found; else `update` when a `compared` field differs."""
+    if not found:
+        return send(batch, create)[arn_key], "created"
+    (existing,) = found
     if contains(existing, {key: update[1][key] for key in compared if key in update[1]}):
-        return existing["jobQueueArn"], "unchanged"
+        return existing[arn_key], "unchanged"
     send(batch, update)
-    return existing["jobQueueArn"], "updated"
+    return existing[arn_key], "updated"
 
 
 def apply_job_definition(batch: Any, logical: str, properties: dict[str, Any]) -> tuple[str, str]:
