@@ -4,21 +4,28 @@ jobs never start: no Docker)."""
 
 from typing import Any
 
+import boto3
 import pytest
 
 from harness.batch import cloudformation as batch_cfn
 from harness.batch.backend import BatchBackend
+from harness.batch.responses import BatchApp
 from harness.engine.localstack.skipped_resources import (
+    COMPUTE_ENVIRONMENT,
     JOB_DEFINITION,
+    JOB_QUEUE,
     Resolver,
     TemplateError,
     apply_compute_environment,
     apply_job_definition,
     apply_resources,
+    batch_resources,
     contains,
+    delete_batch_resources,
     parse_template,
     resolved_properties,
 )
+from tests.unit.conftest import serving
 from tests.unit.test_stack import synthesize
 
 PSEUDO = {
@@ -207,3 +214,27 @@ def test_both_paths_apply_a_compute_resources_change_alike(template, resolver, b
     assert over_api["computeResources"]["maxvCpus"] == 7
     assert over_api["computeResources"]["securityGroupIds"] == ["sg-changed"]
     assert here.describe() == over_api
+
+
+def test_a_deleted_stacks_batch_resources_leave_the_stand_in(template, resolver):
+    """What the LocalStack edge does on DeleteStack: the resources applied for the stack,
+    named as CloudFormation names them, deleted in the reverse of their order."""
+    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+    with serving(BatchApp(lambda region: backend)) as url:
+        batch = boto3.client("batch", endpoint_url=url)
+        list(apply_resources(template, resolver, {"batch": batch}, "copy-stack"))
+    resources = batch_resources(template, resolver, "copy-stack")
+    (environment,) = backend.describe_compute_environments()
+    (queue,) = backend.describe_job_queues()
+    (definition,) = backend.describe_job_definitions(status="ACTIVE")
+
+    delete_batch_resources(backend, resources)
+
+    assert resources == [
+        (COMPUTE_ENVIRONMENT, environment.name),
+        (JOB_QUEUE, queue.name),
+        (JOB_DEFINITION, definition.name),
+    ]
+    assert backend.describe_compute_environments() == []
+    assert backend.describe_job_queues() == []
+    assert backend.describe_job_definitions(status="ACTIVE") == []

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import sys
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -27,10 +28,15 @@ import urllib3
 
 from harness.batch.service import BatchService
 from harness.cloud.network import ContainerNetwork
-from harness.contracts import ACCOUNT_ID
+from harness.contracts import ACCOUNT_ID, REGION
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
+from harness.engine.edge.sigv4 import credential_scope, signed_service
+from harness.engine.localstack import skipped_resources
 from harness.engine.localstack.health import ReadinessProbe
+from harness.faults.middleware import buffered_body
+
+logger = logging.getLogger("harness.edge")
 
 # Headers that belong to one connection, not to the request (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -118,6 +124,45 @@ def stream(response: Any) -> Iterator[bytes]:
         response.release_conn()
 
 
+class StackDeletion:
+    """DeleteStack passed on to LocalStack, then the stack's Batch resources, which its
+    CloudFormation skipped, deleted from the stand-in (skipped_resources.py)."""
+
+    def __init__(self, proxy: Any, localstack: str, batch: BatchService) -> None:
+        self.proxy = proxy
+        self.localstack = localstack
+        self.batch = batch
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        stack = deleted_stack(environ)
+        if stack is None:
+            return self.proxy(environ, start_response)
+        try:
+            template, resolver = skipped_resources.read_stack(self.localstack, stack)
+            name = stack.split("/")[1] if stack.startswith("arn:") else stack
+            resources = skipped_resources.batch_resources(template, resolver, name)
+        except Exception as error:  # a stack LocalStack no longer has, a template it cannot read
+            logger.warning("DeleteStack %s: its Batch resources are not known (%s)", stack, error)
+            resources = []
+        answer = self.proxy(environ, start_response)
+        scope = credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
+        backend = self.batch.backend(scope[0] if scope else REGION)
+        logger.info("DeleteStack %s: deleting its Batch resources from the stand-in", stack)
+        skipped_resources.delete_batch_resources(backend, resources)
+        return answer
+
+
+def deleted_stack(environ: dict[str, Any]) -> str | None:
+    """The stack a CloudFormation DeleteStack request names (query protocol), else None."""
+    if signed_service(environ) != "cloudformation" or environ["REQUEST_METHOD"] != "POST":
+        return None
+    form = urllib.parse.parse_qs(buffered_body(environ).decode("utf-8", "replace"))
+    if form.get("Action") != ["DeleteStack"]:
+        return None
+    names = form.get("StackName")
+    return names[0] if names else None
+
+
 def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any:
     """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID); `own_hosts`:
     the names and addresses it is called by besides loopback's (harness/engine/edge/guard.py)."""
@@ -132,7 +177,7 @@ def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any
             "localstack_ready": probe.ready,
         },
         batch=batch,
-        engine=Proxy(localstack),
+        engine=StackDeletion(Proxy(localstack), localstack, batch),
         own_hosts=own_hosts,
         services={"ecr": apps.one_service("ecr")},
     )
@@ -159,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["MOTO_ACCOUNT_ID"] = args.account_id
     addresses = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in args.listen)]
     app = build_app(args.localstack, batch, [host, *(address for address, _ in addresses)])
-    logging.getLogger("harness.edge").info("LocalStack at %s", args.localstack)
+    logger.info("LocalStack at %s", args.localstack)
     serve(app, addresses, "harness.edge")
     return 0
 

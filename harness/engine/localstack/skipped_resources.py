@@ -12,8 +12,10 @@ AWS::Batch::* (harness/batch/cloudformation.py) that the embedded engine uses in
   order, service role or compute resources changed;
 - a job definition whose properties changed gets a new revision, and the previous one is
   deregistered (INACTIVE); jobs already submitted keep theirs;
-- a Batch resource removed from the app stays in the stand-in until `make local-down`
-  (the README says so).
+- a deleted stack's Batch resources are deleted from the stand-in as CloudFormation deletes
+  them (the edge sees the DeleteStack: StackDeletion in edge.py); a Batch resource removed
+  from the app by an update stays in the stand-in until `make local-down` (the README says
+  so).
 """
 
 import logging
@@ -24,6 +26,8 @@ from typing import Any
 import yaml
 
 from harness.batch import cloudformation as batch_cfn
+from harness.batch.backend import BatchBackend
+from harness.batch.errors import BatchError
 from harness.client import aws
 from harness.contracts import ACCOUNT_ID, REGION
 from harness.errors import HarnessError
@@ -35,6 +39,12 @@ JOB_QUEUE = "AWS::Batch::JobQueue"
 JOB_DEFINITION = "AWS::Batch::JobDefinition"
 REPOSITORY = "AWS::ECR::Repository"
 ORDER = (REPOSITORY, COMPUTE_ENVIRONMENT, JOB_QUEUE, JOB_DEFINITION)
+NAME_PROPERTIES = {
+    COMPUTE_ENVIRONMENT: "ComputeEnvironmentName",
+    JOB_QUEUE: "JobQueueName",
+    JOB_DEFINITION: "JobDefinitionName",
+}
+MAX_NAME = 128  # Batch's names
 SKIPPED_TYPES = "the Batch and ECR resources the harness applies"
 SUB_REFERENCE = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -169,6 +179,14 @@ def parse_template(body: Any) -> dict[str, Any]:
 
 def apply(endpoint: str, stack: str) -> None:
     """Bring the stand-ins to the skipped resources of `stack` as deployed on the engine."""
+    template, resolver = read_stack(endpoint, stack)
+    clients = {service: aws.client(service, endpoint) for service in ("batch", "ecr")}
+    for logical, resource_type, action in apply_resources(template, resolver, clients, stack):
+        logger.info(f"  {resource_type} {logical}: {action}")
+
+
+def read_stack(endpoint: str, stack: str) -> tuple[dict[str, Any], Resolver]:
+    """The stack's template as deployed, and a resolver of its references."""
     cloudformation = aws.client("cloudformation", endpoint)
     template = parse_template(cloudformation.get_template(StackName=stack)["TemplateBody"])
     pages = cloudformation.get_paginator("list_stack_resources").paginate(StackName=stack)
@@ -197,13 +215,20 @@ def apply(endpoint: str, stack: str) -> None:
         },
         lambda role: iam.get_role(RoleName=role)["Role"]["Arn"],
     )
-    clients = {service: aws.client(service, endpoint) for service in ("batch", "ecr")}
-    for logical, resource_type, action in apply_resources(template, resolver, clients):
-        logger.info(f"  {resource_type} {logical}: {action}")
+    return template, resolver
+
+
+def physical_name(stack: str | None, logical: str) -> str:
+    """The name of a resource the template does not name: like CloudFormation's, the stack's
+    and the logical id (without its random part, so that every deploy finds it again)."""
+    return f"{stack}-{logical}"[:MAX_NAME] if stack else logical
 
 
 def apply_resources(
-    template: dict[str, Any], resolver: Resolver, clients: dict[str, Any]
+    template: dict[str, Any],
+    resolver: Resolver,
+    clients: dict[str, Any],
+    stack: str | None = None,
 ) -> Iterator[tuple[str, str, str]]:
     """Apply the template's skipped resources in dependency order; yields (logical id,
     type, what was done) for each."""
@@ -212,9 +237,49 @@ def apply_resources(
         for logical, resource in template["Resources"].items():
             if resource["Type"] == resource_type:
                 properties = resolved_properties(resolver, resource)
-                arn, action = applier(clients[service], logical, properties)
+                name = logical if resource_type == REPOSITORY else physical_name(stack, logical)
+                arn, action = applier(clients[service], name, properties)
                 resolver.batch_arns[logical] = arn
                 yield logical, resource_type, action
+
+
+def batch_resources(
+    template: dict[str, Any], resolver: Resolver, stack: str
+) -> list[tuple[str, str]]:
+    """(type, name) of the template's Batch resources, in the order they are created."""
+    return [
+        (resource_type, name_of(resource_type, resolver, resource, physical_name(stack, logical)))
+        for resource_type in ORDER
+        if resource_type != REPOSITORY
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    ]
+
+
+def name_of(resource_type: str, resolver: Resolver, resource: dict[str, Any], default: str) -> str:
+    given = resource.get("Properties", {}).get(NAME_PROPERTIES[resource_type])
+    return str(resolver.resolve(given)) if given else default
+
+
+def delete_batch_resources(backend: BatchBackend, resources: list[tuple[str, str]]) -> None:
+    """As CloudFormation deletes a stack's Batch resources, in the reverse of their order: a
+    job definition's revisions deregistered, a queue and then an environment disabled and
+    deleted. What cannot go (a resource another stack uses) is logged and left."""
+    for resource_type, name in reversed(resources):
+        if resource_type == JOB_DEFINITION:
+            active = backend.describe_job_definitions(name=name, status="ACTIVE")
+            requests = [batch_cfn.deregister_job_definition(d.arn) for d in active]
+        elif resource_type == JOB_QUEUE:
+            requests = batch_cfn.delete_job_queue(name)
+        else:
+            requests = batch_cfn.delete_compute_environment(name)
+        try:
+            for request in requests:
+                batch_cfn.call(backend, request)
+        except BatchError as error:
+            logger.warning(f"  {resource_type} {name}: not deleted: {error.message}")
+            continue
+        logger.info(f"  {resource_type} {name}: deleted")
 
 
 def resolved_properties(resolver: Resolver, resource: dict[str, Any]) -> dict[str, Any]:
