@@ -139,7 +139,7 @@ class StackDeletion:
             return self.proxy(environ, start_response)
         try:
             template, resolver = skipped_resources.read_stack(self.localstack, stack)
-            name = stack.split("/")[1] if stack.startswith("arn:") else stack
+            name = resolver.pseudo["AWS::StackName"]
             resources = skipped_resources.batch_resources(template, resolver, name)
         except Exception as error:  # a stack LocalStack no longer has, a template it cannot read
             logger.warning("DeleteStack %s: its Batch resources are not known (%s)", stack, error)

@@ -210,7 +210,7 @@ def read_stack(endpoint: str, stack: str) -> tuple[dict[str, Any], Resolver]:
             "AWS::Region": REGION,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": stack,
+            "AWS::StackName": description["StackName"],  # `stack` may be its id
             "AWS::StackId": description["StackId"],
         },
         lambda role: iam.get_role(RoleName=role)["Role"]["Arn"],
@@ -316,7 +316,7 @@ def apply_compute_environment(
         batch,
         create,
         found["computeEnvironments"],
-        batch_cfn.update_compute_environment(name, properties),
+        lambda: batch_cfn.update_compute_environment(name, properties),
         "computeEnvironmentArn",
         ("state", "computeResources", "serviceRole"),
     )
@@ -329,7 +329,7 @@ def apply_job_queue(batch: Any, logical: str, properties: dict[str, Any]) -> tup
         batch,
         create,
         batch.describe_job_queues(jobQueues=[name])["jobQueues"],
-        batch_cfn.update_job_queue(name, properties),
+        lambda: batch_cfn.update_job_queue(name, properties),
         "jobQueueArn",
         ("state", "priority", "computeEnvironmentOrder"),
     )
@@ -339,14 +339,16 @@ def created_or_updated(
     batch: Any,
     create: batch_cfn.Request,
     found: list[dict[str, Any]],
-    update: batch_cfn.Request,
+    update_request: Callable[[], batch_cfn.Request],
     arn_key: str,
     compared: tuple[str, ...],
 ) -> tuple[str, str]:
-    """`create` when nothing was found; else `update` when a `compared` field differs."""
+    """`create` when nothing was found; else the update, made only then (translating the
+    properties again would repeat its warnings), when a `compared` field differs."""
     if not found:
         return send(batch, create)[arn_key], "created"
     (existing,) = found
+    update = update_request()
     if contains(existing, {key: update[1][key] for key in compared if key in update[1]}):
         return existing[arn_key], "unchanged"
     send(batch, update)
