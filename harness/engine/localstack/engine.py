@@ -155,6 +155,12 @@ class LocalStackEngine:
             # DynamoDB Local's heap: LocalStack's 256m runs out scanning a table of 200,000
             # items (seen: OutOfMemoryError, then Scan answers 500 InternalFailure).
             "DYNAMODB_HEAP_SIZE": os.environ.get("DYNAMODB_HEAP_SIZE", "1024m"),
+            # A failed asynchronous invocation is retried after 1 s, then 2 s, as on the
+            # embedded engine, rather than after LocalStack's 60 s and 120 s (AWS waits about
+            # 1 and 2 minutes): a local retry need not keep the developer waiting.
+            "LAMBDA_RETRY_BASE_DELAY_SECONDS": os.environ.get(
+                "LAMBDA_RETRY_BASE_DELAY_SECONDS", "1"
+            ),
         }
 
     def stop(self) -> None:

@@ -7,6 +7,7 @@ Every replaced moto function goes through `internals`, which checks it first.
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -22,8 +23,10 @@ from harness.engine.moto.iam import IamEnforcement
 
 logger = logging.getLogger("harness.engine")
 
-# Lambda retries a failed asynchronous invocation twice.
+# Lambda retries a failed asynchronous invocation twice, AWS after about 1 and 2 minutes;
+# here after 1 and 2 seconds, as the harness configures LocalStack (its engine.py).
 ASYNC_INVOKE_ATTEMPTS = 3
+ASYNC_RETRY_BASE_DELAY_SECONDS = 1.0
 INVOCATION_THREADS = 8
 _TEMPLATE_READERS = (
     "moto.cloudformation.utils",
@@ -80,6 +83,7 @@ def _invoke_with_retries(
 ) -> None:
     get_backend = internals.get("moto.awslambda.utils", "get_backend")
     for attempt in range(1, ASYNC_INVOKE_ATTEMPTS + 1):
+        time.sleep((attempt - 1) * ASYNC_RETRY_BASE_DELAY_SECONDS)
         try:
             function = get_backend(account_id, region_name).get_function(function_arn)
             response_headers: dict[str, str] = {}
