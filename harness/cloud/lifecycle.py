@@ -4,6 +4,7 @@ import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import docker
 import docker.errors
@@ -21,7 +22,7 @@ from harness.paths import CACHE
 logger = logging.getLogger(__name__)
 
 STATE_DIR = CACHE / "local-cloud"
-PORT = int(os.environ.get("HARNESS_PORT", "4566"))
+PORT = int(os.environ.get("HARNESS_PORT", str(network.DEFAULT_PORT)))
 
 
 class NotUp(HarnessError):
@@ -58,6 +59,10 @@ class LocalCloud:
         """The engine's endpoint as the containers the harness starts see it."""
         return self.engine.container_endpoint(self.network)
 
+    @property
+    def _network_name(self) -> str:
+        return network.name_for(urlsplit(self.endpoint).port or network.DEFAULT_PORT)
+
     def up(self, deploy_log: Path | None = None) -> StackOutputs:
         """Idempotent: reuses a running engine, present images and the deployed stack."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -93,7 +98,7 @@ class LocalCloud:
         if self.engine.needs_bridge_network:
             override = "bridge"
         mode = network.choose(client.info(), client.api.base_url, override)
-        prepared = network.prepare(client, mode)
+        prepared = network.prepare(client, mode, self._network_name)
         where = f"network {prepared.network_name}" if prepared.network_name else "the host network"
         calls = self.engine.container_endpoint(prepared)
         logger.info(f"containers: {where}; they call the engine at {calls}")
@@ -119,8 +124,8 @@ class LocalCloud:
         logger.info(f"{removed} leftover job containers removed")
         remove_ended_function_containers()
         try:
-            if network.remove(docker.from_env()):
-                logger.info(f"network {network.NETWORK_NAME} removed")
+            if network.remove(docker.from_env(), self._network_name):
+                logger.info(f"network {self._network_name} removed")
         except docker.errors.DockerException:
             pass
 

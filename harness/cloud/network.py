@@ -24,6 +24,7 @@ from harness.errors import HarnessError
 
 OVERRIDE = "HARNESS_CONTAINER_NETWORK"
 NETWORK_NAME = "csv-pipeline"
+DEFAULT_PORT = 4566
 HOST_NAME_FOR_ENGINE = "host.docker.internal"
 LABEL = {"csv-pipeline.harness": "network"}
 # How the Docker SDK names a local Unix socket (ssh:// and npipe:// engines are not local).
@@ -54,6 +55,12 @@ class ContainerNetwork:
 HOST = ContainerNetwork("host", "127.0.0.1")
 
 
+def name_for(port: int) -> str:
+    """The bridge network of the local cloud on `port`: a second cloud on another
+    HARNESS_PORT gets a network of its own, which its `make local-down` removes."""
+    return NETWORK_NAME if port == DEFAULT_PORT else f"{NETWORK_NAME}-{port}"
+
+
 def shares_host_network(info: dict[str, Any], base_url: str, system: str | None = None) -> bool:
     """True when a network_mode=host container shares this process's network namespace: the
     engine is a local Linux one (a Unix socket), not Docker Desktop's VM or a remote host."""
@@ -73,7 +80,7 @@ def choose(
     return "host" if shares_host_network(info, base_url, system) else "bridge"
 
 
-def prepare(client: Any, mode: str, name: str = NETWORK_NAME) -> ContainerNetwork:
+def prepare(client: Any, mode: str, name: str) -> ContainerNetwork:
     """The network for `mode`, creating the harness's bridge network when it is needed."""
     if mode == "host":
         return HOST
@@ -88,7 +95,7 @@ def prepare(client: Any, mode: str, name: str = NETWORK_NAME) -> ContainerNetwor
     return ContainerNetwork("bridge", gateway, name, listen_also=gateway)
 
 
-def remove(client: Any, name: str = NETWORK_NAME) -> bool:
+def remove(client: Any, name: str) -> bool:
     """Remove the harness's network, if it exists; True when it did."""
     try:
         client.networks.get(name).remove()

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docker.errors
-
 from harness.cloud.lifecycle import STATE_DIR
-from harness.cloud.network import NETWORK_NAME
+from harness.cloud.network import LABEL
 
 HARNESS_PREFIX = "csv-pipeline"  # names and labels of everything the harness starts
 
@@ -75,14 +73,16 @@ def harness_pids() -> set[int]:
         found |= more
 
 
-def bridge_gateway(client: Any) -> str | None:
-    """The gateway address of the harness's own bridge network, when it exists."""
-    try:
-        network = client.networks.get(NETWORK_NAME)
-    except docker.errors.NotFound:
-        return None
-    configs = network.attrs.get("IPAM", {}).get("Config") or [{}]
-    return configs[0].get("Gateway")
+def bridge_gateways(client: Any) -> set[str]:
+    """The gateway addresses of the harness's own bridge networks (one per local cloud)."""
+    labels = [f"{key}={value}" for key, value in LABEL.items()]
+    gateways = set()
+    for network in client.networks.list(filters={"label": labels}):
+        network.reload()
+        configs = network.attrs.get("IPAM", {}).get("Config") or [{}]
+        if gateway := configs[0].get("Gateway"):
+            gateways.add(gateway)
+    return gateways
 
 
 def local_only(address: str, allowed: set[str]) -> bool:
@@ -101,7 +101,7 @@ def exposed(before: list[Listener], client: Any) -> list[str]:
     """Sockets reachable from other machines that were not there `before` or belong to a
     program the harness started, and ports the harness's containers publish beyond
     loopback; each named with its process or container."""
-    allowed = {gateway} if (gateway := bridge_gateway(client)) else set()
+    allowed = bridge_gateways(client)
     earlier = {listener.socket for listener in before}
     ours = harness_pids()
     found = [

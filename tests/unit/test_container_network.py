@@ -13,6 +13,7 @@ from harness.cloud.network import (
     HOST_NAME_FOR_ENGINE,
     ContainerNetwork,
     choose,
+    name_for,
     shares_host_network,
 )
 from harness.engine.moto.engine import lambda_network_environment
@@ -45,6 +46,11 @@ def test_the_override_wins_and_is_checked():
     assert choose(DEBIAN, LINUX_SOCKET, "bridge", "Linux") == "bridge"
     with pytest.raises(HarnessError, match="HARNESS_CONTAINER_NETWORK must be 'host' or 'bridge'"):
         choose(DEBIAN, LINUX_SOCKET, "overlay", "Linux")
+
+
+def test_a_cloud_on_another_port_gets_a_network_of_its_own():
+    assert name_for(4566) == "csv-pipeline"
+    assert name_for(4576) == "csv-pipeline-4576"
 
 
 def test_what_a_container_gets_on_each_network():
