@@ -75,8 +75,10 @@ class BatchBackend:
         type: str = "MANAGED",
         state: str = "ENABLED",
         service_role: str | None = None,
+        tags: dict[str, str] | None = None,
     ) -> ComputeEnvironment:
         check_name("Compute environment", name)
+        check_tags(tags or {})
         with self._lock:
             if name in self.compute_environments:
                 raise ClientException(f"Object already exists: compute environment {name}")
@@ -87,6 +89,7 @@ class BatchBackend:
                 type=type,
                 state=check_state(state),
                 service_role=service_role,
+                tags=dict(tags or {}),
             )
             self.compute_environments[name] = environment
             return environment
@@ -147,14 +150,21 @@ class BatchBackend:
         priority: int,
         compute_environment_order: list[dict[str, Any]],
         state: str = "ENABLED",
+        tags: dict[str, str] | None = None,
     ) -> JobQueue:
         check_name("Job queue", name)
+        check_tags(tags or {})
         with self._lock:
             if name in self.job_queues:
                 raise ClientException(f"Object already exists: job queue {name}")
             order = self._order(name, compute_environment_order)
             queue = JobQueue(
-                name, self._arn(f"job-queue/{name}"), priority, order, check_state(state)
+                name,
+                self._arn(f"job-queue/{name}"),
+                priority,
+                order,
+                check_state(state),
+                tags=dict(tags or {}),
             )
             self.job_queues[name] = queue
             return queue
@@ -235,8 +245,10 @@ class BatchBackend:
         timeout: dict[str, Any] | None = None,
         platform_capabilities: list[str] | None = None,
         type: str = "container",
+        tags: dict[str, str] | None = None,
     ) -> JobDefinition:
         check_name("Job definition", name)
+        check_tags(tags or {})
         if type != "container":
             raise ClientException(f"job definition type {type!r} is not supported locally")
         if not container_properties.get("image"):
@@ -254,6 +266,7 @@ class BatchBackend:
                 retry_strategy=retry_strategy,
                 timeout=check_timeout(timeout),
                 platform_capabilities=list(platform_capabilities or ["EC2"]),
+                tags=dict(tags or {}),
             )
             self.job_definitions[definition.arn] = definition
             return definition
@@ -290,8 +303,10 @@ class BatchBackend:
         timeout: dict[str, Any] | None = None,
         array_properties: dict[str, Any] | None = None,
         depends_on: list[dict[str, Any]] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> Job:
         check_name("Job", job_name)
+        check_tags(tags or {})
         array_size = dependencies.check_array_size(array_properties)
         with self._lock:
             resolved = dependencies.resolve(depends_on, self.jobs, array_size)
@@ -317,6 +332,7 @@ class BatchBackend:
                 depends_on=list(depends_on or []),
                 dependencies=resolved,
                 array_size=array_size,
+                tags=dict(tags or {}),
             )
             self.jobs[job_id] = job
             for index in range(array_size or 0):

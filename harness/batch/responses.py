@@ -15,7 +15,6 @@ from harness.batch.validation import (
     check_job_definition,
     check_job_queue,
     check_submit_job,
-    check_tags,
 )
 from harness.contracts import REGION
 from harness.engine.edge.sigv4 import credential_scope, signed_service
@@ -28,16 +27,8 @@ Operation = Callable[[BatchBackend, dict[str, Any]], dict[str, Any]]
 Authorizer = Callable[[Any, str, str, bytes, str, list[str]], None]
 
 
-def checked_tags(body: dict[str, Any]) -> dict[str, str]:
-    """The request's tags, refused before anything is created when AWS would refuse them."""
-    tags = body.get("tags") or {}
-    check_tags(tags)
-    return tags
-
-
 def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_submit_job(body)
-    tags = checked_tags(body)
     job = backend.submit_job(
         job_name=body.get("jobName", ""),
         job_queue=body.get("jobQueue", ""),
@@ -48,8 +39,8 @@ def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
         timeout=body.get("timeout"),
         array_properties=body.get("arrayProperties"),
         depends_on=body.get("dependsOn"),
+        tags=body.get("tags"),
     )
-    backend.tag_resource(job.arn, tags)
     return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
 
 
@@ -83,7 +74,6 @@ def describe_job_definitions(backend: BatchBackend, body: dict[str, Any]) -> dic
 
 def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_job_definition(body)
-    tags = checked_tags(body)
     definition = backend.register_job_definition(
         name=body.get("jobDefinitionName", ""),
         type=body.get("type", "container"),
@@ -92,8 +82,8 @@ def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict
         retry_strategy=body.get("retryStrategy"),
         timeout=body.get("timeout"),
         platform_capabilities=body.get("platformCapabilities"),
+        tags=body.get("tags"),
     )
-    backend.tag_resource(definition.arn, tags)
     return {
         "jobDefinitionName": definition.name,
         "jobDefinitionArn": definition.arn,
@@ -125,15 +115,14 @@ def environment_names(environment: ComputeEnvironment) -> dict[str, Any]:
 
 def create_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_compute_environment(body)
-    tags = checked_tags(body)
     environment = backend.create_compute_environment(
         name=body.get("computeEnvironmentName", ""),
         compute_resources=body.get("computeResources") or {},
         type=body.get("type", "MANAGED"),
         state=body.get("state", "ENABLED"),
         service_role=body.get("serviceRole"),
+        tags=body.get("tags"),
     )
-    backend.tag_resource(environment.arn, tags)
     return environment_names(environment)
 
 
@@ -155,14 +144,13 @@ def delete_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> d
 
 def create_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_job_queue(body)
-    tags = checked_tags(body)
     queue = backend.create_job_queue(
         name=body.get("jobQueueName", ""),
         priority=int(body.get("priority", 1)),
         compute_environment_order=body.get("computeEnvironmentOrder") or [],
         state=body.get("state", "ENABLED"),
+        tags=body.get("tags"),
     )
-    backend.tag_resource(queue.arn, tags)
     return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
 
 

@@ -4,6 +4,9 @@ ListTagsForResource (REST paths /v1/tags/{arn}), with AWS's rules."""
 import pytest
 from botocore.exceptions import ClientError
 
+from harness.batch.backend import BatchBackend
+from harness.batch.errors import ClientException
+
 
 def test_tags_given_at_creation_are_kept_listed_and_described(batch_api):
     environment = batch_api.create_compute_environment(
@@ -98,3 +101,21 @@ def make_queue(batch_api) -> str:
         priority=1,
         computeEnvironmentOrder=[{"order": 1, "computeEnvironment": "env"}],
     )["jobQueueArn"]
+
+
+def test_the_backends_create_calls_tag_what_they_create_and_refuse_before_creating():
+    # the API and the CloudFormation translation both reach tags through these calls
+    backend = BatchBackend("000000000000", "us-east-1", start_job=lambda job: None)
+    environment = backend.create_compute_environment(
+        "env", {"type": "FARGATE", "maxvCpus": 4}, tags={"team": "data"}
+    )
+    assert environment.tags == {"team": "data"}
+
+    with pytest.raises(ClientException, match="not starting with 'aws:'"):
+        backend.create_job_queue(
+            "queue",
+            1,
+            [{"order": 1, "computeEnvironment": environment.arn}],
+            tags={"aws:owner": "x"},
+        )
+    assert backend.describe_job_queues() == []
