@@ -144,11 +144,7 @@ def cmd_watch(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
-    from harness.cloud.docker_host import ensure_docker
-    from harness.images.prepare import prepare_all
-
-    ensure_docker(cloud.state_dir / "dockerd.log")
-    print(prepare_all())
+    cloud.images()
     return 0
 
 

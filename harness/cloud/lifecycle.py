@@ -16,7 +16,7 @@ from harness.deploy.cdk import CdkApp, deploy, stack_outputs
 from harness.engine import choice
 from harness.engine.base import Engine
 from harness.errors import HarnessError
-from harness.images.prepare import LAMBDA_IMAGE, base_image, prepare_all
+from harness.images.prepare import PreparedImages, base_image, prepare_all
 from harness.paths import CACHE
 
 logger = logging.getLogger(__name__)
@@ -63,16 +63,21 @@ class LocalCloud:
     def _network_name(self) -> str:
         return network.name_for(urlsplit(self.endpoint).port or network.DEFAULT_PORT)
 
-    def up(self, deploy_log: Path | None = None) -> StackOutputs:
-        """Idempotent: reuses a running engine, present images and the deployed stack."""
+    def images(self) -> PreparedImages:
+        """Docker running, and every image the flow and this engine need (idempotent)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         docker_host.ensure_docker(self.state_dir / "dockerd.log")
-        images = prepare_all()
+        client = docker.from_env()
+        images = prepare_all(client)
+        self.engine.prepare_images(client, images.base)
+        return images
+
+    def up(self, deploy_log: Path | None = None) -> StackOutputs:
+        """Idempotent: reuses a running engine, present images and the deployed stack."""
+        images = self.images()
         self.network = self._container_network()
         self.recover()
         was_running = self.engine.healthy()
-        if not was_running:  # none of its invocations can be ending right now
-            remove_ended_function_containers()
         self.engine.start(self.network)
         state = "reused" if was_running else "started"
         logger.info(f"engine: {self.engine.name} at {self.endpoint} ({state})")
@@ -122,7 +127,6 @@ class LocalCloud:
             logger.info("engine stopped")
         removed = remove_job_containers(self.endpoint)
         logger.info(f"{removed} leftover job containers removed")
-        remove_ended_function_containers()
         try:
             if network.remove(docker.from_env(), self._network_name):
                 logger.info(f"network {self._network_name} removed")
@@ -146,17 +150,6 @@ class LocalCloud:
         if outputs is None:
             raise NotUp("The engine runs but the stack is not deployed: run `make local-up`.")
         return outputs
-
-
-def remove_ended_function_containers() -> int:
-    """Remove function containers that ended but were not removed (their engine stopped while
-    they ran): moto mounts a function's code as a volume named after the code, and one such
-    container keeps that volume in use, so every later invocation of the same code failed."""
-    ended = {"ancestor": [LAMBDA_IMAGE], "status": ["created", "exited", "dead"]}
-    removed = docker_host.remove_containers(ended)
-    if removed:
-        logger.info(f"{removed} function containers left by a stopped engine removed")
-    return removed
 
 
 def remove_job_containers(engine: str) -> int:

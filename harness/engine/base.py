@@ -39,6 +39,11 @@ class Engine(Protocol):
         """Stop it if this harness started it; do nothing otherwise."""
         ...
 
+    def prepare_images(self, client: Any, base: str) -> None:
+        """Make present the images its own machinery runs (`client`: a Docker client; `base`:
+        the base image the harness's images are built from), beyond the harness's images."""
+        ...
+
     def after_deploy(self, stack: str) -> None:
         """Called after each deploy of `stack` (and after the CDK bootstrap's, CDKToolkit):
         what the engine's CloudFormation left out of the stack is applied here."""

@@ -2,9 +2,7 @@
 
 - a base image with Python: the public one when it can be pulled, else one built here
   with debootstrap from the machine's Debian mirror (debian_mirror.py; no registry needed);
-- busybox:latest, which moto's Lambda runs to copy function code into a volume (pulled,
-  else the base image tagged under that name);
-- the Lambda runtime image moto runs functions in (built from the base image);
+- the Lambda runtime image both engines run functions in (built from the base image);
 - the processor image, tagged for running it directly (the deploy builds the same
   Dockerfile again as the stack's asset).
 """
@@ -32,7 +30,6 @@ logger = logging.getLogger(__name__)
 CACHE = CACHE_ROOT / "images"
 PUBLIC_BASE = "python:3.12-slim"
 LOCAL_BASE = "csv-pipeline/python-base:bookworm"
-BUSYBOX = "busybox:latest"
 LAMBDA_IMAGE_REPOSITORY = "csv-pipeline-lambda"
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_IMAGE = f"{LAMBDA_IMAGE_REPOSITORY}:{LAMBDA_RUNTIME}"
@@ -105,16 +102,6 @@ def build_local_base(client: Any) -> None:
     client.api.import_image_from_file(str(tarball), repository=repository, tag=tag)
 
 
-def busybox(client: Any, base: str) -> None:
-    if exists(client, BUSYBOX):
-        logger.info(f"{BUSYBOX}: already present")
-        return
-    if try_pull(client, BUSYBOX):
-        return
-    logger.info(f"tagging {base} as {BUSYBOX} (moto only needs `sleep` from it)")
-    client.images.get(base).tag("busybox", "latest")
-
-
 def source_hash(files: list[Path], base: str) -> str:
     digest = hashlib.sha256(base.encode())
     for path in sorted(files):
@@ -177,7 +164,6 @@ def prepare_all(client: Any | None = None) -> PreparedImages:
     wheels_present()
     client = client or docker.from_env()
     base = base_image(client)
-    busybox(client, base)
     return PreparedImages(
         base=base,
         lambda_runtime=lambda_runtime(client, base),

@@ -2,7 +2,7 @@
 
 import docker
 
-from harness.cloud.lifecycle import remove_ended_function_containers
+from harness.engine.moto.engine import remove_ended_function_containers
 from harness.images.prepare import LAMBDA_IMAGE
 
 

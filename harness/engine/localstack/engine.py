@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from harness.cloud.docker_host import remove_containers
 from harness.cloud.network import ContainerNetwork
@@ -65,6 +66,9 @@ class LocalStackEngine:
 
     def container_endpoint(self, network: ContainerNetwork) -> str:
         return network.endpoint(LOCALSTACK_PORT)  # the edge, where LocalStack sends functions
+
+    def prepare_images(self, client: Any, base: str) -> None:
+        """Nothing: its functions run on the harness's Lambda image (the mapping below)."""
 
     def after_deploy(self, stack: str) -> None:
         """The free edition's CloudFormation skips AWS::Batch::* and AWS::ECR::Repository:

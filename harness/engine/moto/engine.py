@@ -4,18 +4,21 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from harness.cloud.docker_host import remove_containers
 from harness.cloud.network import HOST, ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.client import Iam
 from harness.control.routes import ENFORCE_IAM
 from harness.engine.base import EngineError, answering, port_taken
 from harness.engine.process import BackgroundProcess
-from harness.images.prepare import LAMBDA_IMAGE_REPOSITORY
+from harness.images.prepare import LAMBDA_IMAGE, LAMBDA_IMAGE_REPOSITORY, exists, try_pull
 
 logger = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 30
+BUSYBOX = "busybox:latest"
 
 
 def lambda_network_environment(network: ContainerNetwork) -> dict[str, str]:
@@ -44,6 +47,17 @@ class MotoEngine:
     def container_endpoint(self, network: ContainerNetwork) -> str:
         return network.endpoint(self.port)
 
+    def prepare_images(self, client: Any, base: str) -> None:
+        """busybox:latest, which moto's Lambda runs to copy a function's code into a volume:
+        pulled, else the base image tagged under that name (moto only runs `sleep` in it)."""
+        if exists(client, BUSYBOX):
+            logger.info(f"{BUSYBOX}: already present")
+            return
+        if try_pull(client, BUSYBOX):
+            return
+        logger.info(f"tagging {base} as {BUSYBOX}")
+        client.images.get(base).tag("busybox", "latest")
+
     def after_deploy(self, stack: str) -> None:
         """Nothing: its CloudFormation deploys the Batch resources to the stand-in itself."""
 
@@ -69,6 +83,7 @@ class MotoEngine:
                 f"{self.endpoint} is taken by another program (not this harness's engine). "
                 f"Stop it, or choose another port with HARNESS_PORT."
             )
+        remove_ended_function_containers()  # no engine runs: none of them can be ending now
         environment = {
             **os.environ,
             "MOTO_ACCOUNT_ID": ACCOUNT_ID,
@@ -95,6 +110,7 @@ class MotoEngine:
 
     def stop(self) -> None:
         self.process.stop()
+        remove_ended_function_containers()
 
     def died(self) -> int | None:
         """The pid of a previous engine that ended without `stop()`, once; None otherwise
@@ -103,3 +119,14 @@ class MotoEngine:
 
     def log_tail(self, lines: int = 30) -> str:
         return self.process.log_tail(lines)
+
+
+def remove_ended_function_containers() -> int:
+    """Remove function containers that ended but were not removed (their engine stopped while
+    they ran): moto mounts a function's code as a volume named after the code, and one such
+    container keeps that volume in use, so every later invocation of the same code fails."""
+    ended = {"ancestor": [LAMBDA_IMAGE], "status": ["created", "exited", "dead"]}
+    removed = remove_containers(ended)
+    if removed:
+        logger.info(f"{removed} function containers left by a stopped engine removed")
+    return removed
