@@ -1,0 +1,29 @@
+"""The `harness` command's parser and its answers to bad input (no engine needed)."""
+
+import pytest
+
+from harness.cli import cloud, control, data, jobs
+from harness.cli.main import main, parser
+
+
+@pytest.mark.parametrize(
+    ("argv", "run"),
+    [
+        (["up"], cloud.cmd_up),
+        (["watch"], cloud.cmd_watch),
+        (["jobs", "--children"], jobs.cmd_jobs),
+        (["terminate", "id-1", "--reason", "r"], jobs.cmd_stop),
+        (["logs", "--trigger"], jobs.cmd_logs),
+        (["upload", "f.csv"], data.cmd_upload),
+        (["demo"], data.cmd_demo),
+        (["faults", "reclaim", "id-1"], control.cmd_faults),
+        (["iam", "status"], control.cmd_iam),
+    ],
+)
+def test_each_subcommand_runs_its_groups_command(argv, run):
+    assert parser().parse_args(argv).run is run
+
+
+def test_a_missing_file_is_refused_before_the_cloud_is_asked(tmp_path, capsys):
+    assert main(["upload", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
