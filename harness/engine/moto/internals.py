@@ -236,7 +236,7 @@ def replace(module: str, path: str, replacement: Any) -> Any:
     return original
 
 
-# -- instance state the harness reads and writes (exercised by tests/unit/test_moto_engine.py) --
+# -- instance state the harness reads and writes (tests/unit/harness/engine/moto/test_engine.py)
 
 
 class Replacements:

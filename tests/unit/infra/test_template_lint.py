@@ -6,7 +6,7 @@ import json
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from tests.unit.test_stack import synthesize
+from tests.unit.infra.test_stack import synthesize
 
 # Each warning left in the template, with the reason it stays.
 ACCEPTED = {

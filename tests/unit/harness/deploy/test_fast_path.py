@@ -7,8 +7,8 @@ from pathlib import Path
 
 from harness.deploy.cdk import CdkApp
 from harness.deploy.fast_path import Assembly, rewrite
+from harness.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 OLD = "a" * 64
 NEW = "b" * 64
 

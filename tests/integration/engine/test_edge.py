@@ -231,7 +231,7 @@ def test_a_client_stalled_mid_body_does_not_hold_up_others(edge, pipeline, uniqu
         )
 
         assert all(edge.another_client_served_within(1.0) for _ in range(5))
-    # The close after HARNESS_IDLE_TIMEOUT: tests/unit/test_engine_serving.py.
+    # The close after HARNESS_IDLE_TIMEOUT: tests/unit/harness/engine/edge/test_serving.py.
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from harness.engine.localstack.skipped_resources import (
     resolved_properties,
 )
 from tests.unit.conftest import serving
-from tests.unit.test_stack import synthesize
+from tests.unit.infra.test_stack import synthesize
 
 PSEUDO = {
     "AWS::AccountId": "000000000000",
