@@ -162,9 +162,8 @@ class LocalStackEngine:
             # A failed asynchronous invocation is retried after 1 s, then 2 s, as on the
             # embedded engine, rather than after LocalStack's 60 s and 120 s (AWS waits about
             # 1 and 2 minutes): a local retry need not keep the developer waiting.
-            "LAMBDA_RETRY_BASE_DELAY_SECONDS": os.environ.get(
-                "LAMBDA_RETRY_BASE_DELAY_SECONDS", "1"
-            ),
+            # (LocalStack's setting LAMBDA_RETRY_BASE_DELAY_SECONDS reads this variable.)
+            "LAMBDA_RETRY_BASE_DELAY": os.environ.get("LAMBDA_RETRY_BASE_DELAY", "1"),
         }
 
     def stop(self) -> None:

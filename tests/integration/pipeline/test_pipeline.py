@@ -6,7 +6,6 @@ CDK deploy, the stack deployed by cdklocal. Every test uses its own keys (`uniqu
 
 import csv
 import json
-import time
 
 from harness.client.pipeline import plain
 from harness.paths import REPO
@@ -92,10 +91,17 @@ def test_keys_that_are_not_csv_under_the_prefix_start_no_job(pipeline, unique):
         f"uploads/{unique}/marker.csv", csv_bytes(products(f"{unique}m", 1))
     )
 
+    # S3 sends its events in upload order and the marker's job has run to its end: an
+    # invocation for an ignored key, queued before the marker's, would have ended by now.
     pipeline.wait_for_jobs(marker)
-    time.sleep(3)  # a job for an ignored key would have been submitted by now
 
     assert [pipeline.jobs_for(upload) for upload in ignored] == [[], []]
+    seen_by_trigger = [
+        line
+        for line in pipeline.trigger_log_lines()
+        if any(upload.key in line for upload in ignored)
+    ]
+    assert seen_by_trigger == [], "S3's prefix and suffix filter let the trigger see them"
     assert [item["ProductId"] for item in items_with_prefix(pipeline, unique)] == [
         f"{unique}m-000000"
     ]

@@ -29,6 +29,7 @@ def test_localstack_listens_on_loopback_only_and_runs_functions_on_the_harness_n
     assert environment["LAMBDA_DOCKER_NETWORK"] == "csv-pipeline"
     assert json.loads(environment["LAMBDA_RUNTIME_IMAGE_MAPPING"])["python3.12"] == LAMBDA_IMAGE
     assert environment["CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES"] == "1"
+    assert environment["LAMBDA_RETRY_BASE_DELAY"] == "1", "as the embedded engine retries"
 
 
 def test_the_users_dynamodb_heap_setting_wins(tmp_path, monkeypatch):
