@@ -23,8 +23,12 @@ help: ## List the targets
 
 setup: $(VENV)/.installed node_modules/.installed wheels engine-wheels ## Create .venv, install Python and npm tools, download wheels (idempotent)
 
-$(VENV)/.installed: requirements-dev.txt
-	@test -x $(PYTHON) || { echo "==> creating $(VENV)"; python3 -m venv $(VENV); }
+$(PYTHON):
+	@echo "==> creating $(VENV)"
+	python3 -m venv $(VENV)
+
+# The downloads below need only the venv's pip, so `make -j setup` runs them beside this.
+$(VENV)/.installed: requirements-dev.txt | $(PYTHON)
 	@echo "==> installing Python packages into $(VENV)"
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
@@ -36,7 +40,7 @@ node_modules/.installed: package.json package-lock.json
 
 wheels: $(VENV)/.wheels-downloaded ## Download the processor image's pinned wheels into batch/wheels
 
-$(VENV)/.wheels-downloaded: batch/requirements.txt $(VENV)/.installed
+$(VENV)/.wheels-downloaded: batch/requirements.txt | $(PYTHON)
 	@echo "==> downloading the processor's wheels into batch/wheels"
 	$(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps \
 		--only-binary=:all: -r batch/requirements.txt -d batch/wheels
@@ -49,7 +53,7 @@ ENGINE_ARCH := $(subst arm64,aarch64,$(shell uname -m))
 
 engine-wheels: $(ENGINE_WHEELS)/.downloaded ## Download the engine image's wheels (for compose.yaml)
 
-$(ENGINE_WHEELS)/.downloaded: harness/images/engine/requirements.txt $(VENV)/.installed
+$(ENGINE_WHEELS)/.downloaded: harness/images/engine/requirements.txt | $(PYTHON)
 	@echo "==> downloading the engine image's wheels into $(ENGINE_WHEELS)"
 	@mkdir -p $(ENGINE_WHEELS)
 	for version in 3.11 3.12; do \
@@ -67,8 +71,8 @@ test: setup ## Run the tests but those marked slow (brings the local cloud up if
 test-all: setup ## Run every test, the slow ones too (CI runs this)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-test-unit: setup ## Run the unit tests only (no Docker needed)
-	$(PYTHON) -m pytest tests/unit $(PYTEST_ARGS)
+test-unit: setup ## Run the unit tests only (no Docker needed), on every core
+	$(PYTHON) -m pytest -n auto tests/unit $(PYTEST_ARGS)
 
 test-integration: setup ## Run the integration tests but those marked slow
 	$(PYTHON) -m pytest -m "not slow" tests/integration $(PYTEST_ARGS)

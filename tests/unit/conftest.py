@@ -36,25 +36,39 @@ def offline_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """moto's S3 and DynamoDB with an upload bucket and a table keyed on ProductId. Its
-    DynamoDB is also served over HTTP on loopback at AWS_ENDPOINT_URL_DYNAMODB: the
-    processor's BatchWriteItem client sends requests itself, past moto's in-process mock."""
+@pytest.fixture(scope="module")
+def moto_services() -> Iterator[tuple[Any, dict[str, Any], str]]:
+    """moto's S3 and DynamoDB for one module's tests, its DynamoDB also served over HTTP on
+    loopback: started once per module, as their boto3 clients take a third of a second to
+    make; `aws` empties them before each test."""
     from moto.moto_server.werkzeug_app import create_backend_app
 
-    with mock_aws(), serving(create_backend_app("dynamodb")) as dynamodb_url:
-        s3 = boto3.client("s3")
-        dynamodb = boto3.client("dynamodb")
-        s3.create_bucket(Bucket=BUCKET)
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "ProductId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "ProductId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_url)
-        yield {"s3": s3, "dynamodb": dynamodb}
+    with mock_aws() as mock, serving(create_backend_app("dynamodb")) as dynamodb_url:
+        clients = {
+            service: boto3.client(service, region_name="us-east-1")
+            for service in ("s3", "dynamodb")
+        }
+        yield mock, clients, dynamodb_url
+
+
+@pytest.fixture
+def aws(
+    moto_services: tuple[Any, dict[str, Any], str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """moto's S3 and DynamoDB, emptied, with an upload bucket and a table keyed on ProductId.
+    Its DynamoDB is also at AWS_ENDPOINT_URL_DYNAMODB: the processor's BatchWriteItem client
+    sends requests itself, past moto's in-process mock."""
+    mock, clients, dynamodb_url = moto_services
+    mock.reset()
+    clients["s3"].create_bucket(Bucket=BUCKET)
+    clients["dynamodb"].create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "ProductId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "ProductId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_url)
+    return clients
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """The synthesized template, checked with aws_cdk.assertions and cdk-nag's AwsSolutions pack."""
 
+import functools
 import json
+import os
 from typing import Any
 
 import pytest
@@ -13,7 +15,19 @@ from infra.pipeline_stack import PipelineStack
 
 
 def synthesize(**context: Any) -> tuple[PipelineStack, Template]:
-    app = App(context=context)
+    """The app synthesized with `context` (and the PIPELINE_* variables, settings too), once
+    per set of settings in a session: tests only read it, and a synth costs about a second."""
+    environment = (name for name in os.environ if name.startswith("PIPELINE_"))
+    return _synthesized(
+        tuple(sorted(context.items())), tuple((name, os.environ[name]) for name in environment)
+    )
+
+
+@functools.cache
+def _synthesized(
+    context: tuple[tuple[str, Any], ...], environment: tuple[tuple[str, str], ...]
+) -> tuple[PipelineStack, Template]:
+    app = App(context=dict(context))
     stack = PipelineStack(app, "test-stack", load_config(app.node))
     Aspects.of(stack).add(AwsSolutionsChecks())
     return stack, Template.from_stack(stack)
