@@ -4,7 +4,7 @@ the requests that create, update and delete each resource.
 Both engines use it. The embedded engine's CloudFormation sends the requests to the stand-in
 in process (`call`, harness/engine/moto/cloudformation.py); LocalStack's CloudFormation skips
 these types, so after each deploy the harness sends the same requests over the Batch API
-(harness/engine/localstack/skipped_resources.py). Either way they reach the operations the
+(harness/engine/localstack/stand_in_resources.py). Either way they reach the operations the
 REST API serves (responses.py), which check every field and the tags once.
 
 A changed job definition is a new revision and the previous one becomes INACTIVE, as in

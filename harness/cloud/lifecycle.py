@@ -86,7 +86,7 @@ class LocalCloud:
     def recover(self) -> None:
         """After an engine that ended without `make local-down`: say what went with it and
         remove the job containers it left running."""
-        pid = self.engine.died()
+        pid = self.engine.pop_crashed_pid()
         if pid is None:
             return
         removed = remove_job_containers(self.endpoint)

@@ -51,7 +51,7 @@ class Engine(Protocol):
 
     def healthy(self) -> bool: ...
 
-    def died(self) -> int | None:
+    def pop_crashed_pid(self) -> int | None:
         """The pid of a previous engine of this harness that ended without being stopped."""
         ...
 

@@ -72,7 +72,7 @@ class BackgroundProcess:
             pass
         self.pid_file.unlink(missing_ok=True)
 
-    def died(self) -> int | None:
+    def pop_crashed_pid(self) -> int | None:
         """The pid of a previous run that ended without `stop()` (its pid file is still
         there, its process is not), once; None otherwise."""
         pid = self.pid()

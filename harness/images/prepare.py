@@ -18,12 +18,12 @@ from typing import Any
 import docker
 import docker.errors
 
-from harness.commands import run
 from harness.errors import HarnessError
 from harness.images.debian_mirror import OVERRIDE as MIRROR_OVERRIDE
 from harness.images.debian_mirror import debian_mirror
 from harness.paths import CACHE as CACHE_ROOT
 from harness.paths import REPO
+from harness.setup_command import run
 
 logger = logging.getLogger(__name__)
 

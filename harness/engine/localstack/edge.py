@@ -32,7 +32,7 @@ from harness.contracts import ACCOUNT_ID, REGION
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
 from harness.engine.edge.sigv4 import credential_scope, signed_service
-from harness.engine.localstack import skipped_resources
+from harness.engine.localstack import stand_in_resources
 from harness.engine.localstack.health import ReadinessProbe
 from harness.faults.middleware import buffered_body
 
@@ -126,7 +126,7 @@ def stream(response: Any) -> Iterator[bytes]:
 
 class StackDeletion:
     """DeleteStack passed on to LocalStack, then the stack's Batch resources, which its
-    CloudFormation skipped, deleted from the stand-in (skipped_resources.py)."""
+    CloudFormation skipped, deleted from the stand-in (stand_in_resources.py)."""
 
     def __init__(self, proxy: Any, localstack: str, batch: BatchService) -> None:
         self.proxy = proxy
@@ -138,9 +138,9 @@ class StackDeletion:
         if stack is None:
             return self.proxy(environ, start_response)
         try:
-            template, resolver = skipped_resources.read_stack(self.localstack, stack)
+            template, resolver = stand_in_resources.read_stack(self.localstack, stack)
             name = resolver.pseudo["AWS::StackName"]
-            resources = skipped_resources.batch_resources(template, resolver, name)
+            resources = stand_in_resources.batch_resources(template, resolver, name)
         except Exception as error:  # a stack LocalStack no longer has, a template it cannot read
             logger.warning("DeleteStack %s: its Batch resources are not known (%s)", stack, error)
             resources = []
@@ -148,7 +148,7 @@ class StackDeletion:
         scope = credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
         backend = self.batch.backend(scope[0] if scope else REGION)
         logger.info("DeleteStack %s: deleting its Batch resources from the stand-in", stack)
-        skipped_resources.delete_batch_resources(backend, resources)
+        stand_in_resources.delete_batch_resources(backend, resources)
         return answer
 
 

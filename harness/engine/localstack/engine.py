@@ -24,7 +24,7 @@ from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM
 from harness.engine.base import EngineError, answering, engine_health, port_taken
-from harness.engine.localstack import runtime, skipped_resources
+from harness.engine.localstack import runtime, stand_in_resources
 from harness.engine.localstack.health import localstack_ready
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE
@@ -72,9 +72,9 @@ class LocalStackEngine:
 
     def after_deploy(self, stack: str) -> None:
         """The free edition's CloudFormation skips AWS::Batch::* and AWS::ECR::Repository:
-        the stack's are applied to the stand-ins here (skipped_resources.py)."""
+        the stack's are applied to the stand-ins here (stand_in_resources.py)."""
         logger.info(f"applying the Batch and ECR resources of {stack} to the stand-ins")
-        skipped_resources.apply(self.endpoint, stack)
+        stand_in_resources.apply(self.endpoint, stack)
 
     def healthy(self) -> bool:
         """The edge answers and so does the LocalStack behind it, wherever that runs (this
@@ -173,10 +173,10 @@ class LocalStackEngine:
             logger.info("DynamoDB Local, left running by LocalStack, stopped")
         remove_function_containers()
 
-    def died(self) -> int | None:
+    def pop_crashed_pid(self) -> int | None:
         """The pid of a previous edge that ended without `stop()` (its stand-in's jobs went
         with it), once; None otherwise."""
-        return None if self.healthy() else self.edge.died()
+        return None if self.healthy() else self.edge.pop_crashed_pid()
 
     def log_tail(self, lines: int = 30) -> str:
         return f"{self.edge.log_tail(lines)}\n--- LocalStack ---\n{self.localstack.log_tail(lines)}"

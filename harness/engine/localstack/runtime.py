@@ -25,9 +25,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from harness.commands import run
 from harness.errors import HarnessError
 from harness.paths import CACHE
+from harness.setup_command import run
 
 logger = logging.getLogger(__name__)
 

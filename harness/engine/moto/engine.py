@@ -112,10 +112,10 @@ class MotoEngine:
         self.process.stop()
         remove_ended_function_containers()
 
-    def died(self) -> int | None:
+    def pop_crashed_pid(self) -> int | None:
         """The pid of a previous engine that ended without `stop()`, once; None otherwise
         (also when an engine answers: one that compose runs has no pid file here)."""
-        return None if self.healthy() else self.process.died()
+        return None if self.healthy() else self.process.pop_crashed_pid()
 
     def log_tail(self, lines: int = 30) -> str:
         return self.process.log_tail(lines)

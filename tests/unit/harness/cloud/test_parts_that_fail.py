@@ -63,11 +63,11 @@ def test_an_engine_that_died_is_reported_once(tmp_path):
     gone = subprocess.Popen(["true"])
     gone.wait()
     engine = MotoEngine(tmp_path, port=1)  # nothing answers there
-    assert engine.died() is None, "no pid file: nothing ran here"
+    assert engine.pop_crashed_pid() is None, "no pid file: nothing ran here"
     engine.pid_file.write_text(str(gone.pid))
 
-    assert engine.died() == gone.pid
-    assert engine.died() is None
+    assert engine.pop_crashed_pid() == gone.pid
+    assert engine.pop_crashed_pid() is None
     assert not engine.pid_file.exists()
 
 

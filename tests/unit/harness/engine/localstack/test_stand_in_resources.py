@@ -10,7 +10,7 @@ import pytest
 from harness.batch import cloudformation as batch_cfn
 from harness.batch.backend import BatchBackend
 from harness.batch.responses import BatchApp
-from harness.engine.localstack.skipped_resources import (
+from harness.engine.localstack.stand_in_resources import (
     COMPUTE_ENVIRONMENT,
     JOB_DEFINITION,
     JOB_QUEUE,
