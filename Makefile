@@ -28,9 +28,9 @@ $(PYTHON):
 	python3 -m venv $(VENV)
 
 # The downloads below need only the venv's pip, so `make -j setup` runs them beside this.
-$(VENV)/.installed: requirements-dev.txt | $(PYTHON)
-	@echo "==> installing Python packages into $(VENV)"
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.installed: pyproject.toml constraints.txt | $(PYTHON)
+	@echo "==> installing the harness (editable) and the pinned tools into $(VENV)"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

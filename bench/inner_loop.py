@@ -4,7 +4,7 @@
 
 On the warm local cloud, in a copy of this checkout deployed under a prefix of its own (the
 repository's files and stack are not touched), each round appends a line to the processor,
-then either runs `make local-up` in the copy or lets watch mode (`python -m harness watch`)
+then either runs `make local-up` in the copy or lets watch mode (`harness watch`)
 see the save, uploads a small CSV, and waits until a job on the new job definition revision
 is RUNNING. Printed per path: seconds from the save to the deployed stack and to the job
 running, median and worst of BENCH_ROUNDS (3; 1 with BENCH_SMOKE=1), against the targets

@@ -20,11 +20,11 @@ Local cloud is up at {cloud.endpoint} (engine: {cloud.engine.name}; Batch on the
   function    {outputs.function}
 
 Try:
-  make demo                                   upload samples/Sample.csv and follow it
-  .venv/bin/python -m harness upload F.csv   upload any CSV
-  .venv/bin/python -m harness jobs|logs|rows inspect
-  eval "$(.venv/bin/python -m harness env)"  point aws/boto3 in this shell here
-  make local-down                             stop everything""")
+  make demo                          upload samples/Sample.csv and follow it
+  .venv/bin/harness upload F.csv     upload any CSV
+  .venv/bin/harness jobs|logs|rows   inspect
+  eval "$(.venv/bin/harness env)"    point aws/boto3 in this shell here
+  make local-down                    stop everything""")
     return 0
 
 

@@ -38,7 +38,7 @@ def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
 def cmd_stop(cloud: LocalCloud, args: argparse.Namespace) -> int:
     """CancelJob or TerminateJob, as the Batch API does them."""
     batch = pipeline(cloud).batch
-    reason = args.reason or f"{args.command} with python -m harness"
+    reason = args.reason or f"{args.command} with the harness CLI"
     stop = batch.cancel_job if args.command == "cancel" else batch.terminate_job
     stop(jobId=args.job_id, reason=reason)
     print(f"{args.command} requested for {args.job_id} ({reason})")

@@ -1,7 +1,8 @@
-"""python -m harness COMMAND: run and inspect the pipeline on the local cloud."""
+"""harness COMMAND (or python -m harness): run and inspect the pipeline on the local cloud."""
 
 import argparse
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from botocore.exceptions import ClientError
 
@@ -10,9 +11,19 @@ from harness.cloud.lifecycle import LocalCloud
 from harness.errors import BadInput, HarnessError
 from harness.progress import show_progress
 
+DISTRIBUTION = "cdk-batch-harness"
+
+
+def installed_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "(not installed: run `make setup` or `pip install .`)"
+
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
+    root = argparse.ArgumentParser(prog="harness", description=__doc__)
+    root.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     commands = root.add_subparsers(dest="command", required=True)
     for group in (cloud, jobs, data, control):
         group.register(commands)

@@ -45,16 +45,14 @@ def run_demo(pipeline: Pipeline, path: Path, timeout: float = 180) -> int:
     try:
         (job,) = pipeline.wait_for_jobs(upload, timeout=timeout, on_change=print_state)
     except JobWaitTimeout as error:
-        print(f"{error}\nthe trigger's log: .venv/bin/python -m harness logs --trigger")
+        print(f"{error}\nthe trigger's log: .venv/bin/harness logs --trigger")
         return 1
     counting = time.monotonic()
     written = rows_from(pipeline, upload)
     counted_in = time.monotonic() - counting
     print(f"{written} of {expected} rows from {upload.key} are in table {pipeline.outputs.table}")
     if job["status"] != "SUCCEEDED" or written != expected:
-        print(
-            f"the job ended {job['status']}: see `.venv/bin/python -m harness logs {job['jobId']}`"
-        )
+        print(f"the job ended {job['status']}: see `.venv/bin/harness logs {job['jobId']}`")
         return 1
     to_end = job["stoppedAt"] / 1000 - uploaded_at
     ran = (job["stoppedAt"] - job["startedAt"]) / 1000

@@ -137,7 +137,7 @@ class Pipeline:
     def log_lines(self, job_id: str) -> Iterator[str]:
         jobs = self.describe([job_id])
         if not jobs:
-            raise NoSuchJob(f"no job {job_id}: `python -m harness jobs` lists the jobs")
+            raise NoSuchJob(f"no job {job_id}: `harness jobs` lists the jobs")
         stream = jobs[0]["container"].get("logStreamName")
         if not stream:
             return

@@ -25,12 +25,12 @@ from typing import Any
 from harness.client import aws
 from harness.contracts import ACCOUNT_ID, REGION, StackOutputs
 from harness.errors import HarnessError
-from harness.paths import REPO
+from harness.paths import PACKAGE, REPO
 
 logger = logging.getLogger(__name__)
 
 CDKLOCAL = REPO / "node_modules" / ".bin" / "cdklocal"
-CDK_DOCKER = REPO / "harness" / "bin" / "cdk-docker"
+CDK_DOCKER = PACKAGE / "bin" / "cdk-docker"
 DEFAULT_PREFIX = "csv-pipeline"
 OUTPUT_TAIL_LINES = 25
 # Stack states in which nothing of the stack is deployed (a deploy creates it again).

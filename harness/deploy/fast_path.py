@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.deploy.cdk import AfterDeploy, CdkApp, DeployError, cdk_deploy, nothing_after
-from harness.paths import REPO
+from harness.paths import PACKAGE
 
 logger = logging.getLogger(__name__)
 
-HASH_SCRIPT = REPO / "harness" / "bin" / "image-asset-hash.js"
+HASH_SCRIPT = PACKAGE / "bin" / "image-asset-hash.js"
 ASSEMBLY = "cdk.out"
 IMAGE_SOURCE = "batch"
 STAGING_IGNORED = ("__pycache__", "*.pyc")  # batch/.dockerignore, which the CDK applies

@@ -1,4 +1,4 @@
-"""`python -m harness watch`: redeploy the app when its files change; time save -> ready.
+"""`harness watch`: redeploy the app when its files change; time save -> ready.
 
 Watched: infra/, lambda/ and batch/ (not caches, not batch/wheels). A change anywhere goes
 through the same `cdklocal deploy` as `make local-up`. A change confined to the processor's

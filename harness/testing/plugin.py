@@ -1,4 +1,6 @@
-"""pytest fixtures for the pipeline's integration tests (enable with `-p harness.testing.plugin`).
+"""pytest fixtures for the pipeline's integration tests: the package's pytest11 plugin
+`harness`, loaded by pytest wherever the harness is installed; it does nothing until a test
+asks for one of its fixtures.
 
 PIPELINE_TARGET picks where they run (harness/testing/targets.py). On the local cloud (moto, the
 default, or localstack) `local_cloud` brings everything up once per session (reusing a
@@ -22,17 +24,18 @@ from harness.errors import HarnessError
 from harness.progress import show_progress
 from harness.testing import targets
 
-# No image can be pulled here, so testcontainers' reaper (ryuk) cannot start; the harness
-# removes what it starts itself.
-os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 ENDPOINT = f"http://127.0.0.1:{PORT}"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """A wrong target, or aws without credentials, stops the run at once with what to do."""
+@pytest.fixture(scope="session")
+def target() -> str:
+    """Where the suite runs: "moto", "localstack" (the local cloud on that engine) or "aws"
+    (the stack `make deploy-aws` deployed), from PIPELINE_TARGET or HARNESS_ENGINE, else the
+    engine already running, else moto. A wrong value, or aws without credentials, ends the
+    run at once saying what to do."""
     try:
-        target = targets.selected(ENDPOINT)
-        if target == "aws":
+        selected = targets.selected(ENDPOINT)
+        if selected == "aws":
             from infra.preflight import PreflightError, check
 
             try:
@@ -41,15 +44,17 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise HarnessError(str(error)) from error
     except HarnessError as error:
         pytest.exit(f"error: {error}", returncode=2)
-
-
-@pytest.fixture(scope="session")
-def target() -> str:
-    return targets.selected(ENDPOINT)
+    # No image can be pulled here, so testcontainers' reaper (ryuk) cannot start; the
+    # harness removes what it starts itself.
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+    return selected
 
 
 @pytest.fixture(scope="session")
 def local_cloud(target: str) -> Iterator[LocalCloud]:
+    """The local cloud, up with the stack deployed, once per session: a cloud already up (from
+    `make local-up`) is reused and left running; one started here is stopped at the end
+    unless HARNESS_KEEP_UP=1. Skips the test where the target is aws."""
     if target not in targets.LOCAL:
         pytest.skip(targets.LOCAL_ONLY)
     cloud = LocalCloud(engine=choice.create(target, STATE_DIR, PORT))
@@ -71,6 +76,8 @@ def moto_cloud(target: str, local_cloud: LocalCloud) -> LocalCloud:
 
 @pytest.fixture(scope="session")
 def pipeline(request: pytest.FixtureRequest, target: str) -> Pipeline:
+    """The deployed pipeline (harness.client.pipeline.Pipeline) on the target: upload,
+    follow its jobs, read their logs and the table's rows."""
     if target == "aws":
         return Pipeline(None, targets.aws_outputs())
     local_cloud: LocalCloud = request.getfixturevalue("local_cloud")

@@ -118,7 +118,7 @@ def check_waitress() -> None:
         raise EngineError(
             f"waitress {version('waitress')} lacks {', '.join(missing)}, which "
             "harness/engine/edge/serving.py relies on: install the version "
-            "requirements-dev.txt pins"
+            "constraints.txt pins"
         )
 
 

@@ -28,7 +28,7 @@ from harness.engine.localstack import runtime, stand_in_resources
 from harness.engine.localstack.health import localstack_ready
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE
-from harness.paths import REPO
+from harness.paths import PACKAGE
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ LOCALSTACK_PORT = 4567
 START_TIMEOUT_SECONDS = 90  # LocalStack says "Ready." after about 15 s here
 LOCALSTACK_STOP_SECONDS = 20  # it stops its function containers on the way out
 EDGE_TIMEOUT_SECONDS = 30
-DOCKER_CMD = REPO / "harness" / "bin" / "localstack-docker"
+DOCKER_CMD = PACKAGE / "bin" / "localstack-docker"
 CONTAINER_PREFIX = "csv-pipeline-localstack"  # LocalStack names function containers after it
 # Function runtimes LocalStack may create functions for, all on the harness's Python image:
 # Python handlers run there (CDK's own Python helpers use 3.13); the CDK's Node.js custom

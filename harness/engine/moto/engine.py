@@ -72,7 +72,7 @@ class MotoEngine:
             Iam(self.endpoint).enforced(True)
             logger.info(
                 "IAM: the trigger and the jobs run with their roles' policies enforced "
-                "(`python -m harness iam off` stops it)"
+                "(`harness iam off` stops it)"
             )
 
     def _start(self, network: ContainerNetwork) -> None:

@@ -214,7 +214,7 @@ def check(internals: tuple[Internal, ...] = RELIED_ON) -> None:
         listed = "\n  - ".join(problems)
         raise MotoInternalsChanged(
             f"moto {MOTO_VERSION} does not have what the local engine relies on:\n  - {listed}\n"
-            "Install the moto version pinned in requirements-dev.txt (`make setup`), or adapt "
+            "Install the moto version pinned in constraints.txt (`make setup`), or adapt "
             "harness/engine/moto/internals.py to this one."
         )
 

@@ -1,5 +1,7 @@
 """The `harness` command's parser and its answers to bad input (no engine needed)."""
 
+from importlib.metadata import version
+
 import pytest
 
 from harness.cli import cloud, control, data, jobs
@@ -27,3 +29,11 @@ def test_each_subcommand_runs_its_groups_command(argv, run):
 def test_a_missing_file_is_refused_before_the_cloud_is_asked(tmp_path, capsys):
     assert main(["upload", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_version_names_the_installed_distribution(capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(["--version"])
+
+    assert ended.value.code == 0
+    assert capsys.readouterr().out.strip() == f"harness {version('cdk-batch-harness')}"

@@ -86,6 +86,6 @@ def test_rewrite_moves_the_image_hash_and_the_template_hash_everywhere(tmp_path)
 def test_the_node_cdk_library_is_the_version_the_python_app_uses():
     """The hash is only the CDK's if both sides run the same aws-cdk-lib and constructs."""
     npm = json.loads((REPO / "package.json").read_text())["devDependencies"]
-    pip = dict(re.findall(r"^([a-z-]+)==(\S+)$", (REPO / "requirements-dev.txt").read_text(), re.M))
+    pip = dict(re.findall(r"^([a-z-]+)==(\S+)$", (REPO / "constraints.txt").read_text(), re.M))
 
     assert (npm["aws-cdk-lib"], npm["constructs"]) == (pip["aws-cdk-lib"], pip["constructs"])
