@@ -6,6 +6,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent  # its scripts and image sources travel with it
 PROJECT_VARIABLE = "HARNESS_PROJECT"
+PORT_VARIABLE = "HARNESS_PORT"
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -19,6 +20,12 @@ def project_root(start: Path | None = None) -> Path:
             return folder
     checkout = PACKAGE.parent
     return checkout if (checkout / "cdk.json").is_file() else here
+
+
+def local_up_command() -> str:
+    """`make local-up`, with the HARNESS_PORT this process was given (a hint in messages)."""
+    port = os.environ.get(PORT_VARIABLE)
+    return f"{PORT_VARIABLE}={port} make local-up" if port else "make local-up"
 
 
 REPO = project_root()

@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +9,20 @@ from harness.cli.target import pipeline
 from harness.client.demo import run_demo
 from harness.client.pipeline import plain
 from harness.cloud.lifecycle import LocalCloud
+from harness.errors import BadInput
 from harness.paths import REPO
 
 
-def cmd_upload(cloud: LocalCloud, args: argparse.Namespace) -> int:
-    path = Path(args.file)
+def readable_file(name: str) -> Path:
+    """The file `name`, or BadInput saying it is not one, before the cloud is asked."""
+    path = Path(name)
     if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
-        return 2
+        raise BadInput(f"no such file: {path}")
+    return path
+
+
+def cmd_upload(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    path = readable_file(args.file)
     local = pipeline(cloud)
     upload = local.upload(path, args.key)
     print(f"uploaded s3://{upload.bucket}/{upload.key} (ETag {upload.etag})")
@@ -37,7 +42,8 @@ def cmd_rows(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(cloud: LocalCloud, args: argparse.Namespace) -> int:
-    return run_demo(pipeline(cloud), Path(args.file))
+    path = readable_file(args.file)
+    return run_demo(pipeline(cloud), path)
 
 
 def register(commands: Any) -> None:

@@ -1,10 +1,12 @@
 """harness COMMAND (or python -m harness): run and inspect the pipeline on the local cloud."""
 
 import argparse
+import contextlib
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.cli import cloud, control, data, jobs
 from harness.cloud.lifecycle import LocalCloud
@@ -22,7 +24,11 @@ def installed_version() -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="harness", description=__doc__)
+    root = argparse.ArgumentParser(
+        prog="harness",
+        description=__doc__,
+        epilog="exit codes: 0 done, 1 failed, 2 bad input, 130 interrupted",
+    )
     root.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     commands = root.add_subparsers(dest="command", required=True)
     for group in (cloud, jobs, data, control):
@@ -37,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(LocalCloud(), args)
     except KeyboardInterrupt:
         return 130
-    except (HarnessError, ClientError) as error:  # what went wrong, not a traceback
+    except BrokenPipeError:  # the reader stopped (`harness jobs | head -1`): say nothing more
+        # Python's final flush of stdout then goes nowhere instead of failing again (unless
+        # stdout is no file, as when captured).
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (HarnessError, ClientError, BotoCoreError) as error:  # what, not a traceback
         print(f"error: {error}", file=sys.stderr)
         return 2 if isinstance(error, BadInput) else 1  # a wrong request: the usage exit code

@@ -135,10 +135,22 @@ class Pipeline:
         return jobs
 
     def log_lines(self, job_id: str) -> Iterator[str]:
+        """A job's log, oldest line first; an array job's is its children's, each line
+        labelled with its child's index ("[2] ...")."""
         jobs = self.describe([job_id])
         if not jobs:
             raise NoSuchJob(f"no job {job_id}: `harness jobs` lists the jobs")
-        stream = jobs[0]["container"].get("logStreamName")
+        (job,) = jobs
+        if "size" not in job.get("arrayProperties", {}):
+            yield from self._stream_lines(job)
+            return
+        for child in self.children(job_id):
+            index = child["arrayProperties"]["index"]
+            (described,) = self.describe([child["jobId"]])
+            yield from (f"[{index}] {line}" for line in self._stream_lines(described))
+
+    def _stream_lines(self, job: dict[str, Any]) -> Iterator[str]:
+        stream = job.get("container", {}).get("logStreamName")
         if not stream:
             return
         kwargs = {"logGroupName": BATCH_LOG_GROUP, "logStreamName": stream, "startFromHead": True}

@@ -17,12 +17,12 @@ from harness.engine import choice
 from harness.engine.base import Engine
 from harness.errors import HarnessError
 from harness.images.prepare import PreparedImages, base_image, prepare_all
-from harness.paths import CACHE
+from harness.paths import CACHE, PORT_VARIABLE, local_up_command
 
 logger = logging.getLogger(__name__)
 
 STATE_DIR = CACHE / "local-cloud"
-PORT = int(os.environ.get("HARNESS_PORT", str(network.DEFAULT_PORT)))
+PORT = int(os.environ.get(PORT_VARIABLE, str(network.DEFAULT_PORT)))
 
 
 class NotUp(HarnessError):
@@ -145,10 +145,14 @@ class LocalCloud:
     def outputs(self) -> StackOutputs:
         """The deployed stack, or a clear error saying how to get one."""
         if not self.engine.healthy():
-            raise NotUp(f"The local cloud is not running at {self.endpoint}: run `make local-up`.")
+            raise NotUp(
+                f"The local cloud is not running at {self.endpoint}: run `{local_up_command()}`."
+            )
         outputs = stack_outputs(self.endpoint)
         if outputs is None:
-            raise NotUp("The engine runs but the stack is not deployed: run `make local-up`.")
+            raise NotUp(
+                f"The engine runs but the stack is not deployed: run `{local_up_command()}`."
+            )
         return outputs
 
 

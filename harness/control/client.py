@@ -1,6 +1,7 @@
 """The harness's own routes of a running engine, over HTTP: its fault rules and its IAM
 enforcement (the CLI, the pytest fixtures and the benchmarks use this)."""
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -9,10 +10,15 @@ from typing import Any
 from harness.control.routes import FAULTS_PATH, IAM_PATH, RECLAIM_PATH
 from harness.errors import HarnessError
 from harness.faults.rules import FaultRuleError
+from harness.paths import local_up_command
 
 
 class ControlError(HarnessError):
     """The engine refused a control request, or it has no such route."""
+
+
+class NoEngine(HarnessError):
+    """Nothing answers at the endpoint as the harness's engine would."""
 
 
 class Control:
@@ -38,9 +44,10 @@ class Control:
             except ValueError:
                 message = str(error)
             raise ControlError(message) from error
-        except OSError as error:
-            raise HarnessError(
-                f"no engine answers at {url} ({error}): run `make local-up`"
+        except (OSError, http.client.HTTPException) as error:
+            raise NoEngine(
+                f"the local cloud's engine does not answer at {self.endpoint} ({error}): "
+                f"start it with `{local_up_command()}`"
             ) from error
 
 
@@ -80,7 +87,7 @@ class Iam(Control):
             else:
                 answer = self.call("PUT", IAM_PATH, {"enforce": enforce})
             return bool(answer["enforce"])
-        except (HarnessError, KeyError) as error:
+        except (ControlError, KeyError) as error:
             raise ControlError(
                 f"the engine at {self.endpoint} cannot switch IAM enforcement ({error}): it is "
                 "a power of the embedded engine (HARNESS_ENGINE=moto, the default)"

@@ -1,5 +1,6 @@
 """What the harness needs from a local AWS engine, whichever one it is."""
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -61,14 +62,30 @@ class Engine(Protocol):
 
 
 def port_taken(endpoint: str) -> bool:
-    """True when something answers HTTP at `endpoint`."""
+    """True when something listens at `endpoint` (HTTP or not)."""
     try:
         urllib.request.urlopen(endpoint, timeout=1)
-    except urllib.error.HTTPError:
+    except (urllib.error.HTTPError, http.client.HTTPException):
         return True
-    except OSError:
-        return False
+    except OSError as error:
+        return not isinstance(getattr(error, "reason", error), ConnectionRefusedError)
     return True
+
+
+def refuse_taken_port(endpoint: str) -> None:
+    """Raise EngineError saying who holds `endpoint`, when anything does: the harness's other
+    engine (then: stop it first), or another program."""
+    other = answering(endpoint)
+    if other:
+        raise EngineError(
+            f"the harness's {other} engine already runs at {endpoint}: stop it with "
+            "`make local-down` first, or give this one another port with HARNESS_PORT."
+        )
+    if port_taken(endpoint):
+        raise EngineError(
+            f"{endpoint} is taken by another program (not this harness's engine). "
+            "Stop it, or choose another port with HARNESS_PORT."
+        )
 
 
 def engine_health(endpoint: str) -> dict[str, Any]:
@@ -76,7 +93,7 @@ def engine_health(endpoint: str) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(endpoint + HEALTH_PATH, timeout=2) as response:
             health = json.load(response)
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):
         return {}
     return health if isinstance(health, dict) else {}
 

@@ -23,7 +23,13 @@ from harness.cloud.docker_host import remove_containers
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM
-from harness.engine.base import EngineError, answering, engine_health, port_taken
+from harness.engine.base import (
+    EngineError,
+    answering,
+    engine_health,
+    port_taken,
+    refuse_taken_port,
+)
 from harness.engine.localstack import runtime, stand_in_resources
 from harness.engine.localstack.health import localstack_ready
 from harness.engine.process import BackgroundProcess
@@ -99,6 +105,9 @@ class LocalStackEngine:
                 "functions run on a bridge network whose gateway is this machine); with Docker "
                 "Desktop or a remote engine, use the embedded engine (HARNESS_ENGINE=moto)."
             )
+        edge_up = answering(self.endpoint) == self.name  # it outlived its LocalStack
+        if not edge_up:
+            refuse_taken_port(self.endpoint)
         if not self._localstack_up():
             if port_taken(self.localstack_endpoint):
                 raise EngineError(f"{self.localstack_endpoint} is taken by another program.")
@@ -109,13 +118,8 @@ class LocalStackEngine:
                 self._localstack_environment(network),
             )
             self.localstack.wait_ready(self._localstack_up, START_TIMEOUT_SECONDS)
-        if answering(self.endpoint) == self.name:  # the edge outlived a LocalStack restarted now
+        if edge_up:
             return
-        if port_taken(self.endpoint):
-            raise EngineError(
-                f"{self.endpoint} is taken by another program (not this harness's engine). "
-                f"Stop it, or choose another port with HARNESS_PORT."
-            )
         containers_call = f"{network.listen_also}:{LOCALSTACK_PORT}"
         self.edge.start(
             [

@@ -11,7 +11,7 @@ from harness.cloud.network import HOST, ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.client import Iam
 from harness.control.routes import ENFORCE_IAM
-from harness.engine.base import EngineError, answering, port_taken
+from harness.engine.base import answering, refuse_taken_port
 from harness.engine.process import BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE, LAMBDA_IMAGE_REPOSITORY, exists, try_pull
 
@@ -78,11 +78,7 @@ class MotoEngine:
     def _start(self, network: ContainerNetwork) -> None:
         if self.healthy():
             return
-        if port_taken(self.endpoint):
-            raise EngineError(
-                f"{self.endpoint} is taken by another program (not this harness's engine). "
-                f"Stop it, or choose another port with HARNESS_PORT."
-            )
+        refuse_taken_port(self.endpoint)
         remove_ended_function_containers()  # no engine runs: none of them can be ending now
         environment = {
             **os.environ,

@@ -37,3 +37,7 @@ def test_version_names_the_installed_distribution(capsys):
 
     assert ended.value.code == 0
     assert capsys.readouterr().out.strip() == f"harness {version('cdk-batch-harness')}"
+
+
+def test_the_help_lists_the_exit_codes_main_returns():
+    assert "0 done, 1 failed, 2 bad input, 130 interrupted" in parser().format_help()

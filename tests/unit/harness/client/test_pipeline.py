@@ -82,3 +82,18 @@ def test_the_job_of_an_earlier_upload_of_the_same_bytes_in_the_same_second_is_no
 
     assert upload.at_ms == second
     assert [job["jobId"] for job in jobs] == ["second"]
+
+
+def test_an_array_jobs_log_is_its_childrens_each_line_labelled(monkeypatch):
+    pipeline = Pipeline(None, OUTPUTS)
+    jobs = {
+        "parent": {"jobId": "parent", "arrayProperties": {"size": 2}},
+        "parent:0": {"jobId": "parent:0", "arrayProperties": {"index": 0}},
+        "parent:1": {"jobId": "parent:1", "arrayProperties": {"index": 1}},
+    }
+    lines = {"parent:0": ["first"], "parent:1": ["second", "third"]}
+    monkeypatch.setattr(pipeline, "describe", lambda ids: [jobs[i] for i in ids])
+    monkeypatch.setattr(pipeline, "children", lambda _: [jobs["parent:0"], jobs["parent:1"]])
+    monkeypatch.setattr(pipeline, "_stream_lines", lambda job: iter(lines[job["jobId"]]))
+
+    assert list(pipeline.log_lines("parent")) == ["[0] first", "[1] second", "[1] third"]
