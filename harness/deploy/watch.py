@@ -1,6 +1,7 @@
 """`harness watch`: redeploy the app when its files change; time save -> ready.
 
-Watched: infra/, lambda/ and batch/ (not caches, not batch/wheels). A change anywhere goes
+Watched: infra/, lambda/, batch/ and cdk.json (not caches, not batch/wheels, not the files
+editors write beside the ones they save: swap, backup and lock files). A change anywhere goes
 through the same `cdklocal deploy` as `make local-up`. A change confined to the processor's
 code takes a shorter path to the same end state (harness/deploy/fast_path.py: no synth,
 the same image tag and job definition revision), once watch mode has checked at start that
@@ -20,7 +21,10 @@ from harness.errors import HarnessError
 logger = logging.getLogger(__name__)
 
 WATCHED = ("infra", "lambda", "batch")
+WATCHED_FILES = ("cdk.json",)
 IGNORED = {"__pycache__", "wheels", "cdk.out", ".pytest_cache"}
+EDITOR_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".pyc", "~")
+EDITOR_NAMES = {"4913", ".DS_Store"}  # vim's probe that a folder is writable; macOS Finder
 PROCESSOR_CODE = "batch/processor/"
 POLL_SECONDS = 0.25
 SETTLE_SECONDS = 0.3  # editors save in more than one write
@@ -28,14 +32,26 @@ SETTLE_SECONDS = 0.3  # editors save in more than one write
 Snapshot = dict[str, int]
 
 
+def editor_file(name: str) -> bool:
+    """A file an editor writes beside the one it saves (vim, emacs, and most others)."""
+    return (
+        name.endswith(EDITOR_SUFFIXES)
+        or name in EDITOR_NAMES
+        or name.startswith(".#")
+        or (name.startswith("#") and name.endswith("#"))
+    )
+
+
 def snapshot(root: Path) -> Snapshot:
     """Relative path -> modification time (ns) of every watched file."""
-    files: Snapshot = {}
+    candidates = [root / name for name in WATCHED_FILES]
     for top in WATCHED:
-        for path in (root / top).rglob("*"):
-            relative = path.relative_to(root)
-            if path.is_file() and not IGNORED & set(relative.parts) and path.suffix != ".pyc":
-                files[relative.as_posix()] = path.stat().st_mtime_ns
+        candidates += (root / top).rglob("*")
+    files: Snapshot = {}
+    for path in candidates:
+        relative = path.relative_to(root)
+        if path.is_file() and not IGNORED & set(relative.parts) and not editor_file(path.name):
+            files[relative.as_posix()] = path.stat().st_mtime_ns
     return files
 
 
@@ -68,7 +84,8 @@ class Watcher:
         """Redeploy after every settled change until `stop()` says so (or Ctrl-C)."""
         files = snapshot(self.app.directory)
         self.check_fast_path()
-        logger.info(f"watching {', '.join(WATCHED)} in {self.app.directory} (Ctrl-C stops)")
+        watched = ", ".join((*WATCHED, *WATCHED_FILES))
+        logger.info(f"watching {watched} in {self.app.directory} (Ctrl-C stops)")
         while not stop():
             time.sleep(POLL_SECONDS)
             current = snapshot(self.app.directory)

@@ -17,7 +17,7 @@ def write(root: Path, relative: str, text: str = "x", mtime_ns: int | None = Non
         os.utime(path, ns=(mtime_ns, mtime_ns))
 
 
-def test_snapshot_sees_the_app_sources_and_not_caches_or_wheels(tmp_path):
+def test_snapshot_sees_the_app_sources_and_cdk_json_not_caches_wheels_or_editor_files(tmp_path):
     for relative in (
         "infra/app.py",
         "lambda/trigger/handler.py",
@@ -27,12 +27,19 @@ def test_snapshot_sees_the_app_sources_and_not_caches_or_wheels(tmp_path):
         "infra/__pycache__/a.pyc",
         "README.md",
         "tests/unit/test_x.py",
+        "cdk.json",
+        "batch/processor/.cli.py.swp",
+        "batch/processor/cli.py~",
+        "batch/processor/4913",
+        "infra/.#app.py",
+        "infra/#app.py#",
     ):
         write(tmp_path, relative)
 
     assert sorted(snapshot(tmp_path)) == [
         "batch/Dockerfile",
         "batch/processor/cli.py",
+        "cdk.json",
         "infra/app.py",
         "lambda/trigger/handler.py",
     ]
