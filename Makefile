@@ -124,7 +124,7 @@ destroy-aws: setup ## Delete the stack from AWS (prod stage keeps the bucket and
 	$(CDK) destroy $(CDK_FLAGS) --force
 
 clean: ## Remove build output (keeps .venv, node_modules and the image cache); not while the local cloud runs
-	@if [ -x $(PYTHON) ] && $(PYTHON) -m harness status 2>/dev/null | grep -q '"engine_running": true'; then \
+	@if [ -x $(PYTHON) ] && $(PYTHON) -m harness status --json 2>/dev/null | grep -q '"engine_running": true'; then \
 		echo "make clean: the local cloud is running; stop it with make local-down first" \
 			"(clean removes its pid files, after which nothing could stop it)" >&2; \
 		exit 1; \

@@ -1,9 +1,9 @@
 """The local cloud's lifecycle: up, down, status, env, images, watch."""
 
 import argparse
-import json
 from typing import Any
 
+from harness.cli.parsing import command, json_flag, print_json
 from harness.client import aws
 from harness.cloud.lifecycle import LocalCloud
 from harness.deploy.cdk import CdkApp
@@ -35,7 +35,13 @@ def cmd_down(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
     status = cloud.status()
-    print(json.dumps(status.as_dict(), indent=2))
+    if args.json:
+        print_json(status.as_dict())
+    else:
+        state = "running" if status.engine_running else "not running"
+        print(f"engine    {status.engine} at {status.endpoint}: {state}")
+        stack = status.stack
+        print(f"stack     {'deployed: table ' + stack.table if stack else 'not deployed'}")
     return 0 if status.engine_running and status.stack else 1
 
 
@@ -58,21 +64,58 @@ def cmd_watch(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add these subcommands to `commands` (argparse's subparsers)."""
-    commands.add_parser(
-        "up", help="start Docker, the engine and Batch; build images; deploy"
+    command(
+        commands,
+        "up",
+        "start Docker, the engine and Batch; build images; deploy",
+        "Bring the local cloud up: the Docker engine, the local images, the AWS engine "
+        "(HARNESS_ENGINE: moto or localstack) with the Batch stand-in on one endpoint, then "
+        "deploy the CDK app with cdklocal. Idempotent: what runs is reused, and an unchanged "
+        "app deploys nothing.",
+        "harness up",
     ).set_defaults(run=cmd_up)
-    commands.add_parser("down", help="stop the engine and remove job containers").set_defaults(
-        run=cmd_down
+    command(
+        commands,
+        "down",
+        "stop the engine and remove job containers",
+        "Stop the engine the harness started and remove the containers its jobs left; "
+        "the cloud's data goes with it.",
+        "harness down",
+    ).set_defaults(run=cmd_down)
+    status = command(
+        commands,
+        "status",
+        "the engine and the stack: running? deployed?",
+        "Whether the engine answers and the stack is deployed; exit 0 when both, 1 otherwise.",
+        "harness status --json",
     )
-    commands.add_parser("status", help="engine and stack state as JSON").set_defaults(
-        run=cmd_status
+    json_flag(
+        status,
+        "{engine, endpoint, engine_running, stack: null or {bucket, table, job_queue, "
+        "job_definition, function, upload_prefix}}",
     )
-    commands.add_parser("env", help="shell exports for the local endpoint").set_defaults(
-        run=cmd_env
-    )
-    commands.add_parser(
-        "images", help="start Docker if needed and prepare the local images"
+    status.set_defaults(run=cmd_status)
+    command(
+        commands,
+        "env",
+        "shell exports for the local endpoint",
+        "The variables that point the AWS CLI and SDKs in this shell at the local cloud "
+        "(endpoint, region, test credentials).",
+        'eval "$(harness env)"',
+    ).set_defaults(run=cmd_env)
+    command(
+        commands,
+        "images",
+        "start Docker if needed and prepare the local images",
+        "Start the Docker engine if it is not running, then build or reuse the images the "
+        "flow needs (base, Lambda runtime, processor, and the engine's own).",
+        "harness images",
     ).set_defaults(run=cmd_images)
-    commands.add_parser(
-        "watch", help="bring the cloud up, then redeploy whenever infra/, lambda/ or batch/ change"
+    command(
+        commands,
+        "watch",
+        "bring the cloud up, then redeploy whenever infra/, lambda/ or batch/ change",
+        "Bring the cloud up, then redeploy on every save under infra/, lambda/, batch/ or to "
+        "cdk.json; a processor-only change takes the no-synth path. Ctrl-C stops watching.",
+        "harness watch",
     ).set_defaults(run=cmd_watch)

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.cli.parsing import command, json_flag, print_json
 from harness.cli.target import pipeline
 from harness.client.demo import run_demo
 from harness.client.pipeline import plain
@@ -32,12 +33,22 @@ def cmd_upload(cloud: LocalCloud, args: argparse.Namespace) -> int:
 def cmd_rows(cloud: LocalCloud, args: argparse.Namespace) -> int:
     local = pipeline(cloud)
     if args.count:
-        print(local.count())
+        count = local.count()
+        if args.json:
+            print_json({"count": count})
+        else:
+            print(count)
         return 0
+    items = []
     for number, item in enumerate(local.items()):
         if args.limit and number >= args.limit:
             break
-        print(json.dumps(plain(item), ensure_ascii=False))
+        if args.json:
+            items.append(plain(item))
+        else:
+            print(json.dumps(plain(item), ensure_ascii=False))
+    if args.json:
+        print_json(items)
     return 0
 
 
@@ -48,15 +59,37 @@ def cmd_demo(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add these subcommands to `commands` (argparse's subparsers)."""
-    upload = commands.add_parser("upload", help="upload a file to the bucket")
+    upload = command(
+        commands,
+        "upload",
+        "upload a file to the bucket",
+        "Upload a file to the deployed bucket; a key under the upload prefix ending in .csv "
+        "starts a job.",
+        "harness upload my.csv",
+    )
     upload.add_argument("file", help="a CSV file on this machine")
     upload.add_argument("--key", help="object key (default: the upload prefix + the file name)")
     upload.set_defaults(run=cmd_upload)
-    rows = commands.add_parser("rows", help="the table's items as JSON lines")
+    rows = command(
+        commands,
+        "rows",
+        "the table's items as JSON lines",
+        "The table's items, one JSON object per line (DynamoDB's types unwrapped), or "
+        "their number.",
+        "harness rows --limit 5",
+    )
     rows.add_argument("--count", action="store_true", help="print only the number of items")
     rows.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
+    json_flag(rows, "an array of the items (with --count: {count})")
     rows.set_defaults(run=cmd_rows)
-    demo = commands.add_parser("demo", help="upload a CSV and wait for its rows")
+    demo = command(
+        commands,
+        "demo",
+        "upload a CSV and wait for its rows",
+        "Upload a CSV, follow its job to the end, check that every row is in the table, and "
+        "say how long it took from the upload to the last row.",
+        "harness demo samples/Sample.csv",
+    )
     demo.add_argument(
         "file",
         nargs="?",

@@ -1,16 +1,39 @@
 """The Batch jobs of the deployed queue: jobs, cancel, terminate, logs."""
 
 import argparse
-import sys
 from datetime import datetime
 from typing import Any
 
+from harness.cli.parsing import command, iso, json_flag, print_json
 from harness.cli.target import pipeline
 from harness.cloud.lifecycle import LocalCloud
+from harness.errors import BadInput
+
+JOB_SCHEMA = (
+    "an array of {jobId, jobName, status, statusReason, exitCode, createdAt, startedAt, "
+    "stoppedAt, arraySize, arrayIndex} (times ISO 8601 UTC, absent values null)"
+)
+
+
+def job_record(job: dict[str, Any]) -> dict[str, Any]:
+    """A job as `jobs --json` prints it (JOB_SCHEMA)."""
+    array = job.get("arrayProperties", {})
+    return {
+        "jobId": job["jobId"],
+        "jobName": job["jobName"],
+        "status": job["status"],
+        "statusReason": job.get("statusReason"),
+        "exitCode": job.get("container", {}).get("exitCode"),
+        "createdAt": iso(job.get("createdAt")),
+        "startedAt": iso(job.get("startedAt")),
+        "stoppedAt": iso(job.get("stoppedAt")),
+        "arraySize": array.get("size"),
+        "arrayIndex": array.get("index"),
+    }
 
 
 def job_line(job: dict[str, Any]) -> str:
-    created = datetime.fromtimestamp(job["createdAt"] / 1000).strftime("%H:%M:%S")
+    created = datetime.fromtimestamp(job["createdAt"] / 1000).strftime("%Y-%m-%d %H:%M:%S")
     exit_code = job.get("container", {}).get("exitCode", "")
     status = f"{job['status']:<9} exit={exit_code!s:<3}"
     return f"{created}  {job['jobId']}  {status} {job['jobName']}  {job.get('statusReason', '')}"
@@ -19,6 +42,14 @@ def job_line(job: dict[str, Any]) -> str:
 def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
     local = pipeline(cloud)
     jobs = local.jobs()
+    if args.json:
+        listed = [job_record(job) for job in jobs]
+        if args.children:
+            for job in jobs:
+                if job.get("arrayProperties", {}).get("size"):
+                    listed += [job_record(child) for child in local.children(job["jobId"])]
+        print_json(listed)
+        return 0
     if not jobs:
         print("no jobs yet")
     for job in jobs:
@@ -52,8 +83,10 @@ def cmd_logs(cloud: LocalCloud, args: argparse.Namespace) -> int:
     elif args.job_id:
         lines = list(local.log_lines(args.job_id))
     else:
-        print("give a job id (see `jobs`) or --trigger", file=sys.stderr)
-        return 2
+        raise BadInput("give a job id (see `harness jobs`) or --trigger")
+    if args.json:
+        print_json(lines)
+        return 0
     for line in lines:
         print(line)
     return 0
@@ -61,19 +94,47 @@ def cmd_logs(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add these subcommands to `commands` (argparse's subparsers)."""
-    jobs = commands.add_parser("jobs", help="every job of the queue, newest first")
+    jobs = command(
+        commands,
+        "jobs",
+        "every job of the queue, newest first",
+        "Every job of the deployed job queue, newest first: when it was created (local time), "
+        "its id, state, exit code, name and status reason; an array job with its children's "
+        "states counted.",
+        "harness jobs --children",
+    )
     jobs.add_argument("--children", action="store_true", help="list array jobs' children too")
+    json_flag(jobs, JOB_SCHEMA)
     jobs.set_defaults(run=cmd_jobs)
-    for verb, meaning in (
-        ("cancel", "CancelJob: a job not yet STARTING"),
-        ("terminate", "TerminateJob: also a running one"),
+    for verb, summary, description in (
+        (
+            "cancel",
+            "CancelJob: a job not yet STARTING",
+            "Cancel a job that has not started (SUBMITTED, PENDING or RUNNABLE), as Batch's "
+            "CancelJob does; a job already running goes on (use terminate).",
+        ),
+        (
+            "terminate",
+            "TerminateJob: also a running one",
+            "Terminate a job in any state, as Batch's TerminateJob does: a running one's "
+            "container is stopped and the job FAILS with the reason given.",
+        ),
     ):
-        stop = commands.add_parser(verb, help=meaning)
-        stop.add_argument("job_id", help="the job's id (see `jobs`)")
+        stop = command(commands, verb, summary, description, f"harness {verb} JOB_ID --reason R")
+        stop.add_argument("job_id", help="the job's id (see `harness jobs`)")
         stop.add_argument("--reason", help="the job's statusReason")
         stop.set_defaults(run=cmd_stop)
-    logs = commands.add_parser("logs", help="a job's container output, or the trigger's log")
-    logs.add_argument("job_id", nargs="?", help="the job's id (see `jobs`)")
+    logs = command(
+        commands,
+        "logs",
+        "a job's container output, or the trigger's log",
+        "A job's container output from CloudWatch Logs, oldest line first; an array job's "
+        "is its children's, each line labelled with the child's index. With --trigger, the "
+        "trigger Lambda's log instead.",
+        "harness logs JOB_ID",
+    )
+    logs.add_argument("job_id", nargs="?", help="the job's id (see `harness jobs`)")
     logs.add_argument("--trigger", action="store_true", help="the trigger Lambda's log instead")
     logs.add_argument("--tail", type=int, default=100, help="with --trigger: last N lines")
+    json_flag(logs, "an array of the log's lines, as strings")
     logs.set_defaults(run=cmd_logs)

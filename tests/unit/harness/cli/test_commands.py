@@ -1,11 +1,13 @@
 """The `harness` command's parser and its answers to bad input (no engine needed)."""
 
+import argparse
 from importlib.metadata import version
 
 import pytest
 
 from harness.cli import cloud, control, data, jobs
 from harness.cli.main import main, parser
+from harness.cli.parsing import iso
 
 
 @pytest.mark.parametrize(
@@ -41,3 +43,26 @@ def test_version_names_the_installed_distribution(capsys):
 
 def test_the_help_lists_the_exit_codes_main_returns():
     assert "0 done, 1 failed, 2 bad input, 130 interrupted" in parser().format_help()
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    (commands,) = [a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(commands.choices)
+
+
+def test_every_subcommand_has_a_description_and_an_example():
+    for name, subcommand in subcommands().items():
+        assert subcommand.description, name
+        assert subcommand.epilog and subcommand.epilog.startswith("example:\n  "), name
+        assert "harness " + name in subcommand.epilog, name
+
+
+@pytest.mark.parametrize("name", ["status", "jobs", "rows", "logs", "faults"])
+def test_what_lists_or_reports_has_json_with_its_shape(name):
+    (flag,) = [a for a in subcommands()[name]._actions if "--json" in a.option_strings]
+    assert flag.help and flag.help.startswith("print JSON: ")
+
+
+def test_machine_times_are_iso_8601_in_utc():
+    assert iso(1764720000123) == "2025-12-03T00:00:00.123+00:00"
+    assert iso(None) is None

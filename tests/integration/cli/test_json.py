@@ -1,0 +1,54 @@
+"""The `harness` command's --json output, on real data from the session's local cloud: each
+command that lists or reports prints the shape its --help documents."""
+
+import json
+import subprocess
+import sys
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from harness.cli.jobs import job_record
+from harness.contracts import StackOutputs
+from tests.integration.helpers import csv_bytes, products
+
+
+def harness(*arguments: str) -> Any:
+    """What `harness ARGUMENTS --json` prints, parsed (the session's HARNESS_PORT applies)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", *arguments, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(done.stdout)
+
+
+def test_status_jobs_rows_logs_and_faults_print_their_documented_json(pipeline, faults, unique):
+    upload = pipeline.upload_bytes(f"uploads/{unique}/json.csv", csv_bytes(products(unique, 3)))
+    (job,) = pipeline.wait_for_jobs(upload)
+    rule = faults.add(service="s3", operation="GetObject", error="SlowDown", match=f"{unique}/x")
+
+    status = harness("status")
+    assert set(status) == {"engine", "endpoint", "engine_running", "stack"}
+    assert status["engine_running"] is True
+    assert set(status["stack"]) == {field.name for field in fields(StackOutputs)}
+
+    (listed,) = [record for record in harness("jobs") if record["jobId"] == job["jobId"]]
+    assert set(listed) == set(job_record(job))
+    assert (listed["status"], listed["exitCode"]) == ("SUCCEEDED", 0)
+    assert datetime.fromisoformat(listed["stoppedAt"]) >= datetime.fromisoformat(
+        listed["createdAt"]
+    )
+
+    assert harness("rows", "--count")["count"] >= 3
+    (item,) = harness("rows", "--limit", "1")
+    assert "ProductId" in item
+
+    lines = harness("logs", job["jobId"])
+    assert lines and all(isinstance(line, str) for line in lines)
+    assert any('"summary"' in line for line in lines), "the processor's last line"
+
+    (listed_rule,) = [r for r in harness("faults", "list") if r["id"] == rule["id"]]
+    assert listed_rule["injected"] == 0
