@@ -152,7 +152,7 @@ def test_bad_rules_exit_2_from_the_cli_with_what_is_wrong(endpoint, monkeypatch,
 def test_an_engine_that_does_not_answer_is_not_bad_input(monkeypatch, capsys):
     monkeypatch.setattr(cli, "LocalCloud", lambda: SimpleNamespace(endpoint="http://127.0.0.1:9"))
     assert cli.main(["faults", "list"]) == 1
-    assert "run `make local-up`" in capsys.readouterr().err
+    assert "start it with `make local-up`" in capsys.readouterr().err
 
 
 def seconds(call: Any) -> float:
