@@ -44,10 +44,9 @@ ABSENT = "-"
 
 MODES = ("whole", "plan", "shard")
 
-# Writers in parallel, each one BatchWriteItem in flight (see processor/parallel.py).
-# `make bench-writers` (2 cores, local engine, README): with 10 ms added to each request, a
-# model of the network to DynamoDB, 4 writers were 2.3x one writer and 1.4x two, 8 only 1.08x
-# four; without it the engine was the limit from one writer on. Jobs run against DynamoDB: 4.
+# Writers in parallel, each one BatchWriteItem in flight (see processor/parallel.py). Four,
+# because with a network's latency to DynamoDB more writers stop paying off beyond that:
+# `make bench-writers` measures 1 to 8 (docs/benchmarks.md).
 DEFAULT_WRITERS = 4
 MAX_WRITERS = 32
 

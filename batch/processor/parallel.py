@@ -6,7 +6,7 @@ key is never in two requests at once and the later row of a repeated key still w
 parsing thread sends the requests itself and reads each answer when select() says it is
 there, instead of handing batches to writer threads, where every answer woke a thread that
 then had to take the GIL from the parser: `make bench` measured a third less CPU of its own
-on 10^5 rows (README, "Benchmark"). Each writer queues at most QUEUED_BATCHES full batches:
+on 10^5 rows (docs/benchmarks.md). Each writer queues at most QUEUED_BATCHES full batches:
 parsing waits for answers when one falls behind, so memory stays flat however large the
 file. A writer's retries (errors the SDKs retry, unprocessed items) wait out their backoff
 on this thread, so every writer waits then: against a throttled table, that is what the

@@ -2,7 +2,7 @@
 
 Every field AWS documents for SubmitJob and RegisterJobDefinition (and the same properties of
 AWS::Batch::JobDefinition) is in exactly one group: honoured; accepted without a local effect,
-with a warning in the engine log (and a row in the README); or rejected with ClientException,
+with a warning in the engine log (and a row in docs/support.md); or rejected with ClientException,
 so that a team never believes it tested what the stand-in silently dropped.
 """
 
@@ -49,7 +49,7 @@ DEFINITION_NO_EFFECT = {
     "schedulingPriority": "the stand-in has no fair-share scheduling",
 }
 # jobRoleArn: the job's credentials where the engine enforces IAM (BatchService's
-# job_credentials), else the engine's test credentials (README: "IAM enforced at run time").
+# job_credentials), else the engine's test credentials (docs/faults-and-iam.md).
 CONTAINER_HONOURED = {
     "image",
     "command",
@@ -175,7 +175,7 @@ def _check(
     if rejected:
         raise ClientException(
             f"{where}: {', '.join(rejected)} not supported by the local Batch stand-in "
-            "(see the README's Batch table); remove them to run this locally"
+            "(see the Batch table in docs/support.md); remove them to run this locally"
         )
     for name in sorted(given & set(no_effect)):
         logger.warning("%s: %s accepted without effect locally: %s", where, name, no_effect[name])

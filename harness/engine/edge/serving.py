@@ -5,7 +5,7 @@ after every response, so every SDK call and every processor request connected an
 AWS's endpoints do not make clients do. waitress keeps HTTP/1.1 connections alive and runs
 requests on a fixed pool of threads; an idle kept-alive connection holds no thread.
 
-What the edge does with each kind of request is in the README ("The edge's contract"). This
+What the edge does with each kind of request is in docs/local-cloud.md ("The edge's contract"). This
 module is the one place the harness reaches into waitress: its request parser is replaced
 (see RequestParser), and `check_waitress()` verifies, before a server is created, that the
 names this relies on still exist.

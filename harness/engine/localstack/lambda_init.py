@@ -12,8 +12,8 @@ which speaks the same protocol for Python handlers (standard library only):
   .../invocations/{invoke-id}/logs and the result to .../response (or .../error);
 - invocations run one at a time, as in one Lambda execution environment.
 
-What it does not do (the README says so): runtimes other than Python, extensions, the
-Runtime API (AWS_LAMBDA_RUNTIME_API), dropping privileges to LOCALSTACK_USER.
+What it does not do (docs/localstack-and-compose.md says so): runtimes other than Python,
+extensions, the Runtime API (AWS_LAMBDA_RUNTIME_API), dropping privileges to LOCALSTACK_USER.
 """
 
 import http.server

@@ -70,7 +70,7 @@ def python_313() -> str:
     raise SetupError(
         f"LocalStack {VERSION} needs Python 3.13 and none was found (python3.13 on PATH or "
         "pyenv's). Install it (e.g. `pyenv install 3.13`), or run LocalStack from its image with "
-        'compose: `docker compose up -d localstack` (README, "On LocalStack").'
+        "compose: `docker compose up -d localstack` (docs/localstack-and-compose.md)."
     )
 
 

@@ -14,8 +14,8 @@ AWS::Batch::* (harness/batch/cloudformation.py) that the embedded engine uses in
   deregistered (INACTIVE); jobs already submitted keep theirs;
 - a deleted stack's Batch resources are deleted from the stand-in as CloudFormation deletes
   them (the edge sees the DeleteStack: StackDeletion in edge.py); a Batch resource removed
-  from the app by an update stays in the stand-in until `make local-down` (the README says
-  so).
+  from the app by an update stays in the stand-in until `make local-down`
+  (docs/localstack-and-compose.md says so).
 """
 
 import logging

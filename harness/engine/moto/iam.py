@@ -10,7 +10,7 @@ definition of SubmitJob. A denied call gets AccessDenied in the service's own er
 a line in the engine log. Requests signed with any other key — the developer's credentials,
 which the CDK deploy and the harness use — are not checked, as an administrator's would pass.
 
-Not enforced (the README's IAM row): resource-based policies (bucket and key policies),
+Not enforced (docs/support.md's IAM row): resource-based policies (bucket and key policies),
 Condition keys moto cannot evaluate, permission boundaries and SCPs, and resource ARNs of
 other services (moto checks those against "*", so only statements with "Resource": "*" allow
 them).

@@ -2,7 +2,7 @@
 pipeline's happy path (empty bodies that expect 100 Continue, chunked and aws-chunked uploads
 with trailing checksums) and what broken or hostile clients send (a body cut short, a stall
 mid-body, bytes that are not HTTP, oversized headers). Each case is answered, or closed, within
-a bound, and another client is served meanwhile. README: "The edge's contract".
+a bound, and another client is served meanwhile. docs/local-cloud.md: "The edge's contract".
 
 The SDK client waits 10 s for an answer and does not retry, so a request the edge leaves
 unanswered fails in seconds instead of botocore's 60 s per try.
