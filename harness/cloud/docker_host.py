@@ -31,6 +31,7 @@ HOST_NETWORK_ONLY = {
     "host-gateway-ip": "127.0.0.1",
 }
 START_TIMEOUT_SECONDS = 60
+INSTALL_VARIABLE = "HARNESS_INSTALL_DOCKER"  # 0: never install or start a Docker engine
 
 
 class DockerUnavailable(HarnessError):
@@ -46,8 +47,10 @@ def answers() -> bool:
 
 
 def can_install() -> bool:
+    """Root on Debian, and not told otherwise (HARNESS_INSTALL_DOCKER=0)."""
     return (
-        os.geteuid() == 0
+        os.environ.get(INSTALL_VARIABLE, "1") != "0"
+        and os.geteuid() == 0
         and Path("/etc/debian_version").exists()
         and shutil.which("apt-get") is not None
     )
@@ -60,7 +63,8 @@ def ensure_docker(log_file: Path) -> None:
     if not can_install():
         raise DockerUnavailable(
             "No Docker engine answers. Start Docker (Docker Desktop, or `sudo systemctl start "
-            "docker`), check `docker info`, then run this again."
+            "docker`), check `docker info`, then run this again (as root on Debian, without "
+            f"{INSTALL_VARIABLE}=0, the harness installs and starts one itself)."
         )
     # Written before the package is installed: its install script may start the daemon,
     # which would otherwise create the default bridge on a private network.
