@@ -77,7 +77,13 @@ def cmd_stop(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_logs(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    if args.follow and (args.trigger or args.json or not args.job_id):
+        raise BadInput("--follow follows one job's log as text: give its id, without --json")
     local = pipeline(cloud)
+    if args.follow:
+        for line in local.follow_log(args.job_id):
+            print(line, flush=True)
+        return 0
     if args.trigger:
         lines = local.trigger_log_lines()[-args.tail :]
     elif args.job_id:
@@ -129,12 +135,15 @@ def register(commands: Any) -> None:
         "logs",
         "a job's container output, or the trigger's log",
         "A job's container output from CloudWatch Logs, oldest line first; an array job's "
-        "is its children's, each line labelled with the child's index. With --trigger, the "
-        "trigger Lambda's log instead.",
-        "harness logs JOB_ID",
+        "is its children's, each line labelled with the child's index. With --follow, lines "
+        "as they are written until the job ends. With --trigger, the trigger Lambda's log.",
+        "harness logs JOB_ID --follow",
     )
     logs.add_argument("job_id", nargs="?", help="the job's id (see `harness jobs`)")
     logs.add_argument("--trigger", action="store_true", help="the trigger Lambda's log instead")
     logs.add_argument("--tail", type=int, default=100, help="with --trigger: last N lines")
+    logs.add_argument(
+        "--follow", action="store_true", help="print lines as they are written, until the job ends"
+    )
     json_flag(logs, "an array of the log's lines, as strings")
     logs.set_defaults(run=cmd_logs)

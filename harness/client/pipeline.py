@@ -1,6 +1,7 @@
 """What a user does with the deployed pipeline: upload, watch jobs, read logs and rows."""
 
 import functools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -10,7 +11,7 @@ from typing import Any, BinaryIO
 from harness.batch.states import FINAL_STATES, JobStatus
 from harness.client import aws
 from harness.contracts import BATCH_LOG_GROUP, StackOutputs
-from harness.errors import HarnessError
+from harness.errors import BadInput, HarnessError
 from harness.waiting import wait_until
 
 
@@ -134,13 +135,17 @@ class Pipeline:
             )
         return jobs
 
-    def log_lines(self, job_id: str) -> Iterator[str]:
-        """A job's log, oldest line first; an array job's is its children's, each line
-        labelled with its child's index ("[2] ...")."""
+    def described(self, job_id: str) -> dict[str, Any]:
+        """The job's DescribeJobs record, or NoSuchJob."""
         jobs = self.describe([job_id])
         if not jobs:
             raise NoSuchJob(f"no job {job_id}: `harness jobs` lists the jobs")
-        (job,) = jobs
+        return jobs[0]
+
+    def log_lines(self, job_id: str) -> Iterator[str]:
+        """A job's log, oldest line first; an array job's is its children's, each line
+        labelled with its child's index ("[2] ...")."""
+        job = self.described(job_id)
         if "size" not in job.get("arrayProperties", {}):
             yield from self._stream_lines(job)
             return
@@ -149,17 +154,37 @@ class Pipeline:
             (described,) = self.describe([child["jobId"]])
             yield from (f"[{index}] {line}" for line in self._stream_lines(described))
 
-    def _stream_lines(self, job: dict[str, Any]) -> Iterator[str]:
-        stream = job.get("container", {}).get("logStreamName")
-        if not stream:
-            return
-        kwargs = {"logGroupName": BATCH_LOG_GROUP, "logStreamName": stream, "startFromHead": True}
+    def follow_log(self, job_id: str, poll_seconds: float = 1.0) -> Iterator[str]:
+        """A job's log as it is written, until the job has ended and its last line is read
+        (an array job's children each have their own: follow one of them)."""
         token = None
         while True:
-            page = self.logs.get_log_events(**kwargs, **({"nextToken": token} if token else {}))
-            yield from (event["message"] for event in page["events"])
-            if not page["events"] or page["nextForwardToken"] == token:
+            job = self.described(job_id)
+            if "size" in job.get("arrayProperties", {}):
+                raise BadInput(f"{job_id} is an array job: follow one child, {job_id}:N")
+            ended = job["status"] in FINAL_STATES
+            stream = job.get("container", {}).get("logStreamName")
+            if stream:
+                lines, token = self._events_after(stream, token)
+                yield from lines
+            if ended:
                 return
+            time.sleep(poll_seconds)
+
+    def _stream_lines(self, job: dict[str, Any]) -> Iterator[str]:
+        stream = job.get("container", {}).get("logStreamName")
+        if stream:
+            yield from self._events_after(stream, None)[0]
+
+    def _events_after(self, stream: str, token: str | None) -> tuple[list[str], str | None]:
+        """The stream's lines after `token` (None: from its start), and the token after them."""
+        kwargs = {"logGroupName": BATCH_LOG_GROUP, "logStreamName": stream, "startFromHead": True}
+        lines: list[str] = []
+        while True:
+            page = self.logs.get_log_events(**kwargs, **({"nextToken": token} if token else {}))
+            lines += [event["message"] for event in page["events"]]
+            if not page["events"] or page["nextForwardToken"] == token:
+                return lines, page["nextForwardToken"] if page["events"] else token
             token = page["nextForwardToken"]
 
     def trigger_log_lines(self) -> list[str]:

@@ -1,5 +1,6 @@
 """The `harness` command's --json output, on real data from the session's local cloud: each
-command that lists or reports prints the shape its --help documents."""
+command that lists or reports prints the shape its --help documents (and `logs --follow`
+of an ended job prints its log and ends)."""
 
 import json
 import subprocess
@@ -49,6 +50,14 @@ def test_status_jobs_rows_logs_and_faults_print_their_documented_json(pipeline, 
     lines = harness("logs", job["jobId"])
     assert lines and all(isinstance(line, str) for line in lines)
     assert any('"summary"' in line for line in lines), "the processor's last line"
+    followed = subprocess.run(
+        [sys.executable, "-m", "harness", "logs", job["jobId"], "--follow"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert followed.stdout.splitlines() == lines, "an ended job's log, then the end"
 
     (listed_rule,) = [r for r in harness("faults", "list") if r["id"] == rule["id"]]
     assert listed_rule["injected"] == 0

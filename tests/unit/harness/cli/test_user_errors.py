@@ -95,3 +95,12 @@ def test_the_harness_other_engine_on_the_port_is_named_with_what_to_do():
 
     assert "the harness's moto engine already runs" in str(refused.value)
     assert "make local-down" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["logs", "--follow"], ["logs", "--trigger", "--follow"], ["logs", "j", "--follow", "--json"]],
+)
+def test_follow_needs_one_job_and_text(argv, capsys):
+    assert main(argv) == 2
+    assert "--follow follows one job's log" in capsys.readouterr().err

@@ -97,3 +97,25 @@ def test_an_array_jobs_log_is_its_childrens_each_line_labelled(monkeypatch):
     monkeypatch.setattr(pipeline, "_stream_lines", lambda job: iter(lines[job["jobId"]]))
 
     assert list(pipeline.log_lines("parent")) == ["[0] first", "[1] second", "[1] third"]
+
+
+def test_following_a_log_prints_lines_as_they_come_until_the_job_ends(monkeypatch):
+    pipeline = Pipeline(None, OUTPUTS)
+    polls = iter(
+        [
+            ({"status": "RUNNING", "container": {"logStreamName": "s"}}, ["one"]),
+            ({"status": "RUNNING", "container": {"logStreamName": "s"}}, []),
+            ({"status": "SUCCEEDED", "container": {"logStreamName": "s"}}, ["two", "three"]),
+        ]
+    )
+    pending: list[list[str]] = []
+
+    def described(job_id):
+        job, lines = next(polls)
+        pending.append(lines)
+        return job
+
+    monkeypatch.setattr(pipeline, "described", described)
+    monkeypatch.setattr(pipeline, "_events_after", lambda stream, token: (pending.pop(), token))
+
+    assert list(pipeline.follow_log("job", poll_seconds=0)) == ["one", "two", "three"]
