@@ -133,7 +133,10 @@ def bootstrapped(endpoint: str) -> bool:
 def cdklocal(arguments: list[str], endpoint: str, log: Path | None, app: CdkApp) -> None:
     """Run cdklocal in the app's directory; its output goes to `log` (None: the terminal)."""
     if not CDKLOCAL.exists():
-        raise DeployError("cdklocal is not installed: run `make setup` (it runs npm ci)")
+        raise DeployError(
+            f"cdklocal is not in {CDKLOCAL.parent}: run `make setup` (npm ci) here, or in "
+            "another CDK project `npm install --save-dev aws-cdk aws-cdk-local`"
+        )
     command = [str(CDKLOCAL), *arguments, "--no-notices"]
     tail: collections.deque[str] = collections.deque(maxlen=OUTPUT_TAIL_LINES)
     output = log.open("a") if log else sys.stderr
