@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 WATCHED = ("infra", "lambda", "batch")
 WATCHED_FILES = ("cdk.json",)
 IGNORED = {"__pycache__", "wheels", "cdk.out", ".pytest_cache"}
-EDITOR_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", ".pyc", "~")
+EDITOR_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", "~")
 EDITOR_NAMES = {"4913", ".DS_Store"}  # vim's probe that a folder is writable; macOS Finder
 PROCESSOR_CODE = "batch/processor/"
 POLL_SECONDS = 0.25
@@ -50,7 +50,12 @@ def snapshot(root: Path) -> Snapshot:
     files: Snapshot = {}
     for path in candidates:
         relative = path.relative_to(root)
-        if path.is_file() and not IGNORED & set(relative.parts) and not editor_file(path.name):
+        if (
+            path.is_file()
+            and not IGNORED & set(relative.parts)
+            and path.suffix != ".pyc"
+            and not editor_file(path.name)
+        ):
             files[relative.as_posix()] = path.stat().st_mtime_ns
     return files
 
