@@ -13,6 +13,7 @@ from harness.batch.jobs import Job
 from harness.batch.resources import ComputeEnvironment, JobDefinition, JobQueue, matching, named
 from harness.batch.states import JobStatus
 from harness.batch.validation import check_name, check_state, check_tags, check_timeout
+from harness.waiting import wait_until
 
 ResourceT = TypeVar("ResourceT", bound="ComputeEnvironment | JobQueue | JobDefinition | Job")
 
@@ -205,6 +206,18 @@ class BatchBackend:
         if job is None:
             raise ClientException(f"job {job_id} does not exist")
         return job.reclaim_host()
+
+    def forget_jobs(self, reason: str, timeout: float = 60) -> int:
+        """Terminate every job not yet ended, wait (up to `timeout` s) for them to end, then
+        drop the job history; how many jobs it held. Queues, environments and definitions
+        stay."""
+        jobs = self._snapshot(self.jobs)
+        for job in jobs:
+            job.request_stop(reason, terminate=True)
+        wait_until(lambda: all(job.is_done for job in jobs) or None, timeout, interval=0.1)
+        with self._lock:
+            self.jobs.clear()
+        return len(jobs)
 
     def stop_job(self, job_id: str, reason: str, terminate: bool) -> None:
         """CancelJob / TerminateJob; succeeds (stopping nothing) for a job past their reach."""

@@ -65,6 +65,12 @@ class BatchService:
                 return backend.reclaim_host(job_id)
         raise ClientException(f"job {job_id} does not exist")
 
+    def forget_jobs(self, reason: str) -> int:
+        """Every region's job history dropped, its running jobs terminated first."""
+        with self._lock:
+            backends = list(self._backends.values())
+        return sum(backend.forget_jobs(reason) for backend in backends)
+
     def app(self) -> BatchApp:
         return BatchApp(self.backend, self._authorize)
 

@@ -6,6 +6,7 @@ from typing import Any
 from harness.cli.parsing import command, json_flag, print_json
 from harness.client import aws
 from harness.cloud.lifecycle import LocalCloud
+from harness.cloud.reset import reset_data
 from harness.deploy.cdk import CdkApp
 from harness.deploy.watch import Watcher
 
@@ -48,6 +49,12 @@ def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
 def cmd_env(cloud: LocalCloud, args: argparse.Namespace) -> int:
     for name, value in aws.environment(cloud.endpoint).items():
         print(f"export {name}={value}")
+    return 0
+
+
+def cmd_state(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    cloud.outputs()  # the cloud is up and the stack deployed, or NotUp says how to get there
+    print(reset_data(cloud.endpoint, CdkApp().stack_name))
     return 0
 
 
@@ -103,6 +110,18 @@ def register(commands: Any) -> None:
         "(endpoint, region, test credentials).",
         'eval "$(harness env)"',
     ).set_defaults(run=cmd_env)
+    state = command(
+        commands,
+        "state",
+        "the cloud's data: reset empties it and keeps the stack",
+        "reset: terminate the running jobs and drop the job history, delete every object of "
+        "the stack's buckets, every item of its tables and every stream of its log groups "
+        "(its functions' and Batch's). The deployed stack, its functions, roles, queues and "
+        "job definitions stay: the next upload runs at once, with no redeploy.",
+        "harness state reset",
+    )
+    state.add_argument("action", choices=("reset",), help="what to do with the data")
+    state.set_defaults(run=cmd_state)
     command(
         commands,
         "images",

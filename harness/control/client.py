@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from harness.control.routes import FAULTS_PATH, IAM_PATH, RECLAIM_PATH
+from harness.control.routes import FAULTS_PATH, IAM_PATH, JOBS_PATH, RECLAIM_PATH
 from harness.errors import HarnessError
 from harness.faults.rules import FaultRuleError
 from harness.paths import local_up_command
@@ -74,6 +74,14 @@ class Faults(Control):
             return self.call(method, path, body)
         except ControlError as error:
             raise FaultRuleError(str(error)) from error
+
+
+class BatchJobs(Control):
+    """The Batch stand-in's job history."""
+
+    def forget(self) -> int:
+        """Terminate the running jobs, drop every job; how many there were."""
+        return int(self.call("DELETE", JOBS_PATH)["removed"])
 
 
 class Iam(Control):

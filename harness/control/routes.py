@@ -1,12 +1,13 @@
 """The paths of the harness's own routes on the edge, and the setting they share with it.
 
-The engines' edges answer them (health on both; faults on both; IAM on the engine that can
-enforce it); `harness.control.client` calls them."""
+The engines' edges answer them (health, faults and the job history on both; IAM on the engine
+that can enforce it); `harness.control.client` calls them."""
 
 HEALTH_PATH = "/_harness/health"  # GET: {"engine": <name>, ...}
 FAULTS_PATH = "/_harness/faults"  # GET, POST a rule, DELETE all
 RECLAIM_PATH = "/_harness/faults/reclaim"  # POST {"jobId": ...}: a Spot interruption
 IAM_PATH = "/_harness/iam"  # GET, PUT {"enforce": bool}
+JOBS_PATH = "/_harness/batch/jobs"  # DELETE: the stand-in's job history, running jobs ended
 
 # "1": the engine enforces IAM from its start; an engine that cannot refuses to start.
 ENFORCE_IAM = "HARNESS_ENFORCE_IAM"

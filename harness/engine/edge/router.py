@@ -1,6 +1,7 @@
 """The edge in front of every engine: one endpoint, requests routed by path and signature.
 
-In order: the harness's health route, its other control routes (by path), Batch to the
+In order: the harness's health route and the stand-in's job history (DELETE: `harness state
+reset`), the engine's other control routes (by path), Batch to the
 stand-in, a service the engine serves from another app (by the service a request is signed
 for), everything else to the engine. In front of that, for every request alike: the Host
 and Origin checks (guard.py), the fault rules with their own routes (harness/faults/) and S3
@@ -12,13 +13,14 @@ from typing import Any
 
 from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
-from harness.control.routes import HEALTH_PATH
+from harness.control.routes import HEALTH_PATH, JOBS_PATH
 from harness.engine.edge.checksums import ChecksumCheck
 from harness.engine.edge.guard import RequestGuard
 from harness.engine.edge.sigv4 import signed_service
 from harness.faults.middleware import FaultInjector
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+STATE_RESET_REASON = "the local cloud's data was reset (harness state reset)"
 
 
 def edge_app(
@@ -39,8 +41,9 @@ def edge_app(
     def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == HEALTH_PATH:
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps(health()).encode()]
+            return answer(start_response, health())
+        if path == JOBS_PATH and environ.get("REQUEST_METHOD") == "DELETE":
+            return answer(start_response, {"removed": batch.forget_jobs(STATE_RESET_REASON)})
         if path in control:
             return control[path](environ, start_response)
         if is_batch_request(environ):
@@ -52,3 +55,8 @@ def edge_app(
 
     faults = FaultInjector(ChecksumCheck(route), reclaim_host=batch.reclaim_host)
     return RequestGuard(faults, [host for host in own_hosts if host])
+
+
+def answer(start_response: Any, body: dict[str, Any]) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode()]

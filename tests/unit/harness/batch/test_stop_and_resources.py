@@ -63,6 +63,20 @@ def test_cancel_stops_a_waiting_job_and_not_a_running_one_terminate_stops_both(b
     assert [(a.exit_code, a.status_reason) for a in running.attempts] == [(143, "stop it")]
 
 
+def test_forgetting_the_jobs_ends_the_running_and_waiting_ones_first(backend):
+    running = backend.submit_job("first", "queue", "sleeper")
+    assert status_becomes(running, "RUNNING")
+    waiting = backend.submit_job("second", "queue", "sleeper")
+    assert status_becomes(waiting, "RUNNABLE")
+
+    assert backend.forget_jobs("reset") == 2
+
+    assert (running.status, running.status_reason) == ("FAILED", "reset")
+    assert (waiting.status, waiting.status_reason) == ("FAILED", "reset")
+    assert backend.describe_jobs([running.id, waiting.id]) == []
+    assert backend.describe_job_queues()[0].name == "queue", "the queue stays"
+
+
 def test_stopping_needs_a_reason_and_a_known_job(backend):
     with pytest.raises(ClientException, match="reason is required"):
         backend.stop_job("x", "", terminate=True)
