@@ -20,7 +20,8 @@ from harness.cli.parsing import iso
         (["logs", "--trigger"], jobs.cmd_logs),
         (["upload", "f.csv"], data.cmd_upload),
         (["demo"], data.cmd_demo),
-        (["faults", "reclaim", "id-1"], control.cmd_faults),
+        (["faults", "reclaim", "id-1"], control.cmd_faults_reclaim),
+        (["faults", "list", "--json"], control.cmd_faults_list),
         (["iam", "status"], control.cmd_iam),
     ],
 )
@@ -45,19 +46,32 @@ def test_the_help_lists_the_exit_codes_main_returns():
     assert "0 done, 1 failed, 2 bad input, 130 interrupted" in parser().format_help()
 
 
-def subcommands() -> dict[str, argparse.ArgumentParser]:
-    (commands,) = [a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(commands.choices)
+def subcommands(root: argparse.ArgumentParser | None = None) -> dict[str, argparse.ArgumentParser]:
+    """Every subcommand by its words ("faults add"), nested ones too."""
+    found = {}
+    for action in (root or parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subcommand in action.choices.items():
+                found[name] = subcommand
+                found |= {f"{name} {n}": p for n, p in subcommands(subcommand).items()}
+    return found
 
 
 def test_every_subcommand_has_a_description_and_an_example():
+    assert {"up", "jobs", "faults add", "faults reclaim", "state"} <= set(subcommands())
     for name, subcommand in subcommands().items():
         assert subcommand.description, name
         assert subcommand.epilog and subcommand.epilog.startswith("example:\n  "), name
         assert "harness " + name in subcommand.epilog, name
 
 
-@pytest.mark.parametrize("name", ["status", "jobs", "rows", "logs", "faults"])
+def test_a_faults_action_takes_only_its_own_flags(capsys):
+    with pytest.raises(SystemExit) as refused:
+        parser().parse_args(["faults", "list", "--service", "s3"])
+    assert refused.value.code == 2
+
+
+@pytest.mark.parametrize("name", ["status", "jobs", "rows", "logs", "faults list"])
 def test_what_lists_or_reports_has_json_with_its_shape(name):
     (flag,) = [a for a in subcommands()[name]._actions if "--json" in a.option_strings]
     assert flag.help and flag.help.startswith("print JSON: ")
