@@ -39,6 +39,7 @@ class Attempt:
     reason: str | None = None
     log_stream_name: str | None = None
     task_arn: str | None = None
+    container_instance_arn: str | None = None  # on EC2 only, as in AWS
 
     def describe(self) -> dict[str, Any]:
         container = present(
@@ -46,6 +47,7 @@ class Attempt:
             reason=self.reason,
             logStreamName=self.log_stream_name,
             taskArn=self.task_arn,
+            containerInstanceArn=self.container_instance_arn,
         )
         return {
             "container": container,

@@ -1,6 +1,7 @@
 """Batch's resources (compute environments, job queues, job definitions) as the stand-in
 holds and describes them."""
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -80,6 +81,20 @@ class ComputeEnvironment:
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
+    def ecs_cluster_arn(self) -> str:
+        """The ECS cluster AWS Batch makes for the environment, named as AWS names it
+        (`<name>_Batch_<uuid>`); the same for the same environment ARN."""
+        prefix, _, _ = self.arn.partition(":compute-environment/")
+        region_and_account = prefix.removeprefix("arn:aws:batch:")
+        cluster = f"{self.name}_Batch_{uuid.uuid5(uuid.NAMESPACE_URL, self.arn)}"
+        return f"arn:aws:ecs:{region_and_account}:cluster/{cluster}"
+
+    @property
+    def runs_on_ec2(self) -> bool:
+        """EC2 or SPOT instances, where a job's container runs on a container instance."""
+        return not str(self.compute_resources.get("type", "")).startswith("FARGATE")
+
+    @property
     def max_vcpus(self) -> float:
         return float(self.compute_resources.get("maxvCpus", 256))
 
@@ -87,7 +102,7 @@ class ComputeEnvironment:
     def max_memory_mib_per_job(self) -> int | None:
         """The most memory one job can get: Fargate's 120 GiB; on EC2 the largest instance
         type's memory when every type's memory is known (instance_types.py), else None."""
-        if str(self.compute_resources.get("type", "")).startswith("FARGATE"):
+        if not self.runs_on_ec2:
             return FARGATE_MAX_MEMORY_MIB
         return instance_types.largest_memory_mib(self.compute_resources.get("instanceTypes", []))
 
@@ -106,6 +121,7 @@ class ComputeEnvironment:
             "statusReason": "ComputeEnvironment Healthy",
             "computeResources": self.compute_resources,
             "containerOrchestrationType": "ECS",
+            "ecsClusterArn": self.ecs_cluster_arn,
             "tags": self.tags,
         }
         if self.service_role:

@@ -54,7 +54,11 @@ class ContainerRunner:
         properties = job.container_properties
         image = properties["image"]
         task_id = uuid.uuid4().hex
-        attempt.task_arn = f"arn:aws:ecs:local:000000000000:task/{task_id}"
+        cluster = job.compute_environment.ecs_cluster_arn
+        attempt.task_arn = f"{cluster.replace(':cluster/', ':task/')}/{task_id}"
+        if job.compute_environment.runs_on_ec2:
+            instance = cluster.replace(":cluster/", ":container-instance/")
+            attempt.container_instance_arn = f"{instance}/{uuid.uuid4().hex}"
         try:
             credentials = self._credentials(job)
         except Exception as error:  # the job role cannot be assumed
