@@ -1,4 +1,4 @@
-"""The local cloud's lifecycle: up, down, status, env, images, watch."""
+"""The local cloud's lifecycle: up, down, status, env, images, watch, state."""
 
 import argparse
 from typing import Any
