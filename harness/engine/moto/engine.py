@@ -120,8 +120,9 @@ class MotoEngine:
 def remove_ended_function_containers() -> int:
     """Remove function containers that ended but were not removed (their engine stopped while
     they ran): moto mounts a function's code as a volume named after the code, and one such
-    container keeps that volume in use, so every later invocation of the same code fails."""
-    ended = {"ancestor": [LAMBDA_IMAGE], "status": ["created", "exited", "dead"]}
+    container keeps that volume in use, so every later invocation of the same code fails.
+    Containers only created are left: one may be starting for another cloud's engine."""
+    ended = {"ancestor": [LAMBDA_IMAGE], "status": ["exited", "dead"]}
     removed = remove_containers(ended)
     if removed:
         logger.info(f"{removed} function containers left by a stopped engine removed")

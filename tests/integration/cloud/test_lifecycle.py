@@ -6,7 +6,8 @@ from harness.engine.moto.engine import remove_ended_function_containers
 from harness.images.prepare import LAMBDA_IMAGE
 
 
-def test_function_containers_that_ended_without_removal_are_removed(local_cloud):
+def test_function_containers_that_ended_without_removal_are_removed(moto_cloud):
+    # moto's own leftovers (harness/engine/moto/engine.py); LocalStack removes its own
     client = docker.from_env()
     ended = client.containers.run(
         LAMBDA_IMAGE, entrypoint=["true"], detach=True, network_mode="host"
