@@ -79,7 +79,7 @@ class BatchBackend:
         tags: dict[str, str] | None = None,
     ) -> ComputeEnvironment:
         check_name("Compute environment", name)
-        check_tags(tags or {})
+        tags = check_tags(tags)
         with self._lock:
             if name in self.compute_environments:
                 raise ClientException(f"Object already exists: compute environment {name}")
@@ -90,7 +90,7 @@ class BatchBackend:
                 type=type,
                 state=check_state(state),
                 service_role=service_role,
-                tags=dict(tags or {}),
+                tags=tags,
             )
             self.compute_environments[name] = environment
             return environment
@@ -154,7 +154,7 @@ class BatchBackend:
         tags: dict[str, str] | None = None,
     ) -> JobQueue:
         check_name("Job queue", name)
-        check_tags(tags or {})
+        tags = check_tags(tags)
         with self._lock:
             if name in self.job_queues:
                 raise ClientException(f"Object already exists: job queue {name}")
@@ -165,7 +165,7 @@ class BatchBackend:
                 priority,
                 order,
                 check_state(state),
-                tags=dict(tags or {}),
+                tags=tags,
             )
             self.job_queues[name] = queue
             return queue
@@ -261,7 +261,7 @@ class BatchBackend:
         tags: dict[str, str] | None = None,
     ) -> JobDefinition:
         check_name("Job definition", name)
-        check_tags(tags or {})
+        tags = check_tags(tags)
         if type != "container":
             raise ClientException(f"job definition type {type!r} is not supported locally")
         if not container_properties.get("image"):
@@ -279,7 +279,7 @@ class BatchBackend:
                 retry_strategy=retry_strategy,
                 timeout=check_timeout(timeout),
                 platform_capabilities=list(platform_capabilities or ["EC2"]),
-                tags=dict(tags or {}),
+                tags=tags,
             )
             self.job_definitions[definition.arn] = definition
             return definition
@@ -319,7 +319,7 @@ class BatchBackend:
         tags: dict[str, str] | None = None,
     ) -> Job:
         check_name("Job", job_name)
-        check_tags(tags or {})
+        tags = check_tags(tags)
         array_size = dependencies.check_array_size(array_properties)
         with self._lock:
             resolved = dependencies.resolve(depends_on, self.jobs, array_size)
@@ -345,7 +345,7 @@ class BatchBackend:
                 depends_on=list(depends_on or []),
                 dependencies=resolved,
                 array_size=array_size,
-                tags=dict(tags or {}),
+                tags=tags,
             )
             self.jobs[job_id] = job
             for index in range(array_size or 0):

@@ -5,7 +5,8 @@ Both engines use it. The embedded engine's CloudFormation sends the requests to 
 in process (`call`, harness/engine/moto/cloudformation.py); LocalStack's CloudFormation skips
 these types, so after each deploy the harness sends the same requests over the Batch API
 (harness/engine/localstack/stand_in_resources.py). Either way they reach the operations the
-REST API serves (responses.py), which check every field and the tags once.
+REST API serves (responses.py), which check every field, and the backend's create calls,
+which check the tags.
 
 A changed job definition is a new revision and the previous one becomes INACTIVE, as in
 CloudFormation; jobs already submitted keep the revision they were submitted with.

@@ -198,9 +198,10 @@ def check_timeout(timeout: dict[str, Any] | None) -> dict[str, Any] | None:
 MAX_TAGS = 50
 
 
-def check_tags(tags: dict[str, str]) -> None:
-    """AWS's tag rules: at most 50 per resource, keys of 1 to 128 characters not starting
-    with `aws:`, values of at most 256."""
+def check_tags(given: dict[str, str] | None) -> dict[str, str]:
+    """A copy of the tags (none: empty) when they keep AWS's rules: at most 50 per resource,
+    keys of 1 to 128 characters not starting with `aws:`, values of at most 256."""
+    tags = dict(given or {})
     if len(tags) > MAX_TAGS:
         raise ClientException(f"a resource has at most {MAX_TAGS} tags, not {len(tags)}")
     for key, value in tags.items():
@@ -210,6 +211,7 @@ def check_tags(tags: dict[str, str]) -> None:
             )
         if len(value) > 256:
             raise ClientException(f"the value of tag {key!r} is longer than 256 characters")
+    return tags
 
 
 def check_state(state: str) -> str:
