@@ -4,7 +4,7 @@ import argparse
 import json
 from typing import Any
 
-from harness.cli.parsing import command, json_flag, print_json
+from harness.cli.parsing import command, json_flag, print_listed
 from harness.cloud.lifecycle import LocalCloud
 from harness.control.client import Faults, Iam
 
@@ -26,12 +26,7 @@ def cmd_faults_add(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 
 def cmd_faults_list(cloud: LocalCloud, args: argparse.Namespace) -> int:
-    rules = Faults(cloud.endpoint).listed()
-    if args.json:
-        print_json(rules)
-    else:
-        for rule in rules:
-            print(json.dumps(rule))
+    print_listed(Faults(cloud.endpoint).listed(), args.json, line=json.dumps)
     return 0
 
 

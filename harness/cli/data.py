@@ -1,11 +1,12 @@
 """The pipeline's data: upload a file, read the table's rows, the demo."""
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
-from harness.cli.parsing import command, json_flag, print_json
+from harness.cli.parsing import command, json_flag, print_json, print_listed
 from harness.cli.target import pipeline
 from harness.client.demo import run_demo
 from harness.client.pipeline import plain
@@ -39,16 +40,9 @@ def cmd_rows(cloud: LocalCloud, args: argparse.Namespace) -> int:
         else:
             print(count)
         return 0
-    items = []
-    for number, item in enumerate(local.items()):
-        if args.limit and number >= args.limit:
-            break
-        if args.json:
-            items.append(plain(item))
-        else:
-            print(json.dumps(plain(item), ensure_ascii=False))
-    if args.json:
-        print_json(items)
+    limit = None if args.limit == 0 else max(args.limit, 0)  # 0: every item
+    items = (plain(item) for item in itertools.islice(local.items(), limit))
+    print_listed(items, args.json, line=lambda item: json.dumps(item, ensure_ascii=False))
     return 0
 
 

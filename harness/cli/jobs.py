@@ -4,7 +4,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from harness.cli.parsing import command, iso, json_flag, print_json
+from harness.cli.parsing import command, iso, json_flag, print_json, print_listed
 from harness.cli.target import pipeline
 from harness.cloud.lifecycle import LocalCloud
 from harness.errors import BadInput
@@ -90,11 +90,7 @@ def cmd_logs(cloud: LocalCloud, args: argparse.Namespace) -> int:
         lines = list(local.log_lines(args.job_id))
     else:
         raise BadInput("give a job id (see `harness jobs`) or --trigger")
-    if args.json:
-        print_json(lines)
-        return 0
-    for line in lines:
-        print(line)
+    print_listed(lines, args.json)
     return 0
 
 

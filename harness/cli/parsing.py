@@ -4,6 +4,7 @@ and an example for its own `--help`, and `--json` where it lists or reports."""
 import argparse
 import json
 import textwrap
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,3 +36,12 @@ def iso(milliseconds: int | None) -> str | None:
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False))
+
+
+def print_listed(values: Iterable[Any], as_json: bool, line: Callable[[Any], str] = str) -> None:
+    """`values` as one JSON array (--json), else one line each as they come."""
+    if as_json:
+        print_json(list(values))
+        return
+    for value in values:
+        print(line(value))

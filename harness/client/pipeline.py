@@ -149,10 +149,10 @@ class Pipeline:
         if "size" not in job.get("arrayProperties", {}):
             yield from self._stream_lines(job)
             return
-        for child in self.children(job_id):
+        children = self.describe([child["jobId"] for child in self.children(job_id)])
+        for child in children:
             index = child["arrayProperties"]["index"]
-            (described,) = self.describe([child["jobId"]])
-            yield from (f"[{index}] {line}" for line in self._stream_lines(described))
+            yield from (f"[{index}] {line}" for line in self._stream_lines(child))
 
     def follow_log(self, job_id: str, poll_seconds: float = 1.0) -> Iterator[str]:
         """A job's log as it is written, until the job has ended and its last line is read
