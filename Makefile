@@ -129,4 +129,4 @@ clean: ## Remove build output (keeps .venv, node_modules and the image cache); n
 			"(clean removes its pid files, after which nothing could stop it)" >&2; \
 		exit 1; \
 	fi
-	rm -rf cdk.out .pytest_cache .ruff_cache .cache/local-cloud
+	rm -rf cdk.out .pytest_cache .ruff_cache .cache/local-cloud .cache/local-cloud-*

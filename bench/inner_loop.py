@@ -11,8 +11,6 @@ running, median and worst of BENCH_ROUNDS (3; 1 with BENCH_SMOKE=1), against the
 (watch <= 10 s, `make local-up` <= 20 s). Results also go to bench/results/inner-loop-<engine>.json.
 Each round checks that the deploy made a new job definition revision and that a job ran on
 it; at the end the copy's stack is deleted, and the run fails unless it is gone.
-Side effect: the copy's `make local-up` rebuilds csv-pipeline-processor:local from the
-copy's sources; the next `make local-up` here rebuilds it from this checkout.
 """
 
 import logging
@@ -29,13 +27,15 @@ import uuid
 from pathlib import Path
 
 from bench.common import setting, write_results
+from harness import project
 from harness.client import aws
 from harness.client.pipeline import Pipeline
 from harness.cloud.lifecycle import LocalCloud
 from harness.deploy import watch
-from harness.deploy.cdk import CdkApp, describe_stack, stack_outputs
+from harness.deploy.cdk import describe_stack, stack_outputs
 from harness.paths import REPO
 from harness.progress import show_progress
+from harness.project import CdkApp
 from harness.waiting import wait_until
 
 ROUNDS = int(setting("BENCH_ROUNDS", "3", "1"))
@@ -95,7 +95,7 @@ def seconds_to_running(pipeline: Pipeline, before: str, saved_at: float, name: s
 
 
 def deployed_pipeline(cloud: LocalCloud, app: CdkApp) -> Pipeline:
-    outputs = stack_outputs(cloud.endpoint, app.stack_name)
+    outputs = stack_outputs(cloud.endpoint, app)
     if outputs is None:
         raise RuntimeError(f"{app.stack_name} is not deployed")
     return Pipeline(cloud.endpoint, outputs)
@@ -105,7 +105,7 @@ def with_make_local_up(cloud: LocalCloud, copy: Path, app: CdkApp, round_number:
     pipeline = deployed_pipeline(cloud, app)
     before = latest_revision(pipeline, pipeline.outputs.job_definition)
     saved_at = save_edit(copy, round_number)
-    environment = {**os.environ, "PIPELINE_PREFIX": app.prefix}
+    environment = {**os.environ, **app.environment}
     subprocess.run(
         ["make", "local-up"],
         cwd=copy,
@@ -171,9 +171,9 @@ def main() -> int:
     print("==> bringing the local cloud up (warm-up, not timed)", file=sys.stderr)
     cloud.up()
     app_directory = Path(tempfile.mkdtemp(prefix="inner-loop-"))
-    app = CdkApp(app_directory, prefix=f"bench{uuid.uuid4().hex[:6]}")
+    copy_checkout(app_directory)
+    app = project.load(app_directory, {"PIPELINE_PREFIX": f"bench{uuid.uuid4().hex[:6]}"})
     try:
-        copy_checkout(app_directory)
         print(f"==> first deploy of the copy as {app.stack_name} (not timed)", file=sys.stderr)
         cloud.deploy(app)
         results = {

@@ -1,6 +1,8 @@
 """What the app, the processor's containers and the harness agree on, each written once."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from harness.errors import HarnessError
 
 # The local cloud's account and region (every engine, every client of it).
 ACCOUNT_ID = "000000000000"
@@ -15,7 +17,22 @@ ENGINE_LABEL = "csv-pipeline.engine"
 
 
 @dataclass(frozen=True)
+class OutputKeys:
+    """The stack's output keys that name the flow's resources ([tool.harness.outputs]). An
+    empty upload_prefix key: the app uploads anywhere in the bucket."""
+
+    bucket: str = "BucketName"
+    table: str = "TableName"
+    job_queue: str = "JobQueueName"
+    job_definition: str = "JobDefinitionName"
+    function: str = "TriggerFunctionName"
+    upload_prefix: str = "UploadPrefix"
+
+
+@dataclass(frozen=True)
 class StackOutputs:
+    """The flow's resources in a deployed stack, by role."""
+
     bucket: str
     table: str
     job_queue: str
@@ -24,12 +41,20 @@ class StackOutputs:
     upload_prefix: str
 
     @classmethod
-    def from_outputs(cls, outputs: dict[str, str]) -> "StackOutputs":
-        return cls(
-            bucket=outputs["BucketName"],
-            table=outputs["TableName"],
-            job_queue=outputs["JobQueueName"],
-            job_definition=outputs["JobDefinitionName"],
-            function=outputs["TriggerFunctionName"],
-            upload_prefix=outputs["UploadPrefix"],
-        )
+    def from_outputs(
+        cls, outputs: dict[str, str], keys: OutputKeys, stack: str = "the stack"
+    ) -> "StackOutputs":
+        values = {}
+        for role in fields(OutputKeys):
+            key = getattr(keys, role.name)
+            if not key and role.name == "upload_prefix":
+                values[role.name] = ""
+            elif key in outputs:
+                values[role.name] = outputs[key]
+            else:
+                raise HarnessError(
+                    f"{stack} has no output {key!r} (the {role.name.replace('_', '-')} role): "
+                    f"it has {', '.join(sorted(outputs)) or 'none'}; name the right one under "
+                    "[tool.harness.outputs] in pyproject.toml"
+                )
+        return cls(**values)

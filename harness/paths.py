@@ -23,9 +23,13 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def local_up_command() -> str:
-    """`make local-up`, with the HARNESS_PORT this process was given (a hint in messages)."""
+    """How to bring the local cloud up, with the HARNESS_PORT this process was given (a hint
+    in messages): `make local-up` in a project whose Makefile has it, else `harness up`."""
+    makefile = REPO / "Makefile"
+    has_target = makefile.is_file() and "\nlocal-up:" in makefile.read_text()
+    command = "make local-up" if has_target else "harness up"
     port = os.environ.get(PORT_VARIABLE)
-    return f"{PORT_VARIABLE}={port} make local-up" if port else "make local-up"
+    return f"{PORT_VARIABLE}={port} {command}" if port else command
 
 
 REPO = project_root()

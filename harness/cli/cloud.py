@@ -7,7 +7,6 @@ from harness.cli.parsing import command, json_flag, print_json
 from harness.client import aws
 from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.reset import reset_data
-from harness.deploy.cdk import CdkApp
 from harness.deploy.watch import Watcher
 
 
@@ -54,7 +53,7 @@ def cmd_env(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def cmd_state(cloud: LocalCloud, args: argparse.Namespace) -> int:
     cloud.outputs()  # the cloud is up and the stack deployed, or NotUp says how to get there
-    print(reset_data(cloud.endpoint, CdkApp().stack_name))
+    print(reset_data(cloud.endpoint, cloud.app.stack_name))
     return 0
 
 
@@ -65,7 +64,7 @@ def cmd_images(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def cmd_watch(cloud: LocalCloud, args: argparse.Namespace) -> int:
     cloud.up()
-    Watcher(cloud, CdkApp()).run()
+    Watcher(cloud, cloud.app).run()
     return 0
 
 

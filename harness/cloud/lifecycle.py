@@ -9,20 +9,23 @@ from urllib.parse import urlsplit
 import docker
 import docker.errors
 
+from harness import project
 from harness.cloud import docker_host, network
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL, StackOutputs
-from harness.deploy.cdk import CdkApp, deploy, stack_outputs
+from harness.deploy.cdk import deploy, stack_outputs
 from harness.engine import choice
 from harness.engine.base import Engine
 from harness.errors import HarnessError
 from harness.images.prepare import PreparedImages, base_image, prepare_all
 from harness.paths import CACHE, PORT_VARIABLE, local_up_command
+from harness.project import CdkApp
 
 logger = logging.getLogger(__name__)
 
-STATE_DIR = CACHE / "local-cloud"
 PORT = int(os.environ.get(PORT_VARIABLE, str(network.DEFAULT_PORT)))
+# One folder per port, so clouds of one project on two ports keep their pid files apart.
+STATE_DIR = CACHE / ("local-cloud" if PORT == network.DEFAULT_PORT else f"local-cloud-{PORT}")
 
 
 class NotUp(HarnessError):
@@ -43,12 +46,26 @@ class Status:
 
 
 class LocalCloud:
-    def __init__(self, engine: Engine | None = None, state_dir: Path = STATE_DIR) -> None:
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        state_dir: Path = STATE_DIR,
+        app: CdkApp | None = None,
+    ) -> None:
+        """`app`: the CDK app `up` deploys; by default the project's (harness.project.load),
+        read when first needed, so commands that deploy nothing work outside a project."""
         self.state_dir = state_dir
+        self._app = app
         self.engine = engine or choice.create(
             choice.selected(f"http://127.0.0.1:{PORT}"), state_dir, PORT
         )
         self.network: ContainerNetwork = network.HOST
+
+    @property
+    def app(self) -> CdkApp:
+        if self._app is None:
+            self._app = project.load()
+        return self._app
 
     @property
     def endpoint(self) -> str:
@@ -81,7 +98,7 @@ class LocalCloud:
         self.engine.start(self.network)
         state = "reused" if was_running else "started"
         logger.info(f"engine: {self.engine.name} at {self.endpoint} ({state})")
-        return self._deploy(images.base, deploy_log, CdkApp())
+        return self._deploy(images.base, deploy_log, self.app)
 
     def recover(self) -> None:
         """After an engine that ended without `make local-down`: say what went with it and
@@ -114,7 +131,7 @@ class LocalCloud:
         return self._deploy(base_image(docker.from_env()), log, app)
 
     def _deploy(self, base: str, log: Path | None, app: CdkApp) -> StackOutputs:
-        return deploy(self.endpoint, base, log, app, self.engine.after_deploy)
+        return deploy(self.endpoint, base, app, log, self.engine.after_deploy)
 
     def down(self) -> None:
         self.engine.stop()
@@ -139,7 +156,7 @@ class LocalCloud:
             engine=self.engine.name,
             endpoint=self.endpoint,
             engine_running=running,
-            stack=stack_outputs(self.endpoint) if running else None,
+            stack=stack_outputs(self.endpoint, self.app) if running else None,
         )
 
     def outputs(self) -> StackOutputs:
@@ -148,7 +165,7 @@ class LocalCloud:
             raise NotUp(
                 f"The local cloud is not running at {self.endpoint}: run `{local_up_command()}`."
             )
-        outputs = stack_outputs(self.endpoint)
+        outputs = stack_outputs(self.endpoint, self.app)
         if outputs is None:
             raise NotUp(
                 f"The engine runs but the stack is not deployed: run `{local_up_command()}`."

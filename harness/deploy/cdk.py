@@ -17,19 +17,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from harness.client import aws
 from harness.contracts import ACCOUNT_ID, REGION, StackOutputs
+from harness.deploy import node_tools
 from harness.errors import HarnessError
-from harness.paths import PACKAGE, REPO
+from harness.paths import PACKAGE, local_up_command
+from harness.project import CdkApp
 
 logger = logging.getLogger(__name__)
 
-CDKLOCAL = REPO / "node_modules" / ".bin" / "cdklocal"
 CDK_DOCKER = PACKAGE / "bin" / "cdk-docker"
 DEFAULT_PREFIX = "csv-pipeline"
 OUTPUT_TAIL_LINES = 25
@@ -49,26 +49,11 @@ def nothing_after(stack: str) -> None:
     """For an engine whose CloudFormation deploys every resource of the app."""
 
 
-@dataclass(frozen=True)
-class CdkApp:
-    """A copy of the CDK app on disk and the prefix it is deployed under.
-
-    The prefix names every resource and the stack (`<prefix>-stack`), so copies deployed
-    under different prefixes live side by side on one engine."""
-
-    directory: Path = REPO
-    prefix: str = field(default_factory=lambda: os.environ.get("PIPELINE_PREFIX", DEFAULT_PREFIX))
-
-    @property
-    def stack_name(self) -> str:
-        return f"{self.prefix}-stack"
-
-
 def cdk_environment(endpoint: str, app: CdkApp) -> dict[str, str]:
     return {
         **os.environ,
         **aws.environment(endpoint),
-        "PIPELINE_PREFIX": app.prefix,
+        **app.environment,
         "CDK_DOCKER": str(CDK_DOCKER),
         "CDK_DISABLE_CLI_TELEMETRY": "1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -87,17 +72,16 @@ def describe_stack(endpoint: str, stack: str) -> dict[str, Any] | None:
     return description
 
 
-def stack_outputs(endpoint: str, stack: str | None = None) -> StackOutputs | None:
+def stack_outputs(endpoint: str, app: CdkApp) -> StackOutputs | None:
     """The deployed stack's outputs, or None when it is not (completely) deployed."""
-    description = describe_stack(endpoint, stack or CdkApp().stack_name)
+    description = describe_stack(endpoint, app.stack_name)
     if description is None:
         return None
     status = description["StackStatus"]
     if status in NOT_DEPLOYED or status.endswith("_IN_PROGRESS") or "Outputs" not in description:
         return None
-    return StackOutputs.from_outputs(
-        {output["OutputKey"]: output["OutputValue"] for output in description["Outputs"]}
-    )
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in description["Outputs"]}
+    return StackOutputs.from_outputs(outputs, app.outputs, f"stack {app.stack_name}")
 
 
 def failed_events(endpoint: str, stack: str, since: float) -> list[str]:
@@ -132,12 +116,7 @@ def bootstrapped(endpoint: str) -> bool:
 
 def cdklocal(arguments: list[str], endpoint: str, log: Path | None, app: CdkApp) -> None:
     """Run cdklocal in the app's directory; its output goes to `log` (None: the terminal)."""
-    if not CDKLOCAL.exists():
-        raise DeployError(
-            f"cdklocal is not in {CDKLOCAL.parent}: run `make setup` (npm ci) here, or in "
-            "another CDK project `npm install --save-dev aws-cdk aws-cdk-local`"
-        )
-    command = [str(CDKLOCAL), *arguments, "--no-notices"]
+    command = [str(node_tools.cdklocal(app)), *arguments, "--no-notices"]
     tail: collections.deque[str] = collections.deque(maxlen=OUTPUT_TAIL_LINES)
     output = log.open("a") if log else sys.stderr
     try:
@@ -169,15 +148,14 @@ def cdklocal(arguments: list[str], endpoint: str, log: Path | None, app: CdkApp)
 def deploy(
     endpoint: str,
     base_image: str,
+    app: CdkApp,
     log: Path | None = None,
-    app: CdkApp | None = None,
     after_deploy: AfterDeploy = nothing_after,
 ) -> StackOutputs:
     """Bootstrap when needed, then deploy (create or update) the app's stack.
 
     `after_deploy`: called with each stack deployed, the bootstrap's (CDKToolkit) too: the
     engine's Engine.after_deploy."""
-    app = app or CdkApp()
     if not bootstrapped(endpoint):
         logger.info(f"bootstrapping the CDK environment aws://{ACCOUNT_ID}/{REGION}")
         cdklocal(["bootstrap", f"aws://{ACCOUNT_ID}/{REGION}"], endpoint, log, app)
@@ -187,7 +165,7 @@ def deploy(
     logger.info(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
     cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, updating)
     after_deploy(app.stack_name)
-    outputs = stack_outputs(endpoint, app.stack_name)
+    outputs = stack_outputs(endpoint, app)
     if outputs is None:
         raise DeployError(f"the deploy finished but stack {app.stack_name} has no outputs")
     return outputs
@@ -230,7 +208,8 @@ def explain_failure(
         return (
             f"{error}\n\nThe deploy stopped before CloudFormation changed anything (the app did "
             f"not synthesize, or an image did not build: the output above says which). "
-            f"{UNCHANGED if stack_existed else ''}\nFix the error, then run `make local-up` again."
+            f"{UNCHANGED if stack_existed else ''}\n"
+            f"Fix the error, then run `{local_up_command()}` again."
         )
     stamp = datetime.fromtimestamp(started).strftime("%H:%M:%S")
     listed = "\n".join(f"  - {failure}" for failure in failures)
@@ -241,5 +220,5 @@ def explain_failure(
     )
     return (
         f"{error}\n\nCloudFormation refused the change (stack events since {stamp}):\n{listed}\n"
-        f"{after}\nFix the resource named above, then run `make local-up` again."
+        f"{after}\nFix the resource named above, then run `{local_up_command()}` again."
     )

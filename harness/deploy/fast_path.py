@@ -1,10 +1,10 @@
-"""Deploy a change to the processor's code without synthesizing the app, to the same end state.
+"""Deploy a change to the Batch job's code without synthesizing the app, to the same end state.
 
 A full deploy spends most of its time (about 6 of 9 s here) synthesizing the app, only to
-learn one new value when just the processor's code changed: the image asset's hash, which
-is the image tag the job definition names. This path computes that hash with the CDK's own
-code (aws-cdk-lib from node_modules, the version the Python app synthesizes with, run by
-harness/bin/image-asset-hash.js), stages the sources under it as the CDK does, rewrites the
+learn one new value when just the job's code changed: the image asset's hash, which is the
+image tag the job definition names. This path computes that hash with the CDK's own code
+(aws-cdk-lib, found by harness/deploy/node_tools.py, run by harness/bin/image-asset-hash.js),
+stages the sources under it as the CDK does, rewrites the
 last synthesized cloud assembly from the old hash to the new one (and the template's own
 asset hash, which is the template's sha256), and deploys that assembly with `cdklocal
 deploy --app`. The template is then byte for byte the one a synth would write, so the stack
@@ -18,20 +18,21 @@ current sources must equal the one in the last synthesized assembly.
 import hashlib
 import json
 import logging
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.deploy.cdk import AfterDeploy, CdkApp, DeployError, cdk_deploy, nothing_after
+from harness.deploy import node_tools
+from harness.deploy.cdk import AfterDeploy, DeployError, cdk_deploy, nothing_after
 from harness.paths import PACKAGE
+from harness.project import CdkApp
 
 logger = logging.getLogger(__name__)
 
 HASH_SCRIPT = PACKAGE / "bin" / "image-asset-hash.js"
 ASSEMBLY = "cdk.out"
-IMAGE_SOURCE = "batch"
-STAGING_IGNORED = ("__pycache__", "*.pyc")  # batch/.dockerignore, which the CDK applies
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Assembly:
 
     @classmethod
     def read(cls, app: CdkApp) -> "Assembly":
+        if app.job_image is None:
+            raise DeployError("no job-image in [tool.harness]: the job's image folder is unknown")
         directory = app.directory / ASSEMBLY
         assets_file = directory / f"{app.stack_name}.assets.json"
         if not assets_file.exists():
@@ -63,17 +66,23 @@ class Assembly:
         )
 
 
+def image_source(app: CdkApp) -> Path:
+    assert app.job_image is not None  # Assembly.read checked it
+    return app.directory / app.job_image
+
+
 def image_hash(app: CdkApp, assembly: Assembly) -> str:
     """The hash a synth would give the image asset of the app's sources as they are now."""
     context = json.loads((app.directory / "cdk.json").read_text()).get("context", {})
     request = {
-        "directory": str(app.directory / IMAGE_SOURCE),
+        "directory": str(image_source(app)),
         "buildArgs": assembly.build_args,
         "platform": assembly.platform,
         "context": context,
     }
     result = subprocess.run(
         ["node", str(HASH_SCRIPT)],
+        env={**os.environ, "NODE_PATH": node_tools.node_path(app)},
         input=json.dumps(request),
         capture_output=True,
         text=True,
@@ -106,18 +115,18 @@ def redeploy(
     log: Path | None = None,
     after_deploy: AfterDeploy = nothing_after,
 ) -> bool:
-    """Deploy the processor's new image; False when its sources hash as before (no change).
+    """Deploy the job's new image; False when its sources hash as before (no change).
     `after_deploy`: as for `cdk.deploy`."""
     assembly = Assembly.read(app)
     new_hash = image_hash(app, assembly)
     if new_hash == assembly.image_hash:
-        logger.info("the processor image's sources are unchanged: nothing to deploy")
+        logger.info("the job image's sources are unchanged: nothing to deploy")
         return False
     staged = assembly.directory / f"asset.{new_hash}"
     if not staged.exists():
-        shutil.copytree(
-            app.directory / IMAGE_SOURCE, staged, ignore=shutil.ignore_patterns(*STAGING_IGNORED)
-        )
+        # The CDK leaves out what .dockerignore names; the copy keeps it, and the image build
+        # leaves it out, as it does for the CDK's own staging.
+        shutil.copytree(image_source(app), staged)
     rewrite(assembly, app, new_hash)
     logger.info(f"deploying image {new_hash[:12]} with cdklocal, without a synth")
     cdk_deploy(["--app", str(assembly.directory)], endpoint, log, app, updating=True)

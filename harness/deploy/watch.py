@@ -1,31 +1,33 @@
 """`harness watch`: redeploy the app when its files change; time save -> ready.
 
-Watched: infra/, lambda/, batch/ and cdk.json (not caches, not batch/wheels, not the files
-editors write beside the ones they save: swap, backup and lock files). A change anywhere goes
-through the same `cdklocal deploy` as `make local-up`. A change confined to the processor's
-code takes a shorter path to the same end state (harness/deploy/fast_path.py: no synth,
-the same image tag and job definition revision), once watch mode has checked at start that
-the path computes the hashes the CDK does; otherwise it says why and deploys in full.
+Watched: the app's `watch` paths ([tool.harness]; by default its whole folder), not caches,
+dependencies, build output or the files editors write beside the ones they save (swap, backup
+and lock files). A change anywhere goes through the same `cdklocal deploy` as `make local-up`.
+A change confined to the job's code (`job-code`) takes a shorter path to the same end state
+(harness/deploy/fast_path.py: no synth, the same image tag and job definition revision), once
+watch mode has checked at start that the path computes the hashes the CDK does; otherwise it
+says why and deploys in full.
 """
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from harness.cloud.lifecycle import LocalCloud
 from harness.deploy import fast_path
-from harness.deploy.cdk import CdkApp
 from harness.errors import HarnessError
+from harness.project import CdkApp
 
 logger = logging.getLogger(__name__)
 
-WATCHED = ("infra", "lambda", "batch")
-WATCHED_FILES = ("cdk.json",)
-IGNORED = {"__pycache__", "wheels", "cdk.out", ".pytest_cache"}
+IGNORED = {
+    *("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "cdk.out", "wheels"),
+    *(".git", ".venv", "node_modules", ".cache"),
+}
 EDITOR_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", "~")
 EDITOR_NAMES = {"4913", ".DS_Store"}  # vim's probe that a folder is writable; macOS Finder
-PROCESSOR_CODE = "batch/processor/"
 POLL_SECONDS = 0.25
 SETTLE_SECONDS = 0.3  # editors save in more than one write
 
@@ -42,21 +44,19 @@ def editor_file(name: str) -> bool:
     )
 
 
-def snapshot(root: Path) -> Snapshot:
+def snapshot(app: CdkApp) -> Snapshot:
     """Relative path -> modification time (ns) of every watched file."""
-    candidates = [root / name for name in WATCHED_FILES]
-    for top in WATCHED:
-        candidates += (root / top).rglob("*")
     files: Snapshot = {}
-    for path in candidates:
-        relative = path.relative_to(root)
-        if (
-            path.is_file()
-            and not IGNORED & set(relative.parts)
-            and path.suffix != ".pyc"
-            and not editor_file(path.name)
-        ):
-            files[relative.as_posix()] = path.stat().st_mtime_ns
+    for watched in app.watch:
+        top = app.directory / watched
+        if top.is_file():
+            files[top.relative_to(app.directory).as_posix()] = top.stat().st_mtime_ns
+        for folder, subfolders, names in os.walk(top):
+            subfolders[:] = [name for name in subfolders if name not in IGNORED]
+            for name in names:
+                path = Path(folder, name)
+                if path.suffix != ".pyc" and not editor_file(name) and path.is_file():
+                    files[path.relative_to(app.directory).as_posix()] = path.stat().st_mtime_ns
     return files
 
 
@@ -66,8 +66,13 @@ def changed_files(before: Snapshot, after: Snapshot) -> list[str]:
     )
 
 
-def processor_only(changed: list[str]) -> bool:
-    return all(path.startswith(PROCESSOR_CODE) for path in changed)
+def code_only(app: CdkApp, changed: list[str]) -> bool:
+    """Every change is in the job's code (`job-code`: a folder or a file), so the fast path
+    may deploy it."""
+    if app.job_code is None:
+        return False
+    code = app.job_code.rstrip("/")
+    return all(path == code or path.startswith(f"{code}/") for path in changed)
 
 
 class Watcher:
@@ -77,23 +82,23 @@ class Watcher:
         self.fast_path = False
 
     def check_fast_path(self) -> None:
-        """Use the no-synth path for processor changes only where it matches the CDK."""
+        """Use the no-synth path for changes of the job's code only where it matches the CDK."""
         reason = fast_path.unavailable(self.app)
         self.fast_path = reason is None
         if reason:
-            logger.info(f"processor-only changes will take the full deploy: {reason}")
+            logger.info(f"changes of the job's code alone will take the full deploy: {reason}")
         else:
-            logger.info("processor-only changes will deploy without a synth (hash check passed)")
+            logger.info("changes of the job's code alone will deploy without a synth (checked)")
 
     def run(self, stop: Callable[[], bool] = lambda: False) -> None:
         """Redeploy after every settled change until `stop()` says so (or Ctrl-C)."""
-        files = snapshot(self.app.directory)
+        files = snapshot(self.app)
         self.check_fast_path()
-        watched = ", ".join((*WATCHED, *WATCHED_FILES))
+        watched = ", ".join(self.app.watch)
         logger.info(f"watching {watched} in {self.app.directory} (Ctrl-C stops)")
         while not stop():
             time.sleep(POLL_SECONDS)
-            current = snapshot(self.app.directory)
+            current = snapshot(self.app)
             if current == files:
                 continue
             current = self._settled(current)
@@ -105,7 +110,7 @@ class Watcher:
     def _settled(self, current: Snapshot) -> Snapshot:
         while True:
             time.sleep(SETTLE_SECONDS)
-            latest = snapshot(self.app.directory)
+            latest = snapshot(self.app)
             if latest == current:
                 return latest
             current = latest
@@ -114,7 +119,7 @@ class Watcher:
         """Deploy the change; report the seconds from the save to a deployed stack."""
         logger.info(f"changed: {', '.join(changed)}")
         try:
-            if self.fast_path and processor_only(changed):
+            if self.fast_path and code_only(self.app, changed):
                 fast_path.redeploy(
                     self.cloud.endpoint, self.app, after_deploy=self.cloud.engine.after_deploy
                 )

@@ -2,14 +2,17 @@
 
 - a base image with Python: the public one when it can be pulled, else one built here
   with debootstrap from the machine's Debian mirror (debian_mirror.py; no registry needed);
-- the Lambda runtime image both engines run functions in (built from the base image);
-- the processor image, tagged for running it directly (the deploy builds the same
-  Dockerfile again as the stack's asset).
+- the Lambda runtime image both engines run functions in (built from the base image, with
+  boto3 from wheels the harness downloads into its cache).
+
+The app's own images (the Batch job's) are its CDK image assets, which the deploy builds with
+the base image as the `baseImage` context value.
 """
 
 import hashlib
 import logging
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +25,7 @@ from harness.errors import HarnessError
 from harness.images.debian_mirror import OVERRIDE as MIRROR_OVERRIDE
 from harness.images.debian_mirror import debian_mirror
 from harness.paths import CACHE as CACHE_ROOT
-from harness.paths import REPO
+from harness.paths import local_up_command
 from harness.setup_command import run
 
 logger = logging.getLogger(__name__)
@@ -33,7 +36,8 @@ LOCAL_BASE = "csv-pipeline/python-base:bookworm"
 LAMBDA_IMAGE_REPOSITORY = "csv-pipeline-lambda"
 LAMBDA_RUNTIME = "python3.12"
 LAMBDA_IMAGE = f"{LAMBDA_IMAGE_REPOSITORY}:{LAMBDA_RUNTIME}"
-PROCESSOR_IMAGE = "csv-pipeline-processor:local"
+LAMBDA_SOURCE = Path(__file__).parent / "lambda_runtime"
+LAMBDA_WHEELS = CACHE / "lambda-runtime-wheels"
 SOURCE_LABEL = "csv-pipeline.source-hash"
 DEBOOTSTRAP = ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", "bookworm"]
 
@@ -46,7 +50,6 @@ class ImageError(HarnessError):
 class PreparedImages:
     base: str
     lambda_runtime: str
-    processor: str
 
 
 def exists(client: Any, name: str) -> bool:
@@ -95,7 +98,7 @@ def build_local_base(client: Any) -> None:
             mirror = debian_mirror()
             logger.info(f"debootstrap from {mirror} (apt's source; {MIRROR_OVERRIDE} overrides)")
             run([*DEBOOTSTRAP, rootfs, mirror], "debootstrap", ImageError)
-            logger.info(f"caching the root file system in {tarball.relative_to(REPO)}")
+            logger.info(f"caching the root file system in {tarball}")
             run(["tar", "-C", rootfs, "-cf", str(tarball), "."], "tar", ImageError)
     logger.info(f"importing {LOCAL_BASE}")
     repository, tag = LOCAL_BASE.split(":")
@@ -135,37 +138,41 @@ def build(client: Any, context: Path, tag: str, base: str) -> str:
         raise ImageError(
             f"building {tag} from {context} failed: {error.msg}\n{log[-3000:]}\n"
             "Nothing was deployed: the running local cloud is unchanged. Fix the error above, "
-            "then run `make local-up` again."
+            f"then run `{local_up_command()}` again."
         ) from error
     return tag
 
 
-def wheels_present() -> None:
-    if not any((REPO / "batch" / "wheels").glob("*.whl")):
-        raise ImageError("batch/wheels is empty: run `make setup` (it downloads the wheels)")
+def lambda_wheels() -> Path:
+    """The runtime's wheels, downloaded by the host's pip once per set of pins."""
+    requirements = (LAMBDA_SOURCE / "requirements.txt").read_text()
+    marker = LAMBDA_WHEELS / ".requirements.txt"
+    if marker.exists() and marker.read_text() == requirements:
+        return LAMBDA_WHEELS
+    logger.info(f"downloading boto3's wheels for the Lambda runtime into {LAMBDA_WHEELS} (once)")
+    shutil.rmtree(LAMBDA_WHEELS, ignore_errors=True)
+    LAMBDA_WHEELS.mkdir(parents=True)
+    pip = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+    wheels_only = ["--no-deps", "--only-binary=:all:", "-d", str(LAMBDA_WHEELS)]
+    run(
+        [*pip, *wheels_only, "-r", str(LAMBDA_SOURCE / "requirements.txt")],
+        "pip download",
+        ImageError,
+    )
+    marker.write_text(requirements)
+    return LAMBDA_WHEELS
 
 
 def lambda_runtime(client: Any, base: str) -> str:
     with tempfile.TemporaryDirectory() as context:
         root = Path(context)
-        source = Path(__file__).parent / "lambda_runtime"
-        shutil.copy(source / "Dockerfile", root)
-        shutil.copy(source / "invoke.py", root)
-        shutil.copy(REPO / "batch" / "requirements.txt", root)
-        shutil.copytree(REPO / "batch" / "wheels", root / "wheels")
+        for name in ("Dockerfile", "invoke.py", "requirements.txt"):
+            shutil.copy(LAMBDA_SOURCE / name, root)
+        shutil.copytree(lambda_wheels(), root / "wheels", ignore=shutil.ignore_patterns(".*"))
         return build(client, root, LAMBDA_IMAGE, base)
 
 
-def processor(client: Any, base: str) -> str:
-    return build(client, REPO / "batch", PROCESSOR_IMAGE, base)
-
-
 def prepare_all(client: Any | None = None) -> PreparedImages:
-    wheels_present()
     client = client or docker.from_env()
     base = base_image(client)
-    return PreparedImages(
-        base=base,
-        lambda_runtime=lambda_runtime(client, base),
-        processor=processor(client, base),
-    )
+    return PreparedImages(base=base, lambda_runtime=lambda_runtime(client, base))

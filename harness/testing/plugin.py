@@ -1,6 +1,11 @@
-"""pytest fixtures for the pipeline's integration tests: the package's pytest11 plugin
-`harness`, loaded by pytest wherever the harness is installed; it does nothing until a test
-asks for one of its fixtures.
+"""pytest fixtures for a CDK app's integration tests: the package's pytest11 plugin `harness`,
+loaded by pytest wherever the harness is installed; it does nothing until a test asks for one
+of its fixtures.
+
+The app is the one `harness_app` returns: by default the folder the ini option `harness_app`
+names (relative to the rootdir), else the nearest folder with a cdk.json from the working
+directory, configured by its [tool.harness] table (harness/project.py). A conftest.py may
+override the fixture to build the CdkApp in code.
 
 PIPELINE_TARGET picks where they run (harness/testing/targets.py). On the local cloud (moto, the
 default, or localstack) `local_cloud` brings everything up once per session (reusing a
@@ -16,15 +21,38 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness import project
 from harness.client.pipeline import Pipeline
 from harness.cloud.lifecycle import PORT, STATE_DIR, LocalCloud
 from harness.control.client import Faults, Iam
 from harness.engine import choice
 from harness.errors import HarnessError
 from harness.progress import show_progress
+from harness.project import CdkApp
 from harness.testing import targets
 
 ENDPOINT = f"http://127.0.0.1:{PORT}"
+APP_OPTION = "harness_app"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        APP_OPTION,
+        "folder of the CDK app the harness deploys, relative to the rootdir (default: the "
+        "nearest folder with a cdk.json from the working directory)",
+    )
+
+
+@pytest.fixture(scope="session")
+def harness_app(request: pytest.FixtureRequest) -> CdkApp:
+    """The CDK app under test (harness.project.CdkApp): its folder, stack and output keys,
+    from the [tool.harness] table of its pyproject.toml. Override it in a conftest.py to
+    describe the app in code."""
+    named = request.config.getini(APP_OPTION)
+    try:
+        return project.load(request.config.rootpath / named) if named else project.load()
+    except HarnessError as error:
+        pytest.exit(f"error: {error}", returncode=2)
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +79,13 @@ def target() -> str:
 
 
 @pytest.fixture(scope="session")
-def local_cloud(target: str) -> Iterator[LocalCloud]:
-    """The local cloud, up with the stack deployed, once per session: a cloud already up (from
-    `make local-up`) is reused and left running; one started here is stopped at the end
+def local_cloud(target: str, harness_app: CdkApp) -> Iterator[LocalCloud]:
+    """The local cloud, up with the app's stack deployed, once per session: a cloud already up
+    (from `harness up`) is reused and left running; one started here is stopped at the end
     unless HARNESS_KEEP_UP=1. Skips the test where the target is aws."""
     if target not in targets.LOCAL:
         pytest.skip(targets.LOCAL_ONLY)
-    cloud = LocalCloud(engine=choice.create(target, STATE_DIR, PORT))
+    cloud = LocalCloud(engine=choice.create(target, STATE_DIR, PORT), app=harness_app)
     started_here = not cloud.engine.healthy()
     show_progress()
     cloud.up(deploy_log=STATE_DIR / "deploy.log")
@@ -75,11 +103,11 @@ def moto_cloud(target: str, local_cloud: LocalCloud) -> LocalCloud:
 
 
 @pytest.fixture(scope="session")
-def pipeline(request: pytest.FixtureRequest, target: str) -> Pipeline:
-    """The deployed pipeline (harness.client.pipeline.Pipeline) on the target: upload,
-    follow its jobs, read their logs and the table's rows."""
+def pipeline(request: pytest.FixtureRequest, target: str, harness_app: CdkApp) -> Pipeline:
+    """The deployed app's flow (harness.client.pipeline.Pipeline) on the target: upload to its
+    bucket, follow the jobs an upload started, read their logs and the table's items."""
     if target == "aws":
-        return Pipeline(None, targets.aws_outputs())
+        return Pipeline(None, targets.aws_outputs(harness_app))
     local_cloud: LocalCloud = request.getfixturevalue("local_cloud")
     return Pipeline(local_cloud.endpoint, local_cloud.outputs())
 

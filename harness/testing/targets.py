@@ -13,9 +13,9 @@ import os
 
 from harness.client import aws
 from harness.contracts import StackOutputs
-from harness.deploy.cdk import CdkApp
 from harness.engine import choice
 from harness.errors import HarnessError
+from harness.project import CdkApp
 
 VARIABLE = "PIPELINE_TARGET"
 LOCAL = choice.NAMES
@@ -37,9 +37,9 @@ def selected(endpoint: str | None = None) -> str:
     return target
 
 
-def aws_outputs(app: CdkApp | None = None) -> StackOutputs:
-    """The outputs of the stack deployed to AWS (caller's credentials and region)."""
-    stack = (app or CdkApp()).stack_name
+def aws_outputs(app: CdkApp) -> StackOutputs:
+    """The outputs of the app's stack deployed to AWS (caller's credentials and region)."""
+    stack = app.stack_name
     cloudformation = aws.client("cloudformation", None)
     try:
         (description,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
@@ -49,4 +49,4 @@ def aws_outputs(app: CdkApp | None = None) -> StackOutputs:
             "run `make deploy-aws` first"
         ) from error
     outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
-    return StackOutputs.from_outputs(outputs)
+    return StackOutputs.from_outputs(outputs, app.outputs, f"stack {stack}")

@@ -1,6 +1,12 @@
+import docker
 import pytest
 
+from harness.cloud.lifecycle import LocalCloud
+from harness.images import prepare
+from harness.paths import REPO
 from tests.integration import listeners
+
+PROCESSOR_IMAGE = "csv-pipeline-processor:local"
 
 LISTENERS_BEFORE = pytest.StashKey[list[listeners.Listener]]()
 
@@ -17,3 +23,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def listeners_before(pytestconfig: pytest.Config) -> list[listeners.Listener]:
     return pytestconfig.stash[LISTENERS_BEFORE]
+
+
+@pytest.fixture(scope="session")
+def processor_image(local_cloud: LocalCloud) -> str:
+    """The processor's image, built from batch/ as the stack's asset is, to run it directly."""
+    client = docker.from_env()
+    return prepare.build(client, REPO / "batch", PROCESSOR_IMAGE, prepare.base_image(client))

@@ -14,7 +14,7 @@ from harness.paths import REPO
 from harness.waiting import wait_until
 
 HEADER = ["ProductId", "ProductName", "ProductDescription"]
-APP_PARTS = ("infra", "lambda", "batch", "cdk.json")
+APP_PARTS = ("infra", "lambda", "batch", "cdk.json", "pyproject.toml")
 
 
 def copy_app(directory: Path) -> None:

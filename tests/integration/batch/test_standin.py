@@ -5,7 +5,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from harness.client import aws
-from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
+from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.waiting import wait_until
 from tests.integration.helpers import wait_for_job
 
@@ -71,8 +71,10 @@ def test_a_missing_image_fails_the_job_with_a_reason(batch, pipeline, unique):
     assert "exitCode" not in job["attempts"][0]["container"]
 
 
-def test_a_crashed_container_fails_with_its_exit_code_and_logs(batch, pipeline, unique):
-    definition = register(batch, f"crash-{unique}", PROCESSOR_IMAGE)
+def test_a_crashed_container_fails_with_its_exit_code_and_logs(
+    batch, pipeline, unique, processor_image
+):
+    definition = register(batch, f"crash-{unique}", processor_image)
 
     job_id = batch.submit_job(
         jobName=f"crash-{unique}",

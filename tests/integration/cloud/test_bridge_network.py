@@ -23,7 +23,7 @@ from harness.cloud import network
 from harness.cloud.lifecycle import remove_job_containers
 from harness.contracts import BATCH_LOG_GROUP
 from harness.engine.moto.engine import MotoEngine
-from harness.images.prepare import LOCAL_BASE, PROCESSOR_IMAGE, PUBLIC_BASE
+from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.paths import REPO
 from tests.integration.helpers import (
     csv_bytes,
@@ -67,7 +67,7 @@ def test_the_engine_listens_on_loopback_and_the_gateway_only(bridge):
             pass
 
 
-def test_a_job_on_the_bridge_network_reads_s3_and_writes_dynamodb(bridge, unique):
+def test_a_job_on_the_bridge_network_reads_s3_and_writes_dynamodb(bridge, unique, processor_image):
     s3, dynamodb, batch = bridge["s3"], bridge["dynamodb"], bridge["batch"]
     s3.create_bucket(Bucket=f"bridge-{unique}")
     s3.put_object(Bucket=f"bridge-{unique}", Key="in.csv", Body=csv_bytes(products(unique, 25)))
@@ -81,7 +81,7 @@ def test_a_job_on_the_bridge_network_reads_s3_and_writes_dynamodb(bridge, unique
         jobDefinitionName=f"bridge-{unique}",
         type="container",
         containerProperties={
-            "image": PROCESSOR_IMAGE,
+            "image": processor_image,
             "command": ["--bucket", "Ref::bucket", "--key", "Ref::key"],
             "environment": [{"name": "TABLE_NAME", "value": f"bridge-{unique}"}],
         },

@@ -4,8 +4,8 @@ nothing of a deleted stack stays behind in the local cloud."""
 
 import uuid
 
+from harness import project
 from harness.client import aws
-from harness.deploy.cdk import CdkApp
 from harness.waiting import wait_until
 from tests.integration.helpers import copy_app, csv_bytes, products
 
@@ -16,7 +16,7 @@ def test_a_deleted_stack_leaves_none_of_its_resources(moto_cloud, tmp_path):
     cloudformation, batch = aws.client("cloudformation", endpoint), aws.client("batch", endpoint)
     vpcs_before = {vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"]}
     copy_app(tmp_path)
-    app = CdkApp(tmp_path, prefix=f"del{uuid.uuid4().hex[:8]}")
+    app = project.load(tmp_path, {"PIPELINE_PREFIX": f"del{uuid.uuid4().hex[:8]}"})
     outputs = moto_cloud.deploy(app)
     # an object to empty on delete, outside the upload prefix: no function runs meanwhile
     s3.put_object(Bucket=outputs.bucket, Key="other/x.csv", Body=csv_bytes(products("x", 1)))

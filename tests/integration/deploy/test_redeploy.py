@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from harness import project
 from harness.client import aws
 from harness.client.pipeline import Pipeline, Upload
 from harness.cloud.lifecycle import STATE_DIR, LocalCloud
 from harness.deploy import fast_path
-from harness.deploy.cdk import CdkApp, DeployError
+from harness.deploy.cdk import DeployError
+from harness.project import CdkApp
 from tests.integration.helpers import (
     copy_app,
     csv_bytes,
@@ -43,7 +45,7 @@ class EditableApp:
         path.write_text(text.replace(old, new, 1))
 
     def deploy(self) -> Pipeline:
-        log = STATE_DIR / f"deploy-{self.app.prefix}.log"
+        log = STATE_DIR / f"deploy-{self.app.stack_name}.log"
         return Pipeline(self.cloud.endpoint, self.cloud.deploy(self.app, log=log))
 
     def upload_and_wait(self, pipeline: Pipeline, name: str, rows: list[list[str]]) -> dict:
@@ -57,7 +59,9 @@ class EditableApp:
 def editable(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     directory: Path = tmp_path_factory.mktemp("app")
     copy_app(directory)
-    app = EditableApp(local_cloud, CdkApp(directory, prefix=f"it{uuid.uuid4().hex[:8]}"))
+    app = EditableApp(
+        local_cloud, project.load(directory, {"PIPELINE_PREFIX": f"it{uuid.uuid4().hex[:8]}"})
+    )
     yield app
     aws.client("cloudformation", local_cloud.endpoint).delete_stack(StackName=app.app.stack_name)
 

@@ -5,7 +5,6 @@ The embedded engine only: it is the one that enforces IAM."""
 import json
 
 from harness.client import aws
-from harness.deploy.cdk import CdkApp
 from harness.waiting import wait_until
 from tests.integration.helpers import (
     csv_bytes,
@@ -123,6 +122,6 @@ def test_the_triggers_submit_job_is_checked_against_its_own_role(enforced_iam, p
 
 def test_the_cdk_deploy_keeps_working_with_iam_enforced(enforced_iam, moto_cloud, pipeline):
     """cdklocal signs with the harness's own credentials, which are not checked."""
-    outputs = moto_cloud.deploy(CdkApp())
+    outputs = moto_cloud.deploy(moto_cloud.app)
 
     assert outputs == pipeline.outputs

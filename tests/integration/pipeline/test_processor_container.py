@@ -5,15 +5,16 @@ import json
 from testcontainers.core.container import DockerContainer
 
 from harness.client import aws
-from harness.images.prepare import PROCESSOR_IMAGE
 from tests.integration.helpers import csv_bytes, items_with_prefix, products
 
 
-def test_processor_image_streams_an_object_into_the_table(local_cloud, pipeline, unique):
+def test_processor_image_streams_an_object_into_the_table(
+    local_cloud, pipeline, unique, processor_image
+):
     key = f"direct/{unique}.csv"
     pipeline.upload_bytes(key, csv_bytes(products(unique, 50)))
     container = (
-        DockerContainer(PROCESSOR_IMAGE)
+        DockerContainer(processor_image)
         .with_command(["--bucket", pipeline.outputs.bucket, "--key", key])
         .with_kwargs(**local_cloud.network.container_options())
         .with_env("TABLE_NAME", pipeline.outputs.table)

@@ -5,9 +5,9 @@ import json
 import re
 from pathlib import Path
 
-from harness.deploy.cdk import CdkApp
 from harness.deploy.fast_path import Assembly, rewrite
 from harness.paths import REPO
+from harness.project import CdkApp
 
 OLD = "a" * 64
 NEW = "b" * 64
@@ -54,7 +54,7 @@ def make_assembly(directory: Path, stack: str) -> None:
 
 
 def test_the_assembly_is_read_with_its_one_image_and_build_arguments(tmp_path):
-    app = CdkApp(tmp_path, "unit")
+    app = CdkApp(tmp_path, "unit-stack", job_image="batch")
     make_assembly(tmp_path, app.stack_name)
 
     assembly = Assembly.read(app)
@@ -67,7 +67,7 @@ def test_the_assembly_is_read_with_its_one_image_and_build_arguments(tmp_path):
 
 
 def test_rewrite_moves_the_image_hash_and_the_template_hash_everywhere(tmp_path):
-    app = CdkApp(tmp_path, "unit")
+    app = CdkApp(tmp_path, "unit-stack", job_image="batch")
     make_assembly(tmp_path, app.stack_name)
     assembly = Assembly.read(app)
 

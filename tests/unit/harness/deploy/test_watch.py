@@ -4,9 +4,16 @@ import logging
 import os
 from pathlib import Path
 
-from harness.deploy.cdk import CdkApp
-from harness.deploy.watch import Watcher, changed_files, processor_only, snapshot
+from harness.deploy.watch import Watcher, changed_files, code_only, snapshot
 from harness.errors import HarnessError
+from harness.project import CdkApp
+
+WATCH = ("infra", "lambda", "batch", "cdk.json")
+
+
+def this_app(root: Path) -> CdkApp:
+    """Watched as this repository's [tool.harness] says."""
+    return CdkApp(root, "unit-stack", watch=WATCH, job_image="batch", job_code="batch/processor")
 
 
 def write(root: Path, relative: str, text: str = "x", mtime_ns: int | None = None) -> None:
@@ -36,7 +43,7 @@ def test_snapshot_sees_the_app_sources_and_cdk_json_not_caches_wheels_or_editor_
     ):
         write(tmp_path, relative)
 
-    assert sorted(snapshot(tmp_path)) == [
+    assert sorted(snapshot(this_app(tmp_path))) == [
         "batch/Dockerfile",
         "batch/processor/cli.py",
         "cdk.json",
@@ -49,23 +56,50 @@ def test_changed_files_are_the_edited_added_and_removed_ones(tmp_path):
     write(tmp_path, "infra/app.py", mtime_ns=1_000)
     write(tmp_path, "batch/processor/cli.py", mtime_ns=1_000)
     write(tmp_path, "batch/processor/rows.py", mtime_ns=1_000)
-    before = snapshot(tmp_path)
+    before = snapshot(this_app(tmp_path))
     write(tmp_path, "batch/processor/cli.py", "edited", mtime_ns=2_000)
     write(tmp_path, "batch/processor/new.py")
     (tmp_path / "batch/processor/rows.py").unlink()
 
-    assert changed_files(before, snapshot(tmp_path)) == [
+    assert changed_files(before, snapshot(this_app(tmp_path))) == [
         "batch/processor/cli.py",
         "batch/processor/new.py",
         "batch/processor/rows.py",
     ]
 
 
-def test_only_processor_code_takes_the_processor_path():
-    assert processor_only(["batch/processor/cli.py", "batch/processor/rows.py"])
-    assert not processor_only(["batch/processor/cli.py", "batch/Dockerfile"])
-    assert not processor_only(["batch/requirements.txt"])
-    assert not processor_only(["lambda/trigger/handler.py"])
+def test_by_default_the_whole_app_folder_is_watched_but_dependencies_and_build_output(tmp_path):
+    for relative in (
+        "app.js",
+        "job/Dockerfile",
+        "cdk.json",
+        "node_modules/aws-cdk-lib/index.js",
+        ".git/HEAD",
+        ".venv/bin/python",
+        ".cache/npm/x",
+        "cdk.out/manifest.json",
+        "job/.app.js.swp",
+    ):
+        write(tmp_path, relative)
+
+    assert sorted(snapshot(CdkApp(tmp_path, "unit-stack"))) == [
+        "app.js",
+        "cdk.json",
+        "job/Dockerfile",
+    ]
+
+
+def test_only_the_job_code_takes_the_fast_path(tmp_path):
+    app = this_app(tmp_path)
+    assert code_only(app, ["batch/processor/cli.py", "batch/processor/rows.py"])
+    assert not code_only(app, ["batch/processor/cli.py", "batch/Dockerfile"])
+    assert not code_only(app, ["batch/requirements.txt"])
+    assert not code_only(app, ["lambda/trigger/handler.py"])
+    assert not code_only(app, ["batch/processor-old/x.py"])
+    assert not code_only(CdkApp(tmp_path, "unit-stack"), ["batch/processor/cli.py"])
+    one_file = CdkApp(tmp_path, "unit-stack", job_code="job/totals.py")
+    assert code_only(one_file, ["job/totals.py"])
+    assert not code_only(one_file, ["job/totals.py.bak", "job/Dockerfile"])
 
 
 class FailingCloud:
@@ -74,7 +108,7 @@ class FailingCloud:
 
 
 def test_a_failed_deploy_is_reported_and_watching_goes_on(tmp_path, caplog):
-    watcher = Watcher(FailingCloud(), CdkApp(tmp_path, "unit"))  # type: ignore[arg-type]
+    watcher = Watcher(FailingCloud(), this_app(tmp_path))  # type: ignore[arg-type]
 
     with caplog.at_level(logging.INFO, logger="harness"):
         assert watcher.redeploy(["infra/app.py"], saved_at=0) is False

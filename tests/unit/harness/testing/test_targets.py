@@ -1,14 +1,15 @@
 """PIPELINE_TARGET: which targets exist, and the deployed stack's outputs on AWS."""
 
 import json
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from harness.deploy.cdk import CdkApp
 from harness.engine import choice
 from harness.errors import HarnessError
+from harness.project import CdkApp
 from harness.testing.targets import VARIABLE, aws_outputs, selected
 
 OUTPUTS = {
@@ -81,11 +82,11 @@ def test_the_aws_target_reads_the_deployed_stack_outputs_with_the_callers_creden
             StackName="team-stack", TemplateBody=json.dumps(template)
         )
 
-        outputs = aws_outputs(CdkApp(prefix="team"))
+        outputs = aws_outputs(CdkApp(Path("."), "team-stack"))
 
     assert (outputs.bucket, outputs.job_queue, outputs.upload_prefix) == ("b", "q", "uploads/")
 
 
 def test_a_stack_that_is_not_deployed_says_to_deploy_it():
     with mock_aws(), pytest.raises(HarnessError, match="run `make deploy-aws` first"):
-        aws_outputs(CdkApp(prefix="absent"))
+        aws_outputs(CdkApp(Path("."), "absent-stack"))
