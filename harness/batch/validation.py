@@ -2,8 +2,8 @@
 
 Every field AWS documents for SubmitJob and RegisterJobDefinition (and the same properties of
 AWS::Batch::JobDefinition) is in exactly one group: honoured; accepted without a local effect,
-with a warning in the engine log (and a row in docs/support.md); or rejected with ClientException,
-so that a team never believes it tested what the stand-in silently dropped.
+with a warning in the engine log (and a row in docs/batch-stand-in.md); or rejected with
+ClientException, so that a team never believes it tested what the stand-in silently dropped.
 """
 
 import logging
@@ -175,7 +175,7 @@ def _check(
     if rejected:
         raise ClientException(
             f"{where}: {', '.join(rejected)} not supported by the local Batch stand-in "
-            "(see the Batch table in docs/support.md); remove them to run this locally"
+            "(docs/batch-stand-in.md lists its fields); remove them to run this locally"
         )
     for name in sorted(given & set(no_effect)):
         logger.warning("%s: %s accepted without effect locally: %s", where, name, no_effect[name])

@@ -2,6 +2,7 @@
 
 import re
 
+from harness.batch import validation
 from harness.cli.main import parser
 from harness.paths import REPO
 from infra.config import SETTINGS, environment_name
@@ -42,3 +43,28 @@ def test_every_harness_and_pipeline_variable_the_docs_name_is_read_somewhere():
     assert {"HARNESS_PORT", "PIPELINE_PREFIX"} <= named, "the pages were read"
     settings = {environment_name(setting) for setting in SETTINGS}  # the app's, by name
     assert {name for name in named if name not in code and name not in settings} == set()
+
+
+BATCH_TABLES = {
+    "SubmitJob": (validation.SUBMIT_JOB_HONOURED, validation.SUBMIT_JOB_NO_EFFECT),
+    "SubmitJob containerOverrides": (validation.CONTAINER_OVERRIDES_HONOURED, {}),
+    "RegisterJobDefinition": (validation.DEFINITION_HONOURED, validation.DEFINITION_NO_EFFECT),
+    "containerProperties": (validation.CONTAINER_HONOURED, validation.CONTAINER_NO_EFFECT),
+    "Create/UpdateComputeEnvironment": (
+        validation.COMPUTE_ENVIRONMENT_HONOURED,
+        validation.COMPUTE_ENVIRONMENT_NO_EFFECT,
+    ),
+    "Create/UpdateJobQueue": (validation.JOB_QUEUE_HONOURED, validation.JOB_QUEUE_NO_EFFECT),
+}
+
+
+def test_the_batch_field_tables_are_the_stand_ins_own():
+    page = (REPO / "docs" / "batch-stand-in.md").read_text()
+    sections = dict(re.findall(r"^### ([^\n]+)\n(.*?)(?=^#|\Z)", page, re.M | re.S))
+    assert set(sections) == set(BATCH_TABLES)
+    for heading, (honoured, no_effect) in BATCH_TABLES.items():
+        rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]*?) *\|$", sections[heading], re.M))
+        assert {name for name, said in rows.items() if said.startswith("honoured")} == honoured
+        reasons = {n: s.removeprefix("no effect: ") for n, s in rows.items() if "no effect" in s}
+        assert reasons == no_effect, heading
+        assert set(rows) == honoured | set(no_effect), heading
