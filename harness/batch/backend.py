@@ -219,6 +219,30 @@ class BatchBackend:
             self.jobs.clear()
         return len(jobs)
 
+    # -- saved state ---------------------------------------------------------------------------
+
+    def saved(self) -> dict[str, Any]:
+        """The resources and jobs, for the engine's saved state (pickled together, so a job
+        and its queue stay one object)."""
+        with self._lock:
+            return {
+                "compute_environments": dict(self.compute_environments),
+                "job_queues": dict(self.job_queues),
+                "job_definitions": dict(self.job_definitions),
+                "jobs": dict(self.jobs),
+            }
+
+    def load(self, saved: dict[str, Any]) -> list[Job]:
+        """Take saved resources and jobs (into an empty backend); returns the unfinished
+        jobs, array children excluded (their parent resumes them)."""
+        with self._lock:
+            self.compute_environments.update(saved["compute_environments"])
+            self.job_queues.update(saved["job_queues"])
+            self.job_definitions.update(saved["job_definitions"])
+            self.jobs.update(saved["jobs"])
+            jobs = list(self.jobs.values())
+        return [job for job in jobs if not job.is_done and job.parent is None]
+
     def stop_job(self, job_id: str, reason: str, terminate: bool) -> None:
         """CancelJob / TerminateJob; succeeds (stopping nothing) for a job past their reach."""
         if not reason:

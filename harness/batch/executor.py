@@ -7,14 +7,16 @@ compute environment's vCPUs still decide how many containers run), and ends SUCC
 all of them succeeded, FAILED once all are done and any failed.
 """
 
+import contextlib
 import logging
 import math
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from harness.batch.capacity import CapacityPool
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
-from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job
+from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
 from harness.batch.retry import should_retry
 from harness.batch.runner import ContainerRunner
 from harness.batch.states import FINAL_STATES, JobStatus
@@ -23,6 +25,20 @@ from harness.waiting import wait_until
 logger = logging.getLogger("harness.batch")
 
 CHILDREN_AT_ONCE = 64  # threads per array job; children beyond wait their turn in SUBMITTED
+CONTAINER_LOST = (
+    "The job's container is gone: the local cloud stopped while it ran (its containers "
+    "are removed when it stops or after a crash)"
+)
+
+
+@contextlib.contextmanager
+def failing_on_harness_error(job: Job) -> Iterator[None]:
+    """A job must not stay RUNNING if the harness itself fails."""
+    try:
+        yield
+    except Exception as error:
+        logger.exception("job %s: harness error", job.id)
+        job.transition(JobStatus.FAILED, f"Local Batch stand-in error: {error}")
 
 
 class JobExecutor:
@@ -34,11 +50,19 @@ class JobExecutor:
         target = self._run_array if job.array_size else self._run
         threading.Thread(target=target, args=(job,), name=f"job-{job.id}", daemon=True).start()
 
-    def _run_array(self, parent: Job) -> None:
+    def resume(self, job: Job) -> None:
+        """Go on with an unfinished job from the engine's saved state: one not yet started
+        runs from the start; one that was STARTING or RUNNING lost its container with the
+        engine, so that attempt fails saying so and the retry strategy decides."""
+        target = self._resume_array if job.array_size else self._resume
+        threading.Thread(target=target, args=(job,), name=f"job-{job.id}", daemon=True).start()
+
+    def _run_array(self, parent: Job, run: Callable[[Job], None] | None = None) -> None:
         parent.transition(JobStatus.PENDING)
-        with ThreadPoolExecutor(min(CHILDREN_AT_ONCE, len(parent.children))) as children:
-            for child in parent.children:
-                children.submit(self._run, child)
+        unfinished = [child for child in parent.children if not child.is_done]
+        with ThreadPoolExecutor(max(1, min(CHILDREN_AT_ONCE, len(unfinished)))) as children:
+            for child in unfinished:
+                children.submit(run or self._run, child)
         failed = sum(child.status == JobStatus.FAILED for child in parent.children)
         if failed:
             parent.transition(
@@ -47,27 +71,49 @@ class JobExecutor:
         else:
             parent.transition(JobStatus.SUCCEEDED, "All child jobs succeeded")
 
+    def _resume_array(self, parent: Job) -> None:
+        self._run_array(parent, self._resume)
+
     def _run(self, job: Job) -> None:
-        try:
+        with failing_on_harness_error(job):
             job.transition(JobStatus.PENDING)
             if not self._dependencies_succeeded(job):
                 job.transition(JobStatus.FAILED, job.stop_reason or DEPENDENT_JOB_FAILED)
                 return
             job.transition(JobStatus.RUNNABLE, self._never_fits(job))
-            while not self._attempt(job):
-                if job.stopping.is_set():  # cancelled or terminated: never retried
-                    job.transition(JobStatus.FAILED, job.stop_reason)
-                    return
-                attempt = job.attempts[-1]
-                if not should_retry(job.retry_strategy, attempt, len(job.attempts)):
-                    job.transition(JobStatus.FAILED, attempt.status_reason)
-                    return
-                logger.info("job %s attempt %d failed, retrying", job.id, len(job.attempts))
-                job.transition(JobStatus.RUNNABLE)
-            job.transition(JobStatus.SUCCEEDED, "Essential container in task exited")
-        except Exception as error:  # the job must not stay RUNNING if the harness fails
-            logger.exception("job %s: harness error", job.id)
-            job.transition(JobStatus.FAILED, f"Local Batch stand-in error: {error}")
+            self._run_attempts(job)
+
+    def _resume(self, job: Job) -> None:
+        if job.status not in (JobStatus.STARTING, JobStatus.RUNNING):
+            self._run(job)
+            return
+        with failing_on_harness_error(job):
+            attempt = job.attempts[-1]  # an attempt is added before the job is STARTING
+            attempt.stopped_at = now_ms()
+            attempt.status_reason = CONTAINER_LOST
+            if self._retrying(job):
+                self._run_attempts(job)
+
+    def _run_attempts(self, job: Job) -> None:
+        """Attempts, from RUNNABLE, until one succeeds or the job is not to be retried."""
+        while not self._attempt(job):
+            if not self._retrying(job):
+                return
+        job.transition(JobStatus.SUCCEEDED, "Essential container in task exited")
+
+    @staticmethod
+    def _retrying(job: Job) -> bool:
+        """After a failed attempt: back to RUNNABLE (True), or FAILED for good (False)."""
+        if job.stopping.is_set():  # cancelled or terminated: never retried
+            job.transition(JobStatus.FAILED, job.stop_reason)
+            return False
+        attempt = job.attempts[-1]
+        if not should_retry(job.retry_strategy, attempt, len(job.attempts)):
+            job.transition(JobStatus.FAILED, attempt.status_reason)
+            return False
+        logger.info("job %s attempt %d failed, retrying", job.id, len(job.attempts))
+        job.transition(JobStatus.RUNNABLE)
+        return True
 
     @staticmethod
     def _dependencies_succeeded(job: Job) -> bool:
@@ -111,9 +157,9 @@ class JobExecutor:
         with self._capacity.reserve(job, job.vcpus) as reserved:
             if not reserved or job.stopping.is_set():
                 return False
-            job.transition(JobStatus.STARTING)
             attempt = Attempt()
             job.attempts.append(attempt)
+            job.transition(JobStatus.STARTING)
             return self._runner.run(
                 job, attempt, on_running=lambda: job.transition(JobStatus.RUNNING)
             )

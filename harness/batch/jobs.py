@@ -26,6 +26,12 @@ STOP_CHECK_SECONDS = 0.2
 SUBMISSIONS = itertools.count()  # milliseconds do not order jobs submitted together
 
 
+def continue_submissions(after: int) -> None:
+    """Number later submissions after `after` (the last of jobs restored from saved state)."""
+    global SUBMISSIONS
+    SUBMISSIONS = itertools.count(after + 1)
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -96,6 +102,22 @@ class Job:
         self.stopping = threading.Event()
         # set while the running attempt's host is being reclaimed (a Spot interruption)
         self.reclaim_reason: str | None = None
+        self.reclaimed = threading.Event()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The job as data, for the engine's saved state: its locks and events stay out, and
+        a stop or reclaim in progress is not saved (the job resumes without one)."""
+        state = dict(self.__dict__)
+        for transient in ("_lock", "stopping", "reclaimed", "stop_reason", "reclaim_reason"):
+            state.pop(transient)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self.stop_reason = None
+        self.stopping = threading.Event()
+        self.reclaim_reason = None
         self.reclaimed = threading.Event()
 
     def reclaim_host(self) -> str:

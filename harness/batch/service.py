@@ -6,6 +6,7 @@ from typing import Any
 
 import docker
 
+from harness.batch import jobs
 from harness.batch.backend import BatchBackend
 from harness.batch.capacity import CapacityPool
 from harness.batch.errors import ClientException
@@ -45,6 +46,8 @@ class BatchService:
         self._job_credentials = job_credentials
         self._authorize = authorize
         self._backends: dict[str, BatchBackend] = {}
+        self._executors: dict[str, JobExecutor] = {}
+        self._unfinished: list[tuple[str, Job]] = []  # restored, to resume
         self._capacity = CapacityPool()
         self._lock = threading.Lock()
         self._docker = docker.from_env()
@@ -53,8 +56,32 @@ class BatchService:
         with self._lock:
             if region not in self._backends:
                 executor = JobExecutor(self._runner(region), self._capacity)
+                self._executors[region] = executor
                 self._backends[region] = BatchBackend(self.account_id, region, executor.start)
             return self._backends[region]
+
+    def saved_state(self) -> dict[str, dict[str, Any]]:
+        """Every region's resources and jobs, to be pickled as the engine's saved state."""
+        with self._lock:
+            backends = dict(self._backends)
+        return {region: backend.saved() for region, backend in backends.items()}
+
+    def restore(self, saved: dict[str, dict[str, Any]]) -> int:
+        """Resources and jobs from `saved_state()`, into a service that holds none yet; how
+        many jobs. The unfinished ones go on at `resume_restored()`, once the engine serves
+        (their containers call it)."""
+        restored = [job for region in saved.values() for job in region["jobs"].values()]
+        jobs.continue_submissions(max((job.sequence for job in restored), default=0))
+        for region, resources in saved.items():
+            self._unfinished += [(region, job) for job in self.backend(region).load(resources)]
+        self._unfinished.sort(key=lambda entry: entry[1].sequence)
+        return len(restored)
+
+    def resume_restored(self) -> None:
+        """Go on with the restored jobs that had not finished (JobExecutor.resume)."""
+        unfinished, self._unfinished = self._unfinished, []
+        for region, job in unfinished:
+            self._executors[region].resume(job)
 
     def reclaim_host(self, job_id: str) -> str:
         """A Spot interruption of the host a RUNNING job runs on (any region's job)."""

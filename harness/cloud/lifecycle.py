@@ -2,6 +2,7 @@
 
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from harness.engine import choice
 from harness.engine.base import Engine
 from harness.errors import HarnessError
 from harness.images.prepare import PreparedImages, base_image, prepare_all
-from harness.paths import CACHE, PORT_VARIABLE, local_up_command
+from harness.paths import CACHE, PORT_VARIABLE, REPO, local_up_command
 from harness.project import CdkApp
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,16 @@ logger = logging.getLogger(__name__)
 PORT = int(os.environ.get(PORT_VARIABLE, str(network.DEFAULT_PORT)))
 # One folder per port, so clouds of one project on two ports keep their pid files apart.
 STATE_DIR = CACHE / ("local-cloud" if PORT == network.DEFAULT_PORT else f"local-cloud-{PORT}")
+PERSIST_VARIABLE = "HARNESS_PERSIST"
+SAVED_STATE_DIR = REPO / ".harness" / "state"  # never under .cache: `make clean` keeps it
+
+
+def saved_state_file(port: int = PORT) -> Path | None:
+    """Where the local cloud on `port` keeps its state between runs; None when
+    HARNESS_PERSIST=0 (everything in memory only)."""
+    if os.environ.get(PERSIST_VARIABLE, "1") == "0":
+        return None
+    return SAVED_STATE_DIR / str(port) / "engine.state"
 
 
 class NotUp(HarnessError):
@@ -57,7 +68,7 @@ class LocalCloud:
         self.state_dir = state_dir
         self._app = app
         self.engine = engine or choice.create(
-            choice.selected(f"http://127.0.0.1:{PORT}"), state_dir, PORT
+            choice.selected(f"http://127.0.0.1:{PORT}"), state_dir, PORT, saved_state_file()
         )
         self.network: ContainerNetwork = network.HOST
 
@@ -107,10 +118,20 @@ class LocalCloud:
         if pid is None:
             return
         removed = remove_job_containers(self.endpoint)
+        saved = self.engine.saved_state
+        if saved and saved.exists():
+            lost = (
+                f"it comes back as it was saved when it last stopped ({saved}); what changed "
+                "since is gone"
+            )
+        else:
+            lost = (
+                "the stacks, objects, items and job history it held in memory are gone (the "
+                "stack is deployed again now)"
+            )
         logger.info(
-            f"the previous engine (pid {pid}) ended without `make local-down`: the stacks, "
-            "objects, items and job history it held in memory are gone (the stack is deployed "
-            f"again now); {removed} containers of jobs it was running removed. The end of its "
+            f"the previous engine (pid {pid}) ended without `make local-down`: {lost}; "
+            f"{removed} containers of jobs it was running removed. The end of its "
             f"log:\n{self.engine.log_tail(10)}"
         )
 
@@ -134,12 +155,21 @@ class LocalCloud:
         return deploy(self.endpoint, base, app, log, self.engine.after_deploy)
 
     def down(self) -> None:
+        stopping_at = time.time()
         self.engine.stop()
         if self.engine.healthy():
             logger.info(
                 f"the engine at {self.endpoint} was not started by `make local-up` and still "
                 "runs (`docker compose up`? then stop it with `docker compose down`)"
             )
+        elif saved := self.engine.saved_state:
+            if saved.exists() and saved.stat().st_mtime >= stopping_at:
+                logger.info(f"engine stopped; its state is saved in {saved}")
+            else:
+                logger.warning(
+                    "engine stopped, but it did not save its state; the end of its log:\n"
+                    + self.engine.log_tail(10)
+                )
         else:
             logger.info("engine stopped")
         removed = remove_job_containers(self.endpoint)

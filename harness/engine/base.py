@@ -4,6 +4,7 @@ import http.client
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any, Protocol
 
 from harness.cloud.network import ContainerNetwork
@@ -21,6 +22,8 @@ class Engine(Protocol):
     name: str
     # True: its functions cannot share the host network (the harness's bridge network then).
     needs_bridge_network: bool
+    # The file it restores at start and saves to at stop; None: it keeps nothing between runs.
+    saved_state: Path | None
 
     @property
     def endpoint(self) -> str:

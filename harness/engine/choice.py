@@ -26,11 +26,14 @@ def selected(endpoint: str | None = None) -> str:
     return name
 
 
-def create(name: str, state_dir: Path, port: int) -> Engine:
+def create(name: str, state_dir: Path, port: int, saved_state: Path | None = None) -> Engine:
+    """The engine `name`, keeping its pid file and log in `state_dir`; `saved_state`: where
+    the embedded engine saves its state between runs (None: in memory only; LocalStack's
+    free runtime keeps nothing)."""
     if name == "localstack":
         from harness.engine.localstack.engine import LocalStackEngine
 
         return LocalStackEngine(state_dir, port=port)
     from harness.engine.moto.engine import MotoEngine
 
-    return MotoEngine(state_dir, port=port)
+    return MotoEngine(state_dir, port=port, saved_state=saved_state)

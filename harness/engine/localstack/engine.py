@@ -54,6 +54,7 @@ RUNTIMES = ("python3.12", "python3.13", "nodejs24.x")
 class LocalStackEngine:
     name = "localstack"
     needs_bridge_network = True
+    saved_state: Path | None = None  # its free runtime keeps nothing between runs
 
     def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 4566) -> None:
         self.host = host

@@ -12,12 +12,13 @@ from harness.contracts import ACCOUNT_ID
 from harness.control.client import Iam
 from harness.control.routes import ENFORCE_IAM
 from harness.engine.base import answering, refuse_taken_port
-from harness.engine.process import BackgroundProcess
+from harness.engine.process import STOP_TIMEOUT_SECONDS, BackgroundProcess
 from harness.images.prepare import LAMBDA_IMAGE, LAMBDA_IMAGE_REPOSITORY, exists, try_pull
 
 logger = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 30
+SAVE_TIMEOUT_SECONDS = 60  # after SIGTERM: the engine writes its state before it exits
 BUSYBOX = "busybox:latest"
 
 
@@ -32,11 +33,21 @@ class MotoEngine:
     name = "moto"
     needs_bridge_network = False
 
-    def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 4566) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        saved_state: Path | None = None,
+    ) -> None:
+        """`saved_state`: the file the engine restores at start and saves to at stop (None:
+        it keeps everything in memory only)."""
         self.host = host
         self.port = port
         self.state_dir = state_dir
-        self.process = BackgroundProcess(state_dir, "engine")
+        self.saved_state = saved_state
+        stop_timeout = SAVE_TIMEOUT_SECONDS if saved_state else STOP_TIMEOUT_SECONDS
+        self.process = BackgroundProcess(state_dir, "engine", stop_timeout)
         self.pid_file = self.process.pid_file
         self.log_file = self.process.log_file
 
@@ -99,6 +110,8 @@ class MotoEngine:
         ]
         if network.listen_also:
             arguments += ["--also-listen", network.listen_also]
+        if self.saved_state:
+            arguments += ["--state", str(self.saved_state)]
         self.process.start(
             [sys.executable, "-m", "harness.engine.moto.server", *arguments], environment
         )

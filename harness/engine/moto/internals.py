@@ -202,6 +202,13 @@ RELIED_ON: tuple[Internal, ...] = (
     Internal("moto.iam.access_control", "IAMRequest.check_action_permitted", ("resource",)),
     Internal("moto.core.exceptions", "AccessDeniedError"),
     Internal("moto.core.exceptions", "JsonRESTError", ("error_type", "message")),
+    # Persistence (snapshot.py): every service's backends live in one BackendDict per
+    # service (account -> region -> backend), each a dict moto fills on first use and then
+    # lists in _instances; each has its `backend` class and `service_name`.
+    Internal("moto.core.base_backend", "BackendDict"),
+    Internal("moto.core.base_backend", "BackendDict._instances"),
+    # A Lambda function is a DockerModel, whose pickled state leaves its Docker client out.
+    Internal("moto.utilities.docker_utilities", "DockerModel"),
 )
 
 _BY_NAME = {internal.name: internal for internal in RELIED_ON}

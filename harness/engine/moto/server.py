@@ -16,19 +16,27 @@ Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless 
 import argparse
 import os
 import sys
+import threading
 import urllib.parse
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM, IAM_PATH
+from harness.engine.base import answering
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
+from harness.waiting import wait_until
+
+if TYPE_CHECKING:
+    from harness.batch.service import BatchService
 
 
 def build_app(
     endpoint: str, account_id: str, network: ContainerNetwork, port: int, enforce_iam: bool
-) -> Any:
+) -> tuple[Any, "BatchService"]:
+    """The edge's WSGI app, and the Batch stand-in behind it."""
     # Imported here: moto reads its settings (set by main) when it is imported.
     from harness.batch.service import BatchService
     from harness.engine.moto import apps, patches
@@ -50,13 +58,14 @@ def build_app(
         return manage(iam, environ, start_response)
 
     listening = urllib.parse.urlsplit(endpoint).hostname or ""
-    return edge_app(
+    app = edge_app(
         health=lambda: {"engine": "moto", "batch": "stand-in"},
         batch=batch,
         engine=apps.every_service(),
         own_hosts=(listening, network.engine_host, network.listen_also or ""),
         control={IAM_PATH: switch_iam},
     )
+    return app, batch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--containers-network", default="host", help="'host' or a network name")
     parser.add_argument("--containers-call", default="127.0.0.1", help="the engine's host name")
     parser.add_argument("--also-listen", help="one more address to serve on")
+    parser.add_argument("--state", type=Path, help="read the saved state at start, save at stop")
     args = parser.parse_args(argv)
     network = ContainerNetwork(
         mode="host" if args.containers_network == "host" else "bridge",
@@ -77,10 +87,27 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["MOTO_PORT"] = str(args.port)
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
     enforce_iam = os.environ.get(ENFORCE_IAM, "") == "1"
-    app = build_app(f"http://{args.host}:{args.port}", account_id, network, args.port, enforce_iam)
+    endpoint = f"http://{args.host}:{args.port}"
+    app, batch = build_app(endpoint, account_id, network, args.port, enforce_iam)
+    from harness.engine.moto.persistence import SavedState
+
+    saved = SavedState(args.state) if args.state else None
+    if saved:
+        saved.load(batch)
+        threading.Thread(target=resume_when_serving, args=(endpoint, batch), daemon=True).start()
     hosts = filter(None, (args.host, args.also_listen))
-    serve(app, [(host, args.port) for host in hosts], "harness.engine")
+    try:
+        serve(app, [(host, args.port) for host in hosts], "harness.engine")
+    finally:
+        if saved:
+            saved.save(batch)
     return 0
+
+
+def resume_when_serving(endpoint: str, batch: "BatchService") -> None:
+    """Restored jobs go on once the engine answers: their containers and logs call it."""
+    wait_until(lambda: answering(endpoint) == "moto" or None, timeout=60, interval=0.1)
+    batch.resume_restored()
 
 
 if __name__ == "__main__":

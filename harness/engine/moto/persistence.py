@@ -1,0 +1,217 @@
+"""The embedded engine's saved state: moto's backends (snapshot.py) and the Batch stand-in's
+resources and jobs, in one file the engine reads when it starts and writes when it stops.
+
+The file is written whole, to a temporary name, flushed to disk and renamed over the last
+one, so a crash while saving leaves the previous state. It names the versions of the harness
+and moto that wrote it; one written by other versions is still tried, and one that cannot
+be read is set aside (`<name>.unreadable-<time>`) and the engine starts empty, saying so:
+it never stops half-way.
+"""
+
+import io
+import logging
+import os
+import pickle
+import threading
+import time
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from harness.batch.service import BatchService
+from harness.engine.moto import internals, snapshot
+
+logger = logging.getLogger("harness.engine")
+
+FORMAT = 1
+DOCKER_MODEL = "moto.utilities.docker_utilities"
+DOCKER_CLIENT = "_DockerModel__docker_client"  # DockerModel's own, private attribute
+
+
+@dataclass(frozen=True)
+class _LockType:
+    type: type
+    new: Any
+
+
+LOCK_TYPES = (
+    _LockType(type(threading.Lock()), threading.Lock),
+    _LockType(type(threading.RLock()), threading.RLock),
+)
+HARNESS_VERSION = version("cdk-batch-harness")
+
+
+@dataclass(frozen=True)
+class SavedState:
+    path: Path
+
+    def save(self, batch: BatchService) -> None:
+        started = time.monotonic()
+        state = {
+            "format": FORMAT,
+            "harness": HARNESS_VERSION,
+            "moto": internals.MOTO_VERSION,
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "moto_backends": snapshot.capture(),
+            "batch": batch.saved_state(),
+        }
+        buffer = io.BytesIO()
+        try:
+            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+        except Exception as error:
+            logger.error("the state was not saved: %s cannot be saved (%r)", _culprit(state), error)
+            raise
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f"{self.path.name}.partial")
+        with partial.open("wb") as file:
+            file.write(buffer.getbuffer())
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(self.path)
+        seconds = time.monotonic() - started
+        size = buffer.getbuffer().nbytes / 1e6
+        logger.info("state saved to %s (%.1f MB, %.1f s)", self.path, size, seconds)
+
+    def load(self, batch: BatchService) -> None:
+        """Restore the saved state, if there is one, into the fresh engine."""
+        if not self.path.exists():
+            logger.info("no saved state at %s: the engine starts empty", self.path)
+            return
+        try:
+            state = pickle.loads(self.path.read_bytes())
+            if state.get("format") != FORMAT:
+                raise ValueError(f"format {state.get('format')!r}, not {FORMAT}")
+            self._warn_of_other_versions(state)
+            services = snapshot.apply(state["moto_backends"])
+        except Exception as error:
+            self._set_aside(f"it cannot be read ({error!r})")
+            return
+        jobs = batch.restore(state["batch"])
+        logger.info(
+            "state restored from %s (saved %s): %s; %d Batch jobs",
+            self.path,
+            state["saved_at"],
+            ", ".join(services) or "no services",
+            jobs,
+        )
+
+    def _warn_of_other_versions(self, state: dict[str, Any]) -> None:
+        written_by = (state["harness"], state["moto"])
+        if written_by != (HARNESS_VERSION, internals.MOTO_VERSION):
+            logger.warning(
+                "%s was written by harness %s with moto %s; this is harness %s with moto %s: "
+                "restoring it all the same",
+                self.path,
+                *written_by,
+                HARNESS_VERSION,
+                internals.MOTO_VERSION,
+            )
+
+    def _set_aside(self, why: str) -> None:
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{int(time.time())}")
+        self.path.replace(aside)
+        logger.warning(
+            "the saved state %s was not restored: %s. It is kept as %s and the engine starts "
+            "empty; `harness state reset` or a new deploy sets it up again",
+            self.path,
+            why,
+            aside,
+        )
+
+
+def _culprit(state: dict[str, Any]) -> str:
+    """Which part of the state cannot be pickled: a moto module's backends, or Batch's."""
+    parts = {f"moto's {module} backends": value for module, value in state["moto_backends"].items()}
+    for name, part in {**parts, "the Batch stand-in's state": state["batch"]}.items():
+        try:
+            _Pickler(io.BytesIO()).dump(part)
+        except Exception:
+            return name
+    return "part of the state"
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles what plain pickle cannot in moto's backends:
+    - a defaultdict whose factory is a lambda (SSM's tags), with a factory that makes the
+      same, and a subclass whose __init__ takes other arguments (SSM's ParameterDict), without
+      calling it;
+    - one of moto's dict classes whose items or item assignment differ from a dict's (S3's
+      versioned keys, whose items are each key's latest version only), by its stored entries;
+    - a WeakValueDictionary (Lambda's functions by ARN), by its entries (each also held
+      elsewhere, so they stay alive);
+    - a lock (ECR's, EC2's), as a new one: nothing holds it while the engine is stopped;
+    - a model that runs Docker containers (a Lambda function), without its Docker client,
+      which it then makes again when first needed."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, internals.get(DOCKER_MODEL, "DockerModel")):
+            # its __getstate__ leaves the Docker client out, and nothing sets it back
+            state = {**obj.__getstate__(), DOCKER_CLIENT: None}
+            return (_new_object, (type(obj),), state)
+        for lock in LOCK_TYPES:
+            if isinstance(obj, lock.type):
+                return (lock.new, ())
+        if isinstance(obj, weakref.WeakValueDictionary):
+            return (weakref.WeakValueDictionary, (dict(obj),))
+        if isinstance(obj, dict) and _reads_differently(obj):
+            attributes = getattr(obj, "__dict__", None) or None
+            return (_new_mapping, (type(obj), list(dict.items(obj))), attributes)
+        if isinstance(obj, defaultdict):
+            factory = _picklable_factory(obj.default_factory)
+            if type(obj) is defaultdict and factory is obj.default_factory:
+                return NotImplemented
+            attributes = getattr(obj, "__dict__", None) or None
+            return (_new_defaultdict, (type(obj), factory), attributes, None, iter(obj.items()))
+        return NotImplemented
+
+
+def _new_object(cls: type[object]) -> Any:
+    return cls.__new__(cls)
+
+
+def _reads_differently(mapping: dict[Any, Any]) -> bool:
+    """One of moto's own dict classes whose items or item assignment are not a dict's (the
+    standard library's, such as OrderedDict, pickle themselves)."""
+    kind = type(mapping)
+    overridden = kind.items is not dict.items or kind.__setitem__ is not dict.__setitem__
+    return overridden and kind.__module__.startswith("moto.")
+
+
+def _new_mapping(cls: type[dict[Any, Any]], entries: list[tuple[Any, Any]]) -> Any:
+    """A dict of class `cls` holding `entries` as stored, without calling its __init__ or
+    its own item assignment."""
+    made = cls.__new__(cls)
+    for key, value in entries:
+        dict.__setitem__(made, key, value)
+    return made
+
+
+@dataclass(frozen=True)
+class _DefaultdictFactory:
+    """Makes defaultdicts whose own factory is `inner` (a picklable lambda's stand-in)."""
+
+    inner: Any
+
+    def __call__(self) -> defaultdict[Any, Any]:
+        return defaultdict(self.inner)
+
+
+def _picklable_factory(factory: Any) -> Any:
+    """`factory`, or for a lambda one that makes the same: its result's type, or for a
+    defaultdict a _DefaultdictFactory of its own factory."""
+    if getattr(factory, "__name__", "") != "<lambda>":
+        return factory
+    made = factory()
+    if isinstance(made, defaultdict):
+        return _DefaultdictFactory(_picklable_factory(made.default_factory))
+    return type(made)
+
+
+def _new_defaultdict(cls: type[defaultdict[Any, Any]], factory: Any) -> Any:
+    """A defaultdict of class `cls` with `factory`, without calling `cls.__init__`."""
+    made = cls.__new__(cls)
+    defaultdict.__init__(made, factory)
+    return made

@@ -1,0 +1,122 @@
+"""The stand-in's resources and jobs saved and restored, as the engine does across a stop:
+a scripted runner (no Docker)."""
+
+import pickle
+import threading
+
+from harness.batch.backend import BatchBackend
+from harness.batch.executor import CONTAINER_LOST, JobExecutor
+from harness.batch.jobs import Job
+from harness.batch.states import JobStatus
+from harness.waiting import wait_until
+
+
+class HeldRunner:
+    """Holds every attempt RUNNING until released; then it exits with `exit_code`."""
+
+    def __init__(self, exit_code: int = 0) -> None:
+        self.exit_code = exit_code
+        self.release = threading.Event()
+        self.ran: list[str] = []
+
+    def run(self, job: Job, attempt, on_running) -> bool:
+        self.ran.append(job.id)
+        on_running()
+        self.release.wait(10)
+        attempt.exit_code = self.exit_code
+        return self.exit_code == 0
+
+
+def backend_with(runner) -> tuple[BatchBackend, JobExecutor]:
+    executor = JobExecutor(runner)
+    backend = BatchBackend("000000000000", "us-east-1", start_job=executor.start)
+    backend.create_compute_environment("compute", {"maxvCpus": 1})
+    backend.create_job_queue("queue", 1, [{"order": 1, "computeEnvironment": "compute"}])
+    backend.register_job_definition("work", {"image": "i", "vcpus": 1})
+    return backend, executor
+
+
+def in_state(job: Job, status: JobStatus) -> None:
+    assert wait_until(lambda: job.status == status or None, timeout=10, interval=0.01), job.status
+
+
+def restored(saved: dict, runner) -> tuple[BatchBackend, list[Job], JobExecutor]:
+    """Into a fresh backend, through pickle, as the engine's next start does."""
+    executor = JobExecutor(runner)
+    backend = BatchBackend("000000000000", "us-east-1", start_job=executor.start)
+    unfinished = backend.load(pickle.loads(pickle.dumps(saved)))
+    return backend, unfinished, executor
+
+
+def test_resources_and_finished_jobs_come_back_as_they_were():
+    runner = HeldRunner()
+    runner.release.set()
+    backend, _ = backend_with(runner)
+    job = backend.submit_job("one", "queue", "work", parameters={"key": "a.csv"}, tags={"t": "1"})
+    in_state(job, JobStatus.SUCCEEDED)
+
+    again, unfinished, _ = restored(backend.saved(), runner)
+
+    assert unfinished == []
+    (copy,) = again.describe_jobs([job.id])
+    assert copy.describe() == job.describe()
+    assert [q.name for q in again.describe_job_queues()] == ["queue"]
+    assert copy.queue is again.job_queues["queue"]  # one object, as before
+
+
+def test_a_running_job_lost_its_container_and_its_retry_strategy_decides():
+    runner = HeldRunner()
+    backend, _ = backend_with(runner)
+    retried = backend.submit_job("retried", "queue", "work", retry_strategy={"attempts": 2})
+    in_state(retried, JobStatus.RUNNING)
+    saved = backend.saved()
+    runner.release.set()  # the old engine's thread ends; the saved copy is what counts
+
+    again_runner = HeldRunner()
+    again_runner.release.set()
+    _, (job,), executor = restored(saved, again_runner)
+    executor.resume(job)
+    in_state(job, JobStatus.SUCCEEDED)
+
+    first, second = job.attempts
+    assert first.status_reason == CONTAINER_LOST and first.stopped_at is not None
+    assert second.exit_code == 0
+    assert again_runner.ran == [job.id]
+
+
+def test_without_attempts_left_it_fails_saying_its_container_is_gone():
+    runner = HeldRunner()
+    backend, _ = backend_with(runner)
+    once = backend.submit_job("once", "queue", "work")
+    in_state(once, JobStatus.RUNNING)
+    saved = backend.saved()
+    runner.release.set()
+
+    _, (job,), executor = restored(saved, HeldRunner())
+    executor.resume(job)
+    in_state(job, JobStatus.FAILED)
+
+    assert job.status_reason == CONTAINER_LOST
+
+
+def test_a_job_waiting_for_capacity_runs_after_the_restart():
+    runner = HeldRunner()
+    backend, _ = backend_with(runner)
+    first = backend.submit_job("first", "queue", "work")
+    in_state(first, JobStatus.RUNNING)
+    waiting = backend.submit_job("waiting", "queue", "work")  # maxvCpus 1: it stays RUNNABLE
+    in_state(waiting, JobStatus.RUNNABLE)
+    saved = backend.saved()
+    runner.release.set()
+
+    again_runner = HeldRunner()
+    again_runner.release.set()
+    _, unfinished, executor = restored(saved, again_runner)
+    for job in sorted(unfinished, key=lambda job: job.sequence):
+        executor.resume(job)
+    by_name = {job.name: job for job in unfinished}
+    in_state(by_name["waiting"], JobStatus.SUCCEEDED)
+    in_state(by_name["first"], JobStatus.FAILED)  # no retry strategy: one attempt
+
+    assert len(by_name["waiting"].attempts) == 1
+    assert by_name["first"].status_reason == CONTAINER_LOST
