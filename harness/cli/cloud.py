@@ -1,10 +1,12 @@
 """The local cloud's lifecycle: up, down, status, env, images, watch, state."""
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from harness.cli.parsing import command, json_flag, print_json
 from harness.client import aws
+from harness.cloud import snapshots
 from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.reset import reset_data
 from harness.deploy.watch import Watcher
@@ -51,9 +53,35 @@ def cmd_env(cloud: LocalCloud, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_state(cloud: LocalCloud, args: argparse.Namespace) -> int:
+def cmd_state_reset(cloud: LocalCloud, args: argparse.Namespace) -> int:
     cloud.outputs()  # the cloud is up and the stack deployed, or NotUp says how to get there
     print(reset_data(cloud.endpoint, cloud.app.stack_name))
+    return 0
+
+
+def cmd_state_save(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    path = snapshots.named(args.name)
+    header = snapshots.export(cloud, path)
+    print(f"snapshot {args.name}: {path} ({header.describe()})")
+    return 0
+
+
+def cmd_state_load(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    path = snapshots.named(args.name)
+    header = snapshots.import_(cloud, path)
+    print(f"loaded snapshot {args.name} ({header.describe()})")
+    return 0
+
+
+def cmd_state_export(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    header = snapshots.export(cloud, args.file)
+    print(f"exported to {args.file} ({header.describe()})")
+    return 0
+
+
+def cmd_state_import(cloud: LocalCloud, args: argparse.Namespace) -> int:
+    header = snapshots.import_(cloud, args.file)
+    print(f"imported {args.file} ({header.describe()})")
     return 0
 
 
@@ -112,15 +140,66 @@ def register(commands: Any) -> None:
     state = command(
         commands,
         "state",
-        "the cloud's data: reset empties it and keeps the stack",
-        "reset: terminate the running jobs and drop the job history, delete every object of "
-        "the stack's buckets, every item of its tables and every stream of its log groups "
-        "(its functions' and Batch's). The deployed stack, its functions, roles, queues and "
-        "job definitions stay: the next upload runs at once, with no redeploy.",
-        "harness state reset",
+        "the cloud's state: reset, save, load, export, import",
+        "The local cloud's state: what `harness down` saves and `harness up` brings back "
+        "(.harness/state/<port>/). Empty its data, keep a snapshot of it under a name, or "
+        "move it as a file.",
+        "harness state save before-migration",
     )
-    state.add_argument("action", choices=("reset",), help="what to do with the data")
-    state.set_defaults(run=cmd_state)
+    actions = state.add_subparsers(dest="action", required=True, metavar="ACTION")
+    command(
+        actions,
+        "reset",
+        "empty the data, keep the stack",
+        "Terminate the running jobs and drop the job history, delete every object of the "
+        "stack's buckets, every item of its tables and every stream of its log groups (its "
+        "functions' and Batch's). The deployed stack, its functions, roles, queues and job "
+        "definitions stay: the next upload runs at once, with no redeploy.",
+        "harness state reset",
+    ).set_defaults(run=cmd_state_reset)
+    for name, run, summary, description, example in (
+        (
+            "save",
+            cmd_state_save,
+            "keep the state as it is now, under a name",
+            "Save the running cloud's state now (else take its last saved state) as a snapshot "
+            "in .harness/snapshots/NAME.state.",
+            "harness state save seeded",
+        ),
+        (
+            "load",
+            cmd_state_load,
+            "go back to a named snapshot",
+            "Replace the cloud's state with the snapshot NAME: a running cloud is stopped and "
+            "started again on it.",
+            "harness state load seeded",
+        ),
+    ):
+        action = command(actions, name, summary, description, example)
+        action.add_argument("name", help="the snapshot's name (letters, digits, . _ -)")
+        action.set_defaults(run=run)
+    for name, run, summary, description, example in (
+        (
+            "export",
+            cmd_state_export,
+            "write the state to a file",
+            "Write the cloud's state as it is now to FILE, for a teammate or CI to import. The "
+            "file names the engine and the versions that wrote it.",
+            "harness state export seeded.state",
+        ),
+        (
+            "import",
+            cmd_state_import,
+            "take the state from a file",
+            "Replace the cloud's state with FILE (written by `harness state export`): a "
+            "running cloud is stopped and started again on it. A file that is not a saved "
+            "state is refused before anything changes.",
+            "harness state import seeded.state",
+        ),
+    ):
+        action = command(actions, name, summary, description, example)
+        action.add_argument("file", type=Path, help="the state's file")
+        action.set_defaults(run=run)
     command(
         commands,
         "images",

@@ -14,6 +14,7 @@ from harness import project
 from harness.cloud import docker_host, network
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL, StackOutputs
+from harness.control.routes import PERSIST
 from harness.deploy.cdk import deploy, stack_outputs
 from harness.engine import choice
 from harness.engine.base import Engine
@@ -27,14 +28,13 @@ logger = logging.getLogger(__name__)
 PORT = int(os.environ.get(PORT_VARIABLE, str(network.DEFAULT_PORT)))
 # One folder per port, so clouds of one project on two ports keep their pid files apart.
 STATE_DIR = CACHE / ("local-cloud" if PORT == network.DEFAULT_PORT else f"local-cloud-{PORT}")
-PERSIST_VARIABLE = "HARNESS_PERSIST"
 SAVED_STATE_DIR = REPO / ".harness" / "state"  # never under .cache: `make clean` keeps it
 
 
 def saved_state_file(port: int = PORT) -> Path | None:
     """Where the local cloud on `port` keeps its state between runs; None when
     HARNESS_PERSIST=0 (everything in memory only)."""
-    if os.environ.get(PERSIST_VARIABLE, "1") == "0":
+    if os.environ.get(PERSIST, "1") == "0":
         return None
     return SAVED_STATE_DIR / str(port) / "engine.state"
 

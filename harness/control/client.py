@@ -5,9 +5,10 @@ import http.client
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
-from harness.control.routes import FAULTS_PATH, IAM_PATH, JOBS_PATH, RECLAIM_PATH
+from harness.control.routes import FAULTS_PATH, IAM_PATH, JOBS_PATH, RECLAIM_PATH, STATE_PATH
 from harness.errors import HarnessError
 from harness.faults.rules import FaultRuleError
 from harness.paths import local_up_command
@@ -82,6 +83,19 @@ class BatchJobs(Control):
     def forget(self) -> int:
         """Terminate the running jobs, drop every job; how many there were."""
         return int(self.call("DELETE", JOBS_PATH)["removed"])
+
+
+class EngineState(Control):
+    """The engine's saved state (harness/cloud/saved_state.py)."""
+
+    def save(self) -> Path:
+        """Have the engine save its state now; the file it wrote."""
+        try:
+            return Path(self.call("POST", STATE_PATH)["path"])
+        except ControlError as error:
+            raise ControlError(
+                f"the engine at {self.endpoint} cannot save its state: {error}"
+            ) from error
 
 
 class Iam(Control):

@@ -8,6 +8,9 @@ FAULTS_PATH = "/_harness/faults"  # GET, POST a rule, DELETE all
 RECLAIM_PATH = "/_harness/faults/reclaim"  # POST {"jobId": ...}: a Spot interruption
 IAM_PATH = "/_harness/iam"  # GET, PUT {"enforce": bool}
 JOBS_PATH = "/_harness/batch/jobs"  # DELETE: the stand-in's job history, running jobs ended
+STATE_PATH = "/_harness/state"  # POST: save the state now; {"path", and the file's header}
 
 # "1": the engine enforces IAM from its start; an engine that cannot refuses to start.
 ENFORCE_IAM = "HARNESS_ENFORCE_IAM"
+# "0": the engine keeps its state in memory only, never saved (harness/cloud/saved_state.py).
+PERSIST = "HARNESS_PERSIST"

@@ -1,16 +1,14 @@
 """The embedded engine's saved state: moto's backends (snapshot.py) and the Batch stand-in's
-resources and jobs, in one file the engine reads when it starts and writes when it stops.
+resources and jobs, pickled as the payload of one file (harness/cloud/saved_state.py) that the
+engine reads when it starts and writes when it stops or is asked to.
 
-The file is written whole, to a temporary name, flushed to disk and renamed over the last
-one, so a crash while saving leaves the previous state. It names the versions of the harness
-and moto that wrote it; one written by other versions is still tried, and one that cannot
-be read is set aside (`<name>.unreadable-<time>`) and the engine starts empty, saying so:
-it never stops half-way.
+The file names the versions of the harness and moto that wrote it; one written by other
+versions is still tried, and one that cannot be read is set aside
+(`<name>.unreadable-<time>`) and the engine starts empty, saying so: it never stops half-way.
 """
 
 import io
 import logging
-import os
 import pickle
 import threading
 import time
@@ -22,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.batch.service import BatchService
+from harness.cloud import saved_state
 from harness.engine.moto import internals, snapshot
 
 logger = logging.getLogger("harness.engine")
 
-FORMAT = 1
 DOCKER_MODEL = "moto.utilities.docker_utilities"
 DOCKER_CLIENT = "_DockerModel__docker_client"  # DockerModel's own, private attribute
 
@@ -48,32 +46,26 @@ HARNESS_VERSION = version("cdk-batch-harness")
 class SavedState:
     path: Path
 
-    def save(self, batch: BatchService) -> None:
+    def save(self, batch: BatchService) -> saved_state.Header:
         started = time.monotonic()
-        state = {
-            "format": FORMAT,
-            "harness": HARNESS_VERSION,
-            "moto": internals.MOTO_VERSION,
-            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "moto_backends": snapshot.capture(),
-            "batch": batch.saved_state(),
-        }
+        header = saved_state.Header(
+            engine="moto",
+            harness=HARNESS_VERSION,
+            moto=internals.MOTO_VERSION,
+            saved_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        state = {"moto_backends": snapshot.capture(), "batch": batch.saved_state()}
         buffer = io.BytesIO()
         try:
             _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
         except Exception as error:
             logger.error("the state was not saved: %s cannot be saved (%r)", _culprit(state), error)
             raise
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f"{self.path.name}.partial")
-        with partial.open("wb") as file:
-            file.write(buffer.getbuffer())
-            file.flush()
-            os.fsync(file.fileno())
-        partial.replace(self.path)
+        saved_state.write(self.path, header, buffer.getvalue())
         seconds = time.monotonic() - started
         size = buffer.getbuffer().nbytes / 1e6
         logger.info("state saved to %s (%.1f MB, %.1f s)", self.path, size, seconds)
+        return header
 
     def load(self, batch: BatchService) -> None:
         """Restore the saved state, if there is one, into the fresh engine."""
@@ -81,31 +73,32 @@ class SavedState:
             logger.info("no saved state at %s: the engine starts empty", self.path)
             return
         try:
-            state = pickle.loads(self.path.read_bytes())
-            if state.get("format") != FORMAT:
-                raise ValueError(f"format {state.get('format')!r}, not {FORMAT}")
-            self._warn_of_other_versions(state)
+            header, payload = saved_state.read(self.path)
+            if header.engine != "moto":
+                raise ValueError(f"it is the {header.engine} engine's")
+            self._warn_of_other_versions(header)
+            state = pickle.loads(payload)
             services = snapshot.apply(state["moto_backends"])
         except Exception as error:
             self._set_aside(f"it cannot be read ({error!r})")
             return
         jobs = batch.restore(state["batch"])
         logger.info(
-            "state restored from %s (saved %s): %s; %d Batch jobs",
+            "state restored from %s (%s): %s; %d Batch jobs",
             self.path,
-            state["saved_at"],
+            header.describe(),
             ", ".join(services) or "no services",
             jobs,
         )
 
-    def _warn_of_other_versions(self, state: dict[str, Any]) -> None:
-        written_by = (state["harness"], state["moto"])
-        if written_by != (HARNESS_VERSION, internals.MOTO_VERSION):
+    def _warn_of_other_versions(self, header: saved_state.Header) -> None:
+        if (header.harness, header.moto) != (HARNESS_VERSION, internals.MOTO_VERSION):
             logger.warning(
                 "%s was written by harness %s with moto %s; this is harness %s with moto %s: "
                 "restoring it all the same",
                 self.path,
-                *written_by,
+                header.harness,
+                header.moto,
                 HARNESS_VERSION,
                 internals.MOTO_VERSION,
             )

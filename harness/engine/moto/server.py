@@ -14,6 +14,8 @@ Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless 
 """
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 import threading
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID
-from harness.control.routes import ENFORCE_IAM, IAM_PATH
+from harness.control.routes import ENFORCE_IAM, IAM_PATH, PERSIST, STATE_PATH
 from harness.engine.base import answering
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
@@ -31,12 +33,19 @@ from harness.waiting import wait_until
 
 if TYPE_CHECKING:
     from harness.batch.service import BatchService
+    from harness.engine.moto.persistence import SavedState
 
 
 def build_app(
-    endpoint: str, account_id: str, network: ContainerNetwork, port: int, enforce_iam: bool
+    endpoint: str,
+    account_id: str,
+    network: ContainerNetwork,
+    port: int,
+    enforce_iam: bool,
+    saved: "SavedState | None" = None,
 ) -> tuple[Any, "BatchService"]:
-    """The edge's WSGI app, and the Batch stand-in behind it."""
+    """The edge's WSGI app, and the Batch stand-in behind it. `saved`: where the engine saves
+    its state (None: nowhere)."""
     # Imported here: moto reads its settings (set by main) when it is imported.
     from harness.batch.service import BatchService
     from harness.engine.moto import apps, patches
@@ -63,7 +72,7 @@ def build_app(
         batch=batch,
         engine=apps.every_service(),
         own_hosts=(listening, network.engine_host, network.listen_also or ""),
-        control={IAM_PATH: switch_iam},
+        control={IAM_PATH: switch_iam, STATE_PATH: state_route(saved, batch)},
     )
     return app, batch
 
@@ -88,10 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
     enforce_iam = os.environ.get(ENFORCE_IAM, "") == "1"
     endpoint = f"http://{args.host}:{args.port}"
-    app, batch = build_app(endpoint, account_id, network, args.port, enforce_iam)
     from harness.engine.moto.persistence import SavedState
 
     saved = SavedState(args.state) if args.state else None
+    app, batch = build_app(endpoint, account_id, network, args.port, enforce_iam, saved)
     if saved:
         saved.load(batch)
         threading.Thread(target=resume_when_serving, args=(endpoint, batch), daemon=True).start()
@@ -102,6 +111,25 @@ def main(argv: list[str] | None = None) -> int:
         if saved:
             saved.save(batch)
     return 0
+
+
+def state_route(saved: "SavedState | None", batch: "BatchService") -> Any:
+    """`/_harness/state`: POST saves the state now and answers where, with the file's header."""
+
+    def route(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if saved is None:
+            start_response("409 Conflict", [("Content-Type", "application/json")])
+            message = f"it keeps its state in memory only ({PERSIST}=0)"
+            return [json.dumps({"message": message}).encode()]
+        try:
+            header = saved.save(batch)
+        except Exception as error:  # the engine goes on serving; the caller hears why
+            start_response("500 Internal Server Error", [("Content-Type", "application/json")])
+            return [json.dumps({"message": f"the state was not saved: {error!r}"}).encode()]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"path": str(saved.path), **dataclasses.asdict(header)}).encode()]
+
+    return route
 
 
 def resume_when_serving(endpoint: str, batch: "BatchService") -> None:

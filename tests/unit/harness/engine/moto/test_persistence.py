@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from harness.cloud import saved_state
 from harness.engine.moto import persistence
 from harness.engine.moto.persistence import SavedState
 
@@ -171,11 +172,12 @@ def test_state_that_does_not_fit_this_moto_is_set_aside_and_changes_nothing(tmp_
     with mock_aws():
         client("s3").create_bucket(Bucket="kept-bucket")
         SavedState(path).save(FakeBatch())
-    state = pickle.loads(path.read_bytes())
+    header, payload = saved_state.read(path)
+    state = pickle.loads(payload)
     state["moto_backends"][("moto.s3.models", "a-service-this-moto-lacks")] = {}
     buffer = io.BytesIO()
     persistence._Pickler(buffer).dump(state)
-    path.write_bytes(buffer.getvalue())
+    saved_state.write(path, header, buffer.getvalue())
     batch = FakeBatch()
 
     with mock_aws():
