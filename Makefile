@@ -65,7 +65,12 @@ $(ENGINE_WHEELS)/.downloaded: harness/images/engine/requirements.txt | $(PYTHON)
 	done
 	@touch $@
 
-test: setup ## Run the tests but those marked slow (brings the local cloud up if needed)
+# The tests run on a local cloud of their own (started, deployed and stopped by them, never
+# saved), so they never change the one `make local-up` started; HARNESS_PORT picks another.
+TEST_PORT := 4599
+test test-all test-integration: export HARNESS_PORT ?= $(TEST_PORT)
+
+test: setup ## Run the tests but those marked slow, on a local cloud of their own
 	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-all: setup ## Run every test, the slow ones too (CI runs this)

@@ -72,7 +72,8 @@ def test_a_program_that_is_not_http_is_neither_an_engine_nor_free(not_http):
         Faults(not_http).listed()
 
 
-def test_iam_status_with_no_engine_says_to_start_one():
+def test_iam_status_with_no_engine_says_to_start_one(monkeypatch):
+    monkeypatch.delenv("HARNESS_PORT", raising=False)  # `make test` sets the tests' own
     with pytest.raises(NoEngine, match=r"start it with `make local-up`"):
         Iam(f"http://127.0.0.1:{free_port()}").enforced()
 

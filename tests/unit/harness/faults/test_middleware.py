@@ -150,6 +150,7 @@ def test_bad_rules_exit_2_from_the_cli_with_what_is_wrong(endpoint, monkeypatch,
 
 
 def test_an_engine_that_does_not_answer_is_not_bad_input(monkeypatch, capsys):
+    monkeypatch.delenv("HARNESS_PORT", raising=False)  # `make test` sets the tests' own
     monkeypatch.setattr(cli, "LocalCloud", lambda: SimpleNamespace(endpoint="http://127.0.0.1:9"))
     assert cli.main(["faults", "list"]) == 1
     assert "start it with `make local-up`" in capsys.readouterr().err
