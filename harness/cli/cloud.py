@@ -16,7 +16,7 @@ def cmd_up(cloud: LocalCloud, args: argparse.Namespace) -> int:
     outputs = cloud.up()
     print(f"""
 Local cloud is up at {cloud.endpoint} (engine: {cloud.engine.name}; Batch on the same endpoint)
-  bucket      {outputs.bucket}   (uploads under {outputs.upload_prefix!r} ending in .csv start jobs)
+  bucket      {outputs.bucket}   (uploads under {outputs.upload_prefix!r} start jobs)
   table       {outputs.table}
   job queue   {outputs.job_queue}
   function    {outputs.function}
@@ -44,6 +44,8 @@ def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
         print(f"engine    {status.engine} at {status.endpoint}: {state}")
         stack = status.stack
         print(f"stack     {'deployed: table ' + stack.table if stack else 'not deployed'}")
+        saved = status.saved_state
+        print(f"state     {f'saved in {saved} at stop' if saved else 'kept in memory only'}")
     return 0 if status.engine_running and status.stack else 1
 
 
@@ -126,7 +128,7 @@ def register(commands: Any) -> None:
     json_flag(
         status,
         "{engine, endpoint, engine_running, stack: null or {bucket, table, job_queue, "
-        "job_definition, function, upload_prefix}}",
+        "job_definition, function, upload_prefix}, saved_state: null or its file}",
     )
     status.set_defaults(run=cmd_status)
     command(

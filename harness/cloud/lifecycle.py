@@ -17,7 +17,7 @@ from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL, StackOutputs
 from harness.control.routes import PERSIST
 from harness.deploy.cdk import deploy, stack_outputs
 from harness.engine import choice
-from harness.engine.base import Engine
+from harness.engine.base import Engine, engine_health
 from harness.errors import HarnessError
 from harness.images.prepare import PreparedImages, base_image, prepare_all
 from harness.paths import CACHE, PORT_VARIABLE, REPO, local_up_command
@@ -49,10 +49,12 @@ class Status:
     endpoint: str
     engine_running: bool
     stack: StackOutputs | None
+    saved_state: Path | None  # where the engine saves its state; None: nowhere
 
     def as_dict(self) -> dict[str, object]:
         status = asdict(self)
         status["stack"] = asdict(self.stack) if self.stack else None
+        status["saved_state"] = str(self.saved_state) if self.saved_state else None
         return status
 
 
@@ -187,7 +189,16 @@ class LocalCloud:
             endpoint=self.endpoint,
             engine_running=running,
             stack=stack_outputs(self.endpoint, self.app) if running else None,
+            saved_state=self._saved_state(running),
         )
+
+    def _saved_state(self, running: bool) -> Path | None:
+        """Where the running engine saves its state (it says so in its health), else where
+        this one would."""
+        if not running:
+            return self.engine.saved_state
+        saved = engine_health(self.endpoint).get("saved_state")
+        return Path(saved) if saved else None
 
     def outputs(self) -> StackOutputs:
         """The deployed stack, or a clear error saying how to get one."""

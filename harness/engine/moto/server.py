@@ -67,8 +67,9 @@ def build_app(
         return manage(iam, environ, start_response)
 
     listening = urllib.parse.urlsplit(endpoint).hostname or ""
+    saved_state = str(saved.path) if saved else None
     app = edge_app(
-        health=lambda: {"engine": "moto", "batch": "stand-in"},
+        health=lambda: {"engine": "moto", "batch": "stand-in", "saved_state": saved_state},
         batch=batch,
         engine=apps.every_service(),
         own_hosts=(listening, network.engine_host, network.listen_also or ""),

@@ -77,6 +77,7 @@ def test_down_and_up_bring_the_cloud_back_as_it_was(own_cloud, tmp_path: Path, u
     again = Pipeline(second.endpoint, second.outputs())
 
     assert "(no changes)" in (tmp_path / "second-deploy.log").read_text()
+    assert second.status().saved_state == second.engine.saved_state  # as its health says
     assert what_the_cloud_holds(again, stack, [job["jobId"]]) == before
     assert before["logs"][job["jobId"]]
     uploaded(second, f"uploads/{unique}-2.csv", products(unique + "b", 5))
