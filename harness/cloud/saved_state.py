@@ -25,7 +25,7 @@ class Header:
     format: int = FORMAT
 
     def describe(self) -> str:
-        return f"saved {self.saved_at} by harness {self.harness} ({self.engine}, moto {self.moto})"
+        return f"saved {self.saved_at} by harness {self.harness} with moto {self.moto}"
 
 
 def write(path: Path, header: Header, payload: bytes) -> None:
