@@ -25,6 +25,7 @@ from harness.engine.moto import internals, snapshot
 
 logger = logging.getLogger("harness.engine")
 
+SAVE_ATTEMPTS = 3  # reads of a state that changed while it was read
 DOCKER_MODEL = "moto.utilities.docker_utilities"
 DOCKER_CLIENT = "_DockerModel__docker_client"  # DockerModel's own, private attribute
 
@@ -54,18 +55,32 @@ class SavedState:
             moto=internals.MOTO_VERSION,
             saved_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
-        state = {"moto_backends": snapshot.capture(), "batch": batch.saved_state()}
-        buffer = io.BytesIO()
-        try:
-            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
-        except Exception as error:
-            logger.error("the state was not saved: %s cannot be saved (%r)", _culprit(state), error)
-            raise
-        saved_state.write(self.path, header, buffer.getvalue())
+        payload = self._pickled(batch)
+        saved_state.write(self.path, header, payload)
         seconds = time.monotonic() - started
-        size = buffer.getbuffer().nbytes / 1e6
+        size = len(payload) / 1e6
         logger.info("state saved to %s (%.1f MB, %.1f s)", self.path, size, seconds)
         return header
+
+    @staticmethod
+    def _pickled(batch: BatchService) -> bytes:
+        """The state as bytes. Threads other than requests (a function's invocation, a job)
+        may change a dict while it is read: then it is read again."""
+        attempt = 1
+        while True:
+            state = {"moto_backends": snapshot.capture(), "batch": batch.saved_state()}
+            buffer = io.BytesIO()
+            try:
+                _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+                return buffer.getvalue()
+            except RuntimeError:  # "dictionary changed size during iteration"
+                if attempt == SAVE_ATTEMPTS:
+                    raise
+                attempt += 1
+            except Exception as error:
+                culprit = _culprit(state)
+                logger.error("the state was not saved: %s cannot be saved (%r)", culprit, error)
+                raise
 
     def load(self, batch: BatchService) -> None:
         """Restore the saved state, if there is one, into the fresh engine."""

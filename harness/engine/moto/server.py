@@ -27,6 +27,7 @@ from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM, IAM_PATH, PERSIST, STATE_PATH
 from harness.engine.base import answering
+from harness.engine.edge.gate import RequestGate
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
 from harness.waiting import wait_until
@@ -68,12 +69,13 @@ def build_app(
 
     listening = urllib.parse.urlsplit(endpoint).hostname or ""
     saved_state = str(saved.path) if saved else None
+    gate = RequestGate()
     app = edge_app(
         health=lambda: {"engine": "moto", "batch": "stand-in", "saved_state": saved_state},
         batch=batch,
-        engine=apps.every_service(),
+        engine=gate.wsgi(apps.every_service()),
         own_hosts=(listening, network.engine_host, network.listen_also or ""),
-        control={IAM_PATH: switch_iam, STATE_PATH: state_route(saved, batch)},
+        control={IAM_PATH: switch_iam, STATE_PATH: state_route(saved, batch, gate)},
     )
     return app, batch
 
@@ -114,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def state_route(saved: "SavedState | None", batch: "BatchService") -> Any:
-    """`/_harness/state`: POST saves the state now and answers where, with the file's header."""
+def state_route(saved: "SavedState | None", batch: "BatchService", gate: RequestGate) -> Any:
+    """`/_harness/state`: POST saves the state now (with moto's requests held at the gate) and
+    answers where, with the file's header."""
 
     def route(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if saved is None:
@@ -123,7 +126,8 @@ def state_route(saved: "SavedState | None", batch: "BatchService") -> Any:
             message = f"it keeps its state in memory only ({PERSIST}=0)"
             return [json.dumps({"message": message}).encode()]
         try:
-            header = saved.save(batch)
+            with gate.closed():
+                header = saved.save(batch)
         except Exception as error:  # the engine goes on serving; the caller hears why
             start_response("500 Internal Server Error", [("Content-Type", "application/json")])
             return [json.dumps({"message": f"the state was not saved: {error!r}"}).encode()]
