@@ -4,23 +4,16 @@ import argparse
 import contextlib
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from harness import installed_version
 from harness.cli import cloud, control, data, jobs
 from harness.cloud.lifecycle import LocalCloud
 from harness.errors import BadInput, HarnessError
 from harness.progress import show_progress
 
-DISTRIBUTION = "cdk-batch-harness"
-
-
-def installed_version() -> str:
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "(not installed: run `make setup` or `pip install .`)"
+NOT_INSTALLED = "(not installed: run `make setup` or `pip install .`)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,7 +22,9 @@ def parser() -> argparse.ArgumentParser:
         description=__doc__,
         epilog="exit codes: 0 done, 1 failed, 2 bad input, 130 interrupted",
     )
-    root.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    root.add_argument(
+        "--version", action="version", version=f"%(prog)s {installed_version() or NOT_INSTALLED}"
+    )
     commands = root.add_subparsers(dest="command", required=True)
     for group in (cloud, jobs, data, control):
         group.register(commands)

@@ -15,10 +15,10 @@ import time
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from harness import installed_version
 from harness.batch.service import BatchService
 from harness.cloud import saved_state
 from harness.engine.moto import internals, snapshot
@@ -40,7 +40,7 @@ LOCK_TYPES = (
     _LockType(type(threading.Lock()), threading.Lock),
     _LockType(type(threading.RLock()), threading.RLock),
 )
-HARNESS_VERSION = version("cdk-batch-harness")
+HARNESS_VERSION = installed_version() or "unknown (not installed)"
 
 
 @dataclass(frozen=True)
