@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 IGNORED = {
     *("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "cdk.out", "wheels"),
-    *(".git", ".venv", "node_modules", ".cache"),
+    *(".git", ".venv", "node_modules", ".cache", ".harness"),
 }
 EDITOR_SUFFIXES = (".swp", ".swo", ".swx", ".tmp", "~")
 EDITOR_NAMES = {"4913", ".DS_Store"}  # vim's probe that a folder is writable; macOS Finder

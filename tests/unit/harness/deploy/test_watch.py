@@ -77,6 +77,7 @@ def test_by_default_the_whole_app_folder_is_watched_but_dependencies_and_build_o
         ".git/HEAD",
         ".venv/bin/python",
         ".cache/npm/x",
+        ".harness/state/4566/engine.state",
         "cdk.out/manifest.json",
         "job/.app.js.swp",
     ):
