@@ -157,6 +157,8 @@ class LocalCloud:
         return deploy(self.endpoint, base, app, log, self.engine.after_deploy)
 
     def down(self) -> None:
+        running = self.engine.healthy()
+        saves_to = self._saved_state(running) if running else None  # as the engine says
         stopping_at = time.time()
         self.engine.stop()
         if self.engine.healthy():
@@ -164,16 +166,17 @@ class LocalCloud:
                 f"the engine at {self.endpoint} was not started by `make local-up` and still "
                 "runs (`docker compose up`? then stop it with `docker compose down`)"
             )
-        elif saved := self.engine.saved_state:
-            if saved.exists() and saved.stat().st_mtime >= stopping_at:
-                logger.info(f"engine stopped; its state is saved in {saved}")
-            else:
-                logger.warning(
-                    "engine stopped, but it did not save its state; the end of its log:\n"
-                    + self.engine.log_tail(10)
-                )
+        elif not running:
+            logger.info(f"no engine was running at {self.endpoint}")
+        elif saves_to is None:
+            logger.info("engine stopped (it kept its state in memory only)")
+        elif saves_to.exists() and saves_to.stat().st_mtime >= stopping_at:
+            logger.info(f"engine stopped; its state is saved in {saves_to}")
         else:
-            logger.info("engine stopped")
+            logger.warning(
+                "engine stopped, but it did not save its state; the end of its log:\n"
+                + self.engine.log_tail(10)
+            )
         removed = remove_job_containers(self.endpoint)
         logger.info(f"{removed} leftover job containers removed")
         try:
