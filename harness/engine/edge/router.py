@@ -9,6 +9,7 @@ upload checksums (checksums.py)."""
 
 import json
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from harness.batch.responses import is_batch_request
@@ -57,6 +58,9 @@ def edge_app(
     return RequestGuard(faults, [host for host in own_hosts if host])
 
 
-def answer(start_response: Any, body: dict[str, Any]) -> Iterable[bytes]:
-    start_response("200 OK", [("Content-Type", "application/json")])
+def answer(
+    start_response: Any, body: dict[str, Any], status: HTTPStatus = HTTPStatus.OK
+) -> list[bytes]:
+    """A control route's JSON answer."""
+    start_response(f"{status.value} {status.phrase}", [("Content-Type", "application/json")])
     return [json.dumps(body).encode()]

@@ -21,10 +21,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from typing import Any
 
 from harness.batch.errors import AccessDeniedException
 from harness.client import aws
+from harness.engine.edge.router import answer
 from harness.engine.edge.sigv4 import access_key_id
 from harness.engine.moto import internals
 
@@ -177,11 +179,8 @@ def manage(
         length = int(environ.get("CONTENT_LENGTH") or 0)
         request = json.loads(environ["wsgi.input"].read(length) or b"{}")
         if not isinstance(request.get("enforce"), bool):
-            start_response("400 Bad Request", [("Content-Type", "application/json")])
-            return [
-                json.dumps({"message": 'send {"enforce": true} or {"enforce": false}'}).encode()
-            ]
+            message = 'send {"enforce": true} or {"enforce": false}'
+            return answer(start_response, {"message": message}, HTTPStatus.BAD_REQUEST)
         enforcement.enforce = request["enforce"]
         logger.warning("IAM enforcement is now %s", "on" if enforcement.enforce else "off")
-    start_response("200 OK", [("Content-Type", "application/json")])
-    return [json.dumps({"enforce": enforcement.enforce}).encode()]
+    return answer(start_response, {"enforce": enforcement.enforce})

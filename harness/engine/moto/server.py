@@ -15,11 +15,11 @@ Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless 
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import threading
 import urllib.parse
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM, IAM_PATH, PERSIST, STATE_PATH
 from harness.engine.base import answering
 from harness.engine.edge.gate import RequestGate
-from harness.engine.edge.router import edge_app
+from harness.engine.edge.router import answer, edge_app
 from harness.engine.edge.serving import configure_logging, serve
 from harness.waiting import wait_until
 
@@ -122,17 +122,15 @@ def state_route(saved: "SavedState | None", batch: "BatchService", gate: Request
 
     def route(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if saved is None:
-            start_response("409 Conflict", [("Content-Type", "application/json")])
             message = f"it keeps its state in memory only ({PERSIST}=0)"
-            return [json.dumps({"message": message}).encode()]
+            return answer(start_response, {"message": message}, HTTPStatus.CONFLICT)
         try:
             with gate.closed():
                 header = saved.save(batch)
         except Exception as error:  # the engine goes on serving; the caller hears why
-            start_response("500 Internal Server Error", [("Content-Type", "application/json")])
-            return [json.dumps({"message": f"the state was not saved: {error!r}"}).encode()]
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return [json.dumps({"path": str(saved.path), **dataclasses.asdict(header)}).encode()]
+            message = f"the state was not saved: {error!r}"
+            return answer(start_response, {"message": message}, HTTPStatus.INTERNAL_SERVER_ERROR)
+        return answer(start_response, {"path": str(saved.path), **dataclasses.asdict(header)})
 
     return route
 
