@@ -6,14 +6,19 @@ A file is written whole to a temporary name beside it, flushed to disk and renam
 previous one: a failure while writing leaves the previous file as it was.
 """
 
+import contextlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from harness.errors import BadInput
 
 FORMAT = 1
+HEADER_MAX_BYTES = 64 * 1024
+COPY_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,35 +34,58 @@ class Header:
 
 
 def write(path: Path, header: Header, payload: bytes) -> None:
+    replace_whole(path, [json.dumps(asdict(header)).encode() + b"\n", payload])
+
+
+def replace_whole(path: Path, parts: Iterable[bytes]) -> None:
+    """`path` holds `parts`, or, after any failure, what it held before."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.partial")
     with partial.open("wb") as file:
-        file.write(json.dumps(asdict(header)).encode() + b"\n")
-        file.write(payload)
+        for part in parts:
+            file.write(part)
         file.flush()
         os.fsync(file.fileno())
     partial.replace(path)
 
 
+def copy(source: Path, destination: Path) -> Header:
+    """A saved state copied whole, streamed; BadInput, before anything is written, when
+    `source` is not one."""
+    with _opened(source) as file:
+        header = _header(source, file)
+        file.seek(0)
+        replace_whole(destination, iter(lambda: file.read(COPY_CHUNK_BYTES), b""))
+    return header
+
+
 def read_header(path: Path) -> Header:
     """The file's header; BadInput when it is not a saved state of this format."""
+    with _opened(path) as file:
+        return _header(path, file)
+
+
+def read(path: Path) -> tuple[Header, bytes]:
+    with _opened(path) as file:
+        return _header(path, file), file.read()
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO]:
     try:
-        with path.open("rb") as file:
-            first = file.readline(64 * 1024)
+        file = path.open("rb")
     except FileNotFoundError:
         raise BadInput(f"{path} does not exist") from None
+    with file:
+        yield file
+
+
+def _header(path: Path, file: BinaryIO) -> Header:
+    """The header on the file's first line, which it reads."""
     try:
-        fields = json.loads(first)
-        header = Header(**fields)
+        header = Header(**json.loads(file.readline(HEADER_MAX_BYTES)))
     except (ValueError, TypeError) as error:
         raise BadInput(f"{path} is not a saved state of the local cloud ({error})") from None
     if header.format != FORMAT:
         raise BadInput(f"{path} is a saved state of format {header.format}, not {FORMAT}")
     return header
-
-
-def read(path: Path) -> tuple[Header, bytes]:
-    header = read_header(path)
-    with path.open("rb") as file:
-        file.readline(64 * 1024)
-        return header, file.read()

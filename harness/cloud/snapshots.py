@@ -4,11 +4,11 @@ now; loading one replaces the state and restarts the engine on it (the deploy th
 finds what the snapshot held)."""
 
 import re
-import shutil
 from pathlib import Path
 
+from harness.cloud import saved_state
 from harness.cloud.lifecycle import SAVED_STATE_DIR, LocalCloud
-from harness.cloud.saved_state import Header, read_header
+from harness.cloud.saved_state import Header
 from harness.control.client import EngineState
 from harness.control.routes import PERSIST
 from harness.errors import BadInput
@@ -41,30 +41,20 @@ def export(cloud: LocalCloud, destination: Path) -> Header:
     state) copied to `destination`."""
     saved = saved_state_of(cloud)
     if cloud.engine.healthy():
-        EngineState(cloud.endpoint).save()
+        saved = EngineState(cloud.endpoint).save()  # the file the running engine wrote
     elif not saved.exists():
         raise BadInput(f"nothing is saved at {saved} yet: bring the cloud up first (harness up)")
-    header = read_header(saved)
-    copy(saved, destination)
-    return header
+    return saved_state.copy(saved, destination)
 
 
 def import_(cloud: LocalCloud, source: Path) -> Header:
     """`source` as the cloud's state: a running cloud is stopped, given it, and started again."""
-    header = read_header(source)  # a file that is not a saved state is refused before anything
+    header = saved_state.read_header(source)  # refused before anything when it is not one
     saved = saved_state_of(cloud)
     running = cloud.engine.healthy()
     if running:
         cloud.down()
-    copy(source, saved)
+    saved_state.copy(source, saved)
     if running:
         cloud.up()
     return header
-
-
-def copy(source: Path, destination: Path) -> None:
-    """Whole or not at all: a copy beside the destination, renamed over it."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(f"{destination.name}.partial")
-    shutil.copyfile(source, partial)
-    partial.replace(destination)

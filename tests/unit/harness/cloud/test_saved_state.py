@@ -85,3 +85,15 @@ def test_an_import_of_a_file_that_is_not_a_saved_state_changes_nothing(tmp_path)
 
     with pytest.raises(BadInput, match="is not a saved state"):
         snapshots.import_(StoppedCloud(), other)  # type: ignore[arg-type]
+
+
+def test_a_copy_is_the_same_file_and_a_file_that_is_not_a_state_is_not_copied(tmp_path):
+    source, other = tmp_path / "engine.state", tmp_path / "notes.txt"
+    saved_state.write(source, HEADER, b"payload" * 300_000)  # over one copied chunk
+    other.write_text("not a state\n")
+
+    assert saved_state.copy(source, tmp_path / "copy.state") == HEADER
+    assert (tmp_path / "copy.state").read_bytes() == source.read_bytes()
+    with pytest.raises(BadInput, match="is not a saved state"):
+        saved_state.copy(other, tmp_path / "never.state")
+    assert not (tmp_path / "never.state").exists()
