@@ -4,10 +4,10 @@ it reads is not changed under it. Requests that arrive meanwhile wait, then go o
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+from harness.engine.edge.router import WsgiApp
 
 
 class RequestGate:

@@ -123,7 +123,7 @@ class SavedState:
         self.path.replace(aside)
         logger.warning(
             "the saved state %s was not restored: %s. It is kept as %s and the engine starts "
-            "empty; `harness state reset` or a new deploy sets it up again",
+            "empty; the next `harness up` deploys the stack again",
             self.path,
             why,
             aside,
