@@ -51,6 +51,11 @@ HOP_BY_HOP = frozenset(
     )
 )
 CHUNK = 64 * 1024
+# LocalStack loads a service on its first request, which on a busy machine takes longer than
+# any one API call: only the connection has a short limit; an answer may take minutes (S3
+# uploads of big files, CloudFormation's first call).
+CONNECT_SECONDS = 10.0
+READ_SECONDS = 960.0
 
 
 def request_headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -78,9 +83,15 @@ def request_body(environ: dict[str, Any]) -> bytes:
 class Proxy:
     """Passes requests through to `target` over a pool of kept-alive connections."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(
+        self,
+        target: str,
+        connect_seconds: float = CONNECT_SECONDS,
+        read_seconds: float = READ_SECONDS,
+    ) -> None:
         self.target = target.rstrip("/")
-        self.pool = urllib3.PoolManager(maxsize=32, retries=False, timeout=urllib3.Timeout(10, 960))
+        timeout = urllib3.Timeout(connect=connect_seconds, read=read_seconds)
+        self.pool = urllib3.PoolManager(maxsize=32, retries=False, timeout=timeout)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("REQUEST_URI") or environ["PATH_INFO"]  # as sent (waitress)

@@ -2,6 +2,7 @@
 request passed through unchanged (a recording upstream stands in for LocalStack)."""
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,7 @@ import boto3
 import pytest
 import urllib3
 
-from harness.engine.localstack.edge import build_app
+from harness.engine.localstack.edge import Proxy, build_app
 from tests.unit.conftest import serving
 from tests.unit.fakes import FakeBatchService
 
@@ -98,3 +99,19 @@ def test_batch_goes_to_the_stand_in_and_ecr_to_the_edges_own_backend(edge):
     ] == ["env"]
     (repository,) = ecr.describe_repositories(repositoryNames=["cdk-assets"])["repositories"]
     assert repository["repositoryArn"].startswith("arn:aws:ecr:us-east-1:000000000000:")
+
+
+def test_an_answer_slower_than_the_connect_limit_still_passes_through():
+    """Only the connection has a short limit: LocalStack may take longer than that to answer
+    (its first call to a service loads the service)."""
+
+    def slow_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        time.sleep(0.6)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"loaded"]
+
+    with serving(slow_app) as upstream:
+        proxy = Proxy(upstream, connect_seconds=0.2, read_seconds=5)
+        with serving(proxy) as url:
+            response = urllib3.PoolManager().request("GET", url + "/slow", retries=False)
+    assert (response.status, response.data) == (200, b"loaded")
