@@ -232,6 +232,10 @@ class BatchBackend:
                 "jobs": dict(self.jobs),
             }
 
+    def has_unfinished_jobs(self) -> bool:
+        with self._lock:
+            return any(not job.is_done for job in self.jobs.values())
+
     def load(self, saved: dict[str, Any]) -> list[Job]:
         """Take saved resources and jobs (into an empty backend); returns the unfinished
         jobs, array children excluded (their parent resumes them)."""

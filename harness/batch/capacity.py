@@ -62,9 +62,24 @@ class CapacityPool:
         try:
             yield True
         finally:
-            with self._changed:
-                self._in_use[environment.arn] -= vcpus
-                self._changed.notify_all()
+            self._release(environment.arn, vcpus)
+
+    @contextmanager
+    def held(self, job: Job, vcpus: float) -> Iterator[None]:
+        """Hold the vCPUs of a job whose container already runs (one an engine that crashed
+        left running) at once: it uses them, whatever waits."""
+        arn = job.compute_environment.arn
+        with self._changed:
+            self._in_use[arn] = self._in_use.get(arn, 0.0) + vcpus
+        try:
+            yield
+        finally:
+            self._release(arn, vcpus)
+
+    def _release(self, arn: str, vcpus: float) -> None:
+        with self._changed:
+            self._in_use[arn] -= vcpus
+            self._changed.notify_all()
 
 
 def rank(job: Job) -> tuple[Any, ...]:

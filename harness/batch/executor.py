@@ -18,7 +18,7 @@ from harness.batch.capacity import CapacityPool
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
 from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
 from harness.batch.retry import should_retry
-from harness.batch.runner import ContainerRunner
+from harness.batch.runner import ESSENTIAL_CONTAINER_EXITED, ContainerRunner
 from harness.batch.states import FINAL_STATES, JobStatus
 from harness.waiting import wait_until
 
@@ -26,8 +26,8 @@ logger = logging.getLogger("harness.batch")
 
 CHILDREN_AT_ONCE = 64  # threads per array job; children beyond wait their turn in SUBMITTED
 CONTAINER_LOST = (
-    "The job's container is gone: the local cloud stopped while it ran (its containers "
-    "are removed when it stops or after a crash)"
+    "The job's container is gone: the local cloud stopped while it ran (`harness down` "
+    "removes the containers of running jobs), or it was removed by hand"
 )
 
 
@@ -52,8 +52,10 @@ class JobExecutor:
 
     def resume(self, job: Job) -> None:
         """Go on with an unfinished job from the engine's saved state: one not yet started
-        runs from the start; one that was STARTING or RUNNING lost its container with the
-        engine, so that attempt fails saying so and the retry strategy decides."""
+        runs from the start; one that was STARTING or RUNNING is reconciled with Docker: its
+        container, when the engine left it (a crash), is followed to its end or its exit
+        taken; one created but never started runs anew; without one, that attempt fails
+        saying so and the retry strategy decides."""
         target = self._resume_array if job.array_size else self._resume
         threading.Thread(target=target, args=(job,), name=f"job-{job.id}", daemon=True).start()
 
@@ -89,9 +91,26 @@ class JobExecutor:
             return
         with failing_on_harness_error(job):
             attempt = job.attempts[-1]  # an attempt is added before the job is STARTING
-            attempt.stopped_at = now_ms()
-            attempt.status_reason = CONTAINER_LOST
-            if self._retrying(job):
+            container = self._runner.leftover(job)
+            if container is not None and container.status == "created":  # it never ran
+                self._runner.discard(container)
+                job.attempts.pop()
+                job.transition(JobStatus.RUNNABLE)
+                self._run_attempts(job)
+                return
+            if container is None:
+                attempt.stopped_at = now_ms()
+                attempt.status_reason = CONTAINER_LOST
+                succeeded = False
+            else:
+                with self._capacity.held(job, job.vcpus):
+                    if job.status == JobStatus.STARTING:
+                        attempt.started_at = attempt.started_at or now_ms()
+                        job.transition(JobStatus.RUNNING)
+                    succeeded = self._runner.reattach(job, attempt, container)
+            if succeeded:
+                job.transition(JobStatus.SUCCEEDED, ESSENTIAL_CONTAINER_EXITED)
+            elif self._retrying(job):
                 self._run_attempts(job)
 
     def _run_attempts(self, job: Job) -> None:
@@ -99,7 +118,7 @@ class JobExecutor:
         while not self._attempt(job):
             if not self._retrying(job):
                 return
-        job.transition(JobStatus.SUCCEEDED, "Essential container in task exited")
+        job.transition(JobStatus.SUCCEEDED, ESSENTIAL_CONTAINER_EXITED)
 
     @staticmethod
     def _retrying(job: Job) -> bool:

@@ -22,13 +22,15 @@ class LogStreamWriter:
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
 
-    def write(self, line: str) -> None:
-        """One line of output; an empty line is skipped, as Docker's awslogs driver skips
-        empty messages (CloudWatch Logs refuses a message of length 0)."""
+    def write(self, line: str, timestamp_ms: int | None = None) -> None:
+        """One line of output, of its time (now unless given); an empty line is skipped, as
+        Docker's awslogs driver skips empty messages (CloudWatch Logs refuses a message of
+        length 0)."""
         if not line:
             return
+        when = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
         with self._lock:
-            self._events.append({"timestamp": int(time.time() * 1000), "message": line})
+            self._events.append({"timestamp": when, "message": line})
             due = time.monotonic() - self._last_flush >= MAX_WAIT_SECONDS
             if len(self._events) >= MAX_BATCH or due:
                 self._flush()
@@ -60,3 +62,18 @@ class CloudWatchLogSink:
             self._group_ready = True
         self._client.create_log_stream(logGroupName=self.group, logStreamName=stream)
         return LogStreamWriter(self._client, self.group, stream)
+
+    def reopen(self, stream: str) -> LogStreamWriter:
+        """A writer to a stream `open` created (after a crash of the engine), created again
+        when the crash took it."""
+        with contextlib.suppress(self._client.exceptions.ResourceAlreadyExistsException):
+            self.open(stream)
+        return LogStreamWriter(self._client, self.group, stream)
+
+    def last_event_seconds(self, stream: str) -> float | None:
+        """When the stream's last event was written, in seconds since the epoch; None when
+        it has none."""
+        events = self._client.get_log_events(
+            logGroupName=self.group, logStreamName=stream, startFromHead=False, limit=1
+        )["events"]
+        return events[-1]["timestamp"] / 1000 if events else None

@@ -239,10 +239,16 @@ class BatchApp:
     and `authorize`, when given, decides whether the caller may do what it asks."""
 
     def __init__(
-        self, backend_for: Callable[[str], BatchBackend], authorize: Authorizer | None = None
+        self,
+        backend_for: Callable[[str], BatchBackend],
+        authorize: Authorizer | None = None,
+        changed: Callable[[], None] = lambda: None,
     ) -> None:
+        """`changed`: called after an operation that changed something, before its answer
+        (the engine writes the stand-in's state to disk then)."""
         self._backend_for = backend_for
         self._authorize = authorize
+        self._changed = changed
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -282,7 +288,10 @@ class BatchApp:
                     action_name(operation),
                     resources_of(backend, operation, body),
                 )
-            return Response(json.dumps(operation(backend, body)), content_type="application/json")
+            answer = json.dumps(operation(backend, body))
+            if not action_name(operation).startswith(("Describe", "List")):
+                self._changed()
+            return Response(answer, content_type="application/json")
         except BatchError as error:
             return error_response(error)
         except Exception as error:  # a bug of the stand-in: AWS's shape for its own faults

@@ -1,6 +1,8 @@
 """Run one job attempt as a container on the local Docker engine, on the harness's network."""
 
 import contextlib
+import datetime
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -10,15 +12,34 @@ import docker.errors
 import requests
 
 from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
-from harness.batch.logsink import CloudWatchLogSink
+from harness.batch.logsink import CloudWatchLogSink, LogStreamWriter
 from harness.batch.resources import memory_mib_of
 from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL
+
+logger = logging.getLogger("harness.batch")
 
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 TIMED_OUT = "Job attempt duration exceeded timeout"
 STOP_GRACE_SECONDS = 30  # ECS's default stop timeout: SIGTERM, then SIGKILL after this
 # The Docker engine stopped answering (stopped, restarted, socket gone) during an attempt.
 DOCKER_GONE = (docker.errors.DockerException, requests.exceptions.ConnectionError)
+
+
+def container_name(job: Job) -> str:
+    """The container of the job's latest attempt (an array child's id is <parent>:<index>;
+    container names take no colon)."""
+    return f"batch-{job.id.replace(':', '-')}-{len(job.attempts)}"
+
+
+def timestamped(line: bytes) -> tuple[str, int | None]:
+    """A line of `docker logs --timestamps` as its text and its time in milliseconds since
+    the epoch (the time Docker read it, which awslogs gives CloudWatch too)."""
+    stamp, _, text = line.decode("utf-8", "replace").rstrip("\n").partition(" ")
+    try:  # RFC 3339 with nanoseconds: Python reads microseconds
+        when = datetime.datetime.fromisoformat(stamp[:26].rstrip("Z") + "+00:00")
+    except ValueError:
+        return line.decode("utf-8", "replace").rstrip("\n"), None
+    return text, int(when.timestamp() * 1000)
 
 
 def memory_limit(container_properties: dict[str, Any]) -> str | None:
@@ -71,8 +92,7 @@ class ContainerRunner:
                 command=job.command,
                 environment={**self._engine_environment, **credentials, **job.environment},
                 **self._container_options,
-                # an array child's id is <parent>:<index>; container names take no colon
-                name=f"batch-{job.id.replace(':', '-')}-{len(job.attempts)}",
+                name=container_name(job),
                 labels={
                     BATCH_JOB_LABEL: job.id,
                     ENGINE_LABEL: self._engine,
@@ -98,8 +118,39 @@ class ContainerRunner:
         try:
             return self._run_container(job, attempt, container, task_id, on_running)
         finally:
-            with contextlib.suppress(*DOCKER_GONE):
-                container.remove(force=True)
+            self.discard(container)
+
+    def leftover(self, job: Job) -> Any | None:
+        """The container of the job's latest attempt, left by an engine that crashed; None
+        when there is none (or Docker does not answer)."""
+        try:
+            return self._docker.containers.get(container_name(job))
+        except (docker.errors.NotFound, *DOCKER_GONE):
+            return None
+
+    def reattach(self, job: Job, attempt: Attempt, container: Any) -> bool:
+        """Follow a leftover container that started to its end (taken at once when it
+        already ended), then remove it; True when it exited 0. Its log stream goes on from
+        the last line it holds."""
+        try:
+            stream = str(attempt.log_stream_name)
+            writer = self._logs.reopen(stream)
+            logger.info(
+                "job %s: its container %s, %s, is followed again",
+                job.id,
+                container.name,
+                container.status,
+            )
+            return self._follow(
+                job, attempt, container, writer, self._logs.last_event_seconds(stream)
+            )
+        finally:
+            self.discard(container)
+
+    @staticmethod
+    def discard(container: Any) -> None:
+        with contextlib.suppress(*DOCKER_GONE):
+            container.remove(force=True)
 
     def _run_container(
         self,
@@ -119,18 +170,32 @@ class ContainerRunner:
             return self._failed_to_start(attempt, f"CannotStartContainerError: {error.explanation}")
         attempt.started_at = now_ms()
         on_running()
+        return self._follow(job, attempt, container, writer)
+
+    def _follow(
+        self,
+        job: Job,
+        attempt: Attempt,
+        container: Any,
+        writer: LogStreamWriter,
+        since: float | None = None,
+    ) -> bool:
+        """The started container's output to its log stream until it exits (`since`: only
+        the lines after that time); True when it exited 0 within its time."""
         timed_out = threading.Event()
         timer = None
         if job.attempt_timeout_seconds:
-            timer = threading.Timer(job.attempt_timeout_seconds, self._stop, (container, timed_out))
+            ran_seconds = (now_ms() - (attempt.started_at or now_ms())) / 1000
+            left = max(0.0, job.attempt_timeout_seconds - ran_seconds)
+            timer = threading.Timer(left, self._stop, (container, timed_out))
             timer.start()
         exited = threading.Event()
         threading.Thread(
             target=self._terminate_when_asked, args=(job, container, exited), daemon=True
         ).start()
         try:
-            for line in container.logs(stream=True, follow=True):
-                writer.write(line.decode("utf-8", "replace").rstrip("\n"))
+            for line in container.logs(stream=True, follow=True, since=since, timestamps=True):
+                writer.write(*timestamped(line))
             result = container.wait()
             container.reload()
         except DOCKER_GONE as error:

@@ -51,6 +51,9 @@ class BatchService:
         self._capacity = CapacityPool()
         self._lock = threading.Lock()
         self._docker = docker.from_env()
+        # Called after an API call changed something, before its answer: where the engine
+        # keeps the stand-in's state on disk, it writes it then.
+        self.changed: Callable[[], None] = lambda: None
 
     def backend(self, region: str) -> BatchBackend:
         with self._lock:
@@ -77,6 +80,11 @@ class BatchService:
         self._unfinished.sort(key=lambda entry: entry[1].sequence)
         return len(restored)
 
+    def has_unfinished_jobs(self) -> bool:
+        with self._lock:
+            backends = list(self._backends.values())
+        return any(backend.has_unfinished_jobs() for backend in backends)
+
     def resume_restored(self) -> None:
         """Go on with the restored jobs that had not finished (JobExecutor.resume)."""
         unfinished, self._unfinished = self._unfinished, []
@@ -99,7 +107,7 @@ class BatchService:
         return sum(backend.forget_jobs(reason) for backend in backends)
 
     def app(self) -> BatchApp:
-        return BatchApp(self.backend, self._authorize)
+        return BatchApp(self.backend, self._authorize, lambda: self.changed())
 
     def _runner(self, region: str) -> ContainerRunner:
         logs = aws.client("logs", self.engine_endpoint, region)

@@ -106,13 +106,16 @@ def install_packages(packages: list[str]) -> None:
             raise DockerUnavailable(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
 
 
-def remove_containers(filters: dict[str, Any]) -> int:
-    """Remove (stopping them first) the containers that match Docker's `filters`; how many.
-    Nothing to do when no Docker engine answers."""
+def remove_containers(filters: dict[str, Any], environment: str | None = None) -> int:
+    """Remove (stopping them first) the containers that match Docker's `filters` and, when
+    given, have the `environment` variable (NAME=value); how many. Nothing to do when no
+    Docker engine answers."""
     try:
         containers = docker.from_env().containers.list(all=True, filters=filters)
     except docker.errors.DockerException:
         return 0
+    if environment is not None:
+        containers = [c for c in containers if environment in (c.attrs["Config"]["Env"] or [])]
     for container in containers:
         container.remove(force=True)
     return len(containers)

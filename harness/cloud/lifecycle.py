@@ -14,6 +14,7 @@ from harness import project
 from harness.cloud import docker_host, network
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL, StackOutputs
+from harness.control.client import EngineState
 from harness.control.routes import PERSIST
 from harness.deploy.cdk import deploy, stack_outputs
 from harness.engine import choice
@@ -114,27 +115,28 @@ class LocalCloud:
         return self._deploy(images.base, deploy_log, self.app)
 
     def recover(self) -> None:
-        """After an engine that ended without `make local-down`: say what went with it and
-        remove the job containers it left running."""
+        """After an engine that ended without `make local-down`: say what went with it and,
+        when it kept its state in memory only, remove the job containers it left running."""
         pid = self.engine.pop_crashed_pid()
         if pid is None:
             return
-        removed = remove_job_containers(self.endpoint)
         saved = self.engine.saved_state
-        if saved and saved.exists():
-            lost = (
-                f"it comes back as it was saved when it last stopped ({saved}); what changed "
-                "since is gone"
+        if saved:
+            what = (
+                "it comes back from its saved state and the journal of the writes it "
+                "acknowledged since; the containers of jobs it was running are left to it, and "
+                "it follows them to their end"
             )
         else:
-            lost = (
+            removed = remove_job_containers(self.endpoint)
+            what = (
                 "the stacks, objects, items and job history it held in memory are gone (the "
-                "stack is deployed again now)"
+                f"stack is deployed again now); {removed} containers of jobs it was running "
+                "removed"
             )
         logger.info(
-            f"the previous engine (pid {pid}) ended without `make local-down`: {lost}; "
-            f"{removed} containers of jobs it was running removed. The end of its "
-            f"log:\n{self.engine.log_tail(10)}"
+            f"the previous engine (pid {pid}) ended without `make local-down`: {what}. The "
+            f"end of its log:\n{self.engine.log_tail(10)}"
         )
 
     def _container_network(self) -> ContainerNetwork:
@@ -154,7 +156,12 @@ class LocalCloud:
         return self._deploy(base_image(docker.from_env()), log, app)
 
     def _deploy(self, base: str, log: Path | None, app: CdkApp) -> StackOutputs:
-        return deploy(self.endpoint, base, app, log, self.engine.after_deploy)
+        """Deploy, then have an engine that keeps its state save it whole: its journal keeps
+        only the data written between two saves, not a deploy."""
+        outputs = deploy(self.endpoint, base, app, log, self.engine.after_deploy)
+        if self.engine.saved_state:
+            EngineState(self.endpoint).save()
+        return outputs
 
     def down(self) -> None:
         running = self.engine.healthy()

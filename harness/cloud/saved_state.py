@@ -28,9 +28,24 @@ class Header:
     moto: str
     saved_at: str  # ISO 8601, UTC
     format: int = FORMAT
+    id: str = ""  # this save's own: the journal of writes after it names it
 
     def describe(self) -> str:
         return f"saved {self.saved_at} by harness {self.harness} with moto {self.moto}"
+
+
+def companions(path: Path) -> tuple[Path, Path]:
+    """The files that go with the saved state at `path`: the journal of the writes after it
+    (harness/engine/edge/journal.py) and the Batch stand-in's (harness/engine/stand_in_state.py).
+    Each names the save it follows and counts only on top of that one."""
+    return path.with_name(f"{path.name}.journal"), path.with_name(f"{path.name}.batch")
+
+
+def remove_companions(path: Path) -> None:
+    """Before `path` is given another state: what followed the old one must not be replayed
+    on top of the new one."""
+    for companion in companions(path):
+        companion.unlink(missing_ok=True)
 
 
 def write(path: Path, header: Header, payload: bytes) -> None:

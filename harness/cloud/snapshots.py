@@ -55,6 +55,7 @@ def import_(cloud: LocalCloud, source: Path) -> Header:
     if running:
         cloud.down()
     saved_state.copy(source, saved)
+    saved_state.remove_companions(saved)
     if running:
         cloud.up()
     return header

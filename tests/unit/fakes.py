@@ -45,8 +45,10 @@ class FakeContainer:
     def start(self) -> None:
         pass
 
-    def logs(self, stream: bool, follow: bool) -> Iterator[bytes]:
-        yield b"working\n"
+    def logs(
+        self, stream: bool, follow: bool, since: float | None, timestamps: bool
+    ) -> Iterator[bytes]:
+        yield b"2026-12-03T06:31:03.123456789Z working\n" if timestamps else b"working\n"
         self.stopped.wait(5)
 
     def wait(self) -> dict[str, int]:

@@ -90,7 +90,8 @@ class MotoEngine:
         if self.healthy():
             return
         refuse_taken_port(self.endpoint)
-        remove_ended_function_containers()  # no engine runs: none of them can be ending now
+        remove_ended_function_containers()
+        self._remove_orphaned_function_containers()
         environment = {
             **os.environ,
             "MOTO_ACCOUNT_ID": ACCOUNT_ID,
@@ -120,6 +121,16 @@ class MotoEngine:
     def stop(self) -> None:
         self.process.stop()
         remove_ended_function_containers()
+
+    def _remove_orphaned_function_containers(self) -> None:
+        """Function containers an engine on this port left running when it crashed: their
+        invocations died with it (an engine that keeps its state delivers those S3 events
+        again), and each keeps the function's code volume in use once it ends, which would
+        fail every later invocation of that code."""
+        functions = {"ancestor": [LAMBDA_IMAGE]}
+        removed = remove_containers(functions, environment=f"MOTO_PORT={self.port}")
+        if removed:
+            logger.info(f"{removed} function containers of the previous engine removed")
 
     def pop_crashed_pid(self) -> int | None:
         """The pid of a previous engine that ended without `stop()`, once; None otherwise

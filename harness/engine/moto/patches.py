@@ -4,15 +4,10 @@ and can undo them all (MotoPatches).
 Every replaced moto function goes through `internals`, which checks it first.
 """
 
-import json
 import logging
 import os
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from ipaddress import ip_address
-from typing import Any
 from urllib.parse import urlparse
 
 from harness.batch.service import BatchService
@@ -20,14 +15,10 @@ from harness.cloud.network import HOST, ContainerNetwork
 from harness.engine.moto import changesets, cloudformation, internals
 from harness.engine.moto.engine import lambda_network_environment
 from harness.engine.moto.iam import IamEnforcement
+from harness.engine.moto.invocations import FunctionCredentials, LambdaInvocations
 
 logger = logging.getLogger("harness.engine")
 
-# Lambda retries a failed asynchronous invocation twice, AWS after about 1 and 2 minutes;
-# here after 1 and 2 seconds, as the harness configures LocalStack (its engine.py).
-ASYNC_INVOKE_ATTEMPTS = 3
-ASYNC_RETRY_BASE_DELAY_SECONDS = 1.0
-INVOCATION_THREADS = 8
 _TEMPLATE_READERS = (
     "moto.cloudformation.utils",
     "moto.cloudformation.responses",
@@ -54,55 +45,6 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-# Wraps one invocation of a moto Lambda function, e.g. in its role's credentials (iam.py).
-FunctionCredentials = Callable[[Any], AbstractContextManager[None]]
-
-
-def asynchronous_invoker(
-    invocations: ThreadPoolExecutor, credentials: FunctionCredentials
-) -> Callable[..., None]:
-    """What S3 calls to invoke Lambda: asynchronously, as AWS does, so the upload returns at
-    once and failures are retried; each invocation inside `credentials(function)`."""
-
-    def invoke_lambda_asynchronously(
-        account_id: str, event_body: Any, fn_arn: str, region_name: str
-    ) -> None:
-        invocations.submit(
-            _invoke_with_retries, credentials, account_id, event_body, fn_arn, region_name
-        )
-
-    return invoke_lambda_asynchronously
-
-
-def _invoke_with_retries(
-    credentials: FunctionCredentials,
-    account_id: str,
-    event_body: Any,
-    function_arn: str,
-    region_name: str,
-) -> None:
-    get_backend = internals.get("moto.awslambda.utils", "get_backend")
-    for attempt in range(1, ASYNC_INVOKE_ATTEMPTS + 1):
-        time.sleep((attempt - 1) * ASYNC_RETRY_BASE_DELAY_SECONDS)
-        try:
-            function = get_backend(account_id, region_name).get_function(function_arn)
-            response_headers: dict[str, str] = {}
-            with credentials(function):
-                result = function.invoke(json.dumps(event_body), {}, response_headers)
-        except Exception:
-            logger.exception("invoking %s failed (attempt %d)", function_arn, attempt)
-            continue
-        if "x-amz-function-error" not in response_headers:
-            return
-        logger.warning(
-            "function %s failed (attempt %d of %d): %s",
-            function_arn,
-            attempt,
-            ASYNC_INVOKE_ATTEMPTS,
-            result,
-        )
-
-
 class MotoPatches:
     """Every change the embedded engine makes to moto, installed together after moto's
     internals are checked, and undone together (the engine keeps them for its life).
@@ -123,7 +65,7 @@ class MotoPatches:
         self.batch = batch
         self.iam = iam
         self._replacements = internals.Replacements()
-        self._invocations: ThreadPoolExecutor | None = None
+        self.invocations: LambdaInvocations | None = None
         self._environment: dict[str, str | None] = {}
 
     def install(self) -> None:
@@ -131,11 +73,8 @@ class MotoPatches:
         replace = self._replacements.replace
         for module in _TEMPLATE_READERS:
             replace(module, "get_stack_from_s3_url", template_from_path_style_url)
-        self._invocations = ThreadPoolExecutor(
-            max_workers=INVOCATION_THREADS, thread_name_prefix="s3-to-lambda"
-        )
-        invoker = asynchronous_invoker(self._invocations, self.credentials)
-        replace("moto.s3.notifications", "_invoke_awslambda", invoker)
+        self.invocations = LambdaInvocations(self.credentials)
+        replace("moto.s3.notifications", "_invoke_awslambda", self.invocations)
         changesets.install(self._replacements)
         cloudformation.install(self.batch, self._replacements)
         if self.iam is not None:
@@ -150,9 +89,9 @@ class MotoPatches:
     def uninstall(self) -> None:
         self._replacements.undo()
         cloudformation.detach()
-        if self._invocations is not None:
-            self._invocations.shutdown(wait=False)
-            self._invocations = None
+        if self.invocations is not None:
+            self.invocations.shutdown()
+            self.invocations = None
         for name, value in self._environment.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -12,6 +12,7 @@ import logging
 import pickle
 import threading
 import time
+import uuid
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
@@ -44,6 +45,12 @@ HARNESS_VERSION = installed_version() or "unknown (not installed)"
 
 
 @dataclass(frozen=True)
+class Restored:
+    header: saved_state.Header
+    batch: dict[str, Any]  # BatchService.saved_state()
+
+
+@dataclass(frozen=True)
 class SavedState:
     path: Path
 
@@ -54,6 +61,7 @@ class SavedState:
             harness=HARNESS_VERSION,
             moto=internals.MOTO_VERSION,
             saved_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            id=uuid.uuid4().hex,
         )
         payload = self._pickled(batch)
         saved_state.write(self.path, header, payload)
@@ -82,11 +90,13 @@ class SavedState:
                 logger.error("the state was not saved: %s cannot be saved (%r)", culprit, error)
                 raise
 
-    def load(self, batch: BatchService) -> None:
-        """Restore the saved state, if there is one, into the fresh engine."""
+    def load(self) -> "Restored | None":
+        """Put the saved state's moto backends into the fresh engine; the state's header
+        and the Batch stand-in's part, for the caller to restore. None when there is no
+        saved state, or it cannot be read (it is set aside, saying why)."""
         if not self.path.exists():
             logger.info("no saved state at %s: the engine starts empty", self.path)
-            return
+            return None
         try:
             header, payload = saved_state.read(self.path)
             if header.engine != "moto":
@@ -96,15 +106,14 @@ class SavedState:
             services = snapshot.apply(state["moto_backends"])
         except Exception as error:
             self._set_aside(f"it cannot be read ({error!r})")
-            return
-        jobs = batch.restore(state["batch"])
+            return None
         logger.info(
-            "state restored from %s (%s): %s; %d Batch jobs",
+            "state restored from %s (%s): %s",
             self.path,
             header.describe(),
             ", ".join(services) or "no services",
-            jobs,
         )
+        return Restored(header, state["batch"])
 
     def _warn_of_other_versions(self, header: saved_state.Header) -> None:
         if (header.harness, header.moto) != (HARNESS_VERSION, internals.MOTO_VERSION):

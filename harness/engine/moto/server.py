@@ -34,6 +34,7 @@ from harness.waiting import wait_until
 
 if TYPE_CHECKING:
     from harness.batch.service import BatchService
+    from harness.engine.moto.durability import DurableState
     from harness.engine.moto.persistence import SavedState
 
 
@@ -44,15 +45,18 @@ def build_app(
     port: int,
     enforce_iam: bool,
     saved: "SavedState | None" = None,
-) -> tuple[Any, "BatchService"]:
-    """The edge's WSGI app, and the Batch stand-in behind it. `saved`: where the engine saves
-    its state (None: nowhere)."""
+) -> tuple[Any, "BatchService", "DurableState | None"]:
+    """The edge's WSGI app, the Batch stand-in behind it, and where the engine keeps its
+    state (None: in memory only, when `saved` is None). The saved state, if any, is restored
+    before it returns."""
     # Imported here: moto reads its settings (set by main) when it is imported.
     from harness.batch.service import BatchService
     from harness.engine.moto import apps, patches
+    from harness.engine.moto.durability import DurableState
     from harness.engine.moto.iam import IamEnforcement, manage
 
-    iam = IamEnforcement(account_id, endpoint, enforce=enforce_iam)
+    # Enforced once the saved state is restored: the journal's writes were authorized.
+    iam = IamEnforcement(account_id, endpoint, enforce=False)
     batch = BatchService(
         account_id,
         endpoint,
@@ -62,22 +66,30 @@ def build_app(
         authorize=iam.authorize_batch,
     )
     # Kept for the life of the process; install() checks moto's internals first.
-    patches.MotoPatches(network, iam.function_credentials, batch, iam).install()
+    installed = patches.MotoPatches(network, iam.function_credentials, batch, iam)
+    installed.install()
+    assert installed.invocations is not None
+    gate = RequestGate()
+    engine = apps.every_service()
+    durable = None
+    if saved:
+        durable = DurableState(saved, batch, installed.invocations, gate)
+        engine = durable.restore(engine)
+    iam.enforce = enforce_iam
 
     def switch_iam(environ: dict[str, Any], start_response: Any) -> Any:
         return manage(iam, environ, start_response)
 
     listening = urllib.parse.urlsplit(endpoint).hostname or ""
     saved_state = str(saved.path) if saved else None
-    gate = RequestGate()
     app = edge_app(
         health=lambda: {"engine": "moto", "batch": "stand-in", "saved_state": saved_state},
         batch=batch,
-        engine=gate.wsgi(apps.every_service()),
+        engine=gate.wsgi(engine),
         own_hosts=(listening, network.engine_host, network.listen_also or ""),
-        control={IAM_PATH: switch_iam, STATE_PATH: state_route(saved, batch, gate)},
+        control={IAM_PATH: switch_iam, STATE_PATH: state_route(durable)},
     )
-    return app, batch
+    return app, batch, durable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--containers-network", default="host", help="'host' or a network name")
     parser.add_argument("--containers-call", default="127.0.0.1", help="the engine's host name")
     parser.add_argument("--also-listen", help="one more address to serve on")
-    parser.add_argument("--state", type=Path, help="read the saved state at start, save at stop")
+    parser.add_argument(
+        "--state", type=Path, help="restore the saved state at start, keep it on disk"
+    )
     args = parser.parse_args(argv)
     network = ContainerNetwork(
         mode="host" if args.containers_network == "host" else "bridge",
@@ -103,42 +117,48 @@ def main(argv: list[str] | None = None) -> int:
     from harness.engine.moto.persistence import SavedState
 
     saved = SavedState(args.state) if args.state else None
-    app, batch = build_app(endpoint, account_id, network, args.port, enforce_iam, saved)
-    if saved:
-        saved.load(batch)
-        threading.Thread(target=resume_when_serving, args=(endpoint, batch), daemon=True).start()
+    app, batch, durable = build_app(endpoint, account_id, network, args.port, enforce_iam, saved)
+    threading.Thread(
+        target=go_on_when_serving, args=(endpoint, batch, durable), daemon=True
+    ).start()
     hosts = filter(None, (args.host, args.also_listen))
     try:
         serve(app, [(host, args.port) for host in hosts], "harness.engine")
     finally:
-        if saved:
-            saved.save(batch)
+        if durable:
+            durable.stop()
     return 0
 
 
-def state_route(saved: "SavedState | None", batch: "BatchService", gate: RequestGate) -> Any:
-    """`/_harness/state`: POST saves the state now (with moto's requests held at the gate) and
-    answers where, with the file's header."""
+def state_route(durable: "DurableState | None") -> Any:
+    """`/_harness/state`: POST saves the state now (with moto's requests held at the gate)
+    and answers where, with the file's header."""
 
     def route(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if saved is None:
+        if durable is None:
             message = f"it keeps its state in memory only ({PERSIST}=0)"
             return answer(start_response, {"message": message}, HTTPStatus.CONFLICT)
         try:
-            with gate.closed():
-                header = saved.save(batch)
+            header = durable.save()
         except Exception as error:  # the engine goes on serving; the caller hears why
             message = f"the state was not saved: {error!r}"
             return answer(start_response, {"message": message}, HTTPStatus.INTERNAL_SERVER_ERROR)
-        return answer(start_response, {"path": str(saved.path), **dataclasses.asdict(header)})
+        return answer(
+            start_response, {"path": str(durable.saved.path), **dataclasses.asdict(header)}
+        )
 
     return route
 
 
-def resume_when_serving(endpoint: str, batch: "BatchService") -> None:
-    """Restored jobs go on once the engine answers: their containers and logs call it."""
+def go_on_when_serving(
+    endpoint: str, batch: "BatchService", durable: "DurableState | None"
+) -> None:
+    """Once the engine answers, restored jobs go on and held S3 events are delivered: their
+    containers call the engine."""
     wait_until(lambda: answering(endpoint) == "moto" or None, timeout=60, interval=0.1)
     batch.resume_restored()
+    if durable:
+        durable.serving()
 
 
 if __name__ == "__main__":

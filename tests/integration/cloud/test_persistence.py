@@ -3,11 +3,17 @@ the deploy finds nothing to change, and the flow runs again without a redeploy; 
 export`, `reset` and `import` round-trip. On a cloud of its own (its own port and state), so
 the session's local cloud is untouched."""
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError
 
 from harness.client import aws
 from harness.client.pipeline import Pipeline, plain
@@ -15,7 +21,8 @@ from harness.cloud import snapshots
 from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.reset import reset_data
 from harness.engine.moto.engine import MotoEngine
-from tests.integration.helpers import csv_bytes, free_port, products
+from harness.waiting import wait_until
+from tests.integration.helpers import csv_bytes, free_port, items_with_prefix, products
 
 
 def what_the_cloud_holds(pipeline: Pipeline, stack: str, job_ids: list[str]) -> dict[str, Any]:
@@ -100,3 +107,99 @@ def test_export_reset_and_import_round_trip(own_cloud, tmp_path: Path, unique):
         what_the_cloud_holds(Pipeline(cloud.endpoint, cloud.outputs()), stack, [job["jobId"]])
         == before
     )
+
+
+def test_a_killed_engine_loses_no_acknowledged_write_and_its_jobs_end_truthfully(
+    own_cloud, tmp_path: Path, unique
+):
+    """kill -9 during ten simultaneous uploads (and a stream of DynamoDB writes); then `up`:
+    every write the engine acknowledged is there, counted from the clients' side, each
+    upload's rows are in the table exactly once and every job ended SUCCEEDED or saying why."""
+    first = own_cloud()
+    pipeline = Pipeline(first.endpoint, first.outputs())
+    rows = {f"uploads/{unique}-{n}.csv": products(f"{unique}-{n}", 300) for n in range(10)}
+    acknowledged_items: list[str] = []
+    writing = threading.Event()
+    writing.set()
+
+    def write_items() -> None:
+        dynamodb = aws.client("dynamodb", first.endpoint)
+        n = 0
+        while writing.is_set():
+            key = f"{unique}-direct-{n:06}"
+            try:
+                dynamodb.put_item(TableName=pipeline.outputs.table, Item={"ProductId": {"S": key}})
+            except (BotoCoreError, ClientError):
+                return  # the engine is gone: this one was not acknowledged
+            acknowledged_items.append(key)
+            n += 1
+
+    writer = threading.Thread(target=write_items)
+    writer.start()
+    with ThreadPoolExecutor(10) as uploads:
+        acknowledged = list(
+            uploads.map(lambda key: pipeline.upload_bytes(key, csv_bytes(rows[key])), rows)
+        )
+    # some jobs submitted, some running, some events not yet delivered
+    wait_until(lambda: len(pipeline.jobs_for(acknowledged[0])) or None, timeout=30, interval=0.2)
+    running = [job["jobId"] for job in pipeline.jobs() if job["status"] == "RUNNING"]
+    killed(first)
+    writer.join(timeout=30)
+    writing.clear()
+
+    again = restarted(own_cloud(), tmp_path)
+
+    for upload in acknowledged:
+        jobs = again.wait_for_jobs(upload, timeout=300)
+        for job in jobs:
+            assert job["status"] == "SUCCEEDED" or job["statusReason"], job
+        assert any(job["status"] == "SUCCEEDED" for job in jobs), jobs
+        prefix = upload.key.removeprefix("uploads/").removesuffix(".csv") + "-"
+        keys = [item["ProductId"] for item in items_with_prefix(again, prefix)]
+        assert sorted(keys) == [row[0] for row in rows[upload.key]]  # each once
+    stored = {item["ProductId"] for item in items_with_prefix(again, f"{unique}-direct-")}
+    assert acknowledged_items and set(acknowledged_items) <= stored
+    followed_to_their_end(again, running)
+
+
+@pytest.mark.slow  # a 100,000-row job, which the engine's crash interrupts
+def test_a_100000_row_job_survives_a_killed_engine_with_every_row_once(
+    own_cloud, tmp_path: Path, unique
+):
+    first = own_cloud()
+    pipeline = Pipeline(first.endpoint, first.outputs())
+    upload = pipeline.upload_bytes(f"uploads/{unique}.csv", csv_bytes(products(unique, 100_000)))
+
+    def running() -> str | None:
+        jobs = pipeline.jobs_for(upload)
+        return jobs[0]["jobId"] if jobs and jobs[0]["status"] == "RUNNING" else None
+
+    job_id = wait_until(running, timeout=120, interval=0.2)
+    assert job_id, "the job never ran"
+    time.sleep(3)  # rows being written
+    killed(first)
+
+    again = restarted(own_cloud(), tmp_path)
+    jobs = again.wait_for_jobs(upload, timeout=600)
+
+    # its S3 event may be delivered again (its function had not ended): at least once, as AWS
+    assert any(job["status"] == "SUCCEEDED" for job in jobs), jobs
+    followed_to_their_end(again, [job_id])
+    assert len(items_with_prefix(again, f"{unique}-")) == 100_000
+
+
+def killed(cloud: LocalCloud) -> None:
+    os.kill(int(cloud.engine.pid_file.read_text()), signal.SIGKILL)
+    assert wait_until(lambda: not cloud.engine.healthy() or None, timeout=10, interval=0.2)
+
+
+def restarted(cloud: LocalCloud, tmp_path: Path) -> Pipeline:
+    cloud.up(deploy_log=tmp_path / "deploy.log")
+    return Pipeline(cloud.endpoint, cloud.outputs())
+
+
+def followed_to_their_end(pipeline: Pipeline, job_ids: list[str]) -> None:
+    """Jobs RUNNING when the engine was killed: the attempt that ran then ended with its
+    container's real exit code (the new engine followed the container the old one left)."""
+    for job in pipeline.describe(job_ids):
+        assert job["attempts"][0]["container"].get("exitCode") is not None, job

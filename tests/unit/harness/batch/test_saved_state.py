@@ -3,21 +3,52 @@ a scripted runner (no Docker)."""
 
 import pickle
 import threading
+from dataclasses import dataclass
+
+import pytest
 
 from harness.batch.backend import BatchBackend
 from harness.batch.executor import CONTAINER_LOST, JobExecutor
 from harness.batch.jobs import Job
+from harness.batch.runner import ESSENTIAL_CONTAINER_EXITED
 from harness.batch.states import JobStatus
 from harness.waiting import wait_until
 
 
-class HeldRunner:
-    """Holds every attempt RUNNING until released; then it exits with `exit_code`."""
+@dataclass
+class Leftover:
+    """A container an engine that crashed left behind, as Docker reports it."""
 
-    def __init__(self, exit_code: int = 0) -> None:
+    status: str
+    exit_code: int = 0
+    name: str = "batch-leftover"
+    removed: bool = False
+
+
+class HeldRunner:
+    """Holds every attempt RUNNING until released; then it exits with `exit_code`. After a
+    restart it finds `leftover` as the container of the job's latest attempt."""
+
+    def __init__(self, exit_code: int = 0, leftover: Leftover | None = None) -> None:
         self.exit_code = exit_code
         self.release = threading.Event()
         self.ran: list[str] = []
+        self.left = leftover
+        self.reattached: list[str] = []
+
+    def leftover(self, job: Job) -> Leftover | None:
+        return self.left
+
+    def reattach(self, job: Job, attempt, container: Leftover) -> bool:
+        self.reattached.append(job.id)
+        attempt.exit_code = container.exit_code
+        attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
+        self.discard(container)
+        return container.exit_code == 0
+
+    @staticmethod
+    def discard(container: Leftover) -> None:
+        container.removed = True
 
     def run(self, job: Job, attempt, on_running) -> bool:
         self.ran.append(job.id)
@@ -120,3 +151,44 @@ def test_a_job_waiting_for_capacity_runs_after_the_restart():
 
     assert len(by_name["waiting"].attempts) == 1
     assert by_name["first"].status_reason == CONTAINER_LOST
+
+
+def running_then_restored(runner_after: HeldRunner, retry: int = 1) -> Job:
+    """A job RUNNING when the engine's state was saved (then the engine crashed), restored
+    and resumed with `runner_after`."""
+    runner = HeldRunner()
+    backend, _ = backend_with(runner)
+    submitted = backend.submit_job("job", "queue", "work", retry_strategy={"attempts": retry})
+    in_state(submitted, JobStatus.RUNNING)
+    saved = backend.saved()
+    runner.release.set()
+    _, (job,), executor = restored(saved, runner_after)
+    executor.resume(job)
+    return job
+
+
+@pytest.mark.parametrize(("exit_code", "status"), [(0, JobStatus.SUCCEEDED), (3, JobStatus.FAILED)])
+def test_a_container_the_crashed_engine_left_is_followed_and_its_exit_decides(exit_code, status):
+    container = Leftover("running", exit_code)
+    runner = HeldRunner(leftover=container)
+
+    job = running_then_restored(runner)
+    in_state(job, status)
+
+    (attempt,) = job.attempts  # the same attempt, not a new one
+    assert attempt.exit_code == exit_code
+    assert runner.reattached == [job.id] and runner.ran == []
+    assert container.removed
+
+
+def test_a_container_created_but_never_started_is_removed_and_the_job_runs_anew():
+    container = Leftover("created")
+    runner = HeldRunner(leftover=container)
+    runner.release.set()
+
+    job = running_then_restored(runner)
+    in_state(job, JobStatus.SUCCEEDED)
+
+    (attempt,) = job.attempts  # the attempt that never ran is not counted
+    assert attempt.exit_code == 0
+    assert container.removed and runner.ran == [job.id] and runner.reattached == []

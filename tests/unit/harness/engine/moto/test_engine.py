@@ -250,7 +250,8 @@ def test_the_patches_are_undone_with_their_thread_pool():
 
     with patches.MotoPatches(batch=OneBackend()) as installed:  # type: ignore[arg-type]
         during = [internals.get(module, path) for module, path in names]
-        pool = installed._invocations
+        assert installed.invocations is not None
+        pool = installed.invocations._pool
         assert model_map["AWS::Batch::JobQueue"] is cloudformation.JobQueueResource
 
     assert all(now is not then for now, then in zip(during, before, strict=True))

@@ -92,8 +92,7 @@ def test_every_service_and_the_stand_in_come_back_from_the_file(tmp_path):
 
     with mock_aws():
         assert client("s3").list_buckets()["Buckets"] == []  # a fresh engine holds nothing
-        batch = FakeBatch()
-        saved.load(batch)  # type: ignore[arg-type]
+        restored = saved.load()
 
         s3 = client("s3")
         assert s3.get_object(Bucket="kept-bucket", Key="a.csv")["Body"].read() == b"two"
@@ -121,7 +120,7 @@ def test_every_service_and_the_stand_in_come_back_from_the_file(tmp_path):
         (stack,) = client("cloudformation").describe_stacks(StackName="kept-stack")["Stacks"]
         assert stack["StackStatus"] == "CREATE_COMPLETE"
         assert len(client("sns").list_topics()["Topics"]) == 1
-        assert batch.restored == {"us-east-1": {"jobs": {}}}
+        assert restored is not None and restored.batch == {"us-east-1": {"jobs": {}}}
         # what was restored is saved again as well
         saved.save(FakeBatch())
 
@@ -129,24 +128,20 @@ def test_every_service_and_the_stand_in_come_back_from_the_file(tmp_path):
 def test_a_file_that_cannot_be_read_is_set_aside_and_the_engine_starts_empty(tmp_path, caplog):
     path = tmp_path / "engine.state"
     path.write_bytes(b"not a saved state")
-    batch = FakeBatch()
-
     with mock_aws():
-        SavedState(path).load(batch)  # type: ignore[arg-type]
+        restored = SavedState(path).load()
 
     (aside,) = tmp_path.glob("engine.state.unreadable-*")
     assert aside.read_bytes() == b"not a saved state" and not path.exists()
-    assert batch.restored is None
+    assert restored is None
     assert "was not restored: it cannot be read" in caplog.text
     assert "the engine starts empty" in caplog.text
 
 
 def test_without_a_file_the_engine_starts_empty(tmp_path, caplog):
-    batch = FakeBatch()
     with caplog.at_level("INFO"):
-        SavedState(tmp_path / "absent.state").load(batch)  # type: ignore[arg-type]
+        assert SavedState(tmp_path / "absent.state").load() is None
 
-    assert batch.restored is None
     assert "no saved state at" in caplog.text
 
 
@@ -161,7 +156,7 @@ def test_state_from_other_versions_is_restored_with_a_warning(
     owner = persistence if version == "harness" else persistence.internals
     monkeypatch.setattr(owner, f"{version.upper()}_VERSION", "0.0.0")
     with mock_aws():
-        SavedState(path).load(FakeBatch())  # type: ignore[arg-type]
+        SavedState(path).load()
         assert [b["Name"] for b in client("s3").list_buckets()["Buckets"]] == ["kept-bucket"]
 
     assert "restoring it all the same" in caplog.text
@@ -178,11 +173,8 @@ def test_state_that_does_not_fit_this_moto_is_set_aside_and_changes_nothing(tmp_
     buffer = io.BytesIO()
     persistence._Pickler(buffer).dump(state)
     saved_state.write(path, header, buffer.getvalue())
-    batch = FakeBatch()
-
     with mock_aws():
-        SavedState(path).load(batch)  # type: ignore[arg-type]
+        assert SavedState(path).load() is None
         assert client("s3").list_buckets()["Buckets"] == []
 
-    assert batch.restored is None
     assert "was not restored: it cannot be read" in caplog.text
