@@ -110,8 +110,9 @@ demo: ## Upload samples/Sample.csv to the local cloud and wait for its rows
 bench-inner-loop: setup ## Seconds from a processor edit to its code running (make local-up and watch)
 	$(PYTHON) -m bench.inner_loop
 
-bench: setup ## The processor at scale vs naive PutItem and raw BatchWriteItem, latency, sharding (bench/results/processor.json)
+bench: setup ## The processor at scale vs naive PutItem and raw BatchWriteItem, latency, sharding; persistence on vs off, crash recovery (bench/results/)
 	$(PYTHON) -m bench.processor
+	$(PYTHON) -m bench.persistence
 
 bench-writers: setup ## Processor rows/s with 1, 2, 4, 8 writers, with and without 10 ms per request (needs make local-up)
 	$(PYTHON) -m bench.writers

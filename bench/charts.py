@@ -88,6 +88,14 @@ def writers_bars(result: dict) -> dict[str, list[tuple[str, float]]]:
     }
 
 
+def persistence_bars(result: dict) -> list[tuple[str, float]]:
+    rows = f"{result['rows']:,} rows"
+    return [
+        (f"persistence {state}, {rows} (median)", result["median_rows_per_s"][state])
+        for state in ("off", "on")
+    ]
+
+
 def inner_loop_bars(result: dict) -> list[tuple[str, float]]:
     bars = []
     for path, figures in result["results"].items():
@@ -112,6 +120,11 @@ def draw(results: Path, output: Path) -> list[Path]:
     if inner := by_engine(results, "inner-loop"):
         groups = {engine: inner_loop_bars(result) for engine, result in inner.items()}
         charts["inner-loop.svg"] = bar_chart("make bench-inner-loop: median seconds", "s", groups)
+    if persistence := by_engine(results, "persistence"):
+        groups = {engine: persistence_bars(result) for engine, result in persistence.items()}
+        charts["persistence.svg"] = bar_chart(
+            "make bench: the processor with the engine's persistence off and on", "rows/s", groups
+        )
     written = []
     for name, svg in charts.items():
         (output / name).write_text(svg)

@@ -45,7 +45,8 @@ def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
         stack = status.stack
         print(f"stack     {'deployed: table ' + stack.table if stack else 'not deployed'}")
         saved = status.saved_state
-        print(f"state     {f'saved in {saved} at stop' if saved else 'kept in memory only'}")
+        kept = f"on disk: {saved} and the journal of writes since" if saved else "in memory only"
+        print(f"state     {kept}")
     return 0 if status.engine_running and status.stack else 1
 
 

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -59,6 +60,11 @@ class Engine(Protocol):
         """The pid of a previous engine of this harness that ended without being stopped."""
         ...
 
+    def pid(self) -> int | None:
+        """The pid of the process this harness runs it in (its edge's, for LocalStack);
+        None when it runs none."""
+        ...
+
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of its log (for an engine that ended unexpectedly)."""
         ...
@@ -73,6 +79,13 @@ def port_taken(endpoint: str) -> bool:
     except OSError as error:
         return not isinstance(getattr(error, "reason", error), ConnectionRefusedError)
     return True
+
+
+def free_port() -> int:
+    """A port nothing listens on right now, on loopback (for an engine of its own)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def refuse_taken_port(endpoint: str) -> None:

@@ -4,12 +4,12 @@ import csv
 import io
 import json
 import shutil
-import socket
 from pathlib import Path
 from typing import Any
 
 from harness.batch.states import FINAL_STATES
 from harness.client.pipeline import Pipeline, plain
+from harness.engine.base import free_port as free_port  # the tests' own engines
 from harness.paths import REPO
 from harness.waiting import wait_until
 
@@ -66,13 +66,6 @@ def wait_for_job(batch: Any, job_id: str, timeout: float = 60) -> dict:
     job = wait_until(finished, timeout, interval=0.3)
     assert job is not None, f"job {job_id} did not finish within {timeout}s"
     return job
-
-
-def free_port() -> int:
-    """A port nothing listens on right now, on loopback."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def queue_template(queue_name: str) -> dict[str, Any]:

@@ -178,6 +178,9 @@ class LocalStackEngine:
             logger.info("DynamoDB Local, left running by LocalStack, stopped")
         remove_function_containers()
 
+    def pid(self) -> int | None:
+        return self.edge.pid()
+
     def pop_crashed_pid(self) -> int | None:
         """The pid of a previous edge that ended without `stop()` (its stand-in's jobs went
         with it), once; None otherwise."""

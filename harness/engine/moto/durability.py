@@ -2,7 +2,7 @@
 
 Three files, side by side:
 - the saved state (`engine.state`, persistence.py): everything, written at stop, when asked
-  (`harness up` asks after each deploy) and when the journal grows past COMPACT_AT_BYTES;
+  (`harness up` asks after each deploy) and when the journal outgrows it (see COMPACT_*);
 - the journal (`engine.state.journal`, harness/engine/edge/journal.py): the S3, DynamoDB
   and CloudWatch Logs writes acknowledged since that save, each on disk before its answer;
 - the Batch stand-in's own file (`engine.state.batch`, harness/engine/stand_in_state.py).
@@ -30,7 +30,10 @@ from harness.engine.stand_in_state import StandInStateFile
 
 logger = logging.getLogger("harness.engine")
 
-COMPACT_AT_BYTES = 64 * 1024 * 1024
+# A save writes the whole state with requests held, so its cost grows with the state: the
+# journal grows to twice the saved state (at least this) before the next one, which keeps
+# saves rare with much data and a crash's replay at most about twice the state's size.
+COMPACT_AT_LEAST_BYTES = 64 * 1024 * 1024
 COMPACT_CHECK_SECONDS = 5.0
 
 
@@ -63,6 +66,11 @@ class DurableState:
     def restore(self, app: WsgiApp) -> WsgiApp:
         """Bring the engine's state back into `app` (moto's, not yet serving) and the Batch
         stand-in; returns `app` with its writes journaled from now on."""
+        sizes = [
+            path.stat().st_size for path in (self.saved.path, self._journal_path) if path.exists()
+        ]
+        if sizes:
+            logger.info("restoring %.1f MB of saved state and journal", sum(sizes) / 1e6)
         restored = self.saved.load()
         follows = restored.header.id if restored else ""
         contents = journal.read(self._journal_path, follows)
@@ -130,7 +138,8 @@ class DurableState:
     def _compact_when_large(self) -> None:
         while not self._stopped.wait(COMPACT_CHECK_SECONDS):
             assert self._journal is not None
-            if self._journal.size >= COMPACT_AT_BYTES:
+            saved = self.saved.path.stat().st_size if self.saved.path.exists() else 0
+            if self._journal.size >= max(COMPACT_AT_LEAST_BYTES, 2 * saved):
                 try:
                     self.save()
                 except Exception:

@@ -8,6 +8,7 @@ from typing import Any
 
 from harness.cloud.docker_host import remove_containers
 from harness.cloud.network import HOST, ContainerNetwork
+from harness.cloud.saved_state import companions
 from harness.contracts import ACCOUNT_ID
 from harness.control.client import Iam
 from harness.control.routes import ENFORCE_IAM
@@ -18,6 +19,9 @@ from harness.images.prepare import LAMBDA_IMAGE, LAMBDA_IMAGE_REPOSITORY, exists
 logger = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 30
+# Restoring a saved state and replaying its journal before it answers: at least this fast
+# (measured: `make bench`'s crash recovery, docs/benchmarks.md).
+RESTORE_BYTES_PER_SECOND = 2_000_000
 SAVE_TIMEOUT_SECONDS = 60  # after SIGTERM: the engine writes its state before it exits
 BUSYBOX = "busybox:latest"
 
@@ -116,7 +120,15 @@ class MotoEngine:
         self.process.start(
             [sys.executable, "-m", "harness.engine.moto.server", *arguments], environment
         )
-        self.process.wait_ready(self.healthy, START_TIMEOUT_SECONDS)
+        self.process.wait_ready(self.healthy, START_TIMEOUT_SECONDS + self._restore_seconds())
+
+    def _restore_seconds(self) -> float:
+        """How long the engine may take to restore its saved state and journal."""
+        if self.saved_state is None:
+            return 0
+        files = (self.saved_state, *companions(self.saved_state))
+        size = sum(path.stat().st_size for path in files if path.exists())
+        return size / RESTORE_BYTES_PER_SECOND
 
     def stop(self) -> None:
         self.process.stop()
@@ -131,6 +143,9 @@ class MotoEngine:
         removed = remove_containers(functions, environment=f"MOTO_PORT={self.port}")
         if removed:
             logger.info(f"{removed} function containers of the previous engine removed")
+
+    def pid(self) -> int | None:
+        return self.process.pid()
 
     def pop_crashed_pid(self) -> int | None:
         """The pid of a previous engine that ended without `stop()`, once; None otherwise
