@@ -88,6 +88,18 @@ def serving(app: Any) -> Iterator[str]:
         server.close()
 
 
+def local_client(service: str, endpoint: str) -> Any:
+    """A boto3 client of `service` at `endpoint` (an app served by `serving`), with the
+    local cloud's test credentials."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
 @pytest.fixture
 def batch_api() -> Iterator[Any]:
     """A boto3 Batch client of the stand-in's API, served in this process on loopback with a

@@ -6,11 +6,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import urllib3
 
 from harness.engine.localstack.edge import Proxy, build_app
+from tests.unit.conftest import local_client as client
 from tests.unit.conftest import serving
 from tests.unit.fakes import FakeBatchService
 
@@ -45,16 +45,6 @@ def edge(monkeypatch) -> Iterator[str]:
         serving(build_app(upstream, FakeBatchService(), [])) as url,
     ):
         yield url
-
-
-def client(service: str, endpoint: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def test_other_requests_pass_through_unchanged_with_one_date_header(edge):

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -18,6 +17,7 @@ from harness.engine.moto import apps
 from harness.engine.moto.durability import DurableState
 from harness.engine.moto.invocations import LambdaInvocations
 from harness.engine.moto.persistence import SavedState
+from tests.unit.conftest import local_client as client
 from tests.unit.conftest import serving
 
 
@@ -51,16 +51,6 @@ def engine(state: Path) -> Iterator[tuple[DurableState, str]]:
             durable.serving()
             yield durable, url
         # leaving without durable.stop(): the engine's memory is gone, as in a crash
-
-
-def client(service: str, url: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
 
 
 def test_writes_acknowledged_before_and_after_a_save_are_back_after_a_crash(tmp_path):
