@@ -159,7 +159,7 @@ class LocalCloud:
         """Deploy, then have an engine that keeps its state save it whole: its journal keeps
         only the data written between two saves, not a deploy."""
         outputs = deploy(self.endpoint, base, app, log, self.engine.after_deploy)
-        if self.engine.saved_state:
+        if self._saved_state(running=True):  # the running engine's own setting counts
             EngineState(self.endpoint).save()
         return outputs
 

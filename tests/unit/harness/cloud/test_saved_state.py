@@ -3,8 +3,10 @@ save, load, export and import, before any engine is asked."""
 
 import pytest
 
-from harness.cloud import saved_state, snapshots
+from harness.cloud import lifecycle, saved_state, snapshots
+from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.saved_state import Header
+from harness.engine import choice
 from harness.errors import BadInput
 
 HEADER = Header(engine="moto", harness="0.1.0", moto="5.2.0", saved_at="2026-12-03T04:00:00Z")
@@ -97,3 +99,20 @@ def test_a_copy_is_the_same_file_and_a_file_that_is_not_a_state_is_not_copied(tm
     with pytest.raises(BadInput, match="is not a saved state"):
         saved_state.copy(other, tmp_path / "never.state")
     assert not (tmp_path / "never.state").exists()
+
+
+@pytest.mark.parametrize(("engine_says", "saves"), [("/state/engine.state", 1), (None, 0)])
+def test_after_a_deploy_the_engine_saves_its_state_when_it_keeps_one(
+    monkeypatch, tmp_path, engine_says, saves
+):
+    """The running engine's own setting counts: one started by the tests keeps its state in
+    memory only, whatever a LocalCloud made for the developer's cloud would do."""
+    saved: list[str] = []
+    monkeypatch.setattr(lifecycle, "deploy", lambda *arguments: "outputs")
+    monkeypatch.setattr(lifecycle, "engine_health", lambda endpoint: {"saved_state": engine_says})
+    monkeypatch.setattr(lifecycle.EngineState, "save", lambda self: saved.append(self.endpoint))
+    engine = choice.create("moto", tmp_path, 4601, saved_state=tmp_path / "engine.state")
+    cloud = LocalCloud(engine=engine, state_dir=tmp_path)
+
+    assert cloud._deploy("base", None, app=None) == "outputs"  # type: ignore[arg-type]
+    assert len(saved) == saves

@@ -69,4 +69,3 @@ def test_an_unreadable_file_is_ignored(tmp_path):
     path.write_bytes(b"not a pickle")
 
     assert stand_in_state.read(path, follows="save-1") is None
-
