@@ -106,12 +106,11 @@ def test_replayed_events_whose_function_never_ended_are_delivered_once_serving(t
     invocations._invoke = lambda sequence, account, event, arn, region: started.append(  # type: ignore[method-assign]
         (sequence, arn)
     )
-    deliveries = Deliveries(Journal(tmp_path / "journal", follows=""))
+    invocations.deliveries = Deliveries(Journal(tmp_path / "journal", follows=""))
     pending, delivered = Request(1, {}, b"", 1), Request(2, {}, b"", 1)
 
     for request, deliver in ((pending, True), (delivered, False)):
-        with deliveries.during(request), invocations.replaying(deliver=deliver):
-            invocations.__dict__["deliveries"] = deliveries
+        with invocations.deliveries.during(request), invocations.replaying(deliver=deliver):
             invocations("000000000000", {}, f"function-{request.sequence}", "us-east-1")
     assert started == []  # held while the engine is not serving
     assert invocations.release() == 1
