@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.cli.parsing import command, json_flag, print_json
 from harness.client import aws
-from harness.cloud import snapshots
+from harness.cloud import saved_state, snapshots
 from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.reset import reset_data
 from harness.deploy.watch import Watcher
@@ -45,9 +45,17 @@ def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
         stack = status.stack
         print(f"stack     {'deployed: table ' + stack.table if stack else 'not deployed'}")
         saved = status.saved_state
-        kept = f"on disk: {saved} and the journal of writes since" if saved else "in memory only"
-        print(f"state     {kept}")
+        print(f"state     {f'on disk: {on_disk(saved)}' if saved else 'in memory only'}")
     return 0 if status.engine_running and status.stack else 1
+
+
+def on_disk(saved: Path) -> str:
+    """The saved state's file and what its files take on disk."""
+    files = [path for path in (saved, *saved_state.companions(saved)) if path.exists()]
+    if not files:
+        return f"{saved} (nothing saved yet)"
+    size = sum(path.stat().st_size for path in files) / 1e6
+    return f"{saved} and the journal of writes since ({size:.1f} MB in {len(files)} files)"
 
 
 def cmd_env(cloud: LocalCloud, args: argparse.Namespace) -> int:
