@@ -49,7 +49,6 @@ class Engine:
     def __init__(self, folder: Path, keeps_state: bool) -> None:
         state = folder / "engine.state" if keeps_state else None
         self.engine = choice.create("moto", folder / "run", free_port(), state)
-        self.keeps_state = keeps_state
         self.tables: list[str] = []
 
     def start(self) -> None:
@@ -62,17 +61,17 @@ class Engine:
         table = fresh_table(self.client("dynamodb"), "persistence")
         environment = {**aws.environment(self.engine.endpoint), "TABLE_NAME": table}
         figures = run_processor(["--bucket", BUCKET, "--key", KEY], environment)
-        count = self.client("dynamodb").describe_table(TableName=table)["Table"]["ItemCount"]
+        count = self.count(table)
         self.tables.append(table)
         figures["exactly_once"] = count == ROWS and figures["written"] == ROWS
         figures["rows_per_s"] = round(ROWS / figures["seconds"])
         return figures
 
+    def count(self, table: str) -> int:
+        return int(self.client("dynamodb").describe_table(TableName=table)["Table"]["ItemCount"])
+
     def counts(self) -> list[int]:
-        dynamodb = self.client("dynamodb")
-        return [
-            dynamodb.describe_table(TableName=table)["Table"]["ItemCount"] for table in self.tables
-        ]
+        return [self.count(table) for table in self.tables]
 
 
 def measure(on: Engine, off: Engine) -> dict[str, Any]:

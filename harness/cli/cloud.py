@@ -51,11 +51,11 @@ def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
 
 def on_disk(saved: Path) -> str:
     """The saved state's file and what its files take on disk."""
-    files = [path for path in (saved, *saved_state.companions(saved)) if path.exists()]
-    if not files:
+    count = len(saved_state.files(saved))
+    if not count:
         return f"{saved} (nothing saved yet)"
-    size = sum(path.stat().st_size for path in files) / 1e6
-    return f"{saved} and the journal of writes since ({size:.1f} MB in {len(files)} files)"
+    size = saved_state.bytes_on_disk(saved) / 1e6
+    return f"{saved} and the journal of writes since ({size:.1f} MB in {count} files)"
 
 
 def cmd_env(cloud: LocalCloud, args: argparse.Namespace) -> int:

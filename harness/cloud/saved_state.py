@@ -9,16 +9,18 @@ previous one: a failure while writing leaves the previous file as it was.
 import contextlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from harness.errors import BadInput
 
 FORMAT = 1
 HEADER_MAX_BYTES = 64 * 1024
 COPY_CHUNK_BYTES = 1024 * 1024
+READ_ATTEMPTS = 3  # reads of a state that threads other than requests change meanwhile
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,28 @@ def companions(path: Path) -> tuple[Path, Path]:
     (harness/engine/edge/journal.py) and the Batch stand-in's (harness/engine/stand_in_state.py).
     Each names the save it follows and counts only on top of that one."""
     return path.with_name(f"{path.name}.journal"), path.with_name(f"{path.name}.batch")
+
+
+def files(path: Path) -> list[Path]:
+    """The saved state at `path` and its companions, those that exist."""
+    return [file for file in (path, *companions(path)) if file.exists()]
+
+
+def bytes_on_disk(path: Path) -> int:
+    """What the saved state at `path` and its companions take on disk."""
+    return sum(file.stat().st_size for file in files(path))
+
+
+def read_while_changing(read: Callable[[], T]) -> T:
+    """`read()`, again when another thread changed a dict while it was read (RuntimeError:
+    "changed size during iteration"), up to READ_ATTEMPTS times in all."""
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            return read()
+        except RuntimeError:
+            if attempt == READ_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def remove_companions(path: Path) -> None:

@@ -20,7 +20,6 @@ from harness.cloud import saved_state
 logger = logging.getLogger("harness.engine")
 
 TICK_SECONDS = 0.5
-READ_ATTEMPTS = 3  # reads of jobs that changed while they were read
 
 
 class StandInStateFile:
@@ -69,15 +68,12 @@ class StandInStateFile:
         self._stopped.set()
 
     def _pickled(self) -> bytes:
-        attempt = 1
-        while True:
-            payload = {"follows": self._follows, "batch": self._batch.saved_state()}
-            try:
-                return pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
-            except RuntimeError:  # "changed size during iteration"
-                if attempt == READ_ATTEMPTS:
-                    raise
-                attempt += 1
+        return saved_state.read_while_changing(
+            lambda: pickle.dumps(
+                {"follows": self._follows, "batch": self._batch.saved_state()},
+                pickle.HIGHEST_PROTOCOL,
+            )
+        )
 
 
 def read(path: Path, follows: str) -> dict[str, Any] | None:

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.cloud import saved_state
+
 logger = logging.getLogger("harness.engine")
 
 FORMAT = 1
@@ -174,9 +176,4 @@ def _records(file: io.BufferedReader, contents: Contents) -> Iterator[Request | 
 
 def _write_header(path: Path, follows: str) -> None:
     header = json.dumps({"follows": follows, "format": FORMAT}).encode() + b"\n"
-    partial = path.with_name(f"{path.name}.partial")
-    with partial.open("wb") as file:
-        file.write(header)
-        file.flush()
-        os.fsync(file.fileno())
-    partial.replace(path)
+    saved_state.replace_whole(path, [header])

@@ -47,16 +47,18 @@ def service_of(environ: dict[str, Any]) -> str:
     return "s3"
 
 
-def is_write(environ: dict[str, Any]) -> bool:
-    """Whether the journal records this request (when the engine acknowledges it)."""
+def written_service(environ: dict[str, Any]) -> str | None:
+    """The service of a request the journal records (when the engine acknowledges it); None
+    for any other request."""
     if environ["REQUEST_METHOD"] in READ_METHODS:
-        return False
+        return None
     if environ.get("PATH_INFO", "").startswith(("/_harness/", "/moto-api/")):
-        return False
-    if service_of(environ) not in RECORDED_SERVICES:
-        return False
+        return None
+    service = service_of(environ)
     action = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
-    return not action.startswith(READ_ACTIONS)
+    if service not in RECORDED_SERVICES or action.startswith(READ_ACTIONS):
+        return None
+    return service
 
 
 class Deliveries:
@@ -99,11 +101,12 @@ class Recorder:
         self._order = {service: threading.Lock() for service in RECORDED_SERVICES}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if not is_write(environ):
+        service = written_service(environ)
+        if service is None:
             return self._app(environ, start_response)
         body = buffered_body(environ)
         request = Request(self._journal.next_sequence(), recorded_environ(environ), body)
-        with self._order[service_of(environ)], self._deliveries.during(request):
+        with self._order[service], self._deliveries.during(request):
             answer = answered(self._app, environ)
             position = self._journal.append(request) if answer.succeeded else 0
         self._journal.flush(position)

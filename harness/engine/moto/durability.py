@@ -66,11 +66,8 @@ class DurableState:
     def restore(self, app: WsgiApp) -> WsgiApp:
         """Bring the engine's state back into `app` (moto's, not yet serving) and the Batch
         stand-in; returns `app` with its writes journaled from now on."""
-        sizes = [
-            path.stat().st_size for path in (self.saved.path, self._journal_path) if path.exists()
-        ]
-        if sizes:
-            logger.info("restoring %.1f MB of saved state and journal", sum(sizes) / 1e6)
+        if size := saved_state.bytes_on_disk(self.saved.path):
+            logger.info("restoring %.1f MB of saved state and journal", size / 1e6)
         restored = self.saved.load()
         follows = restored.header.id if restored else ""
         contents = journal.read(self._journal_path, follows)

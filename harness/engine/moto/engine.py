@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.cloud.docker_host import remove_containers
 from harness.cloud.network import HOST, ContainerNetwork
-from harness.cloud.saved_state import companions
+from harness.cloud.saved_state import bytes_on_disk
 from harness.contracts import ACCOUNT_ID
 from harness.control.client import Iam
 from harness.control.routes import ENFORCE_IAM
@@ -126,9 +126,7 @@ class MotoEngine:
         """How long the engine may take to restore its saved state and journal."""
         if self.saved_state is None:
             return 0
-        files = (self.saved_state, *companions(self.saved_state))
-        size = sum(path.stat().st_size for path in files if path.exists())
-        return size / RESTORE_BYTES_PER_SECOND
+        return bytes_on_disk(self.saved_state) / RESTORE_BYTES_PER_SECOND
 
     def stop(self) -> None:
         self.process.stop()

@@ -26,7 +26,6 @@ from harness.engine.moto import internals, snapshot
 
 logger = logging.getLogger("harness.engine")
 
-SAVE_ATTEMPTS = 3  # reads of a state that changed while it was read
 DOCKER_MODEL = "moto.utilities.docker_utilities"
 DOCKER_CLIENT = "_DockerModel__docker_client"  # DockerModel's own, private attribute
 
@@ -74,21 +73,7 @@ class SavedState:
     def _pickled(batch: BatchService) -> bytes:
         """The state as bytes. Threads other than requests (a function's invocation, a job)
         may change a dict while it is read: then it is read again."""
-        attempt = 1
-        while True:
-            state = {"moto_backends": snapshot.capture(), "batch": batch.saved_state()}
-            buffer = io.BytesIO()
-            try:
-                _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
-                return buffer.getvalue()
-            except RuntimeError:  # "dictionary changed size during iteration"
-                if attempt == SAVE_ATTEMPTS:
-                    raise
-                attempt += 1
-            except Exception as error:
-                culprit = _culprit(state)
-                logger.error("the state was not saved: %s cannot be saved (%r)", culprit, error)
-                raise
+        return saved_state.read_while_changing(lambda: _pickled_once(batch))
 
     def load(self) -> "Restored | None":
         """Put the saved state's moto backends into the fresh engine; the state's header
@@ -137,6 +122,20 @@ class SavedState:
             why,
             aside,
         )
+
+
+def _pickled_once(batch: BatchService) -> bytes:
+    state = {"moto_backends": snapshot.capture(), "batch": batch.saved_state()}
+    buffer = io.BytesIO()
+    try:
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    except RuntimeError:  # changed while read: read again
+        raise
+    except Exception as error:
+        culprit = _culprit(state)
+        logger.error("the state was not saved: %s cannot be saved (%r)", culprit, error)
+        raise
+    return buffer.getvalue()
 
 
 def _culprit(state: dict[str, Any]) -> str:
