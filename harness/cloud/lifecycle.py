@@ -85,6 +85,12 @@ class LocalCloud:
     def endpoint(self) -> str:
         return self.engine.endpoint
 
+    def assembly(self, app: CdkApp) -> Path:
+        """Where this cloud's deploys synthesize `app`: a folder of this cloud and stack, as the
+        CDK CLI locks the folder it synthesizes into. Clouds on other ports (the tests', a
+        second checkout's) can then deploy the same app at the same time."""
+        return self.state_dir / "cdk.out" / app.stack_name
+
     @property
     def container_endpoint(self) -> str:
         """The engine's endpoint as the containers the harness starts see it."""
@@ -158,7 +164,9 @@ class LocalCloud:
     def _deploy(self, base: str, log: Path | None, app: CdkApp) -> StackOutputs:
         """Deploy, then have an engine that keeps its state save it whole: its journal keeps
         only the data written between two saves, not a deploy."""
-        outputs = deploy(self.endpoint, base, app, log, self.engine.after_deploy)
+        outputs = deploy(
+            self.endpoint, base, app, self.assembly(app), log, self.engine.after_deploy
+        )
         if self._saved_state(running=True):  # the running engine's own setting counts
             EngineState(self.endpoint).save()
         return outputs

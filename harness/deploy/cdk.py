@@ -114,9 +114,19 @@ def bootstrapped(endpoint: str) -> bool:
     return status.endswith("_COMPLETE") and status not in NOT_DEPLOYED
 
 
-def cdklocal(arguments: list[str], endpoint: str, log: Path | None, app: CdkApp) -> None:
-    """Run cdklocal in the app's directory; its output goes to `log` (None: the terminal)."""
-    command = [str(node_tools.cdklocal(app)), *arguments, "--no-notices"]
+def cdklocal(
+    arguments: list[str], endpoint: str, log: Path | None, app: CdkApp, assembly: Path
+) -> None:
+    """Run cdklocal in the app's directory, synthesizing into `assembly` (the cloud's own, so
+    clouds on two ports can deploy one app at once: the CDK CLI locks its output folder); its
+    output goes to `log` (None: the terminal)."""
+    command = [
+        str(node_tools.cdklocal(app)),
+        *arguments,
+        "--output",
+        str(assembly),
+        "--no-notices",
+    ]
     tail: collections.deque[str] = collections.deque(maxlen=OUTPUT_TAIL_LINES)
     output = log.open("a") if log else sys.stderr
     try:
@@ -149,21 +159,23 @@ def deploy(
     endpoint: str,
     base_image: str,
     app: CdkApp,
+    assembly: Path,
     log: Path | None = None,
     after_deploy: AfterDeploy = nothing_after,
 ) -> StackOutputs:
-    """Bootstrap when needed, then deploy (create or update) the app's stack.
+    """Bootstrap when needed, then deploy (create or update) the app's stack, synthesized
+    into `assembly`.
 
     `after_deploy`: called with each stack deployed, the bootstrap's (CDKToolkit) too: the
     engine's Engine.after_deploy."""
     if not bootstrapped(endpoint):
         logger.info(f"bootstrapping the CDK environment aws://{ACCOUNT_ID}/{REGION}")
-        cdklocal(["bootstrap", f"aws://{ACCOUNT_ID}/{REGION}"], endpoint, log, app)
+        cdklocal(["bootstrap", f"aws://{ACCOUNT_ID}/{REGION}"], endpoint, log, app, assembly)
     after_deploy("CDKToolkit")
     updating = deployed(endpoint, app)
     verb = "updating" if updating else "creating"
     logger.info(f"{verb} stack {app.stack_name} with cdklocal (synth, image build, change set)")
-    cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, updating)
+    cdk_deploy(["-c", f"baseImage={base_image}"], endpoint, log, app, assembly, updating)
     after_deploy(app.stack_name)
     outputs = stack_outputs(endpoint, app)
     if outputs is None:
@@ -178,7 +190,12 @@ def deployed(endpoint: str, app: CdkApp) -> bool:
 
 
 def cdk_deploy(
-    arguments: list[str], endpoint: str, log: Path | None, app: CdkApp, updating: bool
+    arguments: list[str],
+    endpoint: str,
+    log: Path | None,
+    app: CdkApp,
+    assembly: Path,
+    updating: bool,
 ) -> None:
     """`cdklocal deploy` of the app's stack; a failure says where it happened and whether
     the previous deployment still stands (`updating`: there was one)."""
@@ -189,6 +206,7 @@ def cdk_deploy(
             endpoint,
             log,
             app,
+            assembly,
         )
     except DeployError as error:
         message = explain_failure(error, endpoint, app, started, updating)

@@ -32,7 +32,6 @@ from harness.project import CdkApp
 logger = logging.getLogger(__name__)
 
 HASH_SCRIPT = PACKAGE / "bin" / "image-asset-hash.js"
-ASSEMBLY = "cdk.out"
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,9 @@ class Assembly:
     platform: str | None
 
     @classmethod
-    def read(cls, app: CdkApp) -> "Assembly":
+    def read(cls, app: CdkApp, directory: Path) -> "Assembly":
         if app.job_image is None:
             raise DeployError("no job-image in [tool.harness]: the job's image folder is unknown")
-        directory = app.directory / ASSEMBLY
         assets_file = directory / f"{app.stack_name}.assets.json"
         if not assets_file.exists():
             raise DeployError(f"no synthesized app in {directory} (deploy it once first)")
@@ -93,10 +91,10 @@ def image_hash(app: CdkApp, assembly: Assembly) -> str:
     return result.stdout.strip()
 
 
-def unavailable(app: CdkApp) -> str | None:
+def unavailable(app: CdkApp, assembly_directory: Path) -> str | None:
     """Why this path cannot be trusted for the app now, or None when it can."""
     try:
-        assembly = Assembly.read(app)
+        assembly = Assembly.read(app, assembly_directory)
         computed = image_hash(app, assembly)
     except DeployError as error:
         return str(error)
@@ -112,12 +110,14 @@ def unavailable(app: CdkApp) -> str | None:
 def redeploy(
     endpoint: str,
     app: CdkApp,
+    assembly_directory: Path,
     log: Path | None = None,
     after_deploy: AfterDeploy = nothing_after,
 ) -> bool:
     """Deploy the job's new image; False when its sources hash as before (no change).
-    `after_deploy`: as for `cdk.deploy`."""
-    assembly = Assembly.read(app)
+    `assembly_directory`: where the cloud's last deploy synthesized the app; `after_deploy`:
+    as for `cdk.deploy`."""
+    assembly = Assembly.read(app, assembly_directory)
     new_hash = image_hash(app, assembly)
     if new_hash == assembly.image_hash:
         logger.info("the job image's sources are unchanged: nothing to deploy")
@@ -129,7 +129,9 @@ def redeploy(
         shutil.copytree(image_source(app), staged)
     rewrite(assembly, app, new_hash)
     logger.info(f"deploying image {new_hash[:12]} with cdklocal, without a synth")
-    cdk_deploy(["--app", str(assembly.directory)], endpoint, log, app, updating=True)
+    cdk_deploy(
+        ["--app", str(assembly.directory)], endpoint, log, app, assembly.directory, updating=True
+    )
     after_deploy(app.stack_name)
     return True
 

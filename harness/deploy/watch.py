@@ -83,7 +83,7 @@ class Watcher:
 
     def check_fast_path(self) -> None:
         """Use the no-synth path for changes of the job's code only where it matches the CDK."""
-        reason = fast_path.unavailable(self.app)
+        reason = fast_path.unavailable(self.app, self.cloud.assembly(self.app))
         self.fast_path = reason is None
         if reason:
             logger.info(f"changes of the job's code alone will take the full deploy: {reason}")
@@ -121,7 +121,10 @@ class Watcher:
         try:
             if self.fast_path and code_only(self.app, changed):
                 fast_path.redeploy(
-                    self.cloud.endpoint, self.app, after_deploy=self.cloud.engine.after_deploy
+                    self.cloud.endpoint,
+                    self.app,
+                    self.cloud.assembly(self.app),
+                    after_deploy=self.cloud.engine.after_deploy,
                 )
             else:
                 self.cloud.deploy(self.app)

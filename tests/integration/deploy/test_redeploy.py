@@ -175,7 +175,8 @@ def test_a_resource_added_appears_and_removed_goes(editable, before, unique):
 
 def test_a_processor_change_without_a_synth_ends_where_a_full_deploy_does(editable, before, unique):
     pipeline = editable.deploy()  # as watch mode starts: the last synth matches the sources
-    assert fast_path.unavailable(editable.app) is None
+    assembly = editable.cloud.assembly(editable.app)
+    assert fast_path.unavailable(editable.app, assembly) is None
     editable.edit(
         "batch/processor/cli.py",
         '"summary",\n',
@@ -185,6 +186,7 @@ def test_a_processor_change_without_a_synth_ends_where_a_full_deploy_does(editab
     fast_path.redeploy(
         pipeline.endpoint,
         editable.app,
+        assembly,
         after_deploy=editable.cloud.engine.after_deploy,
     )
     revision = active_revision(pipeline)

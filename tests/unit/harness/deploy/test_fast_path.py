@@ -57,7 +57,7 @@ def test_the_assembly_is_read_with_its_one_image_and_build_arguments(tmp_path):
     app = CdkApp(tmp_path, "unit-stack", job_image="batch")
     make_assembly(tmp_path, app.stack_name)
 
-    assembly = Assembly.read(app)
+    assembly = Assembly.read(app, tmp_path / "cdk.out")
 
     assert (assembly.image_hash, assembly.build_args, assembly.platform) == (
         OLD,
@@ -69,7 +69,7 @@ def test_the_assembly_is_read_with_its_one_image_and_build_arguments(tmp_path):
 def test_rewrite_moves_the_image_hash_and_the_template_hash_everywhere(tmp_path):
     app = CdkApp(tmp_path, "unit-stack", job_image="batch")
     make_assembly(tmp_path, app.stack_name)
-    assembly = Assembly.read(app)
+    assembly = Assembly.read(app, tmp_path / "cdk.out")
 
     rewrite(assembly, app, NEW)
 
