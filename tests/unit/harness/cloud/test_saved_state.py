@@ -8,6 +8,7 @@ from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.saved_state import Header
 from harness.engine import choice
 from harness.errors import BadInput
+from harness.project import CdkApp
 
 HEADER = Header(engine="moto", harness="0.1.0", moto="5.2.0", saved_at="2026-12-03T04:00:00Z")
 
@@ -114,5 +115,5 @@ def test_after_a_deploy_the_engine_saves_its_state_when_it_keeps_one(
     engine = choice.create("moto", tmp_path, 4601, saved_state=tmp_path / "engine.state")
     cloud = LocalCloud(engine=engine, state_dir=tmp_path)
 
-    assert cloud._deploy("base", None, app=None) == "outputs"  # type: ignore[arg-type]
+    assert cloud._deploy("base", None, CdkApp(tmp_path, "unit-stack")) == "outputs"
     assert len(saved) == saves
