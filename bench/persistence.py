@@ -47,8 +47,8 @@ class Engine:
     """One engine of this benchmark, with the file uploaded and its tables."""
 
     def __init__(self, folder: Path, keeps_state: bool) -> None:
-        state = folder / "engine.state" if keeps_state else None
-        self.engine = choice.create("moto", folder / "run", free_port(), state)
+        kept = folder / "kept" if keeps_state else None
+        self.engine = choice.create("moto", folder / "run", free_port(), kept)
         self.tables: list[str] = []
 
     def start(self) -> None:

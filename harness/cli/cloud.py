@@ -7,7 +7,7 @@ from typing import Any
 from harness.cli.parsing import command, json_flag, print_json
 from harness.client import aws
 from harness.cloud import saved_state, snapshots
-from harness.cloud.lifecycle import LocalCloud
+from harness.cloud.lifecycle import LocalCloud, Status
 from harness.cloud.reset import reset_data
 from harness.deploy.watch import Watcher
 
@@ -44,9 +44,20 @@ def cmd_status(cloud: LocalCloud, args: argparse.Namespace) -> int:
         print(f"engine    {status.engine} at {status.endpoint}: {state}")
         stack = status.stack
         print(f"stack     {'deployed: table ' + stack.table if stack else 'not deployed'}")
-        saved = status.saved_state
-        print(f"state     {f'on disk: {on_disk(saved)}' if saved else 'in memory only'}")
+        print(f"state     {state_line(status)}")
     return 0 if status.engine_running and status.stack else 1
+
+
+def state_line(status: Status) -> str:
+    """Where the cloud's state is: the engine's, or only what the harness keeps of it."""
+    if status.saved_state:
+        return f"on disk: {on_disk(status.saved_state)}"
+    if status.kept:
+        return (
+            f"{status.engine}'s in memory only; the Batch stand-in's state and the fault rules "
+            f"on disk in {status.kept}"
+        )
+    return "in memory only"
 
 
 def on_disk(saved: Path) -> str:
@@ -137,7 +148,8 @@ def register(commands: Any) -> None:
     json_flag(
         status,
         "{engine, endpoint, engine_running, stack: null or {bucket, table, job_queue, "
-        "job_definition, function, upload_prefix}, saved_state: null or its file}",
+        "job_definition, function, upload_prefix}, saved_state: null or its file, kept: null "
+        "or the folder of what outlives the engine}",
     )
     status.set_defaults(run=cmd_status)
     command(

@@ -32,12 +32,12 @@ STATE_DIR = CACHE / ("local-cloud" if PORT == network.DEFAULT_PORT else f"local-
 SAVED_STATE_DIR = REPO / ".harness" / "state"  # never under .cache: `make clean` keeps it
 
 
-def saved_state_file(port: int = PORT) -> Path | None:
-    """Where the local cloud on `port` keeps its state between runs; None when
-    HARNESS_PERSIST=0 (everything in memory only)."""
+def kept_folder(port: int = PORT) -> Path | None:
+    """Where the local cloud on `port` keeps what outlives its processes (choice.create says
+    what, engine by engine); None when HARNESS_PERSIST=0 (everything in memory only)."""
     if os.environ.get(PERSIST, "1") == "0":
         return None
-    return SAVED_STATE_DIR / str(port) / "engine.state"
+    return SAVED_STATE_DIR / str(port)
 
 
 class NotUp(HarnessError):
@@ -51,11 +51,13 @@ class Status:
     engine_running: bool
     stack: StackOutputs | None
     saved_state: Path | None  # where the engine saves its state; None: nowhere
+    kept: Path | None  # the folder of what outlives the engine's processes; None: nothing
 
     def as_dict(self) -> dict[str, object]:
         status = asdict(self)
         status["stack"] = asdict(self.stack) if self.stack else None
-        status["saved_state"] = str(self.saved_state) if self.saved_state else None
+        for name in ("saved_state", "kept"):
+            status[name] = str(status[name]) if status[name] else None
         return status
 
 
@@ -71,7 +73,7 @@ class LocalCloud:
         self.state_dir = state_dir
         self._app = app
         self.engine = engine or choice.create(
-            choice.selected(f"http://127.0.0.1:{PORT}"), state_dir, PORT, saved_state_file()
+            choice.selected(f"http://127.0.0.1:{PORT}"), state_dir, PORT, kept_folder()
         )
         self.network: ContainerNetwork = network.HOST
 
@@ -126,12 +128,18 @@ class LocalCloud:
         pid = self.engine.pop_crashed_pid()
         if pid is None:
             return
-        saved = self.engine.saved_state
-        if saved:
+        if self.engine.saved_state:
             what = (
                 "it comes back from its saved state and the journal of the writes it "
                 "acknowledged since; the containers of jobs it was running are left to it, and "
                 "it follows them to their end"
+            )
+        elif self.engine.kept:
+            what = (
+                f"the Batch stand-in comes back from its file in {self.engine.kept}, and "
+                "follows the containers of the jobs it was running to their end; what "
+                f"{self.engine.name} held is there still only if it went on running (else the "
+                "stack is deployed again now)"
             )
         else:
             removed = remove_job_containers(self.endpoint)
@@ -167,13 +175,13 @@ class LocalCloud:
         outputs = deploy(
             self.endpoint, base, app, self.assembly(app), log, self.engine.after_deploy
         )
-        if self._saved_state(running=True):  # the running engine's own setting counts
+        if self._kept(running=True)[0]:  # the running engine's own setting counts
             EngineState(self.endpoint).save()
         return outputs
 
     def down(self) -> None:
         running = self.engine.healthy()
-        saves_to = self._saved_state(running) if running else None  # as the engine says
+        saves_to, kept = self._kept(running) if running else (None, None)  # as the engine says
         stopping_at = time.time()
         self.engine.stop()
         if self.engine.healthy():
@@ -183,6 +191,11 @@ class LocalCloud:
             )
         elif not running:
             logger.info(f"no engine was running at {self.endpoint}")
+        elif saves_to is None and kept:
+            logger.info(
+                f"engine stopped: {self.engine.name} kept nothing of its own; the Batch "
+                f"stand-in's state and the fault rules are kept in {kept}"
+            )
         elif saves_to is None:
             logger.info("engine stopped (it kept its state in memory only)")
         elif saves_to.exists() and saves_to.stat().st_mtime >= stopping_at:
@@ -202,21 +215,24 @@ class LocalCloud:
 
     def status(self) -> Status:
         running = self.engine.healthy()
+        saved_state, kept = self._kept(running)
         return Status(
             engine=self.engine.name,
             endpoint=self.endpoint,
             engine_running=running,
             stack=stack_outputs(self.endpoint, self.app) if running else None,
-            saved_state=self._saved_state(running),
+            saved_state=saved_state,
+            kept=kept,
         )
 
-    def _saved_state(self, running: bool) -> Path | None:
-        """Where the running engine saves its state (it says so in its health), else where
-        this one would."""
+    def _kept(self, running: bool) -> tuple[Path | None, Path | None]:
+        """Where the running engine saves its state and the folder it keeps (it says so in
+        its health), else where this one would."""
         if not running:
-            return self.engine.saved_state
-        saved = engine_health(self.endpoint).get("saved_state")
-        return Path(saved) if saved else None
+            return self.engine.saved_state, self.engine.kept
+        health = engine_health(self.endpoint)
+        saved_state, kept = health.get("saved_state"), health.get("kept")
+        return Path(saved_state) if saved_state else None, Path(kept) if kept else None
 
     def outputs(self) -> StackOutputs:
         """The deployed stack, or a clear error saying how to get one."""

@@ -12,6 +12,9 @@ from harness.cloud.network import ContainerNetwork
 from harness.control.routes import HEALTH_PATH
 from harness.errors import HarnessError
 
+# In the folder a local cloud keeps across its processes' runs (Engine.kept), either engine's.
+FAULT_RULES = "faults.json"
+
 
 class EngineError(HarnessError):
     pass
@@ -23,7 +26,11 @@ class Engine(Protocol):
     name: str
     # True: its functions cannot share the host network (the harness's bridge network then).
     needs_bridge_network: bool
-    # The file it restores at start and saves to at stop; None: it keeps nothing between runs.
+    # The folder where what outlives its process is kept: the fault rules, and the engine's
+    # saved state or the Batch stand-in's; None: it keeps nothing between runs.
+    kept: Path | None
+    # The file of its own state it restores at start and saves to at stop; None: it keeps
+    # none of its own (LocalStack's free runtime), or nothing at all.
     saved_state: Path | None
 
     @property

@@ -26,14 +26,16 @@ def selected(endpoint: str | None = None) -> str:
     return name
 
 
-def create(name: str, state_dir: Path, port: int, saved_state: Path | None = None) -> Engine:
-    """The engine `name`, keeping its pid file and log in `state_dir`; `saved_state`: where
-    the embedded engine saves its state between runs (None: in memory only; LocalStack's
-    free runtime keeps nothing)."""
+def create(name: str, state_dir: Path, port: int, kept: Path | None = None) -> Engine:
+    """The engine `name`, keeping its pid file and log in `state_dir`; `kept`: the folder of
+    what outlives its process (None: it keeps everything in memory only). The embedded engine
+    keeps its whole state there; LocalStack's free runtime keeps nothing, and the harness keeps
+    what it owns of that cloud there (the Batch stand-in's state); either keeps its fault
+    rules there."""
     if name == "localstack":
         from harness.engine.localstack.engine import LocalStackEngine
 
-        return LocalStackEngine(state_dir, port=port)
+        return LocalStackEngine(state_dir, port=port, kept=kept)
     from harness.engine.moto.engine import MotoEngine
 
-    return MotoEngine(state_dir, port=port, saved_state=saved_state)
+    return MotoEngine(state_dir, port=port, kept=kept)

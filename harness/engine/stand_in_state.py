@@ -4,7 +4,9 @@ one's progress: rewritten whole after every API call that changed something (bef
 answer) and every half second while a job is unfinished.
 
 The file names the saved state it follows; at start it replaces that state's Batch part when
-it follows it (it is then as new or newer), and is ignored otherwise.
+it follows it (it is then as new or newer), and is ignored otherwise. In front of an engine
+that saves no state of its own (LocalStack's free runtime), the file stands alone
+(`kept_alone`): it is all the stand-in has.
 """
 
 import logging
@@ -20,6 +22,7 @@ from harness.cloud import saved_state
 logger = logging.getLogger("harness.engine")
 
 TICK_SECONDS = 0.5
+STANDS_ALONE = ""  # what a file follows when the engine saves no state of its own
 
 
 class StandInStateFile:
@@ -86,3 +89,14 @@ def read(path: Path, follows: str) -> dict[str, Any] | None:
         logger.warning("%s cannot be read (%r): ignored", path, error)
         return None
     return payload["batch"] if payload.get("follows") == follows else None
+
+
+def kept_alone(path: Path, batch: BatchService) -> StandInStateFile:
+    """The stand-in as the file at `path` last held it, for an engine that saves no state of
+    its own, and the file kept current from now on (start its ticks once the edge serves)."""
+    state = read(path, STANDS_ALONE)
+    if state is not None:
+        logger.info("Batch stand-in restored from %s: %d jobs", path, batch.restore(state))
+    kept = StandInStateFile(path, batch, STANDS_ALONE)
+    batch.changed = kept.write
+    return kept

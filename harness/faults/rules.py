@@ -8,19 +8,29 @@ contain (a table, bucket or key), and one effect:
 - `unprocessed`: for DynamoDB BatchWriteItem, that fraction of the items is held back and
   returned as UnprocessedItems (all of them: ProvisionedThroughputExceededException, as AWS).
 It applies with a `probability`, and at most `count` times when a count is given.
+
+An engine given a file for them keeps the rules there, with what each has injected so far, and
+reads them back at its next start: a restart (or a crash) does not end a fault test's rules, and
+a rule with a count left does not start its count again.
 """
 
 import difflib
 import functools
+import json
+import logging
 import random
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botocore.loaders import Loader
 
+from harness.cloud.saved_state import replace_whole
 from harness.errors import BadInput
+
+logger = logging.getLogger("harness.faults")
 
 
 class FaultRuleError(BadInput):
@@ -126,21 +136,27 @@ class FaultRule:
 
 
 class FaultRules:
-    """The rules in force, shared by the edge's threads."""
+    """The rules in force, shared by the edge's threads; `kept_in`: the file they are kept
+    in across the engine's restarts (None: in memory only)."""
 
-    def __init__(self, chooser: random.Random | None = None) -> None:
-        self._rules: list[FaultRule] = []
+    def __init__(self, chooser: random.Random | None = None, kept_in: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._random = chooser or random.Random()
+        self._file = kept_in
+        self._rules: list[FaultRule] = read_rules(kept_in) if kept_in else []
+        if self._rules:
+            logger.info("%d fault rules in force again (%s)", len(self._rules), kept_in)
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self._lock:
             self._rules.append(rule)
+            self._keep()
         return rule
 
     def clear(self) -> int:
         with self._lock:
             removed, self._rules = len(self._rules), []
+            self._keep()
         return removed
 
     def any(self) -> bool:
@@ -160,6 +176,8 @@ class FaultRules:
                     continue
                 if self._random.random() < rule.probability:
                     rule.injected += 1
+                    if rule.count is not None:  # what is left of its count must outlive a restart
+                        self._keep()
                     return rule
         return None
 
@@ -167,3 +185,27 @@ class FaultRules:
         """For an `unprocessed` rule: whether one item is held back."""
         with self._lock:
             return self._random.random() < (rule.unprocessed or 0)
+
+    def _keep(self) -> None:
+        """Write the rules to their file, whole (called with the lock held)."""
+        if self._file:
+            text = json.dumps({"rules": [asdict(rule) for rule in self._rules]}, indent=1)
+            replace_whole(self._file, [text.encode()])
+
+
+def read_rules(path: Path) -> list[FaultRule]:
+    """The rules kept at `path`; none when there is no file. A file that cannot be read is
+    moved aside (to `<name>.unreadable`) with a warning, not lost."""
+    try:
+        kept = json.loads(path.read_text())["rules"]
+        rules = [FaultRule(**rule) for rule in kept]
+        for rule in rules:
+            rule.check()
+    except FileNotFoundError:
+        return []
+    except (ValueError, KeyError, TypeError, FaultRuleError) as error:
+        aside = path.with_name(f"{path.name}.unreadable")
+        path.replace(aside)
+        logger.warning("the fault rules in %s cannot be read (%r): moved to %s", path, error, aside)
+        return []
+    return rules

@@ -19,6 +19,7 @@ from harness.engine.edge.checksums import ChecksumCheck
 from harness.engine.edge.guard import RequestGuard
 from harness.engine.edge.sigv4 import signed_service
 from harness.faults.middleware import FaultInjector
+from harness.faults.rules import FaultRules
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 STATE_RESET_REASON = "the local cloud's data was reset (harness state reset)"
@@ -31,10 +32,12 @@ def edge_app(
     own_hosts: Iterable[str],
     control: dict[str, WsgiApp] | None = None,
     services: dict[str, WsgiApp] | None = None,
+    fault_rules: FaultRules | None = None,
 ) -> WsgiApp:
     """The edge's WSGI app. `health`: what GET /_harness/health answers; `control`: the
     engine's own control routes by path; `services`: apps by the service a request is signed
-    for; `own_hosts`: the names and addresses the edge is called by besides loopback's."""
+    for; `own_hosts`: the names and addresses the edge is called by besides loopback's;
+    `fault_rules`: the rules in force (by default none, kept in memory only)."""
     batch_app = batch.app()
     control = control or {}
     services = services or {}
@@ -54,7 +57,7 @@ def edge_app(
             return services[service](environ, start_response)
         return engine(environ, start_response)
 
-    faults = FaultInjector(ChecksumCheck(route), reclaim_host=batch.reclaim_host)
+    faults = FaultInjector(ChecksumCheck(route), fault_rules, batch.reclaim_host)
     return RequestGuard(faults, [host for host in own_hosts if host])
 
 

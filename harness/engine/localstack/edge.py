@@ -20,8 +20,10 @@ import json
 import logging
 import os
 import sys
+import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import urllib3
@@ -29,12 +31,16 @@ import urllib3
 from harness.batch.service import BatchService
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID, REGION
+from harness.engine import stand_in_state
+from harness.engine.base import FAULT_RULES, answering
 from harness.engine.edge.router import edge_app
 from harness.engine.edge.serving import configure_logging, serve
 from harness.engine.edge.sigv4 import credential_scope, signed_service
 from harness.engine.localstack import stand_in_resources
 from harness.engine.localstack.health import ReadinessProbe
 from harness.faults.middleware import buffered_body
+from harness.faults.rules import FaultRules
+from harness.waiting import wait_until
 
 logger = logging.getLogger("harness.edge")
 
@@ -56,6 +62,9 @@ CHUNK = 64 * 1024
 # uploads of big files, CloudFormation's first call).
 CONNECT_SECONDS = 10.0
 READ_SECONDS = 960.0
+# In the folder the edge keeps (--keep-in), beside the fault rules: LocalStack's free runtime
+# keeps nothing, so this file is all the stand-in has across a restart.
+STAND_IN_STATE = "stand-in.state"
 
 
 def request_headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -174,9 +183,15 @@ def deleted_stack(environ: dict[str, Any]) -> str | None:
     return names[0] if names else None
 
 
-def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any:
+def build_app(
+    localstack: str,
+    batch: BatchService,
+    own_hosts: list[str],
+    kept: Path | None = None,
+) -> Any:
     """The edge's WSGI app (moto's ECR takes its account from MOTO_ACCOUNT_ID); `own_hosts`:
-    the names and addresses it is called by besides loopback's (harness/engine/edge/guard.py)."""
+    the names and addresses it is called by besides loopback's (harness/engine/edge/guard.py);
+    `kept`: the folder of its fault rules (None: in memory only)."""
     from harness.engine.moto import apps
 
     probe = ReadinessProbe(localstack)
@@ -186,11 +201,13 @@ def build_app(localstack: str, batch: BatchService, own_hosts: list[str]) -> Any
             "localstack": localstack,
             "batch": "stand-in",
             "localstack_ready": probe.ready,
+            "kept": str(kept) if kept else None,
         },
         batch=batch,
         engine=StackDeletion(Proxy(localstack), localstack, batch),
         own_hosts=own_hosts,
         services={"ecr": apps.one_service("ecr")},
+        fault_rules=FaultRules(kept_in=kept / FAULT_RULES if kept else None),
     )
 
 
@@ -201,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account-id", default=ACCOUNT_ID)
     parser.add_argument("--containers-network", required=True, help="a network's name")
     parser.add_argument("--containers-call", required=True, help="HOST:PORT of this edge")
+    parser.add_argument(
+        "--keep-in", type=Path, help="a folder for the Batch stand-in's state and the fault rules"
+    )
     args = parser.parse_args(argv)
     configure_logging()
     host, _, port = args.containers_call.rpartition(":")
@@ -213,11 +233,34 @@ def main(argv: list[str] | None = None) -> int:
         network.container_options(),
     )
     os.environ["MOTO_ACCOUNT_ID"] = args.account_id
+    kept = None
+    if args.keep_in:
+        kept = stand_in_state.kept_alone(args.keep_in / STAND_IN_STATE, batch)
     addresses = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in args.listen)]
-    app = build_app(args.localstack, batch, [host, *(address for address, _ in addresses)])
+    own_hosts = [host, *(address for address, _ in addresses)]
+    app = build_app(args.localstack, batch, own_hosts, args.keep_in)
     logger.info("LocalStack at %s", args.localstack)
-    serve(app, addresses, "harness.edge")
+    threading.Thread(
+        target=go_on_when_serving, args=(batch.engine_endpoint, batch, kept), daemon=True
+    ).start()
+    try:
+        serve(app, addresses, "harness.edge")
+    finally:
+        if kept:
+            kept.stop()
+            kept.write()
     return 0
+
+
+def go_on_when_serving(
+    endpoint: str, batch: BatchService, kept: stand_in_state.StandInStateFile | None
+) -> None:
+    """Once the edge answers, restored jobs go on (their containers call it) and the
+    stand-in's file is kept current while jobs run."""
+    wait_until(lambda: answering(endpoint) == "localstack" or None, timeout=60, interval=0.1)
+    batch.resume_restored()
+    if kept:
+        kept.keep_writing()
 
 
 if __name__ == "__main__":

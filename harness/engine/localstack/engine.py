@@ -56,10 +56,19 @@ class LocalStackEngine:
     needs_bridge_network = True
     saved_state: Path | None = None  # its free runtime keeps nothing between runs
 
-    def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 4566) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        kept: Path | None = None,
+    ) -> None:
+        """`kept`: the folder where the edge keeps what the harness owns of this cloud, the
+        Batch stand-in's state and the fault rules (None: in memory only)."""
         self.host = host
         self.port = port
         self.state_dir = state_dir
+        self.kept = kept
         self.localstack = BackgroundProcess(state_dir, "localstack", LOCALSTACK_STOP_SECONDS)
         self.edge = BackgroundProcess(state_dir, "edge")
 
@@ -122,6 +131,7 @@ class LocalStackEngine:
         if edge_up:
             return
         containers_call = f"{network.listen_also}:{LOCALSTACK_PORT}"
+        kept = ["--keep-in", str(self.kept)] if self.kept else []
         self.edge.start(
             [
                 sys.executable,
@@ -139,6 +149,7 @@ class LocalStackEngine:
                 network.network_name,
                 "--containers-call",
                 containers_call,
+                *kept,
             ],
             {**os.environ, "PYTHONUNBUFFERED": "1"},
         )

@@ -24,6 +24,9 @@ START_TIMEOUT_SECONDS = 30
 RESTORE_BYTES_PER_SECOND = 2_000_000
 SAVE_TIMEOUT_SECONDS = 60  # after SIGTERM: the engine writes its state before it exits
 BUSYBOX = "busybox:latest"
+# In the folder the engine keeps (`kept`), beside the fault rules: its saved state, with the
+# companions harness/cloud/saved_state.py names.
+SAVED_STATE = "engine.state"
 
 
 def lambda_network_environment(network: ContainerNetwork) -> dict[str, str]:
@@ -42,15 +45,16 @@ class MotoEngine:
         state_dir: Path,
         host: str = "127.0.0.1",
         port: int = 4566,
-        saved_state: Path | None = None,
+        kept: Path | None = None,
     ) -> None:
-        """`saved_state`: the file the engine restores at start and saves to at stop (None:
-        it keeps everything in memory only)."""
+        """`kept`: the folder of its saved state, which it restores at start and saves at
+        stop, and of the fault rules (None: it keeps everything in memory only)."""
         self.host = host
         self.port = port
         self.state_dir = state_dir
-        self.saved_state = saved_state
-        stop_timeout = SAVE_TIMEOUT_SECONDS if saved_state else STOP_TIMEOUT_SECONDS
+        self.kept = kept
+        self.saved_state = kept / SAVED_STATE if kept else None
+        stop_timeout = SAVE_TIMEOUT_SECONDS if kept else STOP_TIMEOUT_SECONDS
         self.process = BackgroundProcess(state_dir, "engine", stop_timeout)
         self.pid_file = self.process.pid_file
         self.log_file = self.process.log_file
@@ -115,8 +119,8 @@ class MotoEngine:
         ]
         if network.listen_also:
             arguments += ["--also-listen", network.listen_also]
-        if self.saved_state:
-            arguments += ["--state", str(self.saved_state)]
+        if self.kept:
+            arguments += ["--keep-in", str(self.kept)]
         self.process.start(
             [sys.executable, "-m", "harness.engine.moto.server", *arguments], environment
         )

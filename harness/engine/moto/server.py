@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING, Any
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM, IAM_PATH, PERSIST, STATE_PATH
-from harness.engine.base import answering
+from harness.engine.base import FAULT_RULES, answering
 from harness.engine.edge.gate import RequestGate
 from harness.engine.edge.router import answer, edge_app
 from harness.engine.edge.serving import configure_logging, serve
+from harness.faults.rules import FaultRules
 from harness.waiting import wait_until
 
 if TYPE_CHECKING:
     from harness.batch.service import BatchService
     from harness.engine.moto.durability import DurableState
-    from harness.engine.moto.persistence import SavedState
 
 
 def build_app(
@@ -44,16 +44,18 @@ def build_app(
     network: ContainerNetwork,
     port: int,
     enforce_iam: bool,
-    saved: "SavedState | None" = None,
+    kept: Path | None = None,
 ) -> tuple[Any, "BatchService", "DurableState | None"]:
     """The edge's WSGI app, the Batch stand-in behind it, and where the engine keeps its
-    state (None: in memory only, when `saved` is None). The saved state, if any, is restored
-    before it returns."""
+    state: the folder `kept` (None: in memory only). The saved state there, if any, is
+    restored before it returns."""
     # Imported here: moto reads its settings (set by main) when it is imported.
     from harness.batch.service import BatchService
     from harness.engine.moto import apps, patches
     from harness.engine.moto.durability import DurableState
+    from harness.engine.moto.engine import SAVED_STATE
     from harness.engine.moto.iam import IamEnforcement, manage
+    from harness.engine.moto.persistence import SavedState
 
     # Enforced once the saved state is restored: the journal's writes were authorized.
     iam = IamEnforcement(account_id, endpoint, enforce=False)
@@ -72,6 +74,7 @@ def build_app(
     gate = RequestGate()
     engine = apps.every_service()
     durable = None
+    saved = SavedState(kept / SAVED_STATE) if kept else None
     if saved:
         durable = DurableState(saved, batch, installed.invocations, gate)
         engine = durable.restore(engine)
@@ -83,11 +86,17 @@ def build_app(
     listening = urllib.parse.urlsplit(endpoint).hostname or ""
     saved_state = str(saved.path) if saved else None
     app = edge_app(
-        health=lambda: {"engine": "moto", "batch": "stand-in", "saved_state": saved_state},
+        health=lambda: {
+            "engine": "moto",
+            "batch": "stand-in",
+            "saved_state": saved_state,
+            "kept": str(kept) if kept else None,
+        },
         batch=batch,
         engine=gate.wsgi(engine),
         own_hosts=(listening, network.engine_host, network.listen_also or ""),
         control={IAM_PATH: switch_iam, STATE_PATH: state_route(durable)},
+        fault_rules=FaultRules(kept_in=kept / FAULT_RULES if kept else None),
     )
     return app, batch, durable
 
@@ -100,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--containers-call", default="127.0.0.1", help="the engine's host name")
     parser.add_argument("--also-listen", help="one more address to serve on")
     parser.add_argument(
-        "--state", type=Path, help="restore the saved state at start, keep it on disk"
+        "--keep-in", type=Path, help="a folder: restore the state there at start, keep it there"
     )
     args = parser.parse_args(argv)
     network = ContainerNetwork(
@@ -114,10 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     account_id = os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
     enforce_iam = os.environ.get(ENFORCE_IAM, "") == "1"
     endpoint = f"http://{args.host}:{args.port}"
-    from harness.engine.moto.persistence import SavedState
-
-    saved = SavedState(args.state) if args.state else None
-    app, batch, durable = build_app(endpoint, account_id, network, args.port, enforce_iam, saved)
+    app, batch, durable = build_app(
+        endpoint, account_id, network, args.port, enforce_iam, args.keep_in
+    )
     threading.Thread(
         target=go_on_when_serving, args=(endpoint, batch, durable), daemon=True
     ).start()

@@ -32,7 +32,7 @@ def test_status_jobs_rows_logs_and_faults_print_their_documented_json(pipeline, 
     rule = faults.add(service="s3", operation="GetObject", error="SlowDown", match=f"{unique}/x")
 
     status = harness("status")
-    assert set(status) == {"engine", "endpoint", "engine_running", "stack", "saved_state"}
+    assert set(status) == {"engine", "endpoint", "engine_running", "stack", "saved_state", "kept"}
     assert status["engine_running"] is True
     assert set(status["stack"]) == {field.name for field in fields(StackOutputs)}
 

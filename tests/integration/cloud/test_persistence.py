@@ -19,6 +19,7 @@ from harness.client.pipeline import Pipeline, plain
 from harness.cloud import snapshots
 from harness.cloud.lifecycle import LocalCloud
 from harness.cloud.reset import reset_data
+from harness.control.client import Faults
 from harness.engine.moto.engine import MotoEngine
 from harness.waiting import wait_until
 from tests.integration.helpers import csv_bytes, free_port, items_with_prefix, products
@@ -53,7 +54,7 @@ def own_cloud(moto_cloud, tmp_path_factory) -> Iterator[Callable[[], LocalCloud]
     port = free_port()
 
     def cloud() -> LocalCloud:
-        engine = MotoEngine(folder / "run", port=port, saved_state=folder / "engine.state")
+        engine = MotoEngine(folder / "run", port=port, kept=folder / "kept")
         return LocalCloud(engine=engine, state_dir=folder / "run", app=moto_cloud.app)
 
     first = cloud()
@@ -75,6 +76,7 @@ def test_down_and_up_bring_the_cloud_back_as_it_was(own_cloud, tmp_path: Path, u
     pipeline, job = uploaded(first, f"uploads/{unique}.csv", products(unique, 20))
     before = what_the_cloud_holds(pipeline, stack, [job["jobId"]])
     items_before = pipeline.count()
+    rule = Faults(first.endpoint).add(service="sqs", error="ServiceUnavailable", count=3)
     first.down()
     assert not first.engine.healthy()
 
@@ -86,6 +88,8 @@ def test_down_and_up_bring_the_cloud_back_as_it_was(own_cloud, tmp_path: Path, u
     assert second.status().saved_state == second.engine.saved_state  # as its health says
     assert what_the_cloud_holds(again, stack, [job["jobId"]]) == before
     assert before["logs"][job["jobId"]]
+    assert Faults(second.endpoint).listed() == [rule]
+    Faults(second.endpoint).clear()
     uploaded(second, f"uploads/{unique}-2.csv", products(unique + "b", 5))
     assert again.count() == items_before + 5
 

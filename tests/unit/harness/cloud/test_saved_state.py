@@ -112,7 +112,7 @@ def test_after_a_deploy_the_engine_saves_its_state_when_it_keeps_one(
     monkeypatch.setattr(lifecycle, "deploy", lambda *arguments: "outputs")
     monkeypatch.setattr(lifecycle, "engine_health", lambda endpoint: {"saved_state": engine_says})
     monkeypatch.setattr(lifecycle.EngineState, "save", lambda self: saved.append(self.endpoint))
-    engine = choice.create("moto", tmp_path, 4601, saved_state=tmp_path / "engine.state")
+    engine = choice.create("moto", tmp_path, 4601, kept=tmp_path)
     cloud = LocalCloud(engine=engine, state_dir=tmp_path)
 
     assert cloud._deploy("base", None, CdkApp(tmp_path, "unit-stack")) == "outputs"

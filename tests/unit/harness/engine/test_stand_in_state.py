@@ -69,3 +69,31 @@ def test_an_unreadable_file_is_ignored(tmp_path):
     path.write_bytes(b"not a pickle")
 
     assert stand_in_state.read(path, follows="save-1") is None
+
+
+class RestorableBatch(FakeBatch):
+    def __init__(self) -> None:
+        super().__init__()
+        self.restored: dict | None = None
+        self.changed = lambda: None
+
+    def restore(self, state: dict) -> int:
+        self.restored = state
+        return len(state["us-east-1"]["jobs"])
+
+
+def test_standing_alone_it_brings_the_stand_in_back_and_is_written_on_every_change(tmp_path):
+    """In front of an engine that saves nothing of its own (LocalStack), the file is all
+    the stand-in has: read back at start, written on each change."""
+    path = tmp_path / "stand-in.state"
+    first = RestorableBatch()
+    kept = stand_in_state.kept_alone(path, first)  # type: ignore[arg-type]
+    assert first.restored is None  # nothing kept yet
+    first.state = {"us-east-1": {"jobs": {"a": 1}}}
+    first.changed()  # as the stand-in calls it before its answer
+
+    second = RestorableBatch()
+    stand_in_state.kept_alone(path, second)  # type: ignore[arg-type]
+
+    assert kept.path == path
+    assert second.restored == {"us-east-1": {"jobs": {"a": 1}}}
