@@ -31,7 +31,8 @@ def saved_state_of(cloud: LocalCloud) -> Path:
     if saved is None:
         raise BadInput(
             f"the {cloud.engine.name} engine here keeps no saved state ({PERSIST}=0, or "
-            "LocalStack, whose free runtime keeps nothing): there is nothing to save or load"
+            "LocalStack, whose free runtime keeps nothing; the harness keeps only the Batch "
+            "stand-in's state and the fault rules there): there is nothing to save or load"
         )
     return saved
 
