@@ -18,6 +18,12 @@ class ControlError(HarnessError):
     """The engine refused a control request, or it has no such route."""
 
 
+ANSWER_SECONDS = 10.0
+# A save answers once the whole state is on disk: many seconds for a state of 100 MB
+# (docs/benchmarks.md), more while jobs write and other work shares the machine.
+SAVE_SECONDS = 300.0
+
+
 class NoEngine(HarnessError):
     """Nothing answers at the endpoint as the harness's engine would."""
 
@@ -28,16 +34,23 @@ class Control:
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint.rstrip("/")
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The route's JSON answer; an answer with an error status raises ControlError with
-        the engine's message, no answer at all a HarnessError saying to start the cloud."""
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """The route's JSON answer, within `timeout` seconds (ANSWER_SECONDS by default); an
+        answer with an error status raises ControlError with the engine's message, no answer
+        at all a HarnessError saying to start the cloud."""
         data = json.dumps(body).encode() if body is not None else None
         url = self.endpoint + path
         request = urllib.request.Request(
             url, data=data, method=method, headers={"Content-Type": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=timeout or ANSWER_SECONDS) as response:
                 return dict(json.load(response))
         except urllib.error.HTTPError as error:
             try:
@@ -91,7 +104,7 @@ class EngineState(Control):
     def save(self) -> Path:
         """Have the engine save its state now; the file it wrote."""
         try:
-            return Path(self.call("POST", STATE_PATH)["path"])
+            return Path(self.call("POST", STATE_PATH, timeout=SAVE_SECONDS)["path"])
         except ControlError as error:
             raise ControlError(
                 f"the engine at {self.endpoint} cannot save its state: {error}"

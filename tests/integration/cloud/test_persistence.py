@@ -47,15 +47,24 @@ def what_the_cloud_holds(pipeline: Pipeline, stack: str, job_ids: list[str]) -> 
     }
 
 
+ENGINE_STATE_ONLY = (
+    "needs the embedded engine, which keeps its whole state (PIPELINE_TARGET=moto); "
+    "LocalStack's free runtime keeps nothing across a restart, and test_kept_on_localstack.py "
+    "checks what the harness keeps there"
+)
+
+
 @pytest.fixture(scope="module")
-def own_cloud(moto_cloud, tmp_path_factory) -> Iterator[Callable[[], LocalCloud]]:
-    """A second local cloud with saved state, on a port of its own, and the app deployed."""
+def own_cloud(target, harness_app, tmp_path_factory) -> Iterator[Callable[[], LocalCloud]]:
+    """A local cloud with saved state, on a port of its own, and the app deployed."""
+    if target != "moto":
+        pytest.skip(ENGINE_STATE_ONLY)
     folder = tmp_path_factory.mktemp("own-cloud")
     port = free_port()
 
     def cloud() -> LocalCloud:
         engine = MotoEngine(folder / "run", port=port, kept=folder / "kept")
-        return LocalCloud(engine=engine, state_dir=folder / "run", app=moto_cloud.app)
+        return LocalCloud(engine=engine, state_dir=folder / "run", app=harness_app)
 
     first = cloud()
     first.up(deploy_log=folder / "deploy.log")
