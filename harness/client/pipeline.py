@@ -42,6 +42,10 @@ class NoSuchJob(HarnessError):
     pass
 
 
+class LogGone(HarnessError):
+    """A job names a log stream that CloudWatch Logs does not have."""
+
+
 class Pipeline:
     def __init__(self, endpoint: str | None, outputs: StackOutputs) -> None:
         """`endpoint`: the local engine, or None for AWS itself."""
@@ -173,8 +177,18 @@ class Pipeline:
 
     def _stream_lines(self, job: dict[str, Any]) -> Iterator[str]:
         stream = job.get("container", {}).get("logStreamName")
-        if stream:
-            yield from self._events_after(stream, None)[0]
+        if not stream:
+            return
+        try:
+            lines = self._events_after(stream, None)[0]
+        except self.logs.exceptions.ResourceNotFoundException as error:
+            raise LogGone(
+                f"job {job['jobId']} wrote its log to {BATCH_LOG_GROUP} {stream}, which "
+                f"CloudWatch Logs no longer has ({error.response['Error']['Message']}). On "
+                "LocalStack, whose free runtime keeps nothing across a restart, the logs of "
+                "jobs from before it restarted are gone; their history is kept."
+            ) from error
+        yield from lines
 
     def _events_after(self, stream: str, token: str | None) -> tuple[list[str], str | None]:
         """The stream's lines after `token` (None: from its start), and the token after them."""

@@ -102,7 +102,7 @@ def test_the_stand_in_and_the_fault_rules_outlive_a_killed_edge(edge, unique):
         type="container",
         containerProperties={
             "image": base_image(),
-            "command": ["sh", "-c", "sleep Ref::seconds; exit Ref::code"],
+            "command": ["sh", "-c", 'sleep "$0"; exit "$1"', "Ref::seconds", "Ref::code"],
             "resourceRequirements": [
                 {"type": "VCPU", "value": "0.25"},
                 {"type": "MEMORY", "value": "512"},
@@ -119,6 +119,7 @@ def test_the_stand_in_and_the_fault_rules_outlive_a_killed_edge(edge, unique):
         )["jobId"]
 
     finished = wait_for_job(batch, submit("finished", 0, 0))
+    assert finished["status"] == "SUCCEEDED", finished.get("statusReason")
     running = submit("running", 15, 3)
     assert wait_until(
         lambda: batch.describe_jobs(jobs=[running])["jobs"][0]["status"] == "RUNNING" or None,

@@ -1,10 +1,11 @@
 """The harness's view of a queue's jobs, against a stubbed Batch client (botocore Stubber)."""
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from harness.batch.states import JobStatus
-from harness.client.pipeline import Pipeline
+from harness.client.pipeline import LogGone, Pipeline
 from harness.contracts import StackOutputs
 
 OUTPUTS = StackOutputs("bucket", "table", "queue", "definition", "function", "uploads/")
@@ -119,3 +120,18 @@ def test_following_a_log_prints_lines_as_they_come_until_the_job_ends(monkeypatc
     monkeypatch.setattr(pipeline, "_events_after", lambda stream, token: (pending.pop(), token))
 
     assert list(pipeline.follow_log("job", poll_seconds=0)) == ["one", "two", "three"]
+
+
+def test_a_log_the_engine_no_longer_has_is_said_to_be_gone(monkeypatch):
+    pipeline = Pipeline(None, OUTPUTS)
+    job = {"jobId": "old", "container": {"logStreamName": "definition/default/abc"}}
+    monkeypatch.setattr(pipeline, "described", lambda job_id: job)
+
+    with Stubber(pipeline.logs) as logs:
+        logs.add_client_error(
+            "get_log_events",
+            "ResourceNotFoundException",
+            "The specified log group does not exist.",
+        )
+        with pytest.raises(LogGone, match=r"job old wrote its log to .* no longer has"):
+            list(pipeline.log_lines("old"))
