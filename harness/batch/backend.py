@@ -236,6 +236,11 @@ class BatchBackend:
         with self._lock:
             return any(not job.is_done for job in self.jobs.values())
 
+    def unfinished_jobs(self) -> list[Job]:
+        """Its jobs not yet ended, array children among them."""
+        with self._lock:
+            return [job for job in self.jobs.values() if not job.is_done]
+
     def load(self, saved: dict[str, Any]) -> list[Job]:
         """Take saved resources and jobs (into an empty backend); returns the unfinished
         jobs, array children excluded (their parent resumes them)."""

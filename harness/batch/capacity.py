@@ -6,6 +6,9 @@ gives one job waits for good, as in AWS. A DISABLED queue accepts no new jobs an
 of those it holds; they run once it is enabled again. Among the jobs waiting for one
 environment, the first that fits goes first in the order Batch takes them: the higher queue
 priority, then the earlier submission (queues that share an environment compete by priority).
+
+`why_waiting` says, in words, which of those holds a RUNNABLE job back now; `never_fits` is
+the reason AWS itself gives (statusReason, with its code) for a job no environment can run.
 """
 
 import threading
@@ -22,27 +25,36 @@ class CapacityPool:
         self._waiting: list[Job] = []
         self._changed = threading.Condition()
 
+    def _free(self, job: Job) -> bool:
+        environment = job.compute_environment
+        return self._in_use.get(environment.arn, 0.0) + job.vcpus <= environment.max_vcpus
+
+    def _startable(self, job: Job) -> bool:
+        return self._eligible(job) and self._free(job)
+
+    @staticmethod
+    def _eligible(job: Job) -> bool:
+        """Its queue would start it and its environment could ever hold it."""
+        return job.queue.state == "ENABLED" and job.compute_environment.memory_fits(job.memory_mib)
+
+    def _rivals(self, job: Job) -> list[Job]:
+        """The jobs waiting for the same compute environment that its queue would start."""
+        return [
+            waiting
+            for waiting in self._waiting
+            if waiting.compute_environment is job.compute_environment and self._eligible(waiting)
+        ]
+
     @contextmanager
     def reserve(self, job: Job, vcpus: float) -> Iterator[bool]:
         """Hold the job's vCPUs while it runs; yields False (holding nothing) once the job is
         stopped before it could start."""
         environment = job.compute_environment
 
-        def free(other: Job) -> bool:
-            used = self._in_use.get(environment.arn, 0.0)
-            return used + other.vcpus <= environment.max_vcpus
-
-        def startable(other: Job) -> bool:
-            fits = environment.memory_fits(other.memory_mib)
-            return other.queue.state == "ENABLED" and fits and free(other)
-
         def my_turn() -> bool:
-            if environment.state != "ENABLED" or not startable(job):
+            if environment.state != "ENABLED" or not self._startable(job):
                 return False
-            rivals = [
-                w for w in self._waiting if w.compute_environment is environment and startable(w)
-            ]
-            return min(rivals, key=rank) is job
+            return min(filter(self._startable, self._rivals(job)), key=rank) is job
 
         with self._changed:
             self._waiting.append(job)
@@ -81,7 +93,65 @@ class CapacityPool:
             self._in_use[arn] -= vcpus
             self._changed.notify_all()
 
+    def why_waiting(self, job: Job) -> str:
+        """What holds the RUNNABLE `job` back now, in words."""
+        environment = job.compute_environment
+        with self._changed:
+            if never := never_fits(job):
+                return never
+            if job.queue.state != "ENABLED":
+                return f"job queue {job.queue.name} is DISABLED: it starts none of its jobs"
+            if environment.state != "ENABLED":
+                return f"compute environment {environment.name} is DISABLED: it starts no job"
+            ahead = [other for other in self._rivals(job) if rank(other) < rank(job)]
+            used = self._in_use.get(environment.arn, 0.0)
+            free = environment.max_vcpus - used
+        parts = []
+        if free < job.vcpus:
+            parts.append(
+                f"waiting for {counted(job.vcpus, 'vCPU')} in compute environment "
+                f"{environment.name}, which has {max(free, 0):g} of {environment.max_vcpus:g} free"
+            )
+        if ahead:
+            parts.append(
+                f"{counted(len(ahead), 'job')} there go{'es' if len(ahead) == 1 else ''} first "
+                "(a higher queue priority, or submitted earlier)"
+            )
+        return "; ".join(parts) or "starting: its vCPUs are free and it is first in line"
+
+
+def counted(number: float, noun: str) -> str:
+    return f"{number:g} {noun}{'' if number == 1 else 's'}"
+
 
 def rank(job: Job) -> tuple[Any, ...]:
     """Batch's order: higher queue priority first, then submission order."""
     return (-job.queue.priority, job.sequence, job.array_index or 0)
+
+
+COMPUTE_ENVIRONMENT_MAX_RESOURCE = "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE"
+JOB_RESOURCE_REQUIREMENT = "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT"
+
+
+def never_fits(job: Job) -> str | None:
+    """The statusReason of a job that asks for more vCPUs or memory than its environment can
+    ever provide (memory is known for Fargate and for EC2 types named in instance_types.py),
+    with the code AWS gives it (a queue's jobStateTimeLimitActions match on it); None when
+    it fits."""
+    environment = job.compute_environment
+    kind = environment.compute_resources.get("type")
+    if job.vcpus > environment.max_vcpus:
+        code = COMPUTE_ENVIRONMENT_MAX_RESOURCE
+        needs = f"{job.vcpus:g} vCPUs and compute environment {environment.name} has at "
+        needs += f"most {environment.max_vcpus:g} (maxvCpus)"
+    elif not environment.memory_fits(job.memory_mib):
+        code = JOB_RESOURCE_REQUIREMENT
+        needs = f"{job.memory_mib} MiB of memory and compute environment "
+        needs += f"{environment.name} ({kind}) gives a job at most "
+        needs += f"{environment.max_memory_mib_per_job}"
+    else:
+        return None
+    return (
+        f"{code} - the job needs {needs}: it stays RUNNABLE, as in AWS, until the environment "
+        "changes or the job is cancelled"
+    )

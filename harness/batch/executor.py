@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from harness.batch.capacity import CapacityPool
+from harness.batch.capacity import CapacityPool, never_fits
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
 from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
 from harness.batch.retry import should_retry
@@ -82,7 +82,10 @@ class JobExecutor:
             if not self._dependencies_succeeded(job):
                 job.transition(JobStatus.FAILED, job.stop_reason or DEPENDENT_JOB_FAILED)
                 return
-            job.transition(JobStatus.RUNNABLE, self._never_fits(job))
+            reason = never_fits(job)
+            if reason:
+                logger.warning("job %s: %s", job.id, reason)
+            job.transition(JobStatus.RUNNABLE, reason)
             self._run_attempts(job)
 
     def _resume(self, job: Job) -> None:
@@ -148,28 +151,6 @@ class JobExecutor:
             return None
 
         return bool(wait_until(settled, timeout=math.inf, interval=STOP_CHECK_SECONDS))
-
-    @staticmethod
-    def _never_fits(job: Job) -> str | None:
-        """Say so when a job asks for more vCPUs or memory than its environment can ever
-        provide (memory is known for Fargate and for EC2 types named in instance_types.py)."""
-        environment = job.compute_environment
-        kind = environment.compute_resources.get("type")
-        if job.vcpus > environment.max_vcpus:
-            needs = f"{job.vcpus:g} vCPUs and compute environment {environment.name} has at "
-            needs += f"most {environment.max_vcpus:g}"
-        elif not environment.memory_fits(job.memory_mib):
-            needs = f"{job.memory_mib} MiB of memory and compute environment "
-            needs += f"{environment.name} ({kind}) gives a job at most "
-            needs += f"{environment.max_memory_mib_per_job}"
-        else:
-            return None
-        reason = (
-            f"the job needs {needs}: it stays RUNNABLE, as in AWS, until the environment "
-            "changes or the job is cancelled"
-        )
-        logger.warning("job %s: %s", job.id, reason)
-        return reason
 
     def _attempt(self, job: Job) -> bool:
         """One attempt; False when it failed or the job was stopped before it could start."""

@@ -15,6 +15,7 @@ from harness.batch.jobs import Job
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.responses import Authorizer, BatchApp
 from harness.batch.runner import ContainerRunner
+from harness.batch.waiting import why_waiting
 from harness.client import aws
 
 # (job role ARN or None, job id, region) -> the credentials a job's container gets
@@ -99,6 +100,17 @@ class BatchService:
             if job_id in backend.jobs:
                 return backend.reclaim_host(job_id)
         raise ClientException(f"job {job_id} does not exist")
+
+    def waiting(self) -> dict[str, str]:
+        """Why each job not yet started waits, by job id (waiting.why_waiting)."""
+        with self._lock:
+            backends = list(self._backends.values())
+        reasons = {
+            job.id: why_waiting(job, self._capacity)
+            for backend in backends
+            for job in backend.unfinished_jobs()
+        }
+        return {job_id: reason for job_id, reason in reasons.items() if reason}
 
     def forget_jobs(self, reason: str) -> int:
         """Every region's job history dropped, its running jobs terminated first."""

@@ -7,22 +7,25 @@ from typing import Any
 from harness.cli.parsing import command, iso, json_flag, print_json, print_listed
 from harness.cli.target import pipeline
 from harness.cloud.lifecycle import LocalCloud
+from harness.control.client import BatchJobs
 from harness.errors import BadInput
 
 JOB_SCHEMA = (
-    "an array of {jobId, jobName, status, statusReason, exitCode, createdAt, startedAt, "
-    "stoppedAt, arraySize, arrayIndex} (times ISO 8601 UTC, absent values null)"
+    "an array of {jobId, jobName, status, statusReason, waitingReason, exitCode, createdAt, "
+    "startedAt, stoppedAt, arraySize, arrayIndex} (waitingReason: why a job not yet started "
+    "waits, as the stand-in's scheduler says; times ISO 8601 UTC, absent values null)"
 )
 
 
-def job_record(job: dict[str, Any]) -> dict[str, Any]:
-    """A job as `jobs --json` prints it (JOB_SCHEMA)."""
+def job_record(job: dict[str, Any], waiting: dict[str, str]) -> dict[str, Any]:
+    """A job as `jobs --json` prints it (JOB_SCHEMA); `waiting`: BatchJobs.waiting()."""
     array = job.get("arrayProperties", {})
     return {
         "jobId": job["jobId"],
         "jobName": job["jobName"],
         "status": job["status"],
         "statusReason": job.get("statusReason"),
+        "waitingReason": waiting.get(job["jobId"]),
         "exitCode": job.get("container", {}).get("exitCode"),
         "createdAt": iso(job.get("createdAt")),
         "startedAt": iso(job.get("startedAt")),
@@ -32,28 +35,32 @@ def job_record(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def job_line(job: dict[str, Any]) -> str:
+def job_line(job: dict[str, Any], waiting: dict[str, str]) -> str:
+    """A job as `jobs` prints it: a job not yet started with why it waits."""
     created = datetime.fromtimestamp(job["createdAt"] / 1000).strftime("%Y-%m-%d %H:%M:%S")
     exit_code = job.get("container", {}).get("exitCode", "")
     status = f"{job['status']:<9} exit={exit_code!s:<3}"
-    return f"{created}  {job['jobId']}  {status} {job['jobName']}  {job.get('statusReason', '')}"
+    reason = waiting.get(job["jobId"]) or job.get("statusReason", "")
+    return f"{created}  {job['jobId']}  {status} {job['jobName']}  {reason}"
 
 
 def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
     local = pipeline(cloud)
     jobs = local.jobs()
+    waiting = BatchJobs(cloud.endpoint).waiting()
     if args.json:
-        listed = [job_record(job) for job in jobs]
+        listed = [job_record(job, waiting) for job in jobs]
         if args.children:
             for job in jobs:
                 if job.get("arrayProperties", {}).get("size"):
-                    listed += [job_record(child) for child in local.children(job["jobId"])]
+                    children = local.children(job["jobId"])
+                    listed += [job_record(child, waiting) for child in children]
         print_json(listed)
         return 0
     if not jobs:
         print("no jobs yet")
     for job in jobs:
-        print(job_line(job))
+        print(job_line(job, waiting))
         size = job.get("arrayProperties", {}).get("size")
         if not size:
             continue
@@ -62,7 +69,7 @@ def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
         print(f"{'':10}array of {size}: " + " ".join(f"{s}={n}" for s, n in counts.items() if n))
         if args.children:
             for child in local.children(job["jobId"]):
-                print(f"{'':10}{job_line(child)}")
+                print(f"{'':10}{job_line(child, waiting)}")
     return 0
 
 
@@ -101,8 +108,9 @@ def register(commands: Any) -> None:
         "jobs",
         "every job of the queue, newest first",
         "Every job of the deployed job queue, newest first: when it was created (local time), "
-        "its id, state, exit code, name and status reason; an array job with its children's "
-        "states counted.",
+        "its id, state, exit code, name, and its status reason or, for a job not yet started, "
+        "why it waits (its dependencies, its queue or compute environment, vCPUs, jobs that "
+        "go first); an array job with its children's states counted.",
         "harness jobs --children",
     )
     jobs.add_argument("--children", action="store_true", help="list array jobs' children too")

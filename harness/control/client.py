@@ -97,6 +97,10 @@ class BatchJobs(Control):
         """Terminate the running jobs, drop every job; how many there were."""
         return int(self.call("DELETE", JOBS_PATH)["removed"])
 
+    def waiting(self) -> dict[str, str]:
+        """Why each job not yet started waits, by job id, as the stand-in's scheduler says."""
+        return dict(self.call("GET", JOBS_PATH)["waiting"])
+
 
 class EngineState(Control):
     """The engine's saved state (harness/cloud/saved_state.py)."""

@@ -7,7 +7,8 @@ HEALTH_PATH = "/_harness/health"  # GET: {"engine": <name>, ...}
 FAULTS_PATH = "/_harness/faults"  # GET, POST a rule, DELETE all
 RECLAIM_PATH = "/_harness/faults/reclaim"  # POST {"jobId": ...}: a Spot interruption
 IAM_PATH = "/_harness/iam"  # GET, PUT {"enforce": bool}
-JOBS_PATH = "/_harness/batch/jobs"  # DELETE: the stand-in's job history, running jobs ended
+# GET: {"waiting": {job id: why it waits}}; DELETE: the stand-in's job history, running jobs ended
+JOBS_PATH = "/_harness/batch/jobs"
 STATE_PATH = "/_harness/state"  # POST: save the state now; {"path", and the file's header}
 
 # "1": the engine enforces IAM from its start; an engine that cannot refuses to start.

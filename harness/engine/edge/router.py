@@ -48,6 +48,8 @@ def edge_app(
             return answer(start_response, health())
         if path == JOBS_PATH and environ.get("REQUEST_METHOD") == "DELETE":
             return answer(start_response, {"removed": batch.forget_jobs(STATE_RESET_REASON)})
+        if path == JOBS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            return answer(start_response, {"waiting": batch.waiting()})
         if path in control:
             return control[path](environ, start_response)
         if is_batch_request(environ):

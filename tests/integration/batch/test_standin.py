@@ -1,10 +1,13 @@
 """The Batch stand-in's API and job semantics, through boto3 against the local endpoint."""
 
+from typing import Any
+
 import docker
 import pytest
 from botocore.exceptions import ClientError
 
 from harness.client import aws
+from harness.control.client import BatchJobs
 from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.waiting import wait_until
 from tests.integration.helpers import wait_for_job
@@ -242,7 +245,9 @@ def test_a_container_over_its_memory_is_killed_with_awss_reason(batch, pipeline,
     )
 
 
-def test_queues_compete_by_priority_and_a_disabled_queue_holds_its_job(batch, base, unique):
+def test_queues_compete_by_priority_and_a_disabled_queue_holds_its_job(
+    batch, base, unique, local_cloud
+):
     environment = f"one-vcpu-{unique}"
     batch.create_compute_environment(
         computeEnvironmentName=environment,
@@ -262,19 +267,32 @@ def test_queues_compete_by_priority_and_a_disabled_queue_holds_its_job(batch, ba
         containerProperties={"image": base, "command": ["sleep", "2"], "vcpus": 1, "memory": 128},
     )["jobDefinitionArn"]
 
-    def submit(queue: str) -> str:
-        return batch.submit_job(jobName=queue, jobQueue=queues[queue], jobDefinition=definition)[
-            "jobId"
-        ]
+    def submit(queue: str, **overrides: Any) -> str:
+        return batch.submit_job(
+            jobName=queue, jobQueue=queues[queue], jobDefinition=definition, **overrides
+        )["jobId"]
 
     def status(job_id: str) -> str:
         return batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"]
 
-    holder = submit("low")
+    holder = submit("low", containerOverrides={"command": ["sleep", "8"]})  # while reasons are read
     assert wait_until(lambda: status(holder) == "RUNNING" or None, timeout=30, interval=0.2)
     held = submit("held")
     batch.update_job_queue(jobQueue=queues["held"], state="DISABLED")
     low, high = submit("low"), submit("high")
+    expected = {
+        held: f"job queue {queues['held']} is DISABLED: it starts none of its jobs",
+        high: f"waiting for 1 vCPU in compute environment {environment}, which has 0 of 1 free",
+        low: f"waiting for 1 vCPU in compute environment {environment}, which has 0 of 1 free; "
+        "1 job there goes first (a higher queue priority, or submitted earlier)",
+    }
+    waiting = BatchJobs(local_cloud.endpoint)
+
+    def said() -> dict[str, str | None] | None:
+        reasons = {job_id: waiting.waiting().get(job_id) for job_id in expected}
+        return reasons if reasons == expected or status(holder) != "RUNNING" else None
+
+    assert wait_until(said, timeout=10, interval=0.1) == expected, "why each job waits"
     finished = [wait_for_job(batch, job_id, timeout=60) for job_id in (holder, high, low)]
 
     assert [job["status"] for job in finished] == ["SUCCEEDED"] * 3

@@ -9,8 +9,12 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+import docker
+
 from harness.cli.jobs import job_record
 from harness.contracts import StackOutputs
+from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
+from harness.waiting import wait_until
 from tests.integration.helpers import csv_bytes, products
 
 
@@ -37,7 +41,8 @@ def test_status_jobs_rows_logs_and_faults_print_their_documented_json(pipeline, 
     assert set(status["stack"]) == {field.name for field in fields(StackOutputs)}
 
     (listed,) = [record for record in harness("jobs") if record["jobId"] == job["jobId"]]
-    assert set(listed) == set(job_record(job))
+    assert set(listed) == set(job_record(job, {}))
+    assert listed["waitingReason"] is None
     assert (listed["status"], listed["exitCode"]) == ("SUCCEEDED", 0)
     assert datetime.fromisoformat(listed["stoppedAt"]) >= datetime.fromisoformat(
         listed["createdAt"]
@@ -61,3 +66,33 @@ def test_status_jobs_rows_logs_and_faults_print_their_documented_json(pipeline, 
 
     (listed_rule,) = [r for r in harness("faults", "list") if r["id"] == rule["id"]]
     assert listed_rule["injected"] == 0
+
+
+def test_jobs_says_why_a_job_not_yet_started_waits(pipeline, unique):
+    """A job that depends on a running one: `harness jobs` names the job it waits on."""
+    batch = pipeline.batch
+    image = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if docker.from_env().images.list(name))
+    definition = batch.register_job_definition(
+        jobDefinitionName=f"sleeper-{unique}",
+        type="container",
+        containerProperties={"image": image, "command": ["sleep", "60"], "vcpus": 1, "memory": 128},
+    )["jobDefinitionArn"]
+    queue = pipeline.outputs.job_queue
+    first = batch.submit_job(jobName="first", jobQueue=queue, jobDefinition=definition)["jobId"]
+    after = batch.submit_job(
+        jobName="after", jobQueue=queue, jobDefinition=definition, dependsOn=[{"jobId": first}]
+    )["jobId"]
+    try:
+
+        def reasons() -> dict[str, Any] | None:
+            listed = {job["jobId"]: job for job in harness("jobs")}
+            settled = listed[after]["status"] == "PENDING" and listed[first]["status"] == "RUNNING"
+            return listed if settled else None
+
+        listed = wait_until(reasons, timeout=60, interval=0.5)
+        assert listed, "the first job did not reach RUNNING"
+        assert listed[after]["waitingReason"] == f"waiting on {first} (RUNNING)"
+        assert listed[first]["waitingReason"] is None
+    finally:
+        for job_id in (after, first):
+            batch.terminate_job(jobId=job_id, reason="test over")

@@ -101,8 +101,9 @@ def test_a_job_bigger_than_its_environment_says_why_it_waits():
 
     assert becomes(job, "RUNNABLE")
     assert job.status_reason == (
-        "the job needs 4 vCPUs and compute environment one has at most 1: it stays RUNNABLE, "
-        "as in AWS, until the environment changes or the job is cancelled"
+        "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - the job needs 4 vCPUs and compute "
+        "environment one has at most 1 (maxvCpus): it stays RUNNABLE, as in AWS, until the "
+        "environment changes or the job is cancelled"
     )
     backend.stop_job(job.id, "too big", terminate=False)
     assert becomes(job, "FAILED")
@@ -115,15 +116,15 @@ def test_a_job_bigger_than_its_environment_says_why_it_waits():
             {"type": "FARGATE", "maxvCpus": 16},
             200_000,
             8192,
-            "the job needs 200000 MiB of memory and compute environment big (FARGATE) gives a "
-            "job at most 122880: it stays RUNNABLE",
+            "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - the job needs 200000 MiB of memory and "
+            "compute environment big (FARGATE) gives a job at most 122880: it stays RUNNABLE",
         ),
         (
             {"type": "EC2", "maxvCpus": 16, "instanceTypes": ["m5.large", "r5.xlarge"]},
             40_000,
             32768,
-            "the job needs 40000 MiB of memory and compute environment big (EC2) gives a "
-            "job at most 32768: it stays RUNNABLE",
+            "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - the job needs 40000 MiB of memory and "
+            "compute environment big (EC2) gives a job at most 32768: it stays RUNNABLE",
         ),
     ],
     ids=["fargate", "ec2-instance-types"],
