@@ -152,6 +152,7 @@ class BatchBackend:
         compute_environment_order: list[dict[str, Any]],
         state: str = "ENABLED",
         tags: dict[str, str] | None = None,
+        state_time_limit_actions: tuple[dict[str, Any], ...] = (),
     ) -> JobQueue:
         check_name("Job queue", name)
         tags = check_tags(tags)
@@ -166,6 +167,7 @@ class BatchBackend:
                 order,
                 check_state(state),
                 tags=tags,
+                state_time_limit_actions=state_time_limit_actions,
             )
             self.job_queues[name] = queue
             return queue
@@ -176,9 +178,12 @@ class BatchBackend:
         state: str | None = None,
         priority: int | None = None,
         compute_environment_order: list[dict[str, Any]] | None = None,
+        state_time_limit_actions: tuple[dict[str, Any], ...] | None = None,
     ) -> JobQueue:
         with self._lock:
             queue = self.find_job_queue(name_or_arn)
+            if state_time_limit_actions is not None:
+                queue.state_time_limit_actions = state_time_limit_actions
             if state is not None:
                 queue.state = check_state(state)
             if priority is not None:

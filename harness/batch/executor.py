@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+from harness.batch import time_limits
 from harness.batch.capacity import CapacityPool, never_fits
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
 from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
@@ -83,9 +84,10 @@ class JobExecutor:
                 job.transition(JobStatus.FAILED, job.stop_reason or DEPENDENT_JOB_FAILED)
                 return
             reason = never_fits(job)
+            job.transition(JobStatus.RUNNABLE, reason)
             if reason:
                 logger.warning("job %s: %s", job.id, reason)
-            job.transition(JobStatus.RUNNABLE, reason)
+                time_limits.watch(job)
             self._run_attempts(job)
 
     def _resume(self, job: Job) -> None:

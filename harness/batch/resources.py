@@ -137,18 +137,21 @@ class JobQueue:
     compute_environment_order: list[dict[str, Any]]
     state: str = "ENABLED"
     tags: dict[str, str] = field(default_factory=dict)
+    # A tuple, so that a queue of an older saved state, pickled without it, has it too.
+    state_time_limit_actions: tuple[dict[str, Any], ...] = ()
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "jobQueueName": self.name,
-            "jobQueueArn": self.arn,
-            "state": self.state,
-            "status": "VALID",
-            "statusReason": "JobQueue Healthy",
-            "priority": self.priority,
-            "computeEnvironmentOrder": self.compute_environment_order,
-            "tags": self.tags,
-        }
+        return present(
+            jobQueueName=self.name,
+            jobQueueArn=self.arn,
+            state=self.state,
+            status="VALID",
+            statusReason="JobQueue Healthy",
+            priority=self.priority,
+            computeEnvironmentOrder=self.compute_environment_order,
+            jobStateTimeLimitActions=list(self.state_time_limit_actions) or None,
+            tags=self.tags,
+        )
 
 
 @dataclass

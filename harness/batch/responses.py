@@ -14,6 +14,7 @@ from harness.batch.validation import (
     check_compute_environment,
     check_job_definition,
     check_job_queue,
+    check_state_time_limit_actions,
     check_submit_job,
 )
 from harness.contracts import REGION
@@ -150,6 +151,9 @@ def create_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, A
         compute_environment_order=body.get("computeEnvironmentOrder") or [],
         state=body.get("state", "ENABLED"),
         tags=body.get("tags"),
+        state_time_limit_actions=check_state_time_limit_actions(
+            body.get("jobStateTimeLimitActions") or []
+        ),
     )
     return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
 
@@ -161,6 +165,11 @@ def update_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, A
         state=body.get("state"),
         priority=body.get("priority"),
         compute_environment_order=body.get("computeEnvironmentOrder"),
+        state_time_limit_actions=(
+            check_state_time_limit_actions(body["jobStateTimeLimitActions"])
+            if "jobStateTimeLimitActions" in body
+            else None
+        ),
     )
     return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
 

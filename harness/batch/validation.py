@@ -91,8 +91,11 @@ JOB_QUEUE_HONOURED = {
     "state",
     "priority",
     "computeEnvironmentOrder",
+    "jobStateTimeLimitActions",
     "tags",
 }
+TIME_LIMIT_FIELDS = ("reason", "state", "maxTimeSeconds", "action")
+TIME_LIMIT_SECONDS = (600, 86_400)
 JOB_QUEUE_NO_EFFECT = {
     "schedulingPolicyArn": "the stand-in has no fair-share scheduling",
 }
@@ -124,6 +127,41 @@ def check_compute_environment(request: dict[str, Any]) -> None:
 def check_job_queue(request: dict[str, Any]) -> None:
     """Create/UpdateJobQueue, or a template's properties in the API's camelCase."""
     _check("job queue", request, JOB_QUEUE_HONOURED, JOB_QUEUE_NO_EFFECT)
+
+
+def check_state_time_limit_actions(actions: Any) -> tuple[dict[str, Any], ...]:
+    """A queue's jobStateTimeLimitActions, as AWS takes them for a queue of ECS, EKS or
+    Fargate compute environments: CANCEL a job RUNNABLE for `reason` after maxTimeSeconds."""
+    if not isinstance(actions, list):
+        raise ClientException(f"jobStateTimeLimitActions must be a list, not {actions!r}")
+    checked = []
+    for action in actions:
+        given = set(action) if isinstance(action, dict) else set()
+        if given != set(TIME_LIMIT_FIELDS):
+            raise ClientException(
+                f"jobStateTimeLimitActions: each action has {', '.join(TIME_LIMIT_FIELDS)} "
+                f"and nothing else: {action!r}"
+            )
+        if action["state"] != "RUNNABLE":
+            raise ClientException(
+                f"jobStateTimeLimitActions.state must be RUNNABLE, not {action['state']!r}"
+            )
+        if action["action"] != "CANCEL":
+            raise ClientException(
+                "jobStateTimeLimitActions.action must be CANCEL on a queue of ECS, EKS or "
+                f"Fargate compute environments, not {action['action']!r}"
+            )
+        seconds = int(action["maxTimeSeconds"])
+        low, high = TIME_LIMIT_SECONDS
+        if not low <= seconds <= high:
+            raise ClientException(
+                f"jobStateTimeLimitActions.maxTimeSeconds must be between {low} and {high}: "
+                f"{seconds}"
+            )
+        if not isinstance(action["reason"], str) or not action["reason"]:
+            raise ClientException("jobStateTimeLimitActions.reason must be a non-empty string")
+        checked.append({**action, "maxTimeSeconds": seconds})
+    return tuple(checked)
 
 
 def check_submit_job(request: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ def why_waiting(job: Job, capacity: CapacityPool) -> str | None:
         running = sum(child.status == JobStatus.RUNNING for child in job.children)
         return f"an array job: {ended} of its {job.array_size} children ended, {running} running"
     if job.status == JobStatus.SUBMITTED:
-        if job.parent is not None:
+        if job.parent is not None and scheduled(job.parent) >= CHILDREN_AT_ONCE:
             return (
                 f"waiting for a place among its array's children: at most {CHILDREN_AT_ONCE} "
                 "are scheduled at once"
@@ -29,6 +29,13 @@ def why_waiting(job: Job, capacity: CapacityPool) -> str | None:
     if job.status == JobStatus.PENDING:
         return pending_on(job)
     return capacity.why_waiting(job)
+
+
+def scheduled(parent: Job) -> int:
+    """How many of an array's children the stand-in has taken in and not yet ended."""
+    return sum(
+        child.status not in (JobStatus.SUBMITTED, *FINAL_STATES) for child in parent.children
+    )
 
 
 def pending_on(job: Job) -> str:

@@ -358,3 +358,52 @@ def test_dependencies_n_to_n_sequential_failed_and_cancelled_before_start(
     assert (dependent["status"], dependent["statusReason"]) == ("FAILED", "Dependent Job failed")
     assert (stopped["status"], stopped["statusReason"]) == ("FAILED", f"not needed {unique}")
     assert "startedAt" not in dependent and "startedAt" not in stopped, "neither ever ran"
+
+
+def test_a_queue_keeps_its_time_limits_and_a_job_that_cannot_fit_carries_aws_code(
+    batch, base, unique
+):
+    environment = f"small-{unique}"
+    batch.create_compute_environment(
+        computeEnvironmentName=environment,
+        type="MANAGED",
+        computeResources={"type": "FARGATE", "maxvCpus": 1, "subnets": ["subnet-local"]},
+    )
+    limits = [
+        {
+            "reason": "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE",
+            "state": "RUNNABLE",
+            "maxTimeSeconds": 600,
+            "action": "CANCEL",
+        }
+    ]
+    batch.create_job_queue(
+        jobQueueName=environment,
+        priority=1,
+        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}],
+        jobStateTimeLimitActions=limits,
+    )
+    (queue,) = batch.describe_job_queues(jobQueues=[environment])["jobQueues"]
+    definition = batch.register_job_definition(
+        jobDefinitionName=environment,
+        type="container",
+        containerProperties={"image": base, "command": ["true"], "vcpus": 2, "memory": 128},
+    )["jobDefinitionArn"]
+    job_id = batch.submit_job(jobName="big", jobQueue=environment, jobDefinition=definition)[
+        "jobId"
+    ]
+
+    def runnable() -> dict | None:
+        (job,) = batch.describe_jobs(jobs=[job_id])["jobs"]
+        return job if job["status"] == "RUNNABLE" else None
+
+    job = wait_until(runnable, timeout=30, interval=0.2)
+    batch.cancel_job(jobId=job_id, reason="test over")
+    assert wait_for_job(batch, job_id)["status"] == "FAILED"
+    batch.update_job_queue(jobQueue=environment, state="DISABLED")
+    batch.delete_job_queue(jobQueue=environment)
+    batch.update_compute_environment(computeEnvironment=environment, state="DISABLED")
+    batch.delete_compute_environment(computeEnvironment=environment)
+
+    assert queue["jobStateTimeLimitActions"] == limits
+    assert job["statusReason"].startswith("MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - ")

@@ -88,7 +88,7 @@ def test_a_job_that_can_never_fit_says_so_with_aws_code():
 def test_an_array_job_counts_its_children():
     backend, runner, capacity = setup()
     parent = backend.submit_job("array", "low", "work", array_properties={"size": 2})
-    assert becomes(parent.children[0], "RUNNING")
+    assert becomes(parent.children[0], "RUNNING") and becomes(parent.children[1], "RUNNABLE")
 
     assert why_waiting(parent, capacity) == "an array job: 0 of its 2 children ended, 1 running"
     assert why_waiting(parent.children[1], capacity).startswith("waiting for 1 vCPU")
