@@ -182,11 +182,15 @@ class Pipeline:
         try:
             lines = self._events_after(stream, None)[0]
         except self.logs.exceptions.ResourceNotFoundException as error:
+            hint = (
+                " On LocalStack, whose free runtime keeps nothing across a restart, the logs of "
+                "jobs from before it restarted are gone; their history is kept."
+                if self.endpoint
+                else ""
+            )
             raise LogGone(
                 f"job {job['jobId']} wrote its log to {BATCH_LOG_GROUP} {stream}, which "
-                f"CloudWatch Logs no longer has ({error.response['Error']['Message']}). On "
-                "LocalStack, whose free runtime keeps nothing across a restart, the logs of "
-                "jobs from before it restarted are gone; their history is kept."
+                f"CloudWatch Logs no longer has ({error.response['Error']['Message']}).{hint}"
             ) from error
         yield from lines
 
