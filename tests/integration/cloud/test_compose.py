@@ -20,6 +20,7 @@ from harness.engine.base import engine_health
 from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import base_image
 from harness.paths import REPO
+from harness.testing import targets
 from tests.integration import listeners
 from tests.integration.helpers import free_port
 
@@ -36,7 +37,15 @@ def compose(project: str, port: int, base_image: str, *arguments: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def composed(moto_cloud, tmp_path_factory) -> Iterator[dict]:
+def embedded(target: str) -> None:
+    """compose.yaml's default service is the embedded engine; these tests start their own,
+    so the session's local cloud need not be up."""
+    if target != "moto":
+        pytest.skip(targets.MOTO_ONLY)
+
+
+@pytest.fixture(scope="module")
+def composed(embedded, tmp_path_factory) -> Iterator[dict]:
     """The engine from compose.yaml on its own port; torn down with `docker compose down`."""
     port = free_port()
     project = f"csv-pipeline-it{port}"
@@ -76,7 +85,7 @@ def test_compose_down_removes_the_engine(composed):
 
 
 def test_the_localstack_profiles_edge_runs_from_the_engine_image_and_serves_batch(
-    moto_cloud, listeners_before
+    embedded, listeners_before
 ):
     """The `localstack` profile's edge alone (no LocalStack image can be pulled here): it
     starts from this repository's image, serves Batch itself and passes the rest on."""

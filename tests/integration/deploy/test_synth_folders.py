@@ -4,10 +4,16 @@ so each cloud synthesizes into a folder of its own."""
 
 import threading
 
+import pytest
+
 from harness import project
 from harness.cloud.lifecycle import LocalCloud
 from harness.deploy.cdk import DeployError, cdklocal
 from harness.engine import choice
+
+# slow: two synths of the app (about 30 s); no engine is involved, so it runs once, in CI's
+# embedded-engine lane.
+pytestmark = pytest.mark.slow
 
 
 def test_two_clouds_synthesize_one_app_at_the_same_time(tmp_path):
