@@ -233,34 +233,34 @@ def main(argv: list[str] | None = None) -> int:
         network.container_options(),
     )
     os.environ["MOTO_ACCOUNT_ID"] = args.account_id
-    kept = None
+    stand_in_file = None
     if args.keep_in:
-        kept = stand_in_state.kept_alone(args.keep_in / STAND_IN_STATE, batch)
+        stand_in_file = stand_in_state.kept_alone(args.keep_in / STAND_IN_STATE, batch)
     addresses = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in args.listen)]
     own_hosts = [host, *(address for address, _ in addresses)]
     app = build_app(args.localstack, batch, own_hosts, args.keep_in)
     logger.info("LocalStack at %s", args.localstack)
     threading.Thread(
-        target=go_on_when_serving, args=(batch.engine_endpoint, batch, kept), daemon=True
+        target=go_on_when_serving, args=(batch.engine_endpoint, batch, stand_in_file), daemon=True
     ).start()
     try:
         serve(app, addresses, "harness.edge")
     finally:
-        if kept:
-            kept.stop()
-            kept.write()
+        if stand_in_file:
+            stand_in_file.stop()
+            stand_in_file.write()
     return 0
 
 
 def go_on_when_serving(
-    endpoint: str, batch: BatchService, kept: stand_in_state.StandInStateFile | None
+    endpoint: str, batch: BatchService, stand_in_file: stand_in_state.StandInStateFile | None
 ) -> None:
     """Once the edge answers, restored jobs go on (their containers call it) and the
     stand-in's file is kept current while jobs run."""
     wait_until(lambda: answering(endpoint) == "localstack" or None, timeout=60, interval=0.1)
     batch.resume_restored()
-    if kept:
-        kept.keep_writing()
+    if stand_in_file:
+        stand_in_file.keep_writing()
 
 
 if __name__ == "__main__":
