@@ -9,6 +9,8 @@ the harness needs its stack's name, the output keys that name the flow's resourc
     watch = ["app.js", "function", "job"]  # default: the whole app folder
     job-image = "job"                      # the Batch job's image folder (watch's fast path)
     job-code = "job/src"                   # changes only here take the fast path
+    item-source = "source_object"          # the item attribute naming the object it came
+                                           # from, as s3://bucket/key (the console's link)
 
     [tool.harness.outputs]                 # role = output key; the defaults are below
     bucket = "BucketName"
@@ -45,6 +47,7 @@ class CdkApp:
     watch: tuple[str, ...] = (".",)
     job_image: str | None = None
     job_code: str | None = None
+    item_source: str | None = None
 
 
 def load(directory: Path = REPO, environment: Mapping[str, str] | None = None) -> CdkApp:
@@ -70,7 +73,7 @@ def from_config(
     directory: Path, config: dict[str, Any], where: str, environment: Mapping[str, str]
 ) -> CdkApp:
     """The app from its `[tool.harness]` table; `where` names the table in errors."""
-    known = {"stack", "watch", "job-image", "job-code", "outputs"}
+    known = {"stack", "watch", "job-image", "job-code", "item-source", "outputs"}
     if unknown := sorted(set(config) - known):
         raise BadInput(f"{where}: unknown key {', '.join(unknown)} (known: {sorted(known)})")
     if "stack" not in config:
@@ -90,6 +93,7 @@ def from_config(
         watch=tuple(text_list(config, "watch", where)) or (".",),
         job_image=optional_text(config, "job-image", where),
         job_code=optional_text(config, "job-code", where),
+        item_source=optional_text(config, "item-source", where),
     )
 
 

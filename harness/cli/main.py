@@ -8,7 +8,7 @@ import sys
 from botocore.exceptions import BotoCoreError, ClientError
 
 from harness import installed_version
-from harness.cli import cloud, control, data, jobs
+from harness.cli import cloud, console, control, data, jobs
 from harness.cloud.lifecycle import LocalCloud
 from harness.errors import BadInput, HarnessError
 from harness.progress import show_progress
@@ -26,7 +26,7 @@ def parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {installed_version() or NOT_INSTALLED}"
     )
     commands = root.add_subparsers(dest="command", required=True)
-    for group in (cloud, jobs, data, control):
+    for group in (cloud, jobs, data, control, console):
         group.register(commands)
     return root
 
