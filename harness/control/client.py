@@ -22,6 +22,9 @@ ANSWER_SECONDS = 10.0
 # A save answers once the whole state is on disk: many seconds for a state of 100 MB
 # (docs/benchmarks.md), more while jobs write and other work shares the machine.
 SAVE_SECONDS = 300.0
+# Forgetting the job history answers once the running jobs it terminates have ended: the
+# stand-in waits up to a minute for them (BatchBackend.forget_jobs).
+FORGET_SECONDS = 90.0
 
 
 class NoEngine(HarnessError):
@@ -95,7 +98,7 @@ class BatchJobs(Control):
 
     def forget(self) -> int:
         """Terminate the running jobs, drop every job; how many there were."""
-        return int(self.call("DELETE", JOBS_PATH)["removed"])
+        return int(self.call("DELETE", JOBS_PATH, timeout=FORGET_SECONDS)["removed"])
 
     def waiting(self) -> dict[str, str]:
         """Why each job not yet started waits, by job id, as the stand-in's scheduler says."""

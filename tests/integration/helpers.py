@@ -14,6 +14,9 @@ from harness.paths import REPO
 from harness.waiting import wait_until
 
 HEADER = ["ProductId", "ProductName", "ProductDescription"]
+# A job's command that waits a minute yet ends at once when the job is terminated: a plain
+# `sleep` as the container's first process ignores SIGTERM until Docker's stop timeout.
+STOPPABLE_SLEEP = ["sh", "-c", "trap 'exit 143' TERM; sleep 60 & wait"]
 APP_PARTS = ("infra", "lambda", "batch", "cdk.json", "pyproject.toml")
 
 

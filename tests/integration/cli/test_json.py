@@ -15,7 +15,7 @@ from harness.cli.jobs import job_record
 from harness.contracts import StackOutputs
 from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.waiting import wait_until
-from tests.integration.helpers import csv_bytes, products
+from tests.integration.helpers import STOPPABLE_SLEEP, csv_bytes, products
 
 
 def harness(*arguments: str) -> Any:
@@ -75,7 +75,7 @@ def test_jobs_says_why_a_job_not_yet_started_waits(pipeline, unique):
     definition = batch.register_job_definition(
         jobDefinitionName=f"sleeper-{unique}",
         type="container",
-        containerProperties={"image": image, "command": ["sleep", "60"], "vcpus": 1, "memory": 128},
+        containerProperties={"image": image, "command": STOPPABLE_SLEEP, "vcpus": 1, "memory": 128},
     )["jobDefinitionArn"]
     queue = pipeline.outputs.job_queue
     first = batch.submit_job(jobName="first", jobQueue=queue, jobDefinition=definition)["jobId"]

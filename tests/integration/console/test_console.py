@@ -23,7 +23,7 @@ from harness.client.pipeline import Pipeline
 from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.paths import CACHE, REPO
 from harness.waiting import wait_until
-from tests.integration.helpers import csv_bytes, free_port
+from tests.integration.helpers import STOPPABLE_SLEEP, csv_bytes, free_port
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 NO_BROWSER = (
@@ -161,7 +161,7 @@ def test_a_waiting_job_is_cancelled_from_its_page(browser, console, pipeline, un
     definition = batch.register_job_definition(
         jobDefinitionName=f"console-{unique}",
         type="container",
-        containerProperties={"image": image, "command": ["sleep", "60"], "vcpus": 1, "memory": 128},
+        containerProperties={"image": image, "command": STOPPABLE_SLEEP, "vcpus": 1, "memory": 128},
     )["jobDefinitionArn"]
     queue = pipeline.outputs.job_queue
     first = batch.submit_job(jobName="first", jobQueue=queue, jobDefinition=definition)["jobId"]

@@ -45,7 +45,7 @@ def stays_runnable(job) -> bool:
 
 def test_a_job_runnable_for_the_named_reason_past_the_limit_is_cancelled():
     _, job = blocked_job([limit(maxTimeSeconds=600)])
-    waited(job, 599)
+    waited(job, 590)
     assert stays_runnable(job)
 
     waited(job, 601)
