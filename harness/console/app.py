@@ -24,6 +24,7 @@ TEMPLATES = jinja2.Environment(
 )
 STATIC = PACKAGE / "console" / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
+NO_CACHE = {"Cache-Control": "no-cache"}
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 ROUTES = Map(
@@ -109,9 +110,6 @@ class ConsoleApp:
         if path.suffix not in STATIC_TYPES or not path.is_file():
             raise NotFound(name)
         return Response(path.read_bytes(), mimetype=STATIC_TYPES[path.suffix])
-
-
-NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def page(template: str, **values: Any) -> Response:
