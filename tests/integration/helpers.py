@@ -4,12 +4,17 @@ import csv
 import io
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import docker
 
 from harness.batch.states import FINAL_STATES
 from harness.client.pipeline import Pipeline, plain
 from harness.engine.base import free_port as free_port  # the tests' own engines
+from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.paths import REPO
 from harness.waiting import wait_until
 
@@ -88,3 +93,36 @@ def queue_template(queue_name: str) -> dict[str, Any]:
             },
         }
     }
+
+
+def base_image() -> str:
+    """The Python base image present in the local Docker engine (public or built here)."""
+    client = docker.from_env()
+    return next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+
+
+@contextmanager
+def a_job_waiting_on_another(pipeline: Pipeline, name: str) -> Iterator[tuple[str, str]]:
+    """Two jobs on the pipeline's queue: one that runs a minute and one that depends on it
+    (PENDING meanwhile); their ids. Both are terminated at the end."""
+    batch = pipeline.batch
+    definition = batch.register_job_definition(
+        jobDefinitionName=name,
+        type="container",
+        containerProperties={
+            "image": base_image(),
+            "command": STOPPABLE_SLEEP,
+            "vcpus": 1,
+            "memory": 128,
+        },
+    )["jobDefinitionArn"]
+    queue = pipeline.outputs.job_queue
+    first = batch.submit_job(jobName="first", jobQueue=queue, jobDefinition=definition)["jobId"]
+    waiting = batch.submit_job(
+        jobName="waiting", jobQueue=queue, jobDefinition=definition, dependsOn=[{"jobId": first}]
+    )["jobId"]
+    try:
+        yield first, waiting
+    finally:
+        for job_id in (waiting, first):
+            batch.terminate_job(jobId=job_id, reason="test over")

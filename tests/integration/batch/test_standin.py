@@ -2,15 +2,13 @@
 
 from typing import Any
 
-import docker
 import pytest
 from botocore.exceptions import ClientError
 
 from harness.client import aws
 from harness.control.client import BatchJobs
-from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.waiting import wait_until
-from tests.integration.helpers import wait_for_job
+from tests.integration.helpers import base_image, wait_for_job
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +19,7 @@ def batch(local_cloud):
 @pytest.fixture(scope="module")
 def base(local_cloud) -> str:
     """The Python base image present in the local Docker engine (public or built here)."""
-    client = docker.from_env()
-    return next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
+    return base_image()
 
 
 def register(batch, name: str, image: str) -> str:

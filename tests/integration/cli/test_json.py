@@ -9,13 +9,10 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-import docker
-
 from harness.cli.jobs import job_record
 from harness.contracts import StackOutputs
-from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.waiting import wait_until
-from tests.integration.helpers import STOPPABLE_SLEEP, csv_bytes, products
+from tests.integration.helpers import a_job_waiting_on_another, csv_bytes, products
 
 
 def harness(*arguments: str) -> Any:
@@ -70,29 +67,15 @@ def test_status_jobs_rows_logs_and_faults_print_their_documented_json(pipeline, 
 
 def test_jobs_says_why_a_job_not_yet_started_waits(pipeline, unique):
     """A job that depends on a running one: `harness jobs` names the job it waits on."""
-    batch = pipeline.batch
-    image = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if docker.from_env().images.list(name))
-    definition = batch.register_job_definition(
-        jobDefinitionName=f"sleeper-{unique}",
-        type="container",
-        containerProperties={"image": image, "command": STOPPABLE_SLEEP, "vcpus": 1, "memory": 128},
-    )["jobDefinitionArn"]
-    queue = pipeline.outputs.job_queue
-    first = batch.submit_job(jobName="first", jobQueue=queue, jobDefinition=definition)["jobId"]
-    after = batch.submit_job(
-        jobName="after", jobQueue=queue, jobDefinition=definition, dependsOn=[{"jobId": first}]
-    )["jobId"]
-    try:
+    with a_job_waiting_on_another(pipeline, f"sleeper-{unique}") as (first, waiting):
 
         def reasons() -> dict[str, Any] | None:
             listed = {job["jobId"]: job for job in harness("jobs")}
-            settled = listed[after]["status"] == "PENDING" and listed[first]["status"] == "RUNNING"
-            return listed if settled else None
+            running = listed[first]["status"] == "RUNNING"
+            return listed if running and listed[waiting]["status"] == "PENDING" else None
 
         listed = wait_until(reasons, timeout=60, interval=0.5)
-        assert listed, "the first job did not reach RUNNING"
-        assert listed[after]["waitingReason"] == f"waiting on {first} (RUNNING)"
-        assert listed[first]["waitingReason"] is None
-    finally:
-        for job_id in (after, first):
-            batch.terminate_job(jobId=job_id, reason="test over")
+
+    assert listed, "the first job did not reach RUNNING"
+    assert listed[waiting]["waitingReason"] == f"waiting on {first} (RUNNING)"
+    assert listed[first]["waitingReason"] is None

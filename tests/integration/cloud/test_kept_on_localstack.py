@@ -12,7 +12,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import docker
 import pytest
 
 from harness.client import aws
@@ -21,9 +20,8 @@ from harness.contracts import ACCOUNT_ID
 from harness.control.client import Faults
 from harness.engine.base import answering
 from harness.engine.localstack.engine import LOCALSTACK_PORT
-from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.waiting import wait_until
-from tests.integration.helpers import free_port, wait_for_job
+from tests.integration.helpers import base_image, free_port, wait_for_job
 
 LOCALSTACK_ONLY = "needs LocalStack (HARNESS_ENGINE=localstack): its edge keeps what it owns"
 
@@ -77,11 +75,6 @@ def edge(target: str, local_cloud: LocalCloud, tmp_path: Path) -> Iterator[KeptE
     kept.start()
     yield kept
     kept.stop()
-
-
-def base_image() -> str:
-    client = docker.from_env()
-    return next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
 
 
 def test_the_stand_in_and_the_fault_rules_outlive_a_killed_edge(edge, unique):

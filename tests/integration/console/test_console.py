@@ -13,17 +13,15 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import docker
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from harness.client.pipeline import Pipeline
-from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.paths import CACHE, REPO
 from harness.waiting import wait_until
-from tests.integration.helpers import STOPPABLE_SLEEP, csv_bytes, free_port
+from tests.integration.helpers import a_job_waiting_on_another, csv_bytes, free_port
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 NO_BROWSER = (
@@ -156,32 +154,23 @@ def test_a_value_holding_a_script_is_shown_as_text(browser, console, pipeline, u
 
 
 def test_a_waiting_job_is_cancelled_from_its_page(browser, console, pipeline, unique):
-    batch = pipeline.batch
-    image = next(name for name in (PUBLIC_BASE, LOCAL_BASE) if docker.from_env().images.list(name))
-    definition = batch.register_job_definition(
-        jobDefinitionName=f"console-{unique}",
-        type="container",
-        containerProperties={"image": image, "command": STOPPABLE_SLEEP, "vcpus": 1, "memory": 128},
-    )["jobDefinitionArn"]
-    queue = pipeline.outputs.job_queue
-    first = batch.submit_job(jobName="first", jobQueue=queue, jobDefinition=definition)["jobId"]
-    waiting = batch.submit_job(
-        jobName="waiting", jobQueue=queue, jobDefinition=definition, dependsOn=[{"jobId": first}]
-    )["jobId"]
-    try:
+    with a_job_waiting_on_another(pipeline, f"console-{unique}") as (first, waiting):
+        assert wait_until(
+            lambda: pipeline.described(waiting)["status"] == "PENDING" or None, 30, interval=0.2
+        )
         browser.get(f"{console}jobs/{waiting}")
-        assert f"waiting on {first}" in browser.find_element(By.ID, "reason").text
+        reason = browser.find_element(By.ID, "reason").text
         browser.save_screenshot(str(ARTIFACTS / "waiting-job.png"))
         browser.find_element(By.ID, "cancel").click()
-
-        assert wait_until(
+        cancelled = wait_until(
             lambda: pipeline.described(waiting)["status"] == "FAILED" or None,
             WAIT_SECONDS,
             interval=0.5,
         )
-        assert pipeline.described(waiting)["statusReason"] == "cancelled in the console"
-    finally:
-        batch.terminate_job(jobId=first, reason="test over")
+
+    assert reason.startswith(f"waiting on {first}")
+    assert cancelled
+    assert pipeline.described(waiting)["statusReason"] == "cancelled in the console"
 
 
 def test_requests_from_another_site_or_for_another_host_are_refused(console):
