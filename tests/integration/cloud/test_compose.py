@@ -68,10 +68,12 @@ def test_compose_runs_the_engine_and_the_stack_deploys_and_processes_the_sample(
     outputs = cloud.up()  # reuses the engine that answers: compose's
     pipeline = Pipeline(cloud.endpoint, outputs)
     upload = pipeline.upload(REPO / "samples" / "Sample.csv")
-    (job,) = pipeline.wait_for_jobs(upload)
+    # S3 delivers an event at least once (a trigger whose first invocation timed out on a busy
+    # machine runs again), so the upload may have two jobs; its rows are in the table once.
+    jobs = pipeline.wait_for_jobs(upload)
 
     assert container.labels["csv-pipeline.harness"] == "engine"
-    assert job["status"] == "SUCCEEDED", job.get("statusReason")
+    assert [job["status"] for job in jobs] == ["SUCCEEDED"] * len(jobs), jobs
     assert pipeline.count() == 12  # a fresh engine: the sample's rows only
     assert listeners.exposed(listeners_before, docker.from_env()) == []
 
