@@ -102,7 +102,7 @@ class ConsoleApp:
         return redirect(f"/?uploaded={key}", code=HTTPStatus.SEE_OTHER)
 
     def on_cancel(self, request: Request, job_id: str) -> Response:
-        self.data.pipeline.batch.cancel_job(jobId=job_id, reason="cancelled in the console")
+        self.data.cancel(job_id)
         return redirect(f"/jobs/{job_id}", code=HTTPStatus.SEE_OTHER)
 
     def on_static(self, request: Request, name: str) -> Response:

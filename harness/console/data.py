@@ -9,6 +9,7 @@ from harness.contracts import StackOutputs
 from harness.control.client import BatchJobs, Faults
 
 ITEMS_SHOWN = 200  # a job's items on its page; the count says how many there are
+CANCELLED = "cancelled in the console"
 
 
 def iso(epoch_ms: int | None) -> str | None:
@@ -79,6 +80,10 @@ class ConsoleData:
         key = f"{self.outputs.upload_prefix}{filename}"
         self.pipeline.upload_bytes(key, body)
         return key
+
+    def cancel(self, job_id: str) -> None:
+        """CancelJob, as `harness cancel` sends it."""
+        self.pipeline.batch.cancel_job(jobId=job_id, reason=CANCELLED)
 
     def _source(self, job: dict[str, Any]) -> str | None:
         key = job.get("parameters", {}).get("key")
