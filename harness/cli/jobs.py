@@ -4,35 +4,14 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from harness.cli.parsing import command, iso, json_flag, print_json, print_listed
+from harness.cli.parsing import command, json_flag, print_json, print_listed
 from harness.cli.target import pipeline
+from harness.client.job_records import RECORD_SCHEMA, job_record
 from harness.cloud.lifecycle import LocalCloud
 from harness.control.client import BatchJobs
 from harness.errors import BadInput
 
-JOB_SCHEMA = (
-    "an array of {jobId, jobName, status, statusReason, waitingReason, exitCode, createdAt, "
-    "startedAt, stoppedAt, arraySize, arrayIndex} (waitingReason: why a job not yet started "
-    "waits, as the stand-in's scheduler says; times ISO 8601 UTC, absent values null)"
-)
-
-
-def job_record(job: dict[str, Any], waiting: dict[str, str]) -> dict[str, Any]:
-    """A job as `jobs --json` prints it (JOB_SCHEMA); `waiting`: BatchJobs.waiting()."""
-    array = job.get("arrayProperties", {})
-    return {
-        "jobId": job["jobId"],
-        "jobName": job["jobName"],
-        "status": job["status"],
-        "statusReason": job.get("statusReason"),
-        "waitingReason": waiting.get(job["jobId"]),
-        "exitCode": job.get("container", {}).get("exitCode"),
-        "createdAt": iso(job.get("createdAt")),
-        "startedAt": iso(job.get("startedAt")),
-        "stoppedAt": iso(job.get("stoppedAt")),
-        "arraySize": array.get("size"),
-        "arrayIndex": array.get("index"),
-    }
+JOB_SCHEMA = f"an array of {RECORD_SCHEMA}"
 
 
 def job_line(job: dict[str, Any], waiting: dict[str, str]) -> str:

@@ -5,7 +5,6 @@ import argparse
 import json
 import textwrap
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 
@@ -25,13 +24,6 @@ def command(
 def json_flag(parser: argparse.ArgumentParser, schema: str) -> None:
     """--json, with the shape of what it prints."""
     parser.add_argument("--json", action="store_true", help=f"print JSON: {schema}")
-
-
-def iso(milliseconds: int | None) -> str | None:
-    """An AWS epoch-milliseconds time as ISO 8601 in UTC (machine output)."""
-    if milliseconds is None:
-        return None
-    return datetime.fromtimestamp(milliseconds / 1000, UTC).isoformat(timespec="milliseconds")
 
 
 def print_json(value: Any) -> None:

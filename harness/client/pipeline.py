@@ -56,8 +56,12 @@ class Pipeline:
         self.dynamodb = aws.client("dynamodb", endpoint)
         self.logs = aws.client("logs", endpoint)
 
+    def upload_key(self, name: str) -> str:
+        """The key of a file named `name` under the upload prefix (which starts a job)."""
+        return f"{self.outputs.upload_prefix}{name}"
+
     def upload(self, path: Path, key: str | None = None) -> Upload:
-        key = key or f"{self.outputs.upload_prefix}{path.name}"
+        key = key or self.upload_key(path.name)
         with path.open("rb") as body:
             return self.upload_bytes(key, body)
 

@@ -1,21 +1,15 @@
 """What the console shows and does, through the harness's own clients."""
 
 import dataclasses
-from datetime import UTC, datetime
 from typing import Any
 
+from harness.client.job_records import job_record
 from harness.client.pipeline import LogGone, Pipeline, plain
 from harness.contracts import StackOutputs
 from harness.control.client import BatchJobs, Faults
 
 ITEMS_SHOWN = 200  # a job's items on its page; the count says how many there are
 CANCELLED = "cancelled in the console"
-
-
-def iso(epoch_ms: int | None) -> str | None:
-    if epoch_ms is None:
-        return None
-    return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="seconds")
 
 
 class ConsoleData:
@@ -42,19 +36,9 @@ class ConsoleData:
         }
 
     def jobs(self) -> list[dict[str, Any]]:
-        """The queue's jobs, newest first, each with why it waits when it has not started."""
+        """The queue's jobs, newest first, as `harness jobs --json` gives them (job_records)."""
         waiting = self.batch_jobs.waiting()
-        return [
-            {
-                "id": job["jobId"],
-                "name": job["jobName"],
-                "status": job["status"],
-                "reason": waiting.get(job["jobId"]) or job.get("statusReason") or "",
-                "created": iso(job.get("createdAt")),
-                "exit_code": job.get("container", {}).get("exitCode"),
-            }
-            for job in self.pipeline.jobs()
-        ]
+        return [job_record(job, waiting) for job in self.pipeline.jobs()]
 
     def job(self, job_id: str) -> dict[str, Any]:
         """A job's description, its log and, for a job of an upload, the items it wrote."""
@@ -77,9 +61,7 @@ class ConsoleData:
 
     def upload(self, filename: str, body: bytes) -> str:
         """Put `body` under the upload prefix as `filename`; the key."""
-        key = f"{self.outputs.upload_prefix}{filename}"
-        self.pipeline.upload_bytes(key, body)
-        return key
+        return self.pipeline.upload_bytes(self.pipeline.upload_key(filename), body).key
 
     def cancel(self, job_id: str) -> None:
         """CancelJob, as `harness cancel` sends it."""

@@ -11,18 +11,18 @@ function cell(text, className) {
 
 function row(job) {
   const tr = document.createElement("tr");
-  tr.dataset.job = job.id;
+  tr.dataset.job = job.jobId;
   const link = document.createElement("a");
-  link.href = "/jobs/" + encodeURIComponent(job.id);
-  link.textContent = job.name;
+  link.href = "/jobs/" + encodeURIComponent(job.jobId);
+  link.textContent = job.jobName;
   const name = document.createElement("td");
   name.appendChild(link);
   tr.append(
-    cell(job.created || ""),
+    cell(job.createdAt || ""),
     name,
     cell(job.status, "state " + job.status),
-    cell(job.exit_code === null ? "" : String(job.exit_code)),
-    cell(job.reason),
+    cell(job.exitCode === null ? "" : String(job.exitCode)),
+    cell(job.waitingReason || job.statusReason || ""),
   );
   return tr;
 }

@@ -9,7 +9,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from harness.cli.jobs import job_record
+from harness.client.job_records import job_record
 from harness.contracts import StackOutputs
 from harness.waiting import wait_until
 from tests.integration.helpers import a_job_waiting_on_another, csv_bytes, products

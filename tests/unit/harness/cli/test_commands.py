@@ -7,7 +7,7 @@ import pytest
 
 from harness.cli import cloud, control, data, jobs
 from harness.cli.main import main, parser
-from harness.cli.parsing import iso
+from harness.client.job_records import iso
 
 
 @pytest.mark.parametrize(

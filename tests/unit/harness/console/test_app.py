@@ -5,6 +5,7 @@ import io
 
 from werkzeug.test import Client
 
+from harness.client.job_records import job_record
 from harness.console.app import ConsoleApp
 
 PORT = 4580
@@ -22,16 +23,13 @@ class Data:
         return {"engine": "moto", "endpoint": "e", "outputs": outputs, "fault_rules": []}
 
     def jobs(self) -> list[dict]:
-        return [
-            {
-                "id": "j1",
-                "name": "<img src=x onerror=alert(1)>",
-                "status": "RUNNABLE",
-                "reason": "waiting on <b>j0</b> (RUNNING)",
-                "created": "2026-12-03T10:00:00+00:00",
-                "exit_code": None,
-            }
-        ]
+        job = {
+            "jobId": "j1",
+            "jobName": "<img src=x onerror=alert(1)>",
+            "status": "RUNNABLE",
+            "createdAt": 1796292000000,
+        }
+        return [job_record(job, {"j1": "waiting on <b>j0</b> (RUNNING)"})]
 
     def upload(self, filename: str, body: bytes) -> str:
         self.uploads.append(filename)
