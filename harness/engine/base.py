@@ -12,9 +12,6 @@ from harness.cloud.network import ContainerNetwork
 from harness.control.routes import HEALTH_PATH
 from harness.errors import HarnessError
 
-# In the folder a local cloud keeps across its processes' runs (Engine.kept), either engine's.
-FAULT_RULES = "faults.json"
-
 
 class EngineError(HarnessError):
     pass

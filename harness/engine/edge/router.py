@@ -10,6 +10,7 @@ upload checksums (checksums.py)."""
 import json
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from harness.batch.responses import is_batch_request
@@ -23,6 +24,7 @@ from harness.faults.rules import FaultRules
 
 WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 STATE_RESET_REASON = "the local cloud's data was reset (harness state reset)"
+FAULT_RULES = "faults.json"  # in the folder the engine keeps, either engine's
 
 
 def edge_app(
@@ -32,12 +34,13 @@ def edge_app(
     own_hosts: Iterable[str],
     control: dict[str, WsgiApp] | None = None,
     services: dict[str, WsgiApp] | None = None,
-    fault_rules: FaultRules | None = None,
+    kept: Path | None = None,
 ) -> WsgiApp:
     """The edge's WSGI app. `health`: what GET /_harness/health answers; `control`: the
     engine's own control routes by path; `services`: apps by the service a request is signed
     for; `own_hosts`: the names and addresses the edge is called by besides loopback's;
-    `fault_rules`: the rules in force (by default none, kept in memory only)."""
+    `kept`: the folder the engine keeps across restarts, the fault rules' among them (None:
+    memory only); its health says which."""
     batch_app = batch.app()
     control = control or {}
     services = services or {}
@@ -45,7 +48,7 @@ def edge_app(
     def route(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         if path == HEALTH_PATH:
-            return answer(start_response, health())
+            return answer(start_response, {**health(), "kept": str(kept) if kept else None})
         if path == JOBS_PATH and environ.get("REQUEST_METHOD") == "DELETE":
             return answer(start_response, {"removed": batch.forget_jobs(STATE_RESET_REASON)})
         if path == JOBS_PATH and environ.get("REQUEST_METHOD") == "GET":
@@ -59,7 +62,8 @@ def edge_app(
             return services[service](environ, start_response)
         return engine(environ, start_response)
 
-    faults = FaultInjector(ChecksumCheck(route), fault_rules, batch.reclaim_host)
+    rules = FaultRules(kept_in=kept / FAULT_RULES if kept else None)
+    faults = FaultInjector(ChecksumCheck(route), rules, batch.reclaim_host)
     return RequestGuard(faults, [host for host in own_hosts if host])
 
 

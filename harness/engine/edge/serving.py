@@ -16,6 +16,8 @@ import os
 import re
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
@@ -25,7 +27,8 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
 from waitress.utilities import BadRequest
 
-from harness.engine.base import EngineError
+from harness.engine.base import EngineError, answering
+from harness.waiting import wait_until
 
 # Requests run at once. A request can wait on another one to the same engine (an S3 upload
 # whose notification invokes a function that calls Batch), so there are many more than
@@ -166,3 +169,14 @@ def serve(app: Any, addresses: list[tuple[str, int]], logger: str) -> None:
     for host, port in addresses:
         logging.getLogger(logger).info("serving on http://%s:%d", host, port)
     server.run()
+
+
+def once_serving(endpoint: str, engine: str, go_on: Callable[[], None]) -> None:
+    """Call `go_on` in a thread of its own once the edge at `endpoint` answers as `engine`:
+    what must wait until it serves (restored jobs go on: their containers call it)."""
+
+    def wait_then_go_on() -> None:
+        wait_until(lambda: answering(endpoint) == engine or None, timeout=60, interval=0.1)
+        go_on()
+
+    threading.Thread(target=wait_then_go_on, name="once-serving", daemon=True).start()

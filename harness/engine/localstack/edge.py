@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -32,15 +31,12 @@ from harness.batch.service import BatchService
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID, REGION
 from harness.engine import stand_in_state
-from harness.engine.base import FAULT_RULES, answering
 from harness.engine.edge.router import edge_app
-from harness.engine.edge.serving import configure_logging, serve
+from harness.engine.edge.serving import configure_logging, once_serving, serve
 from harness.engine.edge.sigv4 import credential_scope, signed_service
 from harness.engine.localstack import stand_in_resources
 from harness.engine.localstack.health import ReadinessProbe
 from harness.faults.middleware import buffered_body
-from harness.faults.rules import FaultRules
-from harness.waiting import wait_until
 
 logger = logging.getLogger("harness.edge")
 
@@ -201,13 +197,12 @@ def build_app(
             "localstack": localstack,
             "batch": "stand-in",
             "localstack_ready": probe.ready,
-            "kept": str(kept) if kept else None,
         },
         batch=batch,
         engine=StackDeletion(Proxy(localstack), localstack, batch),
         own_hosts=own_hosts,
         services={"ecr": apps.one_service("ecr")},
-        fault_rules=FaultRules(kept_in=kept / FAULT_RULES if kept else None),
+        kept=kept,
     )
 
 
@@ -240,9 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     own_hosts = [host, *(address for address, _ in addresses)]
     app = build_app(args.localstack, batch, own_hosts, args.keep_in)
     logger.info("LocalStack at %s", args.localstack)
-    threading.Thread(
-        target=go_on_when_serving, args=(batch.engine_endpoint, batch, stand_in_file), daemon=True
-    ).start()
+    once_serving(batch.engine_endpoint, "localstack", lambda: go_on(batch, stand_in_file))
     try:
         serve(app, addresses, "harness.edge")
     finally:
@@ -252,12 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def go_on_when_serving(
-    endpoint: str, batch: BatchService, stand_in_file: stand_in_state.StandInStateFile | None
-) -> None:
-    """Once the edge answers, restored jobs go on (their containers call it) and the
+def go_on(batch: BatchService, stand_in_file: stand_in_state.StandInStateFile | None) -> None:
+    """Once the edge serves, restored jobs go on (their containers call it) and the
     stand-in's file is kept current while jobs run."""
-    wait_until(lambda: answering(endpoint) == "localstack" or None, timeout=60, interval=0.1)
     batch.resume_restored()
     if stand_in_file:
         stand_in_file.keep_writing()

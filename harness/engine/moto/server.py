@@ -17,7 +17,6 @@ import argparse
 import dataclasses
 import os
 import sys
-import threading
 import urllib.parse
 from http import HTTPStatus
 from pathlib import Path
@@ -26,12 +25,9 @@ from typing import TYPE_CHECKING, Any
 from harness.cloud.network import ContainerNetwork
 from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM, IAM_PATH, PERSIST, STATE_PATH
-from harness.engine.base import FAULT_RULES, answering
 from harness.engine.edge.gate import RequestGate
 from harness.engine.edge.router import answer, edge_app
-from harness.engine.edge.serving import configure_logging, serve
-from harness.faults.rules import FaultRules
-from harness.waiting import wait_until
+from harness.engine.edge.serving import configure_logging, once_serving, serve
 
 if TYPE_CHECKING:
     from harness.batch.service import BatchService
@@ -90,13 +86,12 @@ def build_app(
             "engine": "moto",
             "batch": "stand-in",
             "saved_state": saved_state,
-            "kept": str(kept) if kept else None,
         },
         batch=batch,
         engine=gate.wsgi(engine),
         own_hosts=(listening, network.engine_host, network.listen_also or ""),
         control={IAM_PATH: switch_iam, STATE_PATH: state_route(durable)},
-        fault_rules=FaultRules(kept_in=kept / FAULT_RULES if kept else None),
+        kept=kept,
     )
     return app, batch, durable
 
@@ -126,9 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     app, batch, durable = build_app(
         endpoint, account_id, network, args.port, enforce_iam, args.keep_in
     )
-    threading.Thread(
-        target=go_on_when_serving, args=(endpoint, batch, durable), daemon=True
-    ).start()
+    once_serving(endpoint, "moto", lambda: go_on(batch, durable))
     hosts = filter(None, (args.host, args.also_listen))
     try:
         serve(app, [(host, args.port) for host in hosts], "harness.engine")
@@ -158,12 +151,9 @@ def state_route(durable: "DurableState | None") -> Any:
     return route
 
 
-def go_on_when_serving(
-    endpoint: str, batch: "BatchService", durable: "DurableState | None"
-) -> None:
-    """Once the engine answers, restored jobs go on and held S3 events are delivered: their
+def go_on(batch: "BatchService", durable: "DurableState | None") -> None:
+    """Once the engine serves, restored jobs go on and held S3 events are delivered: their
     containers call the engine."""
-    wait_until(lambda: answering(endpoint) == "moto" or None, timeout=60, interval=0.1)
     batch.resume_restored()
     if durable:
         durable.serving()

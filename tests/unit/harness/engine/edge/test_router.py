@@ -44,7 +44,7 @@ def edge() -> Any:
 
 
 def test_health_and_control_routes_come_first(edge):
-    assert requests.get(edge + HEALTH_PATH, timeout=5).json() == {"engine": "test"}
+    assert requests.get(edge + HEALTH_PATH, timeout=5).json() == {"engine": "test", "kept": None}
     assert requests.get(edge + "/_harness/own", timeout=5).json()["app"] == "control"
 
 
