@@ -71,11 +71,17 @@ def in_state(job: Job, status: JobStatus) -> None:
     assert wait_until(lambda: job.status == status or None, timeout=10, interval=0.01), job.status
 
 
-def restored(saved: dict, runner) -> tuple[BatchBackend, list[Job], JobExecutor]:
-    """Into a fresh backend, through pickle, as the engine's next start does."""
+def saved_now(backend: BatchBackend) -> bytes:
+    """The backend as the engine saves it: pickled at once, so that the jobs its threads run
+    on afterwards do not change what was saved."""
+    return pickle.dumps(backend.saved())
+
+
+def restored(saved: bytes, runner) -> tuple[BatchBackend, list[Job], JobExecutor]:
+    """Into a fresh backend, as the engine's next start does."""
     executor = JobExecutor(runner)
     backend = BatchBackend("000000000000", "us-east-1", start_job=executor.start)
-    unfinished = backend.load(pickle.loads(pickle.dumps(saved)))
+    unfinished = backend.load(pickle.loads(saved))
     return backend, unfinished, executor
 
 
@@ -86,7 +92,7 @@ def test_resources_and_finished_jobs_come_back_as_they_were():
     job = backend.submit_job("one", "queue", "work", parameters={"key": "a.csv"}, tags={"t": "1"})
     in_state(job, JobStatus.SUCCEEDED)
 
-    again, unfinished, _ = restored(backend.saved(), runner)
+    again, unfinished, _ = restored(saved_now(backend), runner)
 
     assert unfinished == []
     (copy,) = again.describe_jobs([job.id])
@@ -100,7 +106,7 @@ def test_a_running_job_lost_its_container_and_its_retry_strategy_decides():
     backend, _ = backend_with(runner)
     retried = backend.submit_job("retried", "queue", "work", retry_strategy={"attempts": 2})
     in_state(retried, JobStatus.RUNNING)
-    saved = backend.saved()
+    saved = saved_now(backend)
     runner.release.set()  # the old engine's thread ends; the saved copy is what counts
 
     again_runner = HeldRunner()
@@ -120,7 +126,7 @@ def test_without_attempts_left_it_fails_saying_its_container_is_gone():
     backend, _ = backend_with(runner)
     once = backend.submit_job("once", "queue", "work")
     in_state(once, JobStatus.RUNNING)
-    saved = backend.saved()
+    saved = saved_now(backend)
     runner.release.set()
 
     _, (job,), executor = restored(saved, HeldRunner())
@@ -137,7 +143,7 @@ def test_a_job_waiting_for_capacity_runs_after_the_restart():
     in_state(first, JobStatus.RUNNING)
     waiting = backend.submit_job("waiting", "queue", "work")  # maxvCpus 1: it stays RUNNABLE
     in_state(waiting, JobStatus.RUNNABLE)
-    saved = backend.saved()
+    saved = saved_now(backend)
     runner.release.set()
 
     again_runner = HeldRunner()
@@ -160,7 +166,7 @@ def running_then_restored(runner_after: HeldRunner, retry: int = 1) -> Job:
     backend, _ = backend_with(runner)
     submitted = backend.submit_job("job", "queue", "work", retry_strategy={"attempts": retry})
     in_state(submitted, JobStatus.RUNNING)
-    saved = backend.saved()
+    saved = saved_now(backend)
     runner.release.set()
     _, (job,), executor = restored(saved, runner_after)
     executor.resume(job)
