@@ -13,7 +13,10 @@ def test_function_containers_that_ended_without_removal_are_removed(moto_cloud):
         LAMBDA_IMAGE, entrypoint=["true"], detach=True, network_mode="host"
     )
     ended.wait(timeout=30)
-    running = client.containers.run(LAMBDA_IMAGE, ["sleep", "30"], detach=True, network_mode="host")
+    # The image's entrypoint would take `sleep 30` as its own arguments and end at once.
+    running = client.containers.run(
+        LAMBDA_IMAGE, ["30"], entrypoint=["sleep"], detach=True, network_mode="host"
+    )
     try:
         removed = remove_ended_function_containers()
         left = {c.id for c in client.containers.list(all=True, filters={"ancestor": LAMBDA_IMAGE})}
