@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels engine-wheels test test-all test-unit test-integration test-aws lint synth local-up local-watch local-down demo bench bench-inner-loop bench-writers bench-smoke \
+.PHONY: help setup wheels engine-wheels test test-all test-unit test-integration test-aws lint synth local-up local-watch local-down demo console-screenshot bench bench-inner-loop bench-writers bench-smoke \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
@@ -81,6 +81,10 @@ test-unit: setup ## Run the unit tests only (no Docker needed), on every core
 
 test-integration: setup ## Run the integration tests but those marked slow
 	$(PYTHON) -m pytest -m "not slow" tests/integration $(PYTEST_ARGS)
+
+console-screenshot: export HARNESS_PORT ?= $(TEST_PORT)
+console-screenshot: setup ## Regenerate docs/console.png (the README's) with the console's browser test
+	CONSOLE_SCREENSHOT_TO_DOCS=1 $(PYTHON) -m pytest tests/integration/console -k "upload_through_the_page" $(PYTEST_ARGS)
 
 test-aws: setup ## Run the integration tests against the stack `make deploy-aws` deployed
 	PIPELINE_TARGET=aws $(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)

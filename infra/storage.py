@@ -8,6 +8,11 @@ from constructs import Construct
 
 from infra.config import PipelineConfig
 
+# The item attribute the processor (batch/processor/items.py) writes the s3://bucket/key of an
+# item's upload into, and the index that finds the items of one upload without a scan.
+SOURCE_OBJECT = "source_object"
+BY_SOURCE_OBJECT = "BySourceObject"
+
 
 class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, config: PipelineConfig) -> None:
@@ -38,6 +43,15 @@ class Storage(Construct):
                 point_in_time_recovery_enabled=config.is_prod
             ),
             removal_policy=removal,
+        )
+        # Keys only: the index costs a small write per item, and a lookup reads the items
+        # themselves by those keys (harness console, `make demo`'s count).
+        self.table.add_global_secondary_index(
+            index_name=BY_SOURCE_OBJECT,
+            partition_key=dynamodb.Attribute(
+                name=SOURCE_OBJECT, type=dynamodb.AttributeType.STRING
+            ),
+            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
         )
         NagSuppressions.add_resource_suppressions(
             self.bucket,

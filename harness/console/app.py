@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 import jinja2
+from botocore.exceptions import ClientError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect, secure_filename
@@ -16,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from harness.client.pipeline import NoSuchJob
 from harness.console.data import ConsoleData
+from harness.errors import BadInput
 from harness.paths import PACKAGE
 
 TEMPLATES = jinja2.Environment(
@@ -31,9 +33,15 @@ ROUTES = Map(
     [
         Rule("/", endpoint="index", methods=["GET"]),
         Rule("/events", endpoint="events", methods=["GET"]),
+        Rule("/timeline", endpoint="timeline", methods=["GET"]),
         Rule("/jobs/<job_id>", endpoint="job", methods=["GET"]),
-        Rule("/jobs/<job_id>/cancel", endpoint="cancel", methods=["POST"]),
+        Rule("/jobs/<job_id>/log", endpoint="log", methods=["GET"]),
+        Rule("/jobs/<job_id>/<any(cancel, terminate):action>", endpoint="stop", methods=["POST"]),
+        Rule("/items", endpoint="items", methods=["GET"]),
+        Rule("/trigger", endpoint="trigger", methods=["GET"]),
         Rule("/upload", endpoint="upload", methods=["POST"]),
+        Rule("/faults", endpoint="add_fault", methods=["POST"]),
+        Rule("/faults/clear", endpoint="clear_faults", methods=["POST"]),
         Rule("/static/<name>", endpoint="static", methods=["GET"]),
     ]
 )
@@ -52,6 +60,12 @@ class ConsoleApp:
             response = self.dispatch(request)
         except HTTPException as error:
             response = error.get_response()
+        except BadInput as error:  # a fault rule or a page token the console cannot take
+            response = Response(str(error), status=HTTPStatus.BAD_REQUEST, mimetype="text/plain")
+        except ClientError as error:  # the cloud refused an action: AWS's own words
+            answer = error.response["Error"]
+            text = f"{answer.get('Code')}: {answer.get('Message')}"
+            response = Response(text, status=HTTPStatus.BAD_REQUEST, mimetype="text/plain")
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -65,10 +79,28 @@ class ConsoleApp:
         return getattr(self, f"on_{endpoint}")(request, **arguments)
 
     def on_index(self, request: Request) -> Response:
-        uploaded = request.args.get("uploaded")
+        jobs, total = self.data.jobs()
         return page(
-            "index.html", overview=self.data.overview(), jobs=self.data.jobs(), uploaded=uploaded
+            "index.html",
+            overview=self.data.overview(),
+            jobs=jobs,
+            total=total,
+            uploaded=request.args.get("uploaded"),
         )
+
+    def on_timeline(self, request: Request) -> Response:
+        return page("timeline.html", timeline=self.data.timeline())
+
+    def on_items(self, request: Request) -> Response:
+        key, source = request.args.get("key"), request.args.get("source")
+        if key:
+            found = self.data.item(key)
+            return page("items.html", key=key, items=[found] if found else [], next=None)
+        items = self.data.items(source=source, after=request.args.get("after"))
+        return page("items.html", source=source, items=items.items, next=items.next)
+
+    def on_trigger(self, request: Request) -> Response:
+        return page("trigger.html", log=self.data.trigger_log())
 
     def on_job(self, request: Request, job_id: str) -> Response:
         try:
@@ -80,11 +112,15 @@ class ConsoleApp:
     def on_events(self, request: Request) -> Response:
         return Response(self._job_states(), mimetype="text/event-stream", headers=NO_CACHE)
 
+    def on_log(self, request: Request, job_id: str) -> Response:
+        return Response(self._log_lines(job_id), mimetype="text/event-stream", headers=NO_CACHE)
+
     def _job_states(self) -> Iterator[bytes]:
         """Every change of the jobs' states (and reasons), as server-sent events."""
         last, quiet_since = None, time.monotonic()
         while True:
-            jobs = json.dumps(self.data.jobs())
+            shown, total = self.data.jobs()
+            jobs = json.dumps({"jobs": shown, "total": total})
             if jobs != last:
                 last, quiet_since = jobs, time.monotonic()
                 yield f"data: {jobs}\n\n".encode()
@@ -101,9 +137,26 @@ class ConsoleApp:
         key = self.data.upload(filename, file.read())
         return redirect(f"/?uploaded={key}", code=HTTPStatus.SEE_OTHER)
 
-    def on_cancel(self, request: Request, job_id: str) -> Response:
-        self.data.cancel(job_id)
+    def _log_lines(self, job_id: str) -> Iterator[bytes]:
+        """A job's log as it is written (one event per line), then an `end` event with the
+        job's final state and reason."""
+        for line in self.data.follow(job_id):
+            yield f"data: {json.dumps(line)}\n\n".encode()
+        job = self.data.pipeline.described(job_id)
+        ended = {"status": job["status"], "reason": job.get("statusReason", "")}
+        yield f"event: end\ndata: {json.dumps(ended)}\n\n".encode()
+
+    def on_stop(self, request: Request, job_id: str, action: str) -> Response:
+        self.data.stop(job_id, "cancelled" if action == "cancel" else "terminated")
         return redirect(f"/jobs/{job_id}", code=HTTPStatus.SEE_OTHER)
+
+    def on_add_fault(self, request: Request) -> Response:
+        self.data.add_fault(request.form.to_dict())
+        return redirect("/#faults", code=HTTPStatus.SEE_OTHER)
+
+    def on_clear_faults(self, request: Request) -> Response:
+        self.data.clear_faults()
+        return redirect("/#faults", code=HTTPStatus.SEE_OTHER)
 
     def on_static(self, request: Request, name: str) -> Response:
         path = STATIC / name

@@ -1,15 +1,45 @@
 """What the console shows and does, through the harness's own clients."""
 
+import base64
 import dataclasses
+import functools
+import json
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from harness.client.job_records import job_record
 from harness.client.pipeline import LogGone, Pipeline, plain
+from harness.console.timeline import Shown, Timeline, timeline
 from harness.contracts import StackOutputs
 from harness.control.client import BatchJobs, Faults
+from harness.errors import BadInput
 
-ITEMS_SHOWN = 200  # a job's items on its page; the count says how many there are
-CANCELLED = "cancelled in the console"
+JOBS_SHOWN = 100  # the newest, on the overview; the count says how many there are
+TIMELINE_JOBS = 20  # the newest, each with its children (up to CHILDREN_SHOWN)
+CHILDREN_SHOWN = 50
+ITEMS_PER_PAGE = 50
+SCAN_BUDGET_SECONDS = 0.5  # a page of one upload's items without an index: scan this long
+TRIGGER_LINES = 500  # the trigger log's newest lines
+STOPPED = "{} in the console"
+FAULT_FIELDS = (
+    "service",
+    "operation",
+    "error",
+    "latency_ms",
+    "unprocessed",
+    "probability",
+    "count",
+    "match",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemsPage:
+    """Up to ITEMS_PER_PAGE items and the token of the next page (None: the last page)."""
+
+    items: list[dict[str, str]]
+    next: str | None
 
 
 class ConsoleData:
@@ -35,10 +65,30 @@ class ConsoleData:
             "fault_rules": self.faults.listed(),
         }
 
-    def jobs(self) -> list[dict[str, Any]]:
-        """The queue's jobs, newest first, as `harness jobs --json` gives them (job_records)."""
+    def jobs(self) -> tuple[list[dict[str, Any]], int]:
+        """The queue's JOBS_SHOWN newest jobs, as `harness jobs --json` gives them
+        (job_records), and how many jobs it has."""
         waiting = self.batch_jobs.waiting()
-        return [job_record(job, waiting) for job in self.pipeline.jobs()]
+        jobs = self.pipeline.jobs()
+        return [job_record(job, waiting) for job in jobs[:JOBS_SHOWN]], len(jobs)
+
+    def timeline(self) -> Timeline:
+        """The TIMELINE_JOBS newest jobs, each array's first CHILDREN_SHOWN children under it,
+        and the dependencies between them."""
+        newest = self.pipeline.jobs()[:TIMELINE_JOBS]
+        described = {
+            job["jobId"]: job for job in self.pipeline.describe([j["jobId"] for j in newest])
+        }
+        shown: list[Shown] = []
+        for job in reversed(newest):  # oldest first, as time goes
+            depends_on = tuple(
+                d["jobId"] for d in described.get(job["jobId"], {}).get("dependsOn", [])
+            )
+            shown.append(Shown(job, depends_on=depends_on))
+            if job.get("arrayProperties", {}).get("size"):
+                children = self.pipeline.children(job["jobId"])[:CHILDREN_SHOWN]
+                shown += [Shown(child, child=True) for child in children]
+        return timeline(shown, int(time.time() * 1000))
 
     def job(self, job_id: str) -> dict[str, Any]:
         """A job's description, its log and, for a job of an upload, the items it wrote."""
@@ -48,24 +98,78 @@ class ConsoleData:
         except LogGone as error:
             log, log_gone = [], str(error)
         source = self._source(job)
-        items, count = self._items(source) if source else ([], 0)
         return {
             "job": job,
             "waiting": self.batch_jobs.waiting().get(job_id),
             "log": log,
             "log_gone": log_gone,
             "source": source,
-            "items": items,
-            "item_count": count,
+            "items": self.items(source=source) if source else None,
         }
+
+    def follow(self, job_id: str) -> Iterator[str]:
+        """The job's log lines as they are written, until it ends (Pipeline.follow_log)."""
+        return self.pipeline.follow_log(job_id)
+
+    def trigger_log(self) -> list[str]:
+        return self.pipeline.trigger_log_lines()[-TRIGGER_LINES:]
+
+    def items(self, source: str | None = None, after: str | None = None) -> ItemsPage:
+        """A page of the table's items, or of those from the object `source` (an
+        s3://bucket/key, matched on the app's item-source attribute), after the page whose
+        token is `after`."""
+        start = {"ExclusiveStartKey": untoken(after)} if after else {}
+        if source is None:
+            page = self.pipeline.dynamodb.scan(
+                TableName=self.outputs.table, Limit=ITEMS_PER_PAGE, **start
+            )
+            return ItemsPage([plain(i) for i in page["Items"]], token(page))
+        if self.source_index:
+            return self._indexed(source, start)
+        return self._scanned(source, start)
+
+    def item(self, key: str) -> dict[str, str] | None:
+        """The item whose partition key is `key`, if there is one."""
+        found = self.pipeline.item(key)
+        return plain(found) if found else None
 
     def upload(self, filename: str, body: bytes) -> str:
         """Put `body` under the upload prefix as `filename`; the key."""
         return self.pipeline.upload_bytes(self.pipeline.upload_key(filename), body).key
 
-    def cancel(self, job_id: str) -> None:
-        """CancelJob, as `harness cancel` sends it."""
-        self.pipeline.batch.cancel_job(jobId=job_id, reason=CANCELLED)
+    def stop(self, job_id: str, how: str) -> None:
+        """CancelJob (`how` "cancelled") or TerminateJob ("terminated"), as `harness cancel`
+        and `harness terminate` send them."""
+        stop = (
+            self.pipeline.batch.cancel_job
+            if how == "cancelled"
+            else self.pipeline.batch.terminate_job
+        )
+        stop(jobId=job_id, reason=STOPPED.format(how))
+
+    def add_fault(self, form: dict[str, str]) -> dict[str, Any]:
+        """A fault rule from the console's form (empty fields unset), as `harness faults add`
+        adds it; the engine checks it (a BadInput says what is wrong)."""
+        given = {name: form[name].strip() for name in FAULT_FIELDS if form.get(name, "").strip()}
+        numbers = {"latency_ms": int, "count": int, "probability": float, "unprocessed": float}
+        try:
+            rule = {name: numbers.get(name, str)(value) for name, value in given.items()}
+        except ValueError as error:
+            raise BadInput(f"a fault rule's number is not a number: {error}") from error
+        return self.faults.add(**rule)
+
+    def clear_faults(self) -> int:
+        return self.faults.clear()
+
+    @functools.cached_property
+    def source_index(self) -> str | None:
+        """A global secondary index of the table keyed on the item-source attribute alone,
+        which finds one object's items without a scan; None if the table has none."""
+        table = self.pipeline.dynamodb.describe_table(TableName=self.outputs.table)["Table"]
+        for index in table.get("GlobalSecondaryIndexes", []):
+            if index["KeySchema"] == [{"AttributeName": self.item_source, "KeyType": "HASH"}]:
+                return str(index["IndexName"])
+        return None
 
     def _source(self, job: dict[str, Any]) -> str | None:
         key = job.get("parameters", {}).get("key")
@@ -73,13 +177,65 @@ class ConsoleData:
             return None
         return f"s3://{job['parameters'].get('bucket', self.outputs.bucket)}/{key}"
 
-    def _items(self, source: str) -> tuple[list[dict[str, str]], int]:
-        assert self.item_source is not None
-        pages = self.pipeline.dynamodb.get_paginator("scan").paginate(
+    def _indexed(self, source: str, start: dict[str, Any]) -> ItemsPage:
+        """The index holds keys only: query it for a page of keys, then get those items."""
+        dynamodb = self.pipeline.dynamodb
+        page = dynamodb.query(
             TableName=self.outputs.table,
-            FilterExpression="#source = :source",
-            ExpressionAttributeNames={"#source": self.item_source},
-            ExpressionAttributeValues={":source": {"S": source}},
+            IndexName=self.source_index,
+            KeyConditionExpression="#source = :source",
+            Limit=ITEMS_PER_PAGE,
+            **self._matching(source),
+            **start,
         )
-        items = [plain(item) for page in pages for item in page["Items"]]
-        return items[:ITEMS_SHOWN], len(items)
+        key_names = {self.pipeline.key_column}
+        keys = [{k: v for k, v in item.items() if k in key_names} for item in page["Items"]]
+        items: list[dict[str, Any]] = []
+        while keys:
+            answer = dynamodb.batch_get_item(RequestItems={self.outputs.table: {"Keys": keys}})
+            items += answer["Responses"].get(self.outputs.table, [])
+            keys = answer.get("UnprocessedKeys", {}).get(self.outputs.table, {}).get("Keys", [])
+        ordered = sorted((plain(item) for item in items), key=lambda i: i[self.pipeline.key_column])
+        return ItemsPage(ordered, token(page))
+
+    def _scanned(self, source: str, start: dict[str, Any]) -> ItemsPage:
+        """Without an index: scan with a filter, page after page of the table, until a page of
+        items is found, the table ends, or SCAN_BUDGET_SECONDS pass (the next page goes on)."""
+        items: list[dict[str, str]] = []
+        until = time.monotonic() + SCAN_BUDGET_SECONDS
+        while True:
+            page = self.pipeline.dynamodb.scan(
+                TableName=self.outputs.table,
+                FilterExpression="#source = :source",
+                Limit=ITEMS_PER_PAGE - len(items),
+                **self._matching(source),
+                **start,
+            )
+            items += [plain(item) for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return ItemsPage(items, None)
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+            if len(items) >= ITEMS_PER_PAGE or time.monotonic() > until:
+                return ItemsPage(items, token(page))
+
+    def _matching(self, source: str) -> dict[str, Any]:
+        return {
+            "ExpressionAttributeNames": {"#source": self.item_source},
+            "ExpressionAttributeValues": {":source": {"S": source}},
+        }
+
+
+def token(page: dict[str, Any]) -> str | None:
+    """The next page's token: the page's LastEvaluatedKey, for a URL."""
+    last = page.get("LastEvaluatedKey")
+    return base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+
+
+def untoken(text: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(text.encode()))
+    except ValueError as error:
+        raise BadInput(f"not a page token of the console: {text!r}") from error
+    if not isinstance(key, dict):
+        raise BadInput(f"not a page token of the console: {text!r}")
+    return key

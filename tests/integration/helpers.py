@@ -101,21 +101,28 @@ def base_image() -> str:
     return next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
 
 
+def sleeping_definition(pipeline: Pipeline, name: str, vcpus: int = 1) -> str:
+    """A job definition whose job sleeps a minute (and stops at once on SIGTERM); its ARN."""
+    return str(
+        pipeline.batch.register_job_definition(
+            jobDefinitionName=name,
+            type="container",
+            containerProperties={
+                "image": base_image(),
+                "command": STOPPABLE_SLEEP,
+                "vcpus": vcpus,
+                "memory": 128,
+            },
+        )["jobDefinitionArn"]
+    )
+
+
 @contextmanager
 def a_job_waiting_on_another(pipeline: Pipeline, name: str) -> Iterator[tuple[str, str]]:
     """Two jobs on the pipeline's queue: one that runs a minute and one that depends on it
     (PENDING meanwhile); their ids. Both are terminated at the end."""
     batch = pipeline.batch
-    definition = batch.register_job_definition(
-        jobDefinitionName=name,
-        type="container",
-        containerProperties={
-            "image": base_image(),
-            "command": STOPPABLE_SLEEP,
-            "vcpus": 1,
-            "memory": 128,
-        },
-    )["jobDefinitionArn"]
+    definition = sleeping_definition(pipeline, name)
     queue = pipeline.outputs.job_queue
     first = batch.submit_job(jobName="first", jobQueue=queue, jobDefinition=definition)["jobId"]
     waiting = batch.submit_job(
@@ -126,3 +133,44 @@ def a_job_waiting_on_another(pipeline: Pipeline, name: str) -> Iterator[tuple[st
     finally:
         for job_id in (waiting, first):
             batch.terminate_job(jobId=job_id, reason="test over")
+
+
+@contextmanager
+def a_job_held_back_by_capacity(pipeline: Pipeline, name: str) -> Iterator[tuple[str, str]]:
+    """The pipeline's compute environment cut to 2 vCPUs (this machine may have no more), a
+    job that takes both for a minute, and, once it runs, a job of 1 vCPU that waits for them
+    (RUNNABLE); their ids. Both are terminated and the compute environment given its vCPUs
+    back."""
+    batch = pipeline.batch
+    queue = pipeline.outputs.job_queue
+    (described,) = batch.describe_job_queues(jobQueues=[queue])["jobQueues"]
+    environment = described["computeEnvironmentOrder"][0]["computeEnvironment"]
+    (before,) = batch.describe_compute_environments(computeEnvironments=[environment])[
+        "computeEnvironments"
+    ]
+    batch.update_compute_environment(
+        computeEnvironment=environment, computeResources={"maxvCpus": 2}
+    )
+    definition = sleeping_definition(pipeline, name, vcpus=2)
+    hog = batch.submit_job(jobName="hog", jobQueue=queue, jobDefinition=definition)["jobId"]
+    waiting = None
+    try:
+        running = wait_until(
+            lambda: pipeline.described(hog)["status"] == "RUNNING" or None, 60, interval=0.2
+        )
+        assert running, f"the job meant to take every vCPU did not run: {pipeline.described(hog)}"
+        waiting = batch.submit_job(
+            jobName="waiting",
+            jobQueue=queue,
+            jobDefinition=definition,
+            containerOverrides={"vcpus": 1},
+        )["jobId"]
+        yield hog, waiting
+    finally:
+        for job_id in (waiting, hog):
+            if job_id:
+                batch.terminate_job(jobId=job_id, reason="test over")
+        batch.update_compute_environment(
+            computeEnvironment=environment,
+            computeResources={"maxvCpus": before["computeResources"]["maxvCpus"]},
+        )

@@ -5,12 +5,12 @@ command line (batch/processor/cli.py) and retries on the processor's exit codes.
 import re
 
 import pytest
-from processor import cli, shards
+from processor import cli, items, shards
 from trigger.events import ObjectCreated
 from trigger.jobs import job_parameters
 
 from harness.batch.backend import BatchBackend
-from infra import processing
+from infra import processing, storage
 
 REFERENCE = re.compile(r"^Ref::(\w+)$")
 
@@ -66,3 +66,7 @@ def test_the_retried_exit_code_sentinel_and_manifest_prefix_agree():
     assert str(cli.EXIT_TRANSIENT) == processing.EXIT_TRANSIENT
     assert processing.ABSENT == cli.ABSENT
     assert processing.MANIFEST_PREFIX == shards.MANIFEST_PREFIX
+
+
+def test_the_table_indexes_the_attribute_the_processor_names_an_items_upload_in():
+    assert storage.SOURCE_OBJECT == items.SOURCE_OBJECT

@@ -1,5 +1,6 @@
-// Follows the jobs' states on the overview page (server-sent events from /events): every
-// value is set as text, never as markup, since job names and reasons are user data.
+// Follows the jobs' states on the overview page (server-sent events from /events) and a running
+// job's log on its page (/jobs/<id>/log): every value is set as text, never as markup, since
+// job names, reasons and log lines are user data.
 "use strict";
 
 function cell(text, className) {
@@ -31,7 +32,32 @@ const body = document.querySelector("#jobs tbody");
 if (body) {
   const events = new EventSource("/events");
   events.onmessage = (message) => {
-    const jobs = JSON.parse(message.data);
+    const { jobs, total } = JSON.parse(message.data);
     if (jobs.length) body.replaceChildren(...jobs.map(row));
+    const count = document.getElementById("job-count");
+    if (count && count.firstChild) {
+      const shown = total > jobs.length ? `, the ${jobs.length} newest shown` : "";
+      count.firstChild.textContent = `${total} job${total === 1 ? "" : "s"}${shown} · `;
+    }
   };
+}
+
+const log = document.querySelector("#log[data-follow]");
+if (log) {
+  const lines = new EventSource(log.dataset.follow);
+  lines.onmessage = (message) => {
+    log.append(JSON.parse(message.data) + "\n");
+  };
+  lines.addEventListener("end", (message) => {
+    lines.close();
+    const { status, reason } = JSON.parse(message.data);
+    const state = document.getElementById("state");
+    state.textContent = status;
+    state.className = "state " + status;
+    document.getElementById("reason").textContent = reason;
+    document.getElementById("following").textContent = "the job ended: its whole log is above";
+    for (const form of document.querySelectorAll("form[action$='/cancel'], form[action$='/terminate']")) {
+      form.remove();
+    }
+  });
 }

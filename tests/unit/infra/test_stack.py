@@ -97,7 +97,21 @@ def test_table_is_on_demand_and_keyed_by_the_key_column(template):
         {
             "BillingMode": "PAY_PER_REQUEST",
             "KeySchema": [{"AttributeName": "ProductId", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "ProductId", "AttributeType": "S"}],
+        },
+    )
+
+
+def test_an_index_finds_the_items_of_one_upload_by_their_keys(template):
+    template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": "BySourceObject",
+                    "KeySchema": [{"AttributeName": "source_object", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            ],
         },
     )
 
