@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup wheels engine-wheels test test-all test-unit test-integration test-aws lint synth local-up local-watch local-down demo console-screenshot bench bench-inner-loop bench-writers bench-smoke \
+.PHONY: help setup wheels engine-wheels test test-all test-unit test-integration test-aws lint synth local-up local-watch local-down demo console-screenshot bench bench-inner-loop bench-writers bench-console bench-smoke \
 	deploy-aws destroy-aws clean
 
 help: ## List the targets
@@ -120,6 +120,9 @@ bench: setup ## The processor at scale vs naive PutItem and raw BatchWriteItem, 
 
 bench-writers: setup ## Processor rows/s with 1, 2, 4, 8 writers, with and without 10 ms per request (needs make local-up)
 	$(PYTHON) -m bench.writers
+
+bench-console: setup ## The console's pages with 1,000 jobs, an array of 1,000 and 100,000 items (needs make local-up)
+	$(PYTHON) -m bench.console
 
 bench-smoke: setup ## Every benchmark once at tiny sizes, checked, leaving the local cloud as found (CI runs it)
 	$(PYTHON) -m bench.smoke

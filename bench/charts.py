@@ -7,7 +7,9 @@ Draws, from whichever results exist (each benchmark's JSON, per engine):
   clients, the processor by file size, with 10 ms per request, its own work), by engine;
 - writers.svg: rows/s by number of writers, with and without latency (`make bench-writers`);
 - inner-loop.svg: seconds from a save to the stack deployed and to the new code running, by
-  path, with the targets (`make bench-inner-loop`).
+  path, with the targets (`make bench-inner-loop`);
+- console.svg: median seconds of each console page with a full cloud, with the target
+  (`make bench-console`).
 """
 
 import json
@@ -105,6 +107,11 @@ def inner_loop_bars(result: dict) -> list[tuple[str, float]]:
     return bars
 
 
+def console_bars(result: dict) -> list[tuple[str, float]]:
+    bars = [(page, figures["median_s"]) for page, figures in result["pages"].items()]
+    return [*bars, ("target", result["target_s"])]
+
+
 def draw(results: Path, output: Path) -> list[Path]:
     """Write every chart whose results exist; the paths written."""
     output.mkdir(parents=True, exist_ok=True)
@@ -124,6 +131,11 @@ def draw(results: Path, output: Path) -> list[Path]:
         groups = {engine: persistence_bars(result) for engine, result in persistence.items()}
         charts["persistence.svg"] = bar_chart(
             "make bench: the processor with the engine's persistence off and on", "rows/s", groups
+        )
+    if console := by_engine(results, "console"):
+        groups = {engine: console_bars(result) for engine, result in console.items()}
+        charts["console.svg"] = bar_chart(
+            "make bench-console: median seconds per page", "s", groups
         )
     written = []
     for name, svg in charts.items():

@@ -22,7 +22,13 @@ from harness.cloud.lifecycle import LocalCloud
 from harness.paths import REPO
 from harness.progress import show_progress
 
-BENCHMARKS = ("bench.processor", "bench.writers", "bench.inner_loop", "bench.persistence")
+BENCHMARKS = (
+    "bench.processor",
+    "bench.writers",
+    "bench.inner_loop",
+    "bench.persistence",
+    "bench.console",
+)
 SMOKE_ENVIRONMENT = {**os.environ, "BENCH_SMOKE": "1"}
 CDK_ASSETS_BUCKET = "cdk-hnb659fds-assets-"
 

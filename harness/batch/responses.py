@@ -1,10 +1,12 @@
 """The Batch REST API (POST /v1/<operation>, JSON in and out) as a WSGI application."""
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import botocore.session
 from werkzeug.wrappers import Request, Response
 
 from harness.batch.backend import BatchBackend
@@ -219,6 +221,29 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
+@functools.cache
+def model_actions() -> dict[str, str]:
+    """Every action of the Batch API, by the path it is POSTed to (/v1/submitjob: SubmitJob),
+    from botocore's model of the API."""
+    model = botocore.session.get_session().get_service_model("batch")
+    operations = (model.operation_model(name) for name in model.operation_names)
+    return {
+        operation.http["requestUri"].lower(): operation.name
+        for operation in operations
+        if operation.http["method"] == "POST" and "{" not in operation.http["requestUri"]
+    }
+
+
+def not_implemented(request: Request) -> ClientException:
+    """AWS's answer shape for an action the stand-in does not serve, named as AWS names it."""
+    action = model_actions().get(request.path.lower()) if request.method == "POST" else None
+    if action:
+        return ClientException(f"{action} is not implemented by the stand-in")
+    return ClientException(
+        f"{request.method} {request.path} is not an action of the Batch API the stand-in knows"
+    )
+
+
 def error_response(error: BatchError) -> Response:
     body = json.dumps({"__type": error.code, "message": error.message})
     return Response(
@@ -271,12 +296,7 @@ class BatchApp:
         else:
             operation = OPERATIONS.get(path.lower()) if request.method == "POST" else None
         if operation is None:
-            return error_response(
-                ClientException(
-                    f"{request.method} {request.path} is not implemented by the local Batch "
-                    f"stand-in (it serves {', '.join(sorted(OPERATIONS))} and tags)"
-                )
-            )
+            return error_response(not_implemented(request))
         try:
             body = json.loads(request.get_data() or b"{}")
         except ValueError as error:

@@ -3,6 +3,7 @@
 import json
 import threading
 
+import botocore.session
 import pytest
 from werkzeug.test import Client
 
@@ -11,7 +12,7 @@ from harness.batch.cloudformation import camel_keys
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
 from harness.batch.jobs import Attempt
-from harness.batch.responses import BatchApp
+from harness.batch.responses import OPERATIONS, BatchApp, action_name
 from harness.batch.retry import should_retry
 from harness.engine.moto.cloudformation import notification_configuration
 
@@ -193,7 +194,42 @@ def test_rest_layer_returns_batch_error_shapes(backend):
     assert response.status_code == 400
     assert response.headers["x-amzn-ErrorType"] == "ClientException"
     assert json.loads(response.data)["message"] == "job queue nope does not exist"
-    assert "not implemented by the local Batch stand-in" in json.loads(unknown.data)["message"]
+    assert unknown.status_code == 400
+    assert json.loads(unknown.data) == {
+        "__type": "ClientException",
+        "message": "CreateSchedulingPolicy is not implemented by the stand-in",
+    }
+
+
+def test_every_action_of_botocores_model_is_served_or_answers_not_implemented(backend):
+    """Each action in botocore's Batch model, called as botocore calls it with an empty body:
+    either the stand-in serves it (any answer but "not implemented") or it answers AWS's
+    ClientException, HTTP 400, naming the action."""
+    client = Client(BatchApp(lambda region: backend))
+    model = botocore.session.get_session().get_service_model("batch")
+    served, refused = [], []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        path = http["requestUri"].replace("{resourceArn}", "arn:aws:batch:us-east-1:1:job/x")
+        answer = client.open(path, method=http["method"], json={})
+        message = json.loads(answer.data).get("message", "")
+        if message == f"{name} is not implemented by the stand-in":
+            assert (answer.status_code, answer.headers["x-amzn-ErrorType"]) == (
+                400,
+                "ClientException",
+            ), name
+            refused.append(name)
+        else:
+            assert "not implemented" not in message, (name, message)
+            served.append(name)
+
+    assert {"SubmitJob", "TerminateJob", "TagResource", "ListTagsForResource"} <= set(served)
+    assert set(served) == {action_name(operation) for operation in OPERATIONS.values()} | {
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
+    }
+    assert "CreateSchedulingPolicy" in refused
 
 
 def test_a_fault_of_the_stand_in_is_a_server_exception_and_bad_json_a_client_one(backend):
