@@ -10,12 +10,23 @@ from typing import Any, TypeVar
 from harness.batch import dependencies
 from harness.batch.errors import ClientException
 from harness.batch.jobs import Job
-from harness.batch.resources import ComputeEnvironment, JobDefinition, JobQueue, matching, named
+from harness.batch.resources import (
+    ComputeEnvironment,
+    JobDefinition,
+    JobQueue,
+    SchedulingPolicy,
+    matching,
+    named,
+)
+from harness.batch.scheduling import MAX_SHARES, check_fairshare_policy, check_scheduling_priority
 from harness.batch.states import JobStatus
 from harness.batch.validation import check_name, check_state, check_tags, check_timeout
 from harness.waiting import wait_until
 
-ResourceT = TypeVar("ResourceT", bound="ComputeEnvironment | JobQueue | JobDefinition | Job")
+ResourceT = TypeVar(
+    "ResourceT", bound="ComputeEnvironment | JobQueue | JobDefinition | SchedulingPolicy | Job"
+)
+Tagged = ComputeEnvironment | JobQueue | JobDefinition | SchedulingPolicy | Job
 
 
 # Called with each submitted job; runs it to a final state (see executor.py).
@@ -33,6 +44,7 @@ class BatchBackend:
         self.compute_environments: dict[str, ComputeEnvironment] = {}
         self.job_queues: dict[str, JobQueue] = {}
         self.job_definitions: dict[str, JobDefinition] = {}  # by ARN
+        self.scheduling_policies: dict[str, SchedulingPolicy] = {}  # by name
         self.jobs: dict[str, Job] = {}
 
     def _arn(self, resource: str) -> str:
@@ -40,14 +52,15 @@ class BatchBackend:
 
     # -- tags ----------------------------------------------------------------------------------
 
-    def tagged(self, arn: str) -> "ComputeEnvironment | JobQueue | JobDefinition | Job":
+    def tagged(self, arn: str) -> Tagged:
         """The resource with tags at `arn`: a compute environment, job queue, job definition
-        revision or job (not an array job's child, as in AWS)."""
+        revision, scheduling policy or job (not an array job's child, as in AWS)."""
         with self._lock:
-            resources: list[ComputeEnvironment | JobQueue | JobDefinition | Job] = [
+            resources: list[Tagged] = [
                 *self.compute_environments.values(),
                 *self.job_queues.values(),
                 *self.job_definitions.values(),
+                *self.scheduling_policies.values(),
                 *self.jobs.values(),
             ]
         resource = next((r for r in resources if r.arn == arn), None)
@@ -153,6 +166,7 @@ class BatchBackend:
         state: str = "ENABLED",
         tags: dict[str, str] | None = None,
         state_time_limit_actions: tuple[dict[str, Any], ...] = (),
+        scheduling_policy_arn: str | None = None,
     ) -> JobQueue:
         check_name("Job queue", name)
         tags = check_tags(tags)
@@ -168,6 +182,11 @@ class BatchBackend:
                 check_state(state),
                 tags=tags,
                 state_time_limit_actions=state_time_limit_actions,
+                scheduling_policy=(
+                    self.find_scheduling_policy(scheduling_policy_arn)
+                    if scheduling_policy_arn
+                    else None
+                ),
             )
             self.job_queues[name] = queue
             return queue
@@ -179,9 +198,17 @@ class BatchBackend:
         priority: int | None = None,
         compute_environment_order: list[dict[str, Any]] | None = None,
         state_time_limit_actions: tuple[dict[str, Any], ...] | None = None,
+        scheduling_policy_arn: str | None = None,
     ) -> JobQueue:
         with self._lock:
             queue = self.find_job_queue(name_or_arn)
+            if scheduling_policy_arn:
+                if queue.scheduling_policy is None:
+                    raise ClientException(
+                        f"job queue {queue.name} is first in, first out: a scheduling policy "
+                        "can't be added to it (create a queue with one)"
+                    )
+                queue.scheduling_policy = self.find_scheduling_policy(scheduling_policy_arn)
             if state_time_limit_actions is not None:
                 queue.state_time_limit_actions = state_time_limit_actions
             if state is not None:
@@ -234,6 +261,7 @@ class BatchBackend:
                 "compute_environments": dict(self.compute_environments),
                 "job_queues": dict(self.job_queues),
                 "job_definitions": dict(self.job_definitions),
+                "scheduling_policies": dict(self.scheduling_policies),
                 "jobs": dict(self.jobs),
             }
 
@@ -253,6 +281,7 @@ class BatchBackend:
             self.compute_environments.update(saved["compute_environments"])
             self.job_queues.update(saved["job_queues"])
             self.job_definitions.update(saved["job_definitions"])
+            self.scheduling_policies.update(saved.get("scheduling_policies", {}))
             self.jobs.update(saved["jobs"])
             jobs = list(self.jobs.values())
         return [job for job in jobs if not job.is_done and job.parent is None]
@@ -285,6 +314,61 @@ class BatchBackend:
     def find_job_queue(self, name_or_arn: str) -> JobQueue:
         return named("job queue", self._snapshot(self.job_queues), name_or_arn)
 
+    # -- scheduling policies -----------------------------------------------------------------
+
+    def create_scheduling_policy(
+        self, name: str, fairshare_policy: dict[str, Any] | None, tags: dict[str, str] | None
+    ) -> SchedulingPolicy:
+        check_name("Scheduling policy", name)
+        tags = check_tags(tags)
+        decay, reservation, distribution = check_fairshare_policy(fairshare_policy or {})
+        with self._lock:
+            if name in self.scheduling_policies:
+                raise ClientException(f"Object already exists: scheduling policy {name}")
+            policy = SchedulingPolicy(
+                name,
+                self._arn(f"scheduling-policy/{name}"),
+                decay,
+                reservation,
+                distribution,
+                tags,
+            )
+            self.scheduling_policies[name] = policy
+            return policy
+
+    def update_scheduling_policy(self, arn: str, fairshare_policy: dict[str, Any]) -> None:
+        decay, reservation, distribution = check_fairshare_policy(fairshare_policy)
+        with self._lock:
+            policy = self.find_scheduling_policy(arn)
+            policy.share_decay_seconds, policy.compute_reservation = decay, reservation
+            policy.share_distribution = distribution
+
+    def delete_scheduling_policy(self, arn: str) -> None:
+        """As in AWS: not while a job queue uses it."""
+        with self._lock:
+            policy = self.find_scheduling_policy(arn)
+            users = [q.name for q in self.job_queues.values() if q.scheduling_policy is policy]
+            if users:
+                raise ClientException(
+                    f"scheduling policy {policy.name} is used by job queue {users[0]}; delete "
+                    "the queue first"
+                )
+            del self.scheduling_policies[policy.name]
+
+    def find_scheduling_policy(self, arn: str) -> SchedulingPolicy:
+        """By ARN (the API names policies by ARN only)."""
+        for policy in self._snapshot(self.scheduling_policies):
+            if policy.arn == arn:
+                return policy
+        raise ClientException(f"scheduling policy {arn} does not exist")
+
+    def describe_scheduling_policies(self, arns: list[str]) -> list[SchedulingPolicy]:
+        policies = self._snapshot(self.scheduling_policies)
+        return [policy for policy in policies if policy.arn in set(arns)]
+
+    def list_scheduling_policies(self) -> list[SchedulingPolicy]:
+        return sorted(self._snapshot(self.scheduling_policies), key=lambda p: p.name)
+
     # -- job definitions ---------------------------------------------------------------------
 
     def register_job_definition(
@@ -297,8 +381,10 @@ class BatchBackend:
         platform_capabilities: list[str] | None = None,
         type: str = "container",
         tags: dict[str, str] | None = None,
+        scheduling_priority: int | None = None,
     ) -> JobDefinition:
         check_name("Job definition", name)
+        scheduling_priority = check_scheduling_priority(scheduling_priority, "schedulingPriority")
         tags = check_tags(tags)
         if type != "container":
             raise ClientException(f"job definition type {type!r} is not supported locally")
@@ -318,6 +404,7 @@ class BatchBackend:
                 timeout=check_timeout(timeout),
                 platform_capabilities=list(platform_capabilities or ["EC2"]),
                 tags=tags,
+                scheduling_priority=scheduling_priority,
             )
             self.job_definitions[definition.arn] = definition
             return definition
@@ -355,10 +442,15 @@ class BatchBackend:
         array_properties: dict[str, Any] | None = None,
         depends_on: list[dict[str, Any]] | None = None,
         tags: dict[str, str] | None = None,
+        share_identifier: str | None = None,
+        scheduling_priority_override: int | None = None,
     ) -> Job:
         check_name("Job", job_name)
         tags = check_tags(tags)
         array_size = dependencies.check_array_size(array_properties)
+        override = check_scheduling_priority(
+            scheduling_priority_override, "schedulingPriorityOverride"
+        )
         with self._lock:
             resolved = dependencies.resolve(depends_on, self.jobs, array_size)
             queue = self.find_job_queue(job_queue)
@@ -367,6 +459,7 @@ class BatchBackend:
             definition = self.find_job_definition(job_definition)
             if definition.status != "ACTIVE":
                 raise ClientException(f"job definition {definition.arn} is INACTIVE")
+            priority = self._fair_share(queue, definition, share_identifier, override)
             environment = self._compute_environment_for(queue)
             job_id = str(uuid.uuid4())
             job = Job(
@@ -384,6 +477,8 @@ class BatchBackend:
                 dependencies=resolved,
                 array_size=array_size,
                 tags=tags,
+                share_identifier=share_identifier,
+                scheduling_priority=priority,
             )
             self.jobs[job_id] = job
             for index in range(array_size or 0):
@@ -404,6 +499,41 @@ class BatchBackend:
                 self.jobs[child.id] = child
         self._start_job(job)
         return job
+
+    def _fair_share(
+        self,
+        queue: JobQueue,
+        definition: JobDefinition,
+        share: str | None,
+        override: int | None,
+    ) -> int | None:
+        """The job's scheduling priority in a fair-share queue (None in a FIFO one), once its
+        share identifier is checked as AWS checks it."""
+        if queue.scheduling_policy is None:
+            if share is not None:
+                raise ClientException(
+                    f"shareIdentifier can't be specified: job queue {queue.name} has no "
+                    "scheduling policy"
+                )
+            return None
+        if not share:
+            raise ClientException("shareIdentifier must be specified.")
+        if override is None and definition.scheduling_priority is None:
+            raise ClientException(
+                "Either schedulingPriority in job definition or schedulingPriorityOverride "
+                "should be specified."
+            )
+        active = {
+            job.share_identifier
+            for job in self.jobs.values()
+            if job.queue is queue and not job.is_done
+        }
+        if share not in active and len(active) >= MAX_SHARES:
+            raise ClientException(
+                f"job queue {queue.name} has {MAX_SHARES} active share identifiers, the most "
+                "it can have"
+            )
+        return override if override is not None else definition.scheduling_priority
 
     def _compute_environment_for(self, queue: JobQueue) -> ComputeEnvironment:
         """The queue's first ENABLED environment, else its first: the job then waits in

@@ -6,6 +6,8 @@ gives one job waits for good, as in AWS. A DISABLED queue accepts no new jobs an
 of those it holds; they run once it is enabled again. Among the jobs waiting for one
 environment, the first that fits goes first in the order Batch takes them: the higher queue
 priority, then the earlier submission (queues that share an environment compete by priority).
+In a queue with a scheduling policy, the share that used least for its weight goes first, and
+computeReservation holds some of the environment's vCPUs back (scheduling.py).
 
 `why_waiting` says, in words, which of those holds a RUNNABLE job back now; `never_fits` is
 the reason AWS itself gives (statusReason, with its code) for a job no environment can run.
@@ -17,17 +19,67 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness.batch.jobs import STOP_CHECK_SECONDS, Job
+from harness.batch.resources import JobQueue
+from harness.batch.scheduling import Run, ShareUsage
 
 
 class CapacityPool:
-    def __init__(self) -> None:
+    """`usage`: what each share of each fair-share queue ran (its clock is the pool's)."""
+
+    def __init__(self, usage: ShareUsage | None = None) -> None:
         self._in_use: dict[str, float] = {}
         self._waiting: list[Job] = []
         self._changed = threading.Condition()
+        self.usage = usage or ShareUsage()
 
     def _free(self, job: Job) -> bool:
         environment = job.compute_environment
-        return self._in_use.get(environment.arn, 0.0) + job.vcpus <= environment.max_vcpus
+        limit = environment.max_vcpus - self._reserved(job)
+        return self._in_use.get(environment.arn, 0.0) + job.vcpus <= limit
+
+    def _reserved(self, job: Job) -> float:
+        """The vCPUs a fair-share queue's computeReservation holds back from its active
+        shares: (computeReservation/100)^active of the environment's."""
+        policy = job.queue.scheduling_policy
+        if policy is None or not policy.compute_reservation:
+            return 0.0
+        active = len(self._active_shares(job.queue))
+        return float(
+            job.compute_environment.max_vcpus * (policy.compute_reservation / 100) ** active
+        )
+
+    def _active_shares(self, queue: JobQueue) -> set[str]:
+        """A fair-share queue's shares with a job waiting here or one run in its window."""
+        assert queue.scheduling_policy is not None
+        waiting = {
+            job.share_identifier
+            for job in self._waiting
+            if job.queue is queue and job.share_identifier is not None
+        }
+        return waiting | self.usage.recent_shares(queue.arn, queue.scheduling_policy.window_seconds)
+
+    def share_used(self, job: Job) -> float:
+        """vCPU-seconds the job's share ran in its policy's window (0 in a FIFO queue)."""
+        policy = job.queue.scheduling_policy
+        if policy is None or job.share_identifier is None:
+            return 0.0
+        return self.usage.used(job.queue.arn, job.share_identifier, policy.window_seconds)
+
+    def rank(self, job: Job) -> tuple[Any, ...]:
+        """Batch's order: higher queue priority first; in a fair-share queue, the share with
+        the least usage for its weight, then the higher scheduling priority; then the earlier
+        submission."""
+        policy = job.queue.scheduling_policy
+        share = 0.0
+        if policy is not None and job.share_identifier is not None:
+            share = self.share_used(job) * policy.weight(job.share_identifier)
+        priority = -(job.scheduling_priority or 0)
+        return (-job.queue.priority, share, priority, job.sequence, job.array_index or 0)
+
+    def _started(self, job: Job, vcpus: float) -> Run | None:
+        if job.queue.scheduling_policy is None or job.share_identifier is None:
+            return None
+        return self.usage.started(job.queue.arn, job.share_identifier, vcpus)
 
     def _startable(self, job: Job) -> bool:
         return self._eligible(job) and self._free(job)
@@ -54,8 +106,9 @@ class CapacityPool:
         def my_turn() -> bool:
             if environment.state != "ENABLED" or not self._startable(job):
                 return False
-            return min(filter(self._startable, self._rivals(job)), key=rank) is job
+            return min(filter(self._startable, self._rivals(job)), key=self.rank) is job
 
+        run: Run | None = None
         with self._changed:
             self._waiting.append(job)
             try:
@@ -65,6 +118,7 @@ class CapacityPool:
                 reserved = not job.stopping.is_set() and my_turn()
                 if reserved:
                     self._in_use[environment.arn] = self._in_use.get(environment.arn, 0.0) + vcpus
+                    run = self._started(job, vcpus)
             finally:
                 self._waiting.remove(job)
                 self._changed.notify_all()
@@ -74,7 +128,7 @@ class CapacityPool:
         try:
             yield True
         finally:
-            self._release(environment.arn, vcpus)
+            self._release(environment.arn, vcpus, run)
 
     @contextmanager
     def held(self, job: Job, vcpus: float) -> Iterator[None]:
@@ -83,14 +137,17 @@ class CapacityPool:
         arn = job.compute_environment.arn
         with self._changed:
             self._in_use[arn] = self._in_use.get(arn, 0.0) + vcpus
+            run = self._started(job, vcpus)
         try:
             yield
         finally:
-            self._release(arn, vcpus)
+            self._release(arn, vcpus, run)
 
-    def _release(self, arn: str, vcpus: float) -> None:
+    def _release(self, arn: str, vcpus: float, run: Run | None) -> None:
         with self._changed:
             self._in_use[arn] -= vcpus
+            if run is not None:
+                self.usage.ended(run)
             self._changed.notify_all()
 
     def why_waiting(self, job: Job) -> str:
@@ -103,30 +160,42 @@ class CapacityPool:
                 return f"job queue {job.queue.name} is DISABLED: it starts none of its jobs"
             if environment.state != "ENABLED":
                 return f"compute environment {environment.name} is DISABLED: it starts no job"
-            ahead = [other for other in self._rivals(job) if rank(other) < rank(job)]
+            mine = self.rank(job)
+            ahead = [other for other in self._rivals(job) if self.rank(other) < mine]
             used = self._in_use.get(environment.arn, 0.0)
+            reserved = self._reserved(job)
             free = environment.max_vcpus - used
         parts = []
-        if free < job.vcpus:
+        if free - reserved < job.vcpus:
+            held_back = (
+                f", {reserved:g} of them held back for new shares (computeReservation)"
+                if reserved
+                else ""
+            )
             parts.append(
                 f"waiting for {counted(job.vcpus, 'vCPU')} in compute environment "
-                f"{environment.name}, which has {max(free, 0):g} of {environment.max_vcpus:g} free"
+                f"{environment.name}, which has {max(free, 0):g} of {environment.max_vcpus:g} "
+                f"free{held_back}"
             )
         if ahead:
+            why = "(a higher queue priority, or submitted earlier)"
+            policy = job.queue.scheduling_policy
+            if policy is not None and job.share_identifier is not None:
+                why = (
+                    f"(by fair share: share {job.share_identifier}, weight "
+                    f"{policy.weight(job.share_identifier):g}, ran "
+                    f"{self.share_used(job):.0f} vCPU-seconds in the last "
+                    f"{policy.window_seconds} s)"
+                )
             parts.append(
                 f"{counted(len(ahead), 'job')} there go{'es' if len(ahead) == 1 else ''} first "
-                "(a higher queue priority, or submitted earlier)"
+                + why
             )
         return "; ".join(parts) or "starting: its vCPUs are free and it is first in line"
 
 
 def counted(number: float, noun: str) -> str:
     return f"{number:g} {noun}{'' if number == 1 else 's'}"
-
-
-def rank(job: Job) -> tuple[Any, ...]:
-    """Batch's order: higher queue priority first, then submission order."""
-    return (-job.queue.priority, job.sequence, job.array_index or 0)
 
 
 COMPUTE_ENVIRONMENT_MAX_RESOURCE = "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE"

@@ -94,6 +94,9 @@ class Job:
     tags: dict[str, str] = field(default_factory=dict)  # an array's children show the parent's
     parent: "Job | None" = None
     children: list["Job"] = field(default_factory=list)
+    # in a fair-share queue: its share, and its priority within the share (higher first)
+    share_identifier: str | None = None
+    scheduling_priority: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -251,6 +254,8 @@ class Job:
                 retryStrategy=self.retry_strategy,
                 timeout=self.timeout,
                 arrayProperties=self.array_properties(),
+                shareIdentifier=self.share_identifier,
+                schedulingPriority=self.scheduling_priority,
             ),
         }
 

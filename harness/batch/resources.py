@@ -139,6 +139,7 @@ class JobQueue:
     tags: dict[str, str] = field(default_factory=dict)
     # A tuple, so that a queue of an older saved state, pickled without it, has it too.
     state_time_limit_actions: tuple[dict[str, Any], ...] = ()
+    scheduling_policy: "SchedulingPolicy | None" = None  # None: first in, first out
 
     def describe(self) -> dict[str, Any]:
         return present(
@@ -150,6 +151,54 @@ class JobQueue:
             priority=self.priority,
             computeEnvironmentOrder=self.compute_environment_order,
             jobStateTimeLimitActions=list(self.state_time_limit_actions) or None,
+            schedulingPolicyArn=self.scheduling_policy.arn if self.scheduling_policy else None,
+            tags=self.tags,
+        )
+
+
+DEFAULT_SHARE_WINDOW_SECONDS = 600  # AWS's, for shareDecaySeconds 0
+
+
+@dataclass
+class SchedulingPolicy:
+    """A fair-share scheduling policy (harness/batch/scheduling.py says how it schedules)."""
+
+    name: str
+    arn: str
+    share_decay_seconds: int = 0
+    compute_reservation: int = 0
+    share_distribution: dict[str, float] = field(default_factory=dict)  # identifier: weight
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def window_seconds(self) -> int:
+        return self.share_decay_seconds or DEFAULT_SHARE_WINDOW_SECONDS
+
+    def weight(self, share: str) -> float:
+        """The share's weight factor: its own entry, else the longest prefix entry ("team*")
+        that matches it, else AWS's default, 1."""
+        if share in self.share_distribution:
+            return self.share_distribution[share]
+        prefixes = [
+            entry
+            for entry in self.share_distribution
+            if entry.endswith("*") and share.startswith(entry[:-1])
+        ]
+        return self.share_distribution[max(prefixes, key=len)] if prefixes else 1.0
+
+    def describe(self) -> dict[str, Any]:
+        distribution = [
+            {"shareIdentifier": share, "weightFactor": weight}
+            for share, weight in self.share_distribution.items()
+        ]
+        return present(
+            name=self.name,
+            arn=self.arn,
+            fairsharePolicy={
+                "shareDecaySeconds": self.share_decay_seconds,
+                "computeReservation": self.compute_reservation,
+                "shareDistribution": distribution,
+            },
             tags=self.tags,
         )
 
@@ -167,6 +216,7 @@ class JobDefinition:
     status: str = "ACTIVE"
     type: str = "container"
     tags: dict[str, str] = field(default_factory=dict)
+    scheduling_priority: int | None = None  # its jobs' in a fair-share queue
 
     @property
     def vcpus(self) -> float:
@@ -188,4 +238,6 @@ class JobDefinition:
             description["retryStrategy"] = self.retry_strategy
         if self.timeout:
             description["timeout"] = self.timeout
+        if self.scheduling_priority is not None:
+            description["schedulingPriority"] = self.scheduling_priority
         return description

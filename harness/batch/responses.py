@@ -16,6 +16,7 @@ from harness.batch.validation import (
     check_compute_environment,
     check_job_definition,
     check_job_queue,
+    check_scheduling_policy,
     check_state_time_limit_actions,
     check_submit_job,
 )
@@ -43,6 +44,8 @@ def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
         array_properties=body.get("arrayProperties"),
         depends_on=body.get("dependsOn"),
         tags=body.get("tags"),
+        share_identifier=body.get("shareIdentifier"),
+        scheduling_priority_override=body.get("schedulingPriorityOverride"),
     )
     return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
 
@@ -86,6 +89,7 @@ def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict
         timeout=body.get("timeout"),
         platform_capabilities=body.get("platformCapabilities"),
         tags=body.get("tags"),
+        scheduling_priority=body.get("schedulingPriority"),
     )
     return {
         "jobDefinitionName": definition.name,
@@ -156,6 +160,7 @@ def create_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, A
         state_time_limit_actions=check_state_time_limit_actions(
             body.get("jobStateTimeLimitActions") or []
         ),
+        scheduling_policy_arn=body.get("schedulingPolicyArn"),
     )
     return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
 
@@ -172,12 +177,47 @@ def update_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, A
             if "jobStateTimeLimitActions" in body
             else None
         ),
+        scheduling_policy_arn=body.get("schedulingPolicyArn"),
     )
     return {"jobQueueName": queue.name, "jobQueueArn": queue.arn}
 
 
 def delete_job_queue(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     backend.delete_job_queue(body.get("jobQueue", ""))
+    return {}
+
+
+def create_scheduling_policy(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_scheduling_policy(body)
+    policy = backend.create_scheduling_policy(
+        body.get("name", ""), body.get("fairsharePolicy"), body.get("tags")
+    )
+    return {"name": policy.name, "arn": policy.arn}
+
+
+def describe_scheduling_policies(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    policies = backend.describe_scheduling_policies(body.get("arns") or [])
+    return {"schedulingPolicies": [policy.describe() for policy in policies]}
+
+
+def list_scheduling_policies(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    """Every policy's ARN, paged as AWS pages them (maxResults up to 1000, nextToken)."""
+    arns = [{"arn": policy.arn} for policy in backend.list_scheduling_policies()]
+    start = int(body.get("nextToken") or 0)
+    size = int(body.get("maxResults") or 1000)
+    page = arns[start : start + size]
+    more = start + size < len(arns)
+    return {"schedulingPolicies": page, **({"nextToken": str(start + size)} if more else {})}
+
+
+def update_scheduling_policy(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    check_scheduling_policy(body)
+    backend.update_scheduling_policy(body.get("arn", ""), body.get("fairsharePolicy") or {})
+    return {}
+
+
+def delete_scheduling_policy(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.delete_scheduling_policy(body.get("arn", ""))
     return {}
 
 
@@ -218,6 +258,11 @@ OPERATIONS: dict[str, Operation] = {
     "createjobqueue": create_job_queue,
     "updatejobqueue": update_job_queue,
     "deletejobqueue": delete_job_queue,
+    "createschedulingpolicy": create_scheduling_policy,
+    "describeschedulingpolicies": describe_scheduling_policies,
+    "listschedulingpolicies": list_scheduling_policies,
+    "updateschedulingpolicy": update_scheduling_policy,
+    "deleteschedulingpolicy": delete_scheduling_policy,
 }
 
 

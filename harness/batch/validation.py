@@ -28,6 +28,8 @@ SUBMIT_JOB_HONOURED = {
     "arrayProperties",
     "dependsOn",
     "tags",
+    "shareIdentifier",
+    "schedulingPriorityOverride",
 }
 SUBMIT_JOB_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
@@ -43,10 +45,10 @@ DEFINITION_HONOURED = {
     "timeout",
     "platformCapabilities",
     "tags",
+    "schedulingPriority",
 }
 DEFINITION_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
-    "schedulingPriority": "the stand-in has no fair-share scheduling",
 }
 # jobRoleArn: the job's credentials where the engine enforces IAM (BatchService's
 # job_credentials), else the engine's test credentials (docs/faults-and-iam.md).
@@ -80,7 +82,7 @@ COMPUTE_ENVIRONMENT_HONOURED = {
     "tags",
 }
 COMPUTE_ENVIRONMENT_NO_EFFECT = {
-    "unmanagedvCpus": "the stand-in has no fair-share scheduling",
+    "unmanagedvCpus": "the stand-in counts a fair-share queue's capacity in maxvCpus",
     "context": "there are no instances to pass it to",
     "updatePolicy": "there are no instances to update",
 }
@@ -92,13 +94,13 @@ JOB_QUEUE_HONOURED = {
     "priority",
     "computeEnvironmentOrder",
     "jobStateTimeLimitActions",
+    "schedulingPolicyArn",
     "tags",
 }
 TIME_LIMIT_FIELDS = ("reason", "state", "maxTimeSeconds", "action")
 TIME_LIMIT_SECONDS = (600, 86_400)
-JOB_QUEUE_NO_EFFECT = {
-    "schedulingPolicyArn": "the stand-in has no fair-share scheduling",
-}
+JOB_QUEUE_NO_EFFECT: dict[str, str] = {}
+SCHEDULING_POLICY_HONOURED = {"name", "arn", "fairsharePolicy", "tags"}
 
 
 def check_compute_environment(request: dict[str, Any]) -> None:
@@ -127,6 +129,12 @@ def check_compute_environment(request: dict[str, Any]) -> None:
 def check_job_queue(request: dict[str, Any]) -> None:
     """Create/UpdateJobQueue, or a template's properties in the API's camelCase."""
     _check("job queue", request, JOB_QUEUE_HONOURED, JOB_QUEUE_NO_EFFECT)
+
+
+def check_scheduling_policy(request: dict[str, Any]) -> None:
+    """Create/UpdateSchedulingPolicy: fair-share policies (quota share policies, for
+    SageMaker training queues, are refused by name)."""
+    _check("scheduling policy", request, SCHEDULING_POLICY_HONOURED, {})
 
 
 def check_state_time_limit_actions(actions: Any) -> tuple[dict[str, Any], ...]:

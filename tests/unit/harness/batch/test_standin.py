@@ -189,7 +189,7 @@ def test_rest_layer_returns_batch_error_shapes(backend):
     response = client.post(
         "/v1/submitjob", json={"jobName": "x", "jobQueue": "nope", "jobDefinition": "processor"}
     )
-    unknown = client.post("/v1/createschedulingpolicy", json={})
+    unknown = client.post("/v1/createconsumableresource", json={})
 
     assert response.status_code == 400
     assert response.headers["x-amzn-ErrorType"] == "ClientException"
@@ -197,7 +197,7 @@ def test_rest_layer_returns_batch_error_shapes(backend):
     assert unknown.status_code == 400
     assert json.loads(unknown.data) == {
         "__type": "ClientException",
-        "message": "CreateSchedulingPolicy is not implemented by the stand-in",
+        "message": "CreateConsumableResource is not implemented by the stand-in",
     }
 
 
@@ -229,7 +229,7 @@ def test_every_action_of_botocores_model_is_served_or_answers_not_implemented(ba
         "UntagResource",
         "ListTagsForResource",
     }
-    assert "CreateSchedulingPolicy" in refused
+    assert "CreateConsumableResource" in refused
 
 
 def test_a_fault_of_the_stand_in_is_a_server_exception_and_bad_json_a_client_one(backend):
@@ -275,7 +275,7 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     job = {"jobName": "x", "jobQueue": "queue", "jobDefinition": "processor"}
 
     nodes = client.post("/v1/submitjob", json={**job, "nodeOverrides": {"numNodes": 2}})
-    share = client.post("/v1/submitjob", json={**job, "shareIdentifier": "team-a"})
+    eks = client.post("/v1/submitjob", json={**job, "eksPropertiesOverride": {"podProperties": {}}})
     gpu = client.post(
         "/v1/registerjobdefinition",
         json={
@@ -289,7 +289,7 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     )
     no_effect = client.post("/v1/submitjob", json={**job, "propagateTags": True})
 
-    for refused, field in ((nodes, "nodeOverrides"), (share, "shareIdentifier"), (gpu, "GPU")):
+    for refused, field in ((nodes, "nodeOverrides"), (eks, "eksPropertiesOverride"), (gpu, "GPU")):
         assert refused.status_code == 400
         assert field in json.loads(refused.data)["message"]
         assert "not supported by the local Batch stand-in" in json.loads(refused.data)["message"]
