@@ -12,6 +12,7 @@ from harness.batch.errors import ClientException
 from harness.batch.jobs import Job
 from harness.batch.resources import (
     ComputeEnvironment,
+    ConsumableResource,
     JobDefinition,
     JobQueue,
     SchedulingPolicy,
@@ -20,13 +21,18 @@ from harness.batch.resources import (
 )
 from harness.batch.scheduling import MAX_SHARES, check_fairshare_policy, check_scheduling_priority
 from harness.batch.states import JobStatus
-from harness.batch.validation import check_name, check_state, check_tags, check_timeout
+from harness.batch.validation import (
+    check_consumable_resource_properties,
+    check_name,
+    check_state,
+    check_tags,
+    check_timeout,
+)
 from harness.waiting import wait_until
 
-ResourceT = TypeVar(
-    "ResourceT", bound="ComputeEnvironment | JobQueue | JobDefinition | SchedulingPolicy | Job"
-)
-Tagged = ComputeEnvironment | JobQueue | JobDefinition | SchedulingPolicy | Job
+Tagged = ComputeEnvironment | JobQueue | JobDefinition | SchedulingPolicy | ConsumableResource | Job
+ResourceT = TypeVar("ResourceT", bound=Tagged)
+QUANTITY_UPDATES = ("SET", "ADD", "REMOVE")
 
 
 # Called with each submitted job; runs it to a final state (see executor.py).
@@ -45,6 +51,7 @@ class BatchBackend:
         self.job_queues: dict[str, JobQueue] = {}
         self.job_definitions: dict[str, JobDefinition] = {}  # by ARN
         self.scheduling_policies: dict[str, SchedulingPolicy] = {}  # by name
+        self.consumable_resources: dict[str, ConsumableResource] = {}  # by name
         self.jobs: dict[str, Job] = {}
 
     def _arn(self, resource: str) -> str:
@@ -61,6 +68,7 @@ class BatchBackend:
                 *self.job_queues.values(),
                 *self.job_definitions.values(),
                 *self.scheduling_policies.values(),
+                *self.consumable_resources.values(),
                 *self.jobs.values(),
             ]
         resource = next((r for r in resources if r.arn == arn), None)
@@ -262,6 +270,7 @@ class BatchBackend:
                 "job_queues": dict(self.job_queues),
                 "job_definitions": dict(self.job_definitions),
                 "scheduling_policies": dict(self.scheduling_policies),
+                "consumable_resources": dict(self.consumable_resources),
                 "jobs": dict(self.jobs),
             }
 
@@ -282,6 +291,10 @@ class BatchBackend:
             self.job_queues.update(saved["job_queues"])
             self.job_definitions.update(saved["job_definitions"])
             self.scheduling_policies.update(saved.get("scheduling_policies", {}))
+            self.consumable_resources.update(saved.get("consumable_resources", {}))
+            for resource in self.consumable_resources.values():
+                if resource.replenishable:  # the jobs still running hold theirs again
+                    resource.in_use = 0
             self.jobs.update(saved["jobs"])
             jobs = list(self.jobs.values())
         return [job for job in jobs if not job.is_done and job.parent is None]
@@ -369,6 +382,106 @@ class BatchBackend:
     def list_scheduling_policies(self) -> list[SchedulingPolicy]:
         return sorted(self._snapshot(self.scheduling_policies), key=lambda p: p.name)
 
+    # -- consumable resources ----------------------------------------------------------------
+
+    def create_consumable_resource(
+        self,
+        name: str,
+        total: int,
+        resource_type: str = "REPLENISHABLE",
+        tags: dict[str, str] | None = None,
+    ) -> ConsumableResource:
+        check_name("Consumable resource", name)
+        tags = check_tags(tags)
+        if resource_type not in ("REPLENISHABLE", "NON_REPLENISHABLE"):
+            raise ClientException(
+                f"resourceType must be REPLENISHABLE or NON_REPLENISHABLE, not {resource_type!r}"
+            )
+        if total < 0:
+            raise ClientException(f"totalQuantity must not be negative: {total}")
+        with self._lock:
+            if name in self.consumable_resources:
+                raise ClientException(f"Object already exists: consumable resource {name}")
+            resource = ConsumableResource(
+                name,
+                self._arn(f"consumable-resource/{name}"),
+                total,
+                replenishable=resource_type == "REPLENISHABLE",
+                tags=tags,
+            )
+            self.consumable_resources[name] = resource
+            return resource
+
+    def update_consumable_resource(
+        self, name_or_arn: str, operation: str, quantity: int
+    ) -> ConsumableResource:
+        """SET, ADD or REMOVE units of the total; units in use stay held until their jobs end."""
+        if operation not in QUANTITY_UPDATES:
+            raise ClientException(
+                f"operation must be one of {', '.join(QUANTITY_UPDATES)}, not {operation!r}"
+            )
+        if quantity < 0:
+            raise ClientException(f"quantity must not be negative: {quantity}")
+        with self._lock:
+            resource = self.find_consumable_resource(name_or_arn)
+            total = {"SET": quantity, "ADD": resource.total + quantity}.get(
+                operation, resource.total - quantity
+            )
+            if total < 0:
+                raise ClientException(
+                    f"consumable resource {resource.name} has {resource.total}: removing "
+                    f"{quantity} would leave fewer than none"
+                )
+            resource.total = total
+            return resource
+
+    def delete_consumable_resource(self, name_or_arn: str) -> None:
+        with self._lock:
+            resource = self.find_consumable_resource(name_or_arn)
+            users = self.jobs_using(resource, ended=False)
+            if users:
+                raise ClientException(
+                    f"consumable resource {resource.name} is used by job {users[0].id}, which "
+                    "has not ended"
+                )
+            del self.consumable_resources[resource.name]
+
+    def find_consumable_resource(self, name_or_arn: str) -> ConsumableResource:
+        return named("consumable resource", self._snapshot(self.consumable_resources), name_or_arn)
+
+    def list_consumable_resources(self, names: list[str] | None = None) -> list[ConsumableResource]:
+        """Every consumable resource, or those whose name is in `names` (a name ending in *
+        matches by prefix)."""
+        resources = sorted(self._snapshot(self.consumable_resources), key=lambda r: r.name)
+        if not names:
+            return resources
+        return [
+            r
+            for r in resources
+            if any(r.name.startswith(n[:-1]) if n.endswith("*") else r.name == n for n in names)
+        ]
+
+    def jobs_using(self, resource: ConsumableResource, ended: bool = True) -> list[Job]:
+        """The jobs that name the resource (not array children), oldest first."""
+        return [
+            job
+            for job in self._snapshot(self.jobs)
+            if job.parent is None
+            and any(used is resource for used, _ in job.consumables)
+            and (ended or not job.is_done)
+        ]
+
+    def _consumables(
+        self, definition: JobDefinition, override: dict[str, Any] | None
+    ) -> tuple[tuple[ConsumableResource, int], ...]:
+        """The job's consumable resources: its override's list, else its definition's."""
+        properties = override if override is not None else definition.consumable_resource_properties
+        entries = check_consumable_resource_properties(properties)
+        return tuple(
+            (self.find_consumable_resource(entry["consumableResource"]), entry["quantity"])
+            for entry in entries
+        )
+
     # -- job definitions ---------------------------------------------------------------------
 
     def register_job_definition(
@@ -382,9 +495,12 @@ class BatchBackend:
         type: str = "container",
         tags: dict[str, str] | None = None,
         scheduling_priority: int | None = None,
+        consumable_resource_properties: dict[str, Any] | None = None,
     ) -> JobDefinition:
         check_name("Job definition", name)
         scheduling_priority = check_scheduling_priority(scheduling_priority, "schedulingPriority")
+        for entry in check_consumable_resource_properties(consumable_resource_properties):
+            self.find_consumable_resource(entry["consumableResource"])
         tags = check_tags(tags)
         if type != "container":
             raise ClientException(f"job definition type {type!r} is not supported locally")
@@ -405,6 +521,7 @@ class BatchBackend:
                 platform_capabilities=list(platform_capabilities or ["EC2"]),
                 tags=tags,
                 scheduling_priority=scheduling_priority,
+                consumable_resource_properties=consumable_resource_properties or None,
             )
             self.job_definitions[definition.arn] = definition
             return definition
@@ -444,6 +561,7 @@ class BatchBackend:
         tags: dict[str, str] | None = None,
         share_identifier: str | None = None,
         scheduling_priority_override: int | None = None,
+        consumable_resource_properties_override: dict[str, Any] | None = None,
     ) -> Job:
         check_name("Job", job_name)
         tags = check_tags(tags)
@@ -460,6 +578,7 @@ class BatchBackend:
             if definition.status != "ACTIVE":
                 raise ClientException(f"job definition {definition.arn} is INACTIVE")
             priority = self._fair_share(queue, definition, share_identifier, override)
+            consumables = self._consumables(definition, consumable_resource_properties_override)
             environment = self._compute_environment_for(queue)
             job_id = str(uuid.uuid4())
             job = Job(
@@ -479,6 +598,7 @@ class BatchBackend:
                 tags=tags,
                 share_identifier=share_identifier,
                 scheduling_priority=priority,
+                consumables=consumables,
             )
             self.jobs[job_id] = job
             for index in range(array_size or 0):

@@ -7,7 +7,9 @@ of those it holds; they run once it is enabled again. Among the jobs waiting for
 environment, the first that fits goes first in the order Batch takes them: the higher queue
 priority, then the earlier submission (queues that share an environment compete by priority).
 In a queue with a scheduling policy, the share that used least for its weight goes first, and
-computeReservation holds some of the environment's vCPUs back (scheduling.py).
+computeReservation holds some of the environment's vCPUs back (scheduling.py). A job that
+names consumable resources also waits for the quantity of each it asks for; it holds them
+while it runs, and gives back the replenishable ones when its attempt ends.
 
 `why_waiting` says, in words, which of those holds a RUNNABLE job back now; `never_fits` is
 the reason AWS itself gives (statusReason, with its code) for a job no environment can run.
@@ -35,7 +37,23 @@ class CapacityPool:
     def _free(self, job: Job) -> bool:
         environment = job.compute_environment
         limit = environment.max_vcpus - self._reserved(job)
-        return self._in_use.get(environment.arn, 0.0) + job.vcpus <= limit
+        if self._in_use.get(environment.arn, 0.0) + job.vcpus > limit:
+            return False
+        return all(resource.available >= quantity for resource, quantity in job.consumables)
+
+    @staticmethod
+    def _take(job: Job, held_again: bool = False) -> None:
+        """Hold the job's consumable resources (`held_again`: those of a job an engine restart
+        left running, whose used-up ones stayed counted)."""
+        for resource, quantity in job.consumables:
+            if resource.replenishable or not held_again:
+                resource.in_use += quantity
+
+    @staticmethod
+    def _give_back(job: Job) -> None:
+        for resource, quantity in job.consumables:
+            if resource.replenishable:
+                resource.in_use -= quantity
 
     def _reserved(self, job: Job) -> float:
         """The vCPUs a fair-share queue's computeReservation holds back from its active
@@ -118,6 +136,7 @@ class CapacityPool:
                 reserved = not job.stopping.is_set() and my_turn()
                 if reserved:
                     self._in_use[environment.arn] = self._in_use.get(environment.arn, 0.0) + vcpus
+                    self._take(job)
                     run = self._started(job, vcpus)
             finally:
                 self._waiting.remove(job)
@@ -128,7 +147,7 @@ class CapacityPool:
         try:
             yield True
         finally:
-            self._release(environment.arn, vcpus, run)
+            self._release(job, vcpus, run)
 
     @contextmanager
     def held(self, job: Job, vcpus: float) -> Iterator[None]:
@@ -137,15 +156,17 @@ class CapacityPool:
         arn = job.compute_environment.arn
         with self._changed:
             self._in_use[arn] = self._in_use.get(arn, 0.0) + vcpus
+            self._take(job, held_again=True)
             run = self._started(job, vcpus)
         try:
             yield
         finally:
-            self._release(arn, vcpus, run)
+            self._release(job, vcpus, run)
 
-    def _release(self, arn: str, vcpus: float, run: Run | None) -> None:
+    def _release(self, job: Job, vcpus: float, run: Run | None) -> None:
         with self._changed:
-            self._in_use[arn] -= vcpus
+            self._in_use[job.compute_environment.arn] -= vcpus
+            self._give_back(job)
             if run is not None:
                 self.usage.ended(run)
             self._changed.notify_all()
@@ -191,6 +212,12 @@ class CapacityPool:
                 f"{counted(len(ahead), 'job')} there go{'es' if len(ahead) == 1 else ''} first "
                 + why
             )
+        parts += [
+            f"waiting for {quantity} of consumable resource {resource.name}, which has "
+            f"{resource.available} of {resource.total} available"
+            for resource, quantity in job.consumables
+            if resource.available < quantity
+        ]
         return "; ".join(parts) or "starting: its vCPUs are free and it is first in line"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from harness.batch.errors import ClientException
 from harness.batch.resources import (
     ComputeEnvironment,
+    ConsumableResource,
     JobDefinition,
     JobQueue,
     memory_mib_of,
@@ -97,6 +98,8 @@ class Job:
     # in a fair-share queue: its share, and its priority within the share (higher first)
     share_identifier: str | None = None
     scheduling_priority: int | None = None
+    # the consumable resources it holds while it runs, and how many of each
+    consumables: tuple[tuple[ConsumableResource, int], ...] = ()
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -256,7 +259,18 @@ class Job:
                 arrayProperties=self.array_properties(),
                 shareIdentifier=self.share_identifier,
                 schedulingPriority=self.scheduling_priority,
+                consumableResourceProperties=self.consumable_resource_properties(),
             ),
+        }
+
+    def consumable_resource_properties(self) -> dict[str, Any] | None:
+        if not self.consumables:
+            return None
+        return {
+            "consumableResourceList": [
+                {"consumableResource": resource.arn, "quantity": quantity}
+                for resource, quantity in self.consumables
+            ]
         }
 
     def array_properties(self) -> dict[str, Any] | None:

@@ -1,6 +1,7 @@
 """Batch's resources (compute environments, job queues, job definitions) as the stand-in
 holds and describes them."""
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ def present(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-NamedT = TypeVar("NamedT", bound="ComputeEnvironment | JobQueue")
+NamedT = TypeVar("NamedT", bound="ComputeEnvironment | JobQueue | ConsumableResource")
 
 
 def named(kind: str, resources: list[NamedT], name_or_arn: str) -> NamedT:
@@ -204,6 +205,41 @@ class SchedulingPolicy:
 
 
 @dataclass
+class ConsumableResource:
+    """What jobs hold in a limited quantity while they run (a licence, a rate-limited
+    service: REPLENISHABLE) or use up (NON_REPLENISHABLE: never given back)."""
+
+    name: str
+    arn: str
+    total: int
+    replenishable: bool = True
+    tags: dict[str, str] = field(default_factory=dict)
+    created_at: int = field(default_factory=lambda: int(time.time() * 1000))
+    in_use: int = 0  # held by running jobs, or used up
+
+    @property
+    def available(self) -> int:
+        return max(self.total - self.in_use, 0)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "consumableResourceName": self.name,
+            "consumableResourceArn": self.arn,
+            "totalQuantity": self.total,
+            "inUseQuantity": self.in_use,
+            "resourceType": "REPLENISHABLE" if self.replenishable else "NON_REPLENISHABLE",
+        }
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
+            "availableQuantity": self.available,
+            "createdAt": self.created_at,
+            "tags": self.tags,
+        }
+
+
+@dataclass
 class JobDefinition:
     name: str
     revision: int
@@ -217,6 +253,7 @@ class JobDefinition:
     type: str = "container"
     tags: dict[str, str] = field(default_factory=dict)
     scheduling_priority: int | None = None  # its jobs' in a fair-share queue
+    consumable_resource_properties: dict[str, Any] | None = None
 
     @property
     def vcpus(self) -> float:
@@ -240,4 +277,6 @@ class JobDefinition:
             description["timeout"] = self.timeout
         if self.scheduling_priority is not None:
             description["schedulingPriority"] = self.scheduling_priority
+        if self.consumable_resource_properties:
+            description["consumableResourceProperties"] = self.consumable_resource_properties
         return description

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from harness.batch.backend import BatchBackend
 from harness.batch.errors import BatchError, ClientException, ServerException
-from harness.batch.resources import ComputeEnvironment
+from harness.batch.resources import ComputeEnvironment, present
 from harness.batch.validation import (
     check_compute_environment,
     check_job_definition,
@@ -46,6 +46,7 @@ def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
         tags=body.get("tags"),
         share_identifier=body.get("shareIdentifier"),
         scheduling_priority_override=body.get("schedulingPriorityOverride"),
+        consumable_resource_properties_override=body.get("consumableResourcePropertiesOverride"),
     )
     return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
 
@@ -90,6 +91,7 @@ def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict
         platform_capabilities=body.get("platformCapabilities"),
         tags=body.get("tags"),
         scheduling_priority=body.get("schedulingPriority"),
+        consumable_resource_properties=body.get("consumableResourceProperties"),
     )
     return {
         "jobDefinitionName": definition.name,
@@ -201,13 +203,8 @@ def describe_scheduling_policies(backend: BatchBackend, body: dict[str, Any]) ->
 
 
 def list_scheduling_policies(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
-    """Every policy's ARN, paged as AWS pages them (maxResults up to 1000, nextToken)."""
     arns = [{"arn": policy.arn} for policy in backend.list_scheduling_policies()]
-    start = int(body.get("nextToken") or 0)
-    size = int(body.get("maxResults") or 1000)
-    page = arns[start : start + size]
-    more = start + size < len(arns)
-    return {"schedulingPolicies": page, **({"nextToken": str(start + size)} if more else {})}
+    return paged("schedulingPolicies", arns, body)
 
 
 def update_scheduling_policy(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +216,99 @@ def update_scheduling_policy(backend: BatchBackend, body: dict[str, Any]) -> dic
 def delete_scheduling_policy(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     backend.delete_scheduling_policy(body.get("arn", ""))
     return {}
+
+
+def create_consumable_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    resource = backend.create_consumable_resource(
+        body.get("consumableResourceName", ""),
+        int(body.get("totalQuantity") or 0),
+        body.get("resourceType") or "REPLENISHABLE",
+        body.get("tags"),
+    )
+    return {"consumableResourceName": resource.name, "consumableResourceArn": resource.arn}
+
+
+def describe_consumable_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    return backend.find_consumable_resource(body.get("consumableResource", "")).describe()
+
+
+def list_consumable_resources(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    names = filtered(body.get("filters"), "CONSUMABLE_RESOURCE_NAME")
+    resources = [
+        r.summary()
+        for r in backend.list_consumable_resources(names.get("CONSUMABLE_RESOURCE_NAME"))
+    ]
+    return paged("consumableResources", resources, body)
+
+
+def update_consumable_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    resource = backend.update_consumable_resource(
+        body.get("consumableResource", ""),
+        body.get("operation") or "SET",
+        int(body.get("quantity") or 0),
+    )
+    return {
+        "consumableResourceName": resource.name,
+        "consumableResourceArn": resource.arn,
+        "totalQuantity": resource.total,
+    }
+
+
+def delete_consumable_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    backend.delete_consumable_resource(body.get("consumableResource", ""))
+    return {}
+
+
+def list_jobs_by_consumable_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
+    """The jobs that name the resource, with what each asks of it; filtered by JOB_STATUS or
+    JOB_NAME as AWS filters them."""
+    resource = backend.find_consumable_resource(body.get("consumableResource", ""))
+    wanted = filtered(body.get("filters"), "JOB_STATUS", "JOB_NAME")
+    jobs = []
+    for job in backend.jobs_using(resource):
+        if "JOB_STATUS" in wanted and job.status not in wanted["JOB_STATUS"]:
+            continue
+        if "JOB_NAME" in wanted and job.name not in wanted["JOB_NAME"]:
+            continue
+        quantity = sum(q for used, q in job.consumables if used is resource)
+        jobs.append(
+            present(
+                jobArn=job.arn,
+                jobQueueArn=job.queue.arn,
+                jobName=job.name,
+                jobDefinitionArn=job.definition.arn,
+                shareIdentifier=job.share_identifier,
+                jobStatus=job.status,
+                quantity=quantity,
+                statusReason=job.status_reason,
+                startedAt=job.started_at,
+                createdAt=job.created_at,
+                consumableResourceProperties=job.consumable_resource_properties(),
+            )
+        )
+    return paged("jobs", jobs, body)
+
+
+def filtered(filters: Any, *names: str) -> dict[str, list[str]]:
+    """A List* request's filters, by name; a filter the stand-in does not know is refused."""
+    chosen: dict[str, list[str]] = {}
+    for entry in filters or []:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name not in names:
+            raise ClientException(
+                f"filter {name!r} is not supported by the local Batch stand-in here "
+                f"(it takes {', '.join(names)})"
+            )
+        chosen[name] = list(entry.get("values") or [])
+    return chosen
+
+
+def paged(key: str, items: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+    """`items` a page at a time: maxResults (default 100) from nextToken."""
+    start = int(body.get("nextToken") or 0)
+    size = int(body.get("maxResults") or 100)
+    more = start + size < len(items)
+    return {key: items[start : start + size], **({"nextToken": str(start + size)} if more else {})}
 
 
 def list_tags_for_resource(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
@@ -263,6 +353,12 @@ OPERATIONS: dict[str, Operation] = {
     "listschedulingpolicies": list_scheduling_policies,
     "updateschedulingpolicy": update_scheduling_policy,
     "deleteschedulingpolicy": delete_scheduling_policy,
+    "createconsumableresource": create_consumable_resource,
+    "describeconsumableresource": describe_consumable_resource,
+    "listconsumableresources": list_consumable_resources,
+    "updateconsumableresource": update_consumable_resource,
+    "deleteconsumableresource": delete_consumable_resource,
+    "listjobsbyconsumableresource": list_jobs_by_consumable_resource,
 }
 
 

@@ -30,6 +30,7 @@ SUBMIT_JOB_HONOURED = {
     "tags",
     "shareIdentifier",
     "schedulingPriorityOverride",
+    "consumableResourcePropertiesOverride",
 }
 SUBMIT_JOB_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
@@ -46,6 +47,7 @@ DEFINITION_HONOURED = {
     "platformCapabilities",
     "tags",
     "schedulingPriority",
+    "consumableResourceProperties",
 }
 DEFINITION_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
@@ -135,6 +137,30 @@ def check_scheduling_policy(request: dict[str, Any]) -> None:
     """Create/UpdateSchedulingPolicy: fair-share policies (quota share policies, for
     SageMaker training queues, are refused by name)."""
     _check("scheduling policy", request, SCHEDULING_POLICY_HONOURED, {})
+
+
+def check_consumable_resource_properties(properties: Any) -> list[dict[str, Any]]:
+    """consumableResourceProperties (or its override): each entry names a resource and a
+    quantity of at least 1; the entries, [] for none."""
+    if not properties:
+        return []
+    entries = properties.get("consumableResourceList") if isinstance(properties, dict) else None
+    if not isinstance(entries, list) or set(properties) != {"consumableResourceList"}:
+        raise ClientException(
+            "consumableResourceProperties holds consumableResourceList and nothing else: "
+            f"{properties!r}"
+        )
+    checked = []
+    for entry in entries:
+        name = entry.get("consumableResource") if isinstance(entry, dict) else None
+        quantity = entry.get("quantity", 1) if isinstance(entry, dict) else 0
+        if not isinstance(name, str) or not name or int(quantity) < 1:
+            raise ClientException(
+                "consumableResourceList: each entry names a consumableResource and a quantity "
+                f"of at least 1: {entry!r}"
+            )
+        checked.append({"consumableResource": name, "quantity": int(quantity)})
+    return checked
 
 
 def check_state_time_limit_actions(actions: Any) -> tuple[dict[str, Any], ...]:

@@ -189,7 +189,7 @@ def test_rest_layer_returns_batch_error_shapes(backend):
     response = client.post(
         "/v1/submitjob", json={"jobName": "x", "jobQueue": "nope", "jobDefinition": "processor"}
     )
-    unknown = client.post("/v1/createconsumableresource", json={})
+    unknown = client.post("/v1/createserviceenvironment", json={})
 
     assert response.status_code == 400
     assert response.headers["x-amzn-ErrorType"] == "ClientException"
@@ -197,7 +197,7 @@ def test_rest_layer_returns_batch_error_shapes(backend):
     assert unknown.status_code == 400
     assert json.loads(unknown.data) == {
         "__type": "ClientException",
-        "message": "CreateConsumableResource is not implemented by the stand-in",
+        "message": "CreateServiceEnvironment is not implemented by the stand-in",
     }
 
 
@@ -229,7 +229,7 @@ def test_every_action_of_botocores_model_is_served_or_answers_not_implemented(ba
         "UntagResource",
         "ListTagsForResource",
     }
-    assert "CreateConsumableResource" in refused
+    assert "CreateServiceEnvironment" in refused
 
 
 def test_a_fault_of_the_stand_in_is_a_server_exception_and_bad_json_a_client_one(backend):
