@@ -70,8 +70,15 @@ $(ENGINE_WHEELS)/.downloaded: harness/images/engine/requirements.txt | $(PYTHON)
 TEST_PORT := 4599
 test test-all test-integration: export HARNESS_PORT ?= $(TEST_PORT)
 
+# Without PYTEST_ARGS, the unit tests run first, on every core; the integration tests share
+# one local cloud, so they run in one process.
 test: setup ## Run the tests but those marked slow, on a local cloud of their own
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PYTHON) -m pytest -n auto -q tests/unit
+	$(PYTHON) -m pytest -m "not slow" tests/integration
+else
 	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
+endif
 
 test-all: setup ## Run every test, the slow ones too (CI runs this)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)

@@ -228,10 +228,12 @@ def test_compute_reservation_holds_vcpus_back_for_shares_not_yet_active(clock):
     assert becomes(first[0], "RUNNING") and becomes(first[1], "RUNNING")
     assert becomes(first[2], "RUNNABLE")
     reason = pool.why_waiting(first[2])
+    clock.now += 10  # a's two jobs have run 10 s each: 20 vCPU-seconds
     other = backend.submit_job("b0", "fair", "work", share_identifier="b")
     # Two active shares: 25% (1 vCPU) held back, so a third job runs: b's, whose share used
-    # nothing yet.
+    # nothing yet, before a's third.
     assert becomes(other, "RUNNING")
+    assert [job.status for job in first] == ["RUNNING", "RUNNING", "RUNNABLE"]
 
     for job in (*first, other):
         runner.release(job.name)
