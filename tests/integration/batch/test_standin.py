@@ -40,15 +40,15 @@ def register(batch, name: str, image: str) -> str:
 
 def test_resources_come_from_the_deployed_stack(batch, pipeline):
     (queue,) = batch.describe_job_queues(jobQueues=[pipeline.outputs.job_queue])["jobQueues"]
-    (environment,) = batch.describe_compute_environments()["computeEnvironments"]
+    (order,) = queue["computeEnvironmentOrder"]
+    (environment,) = batch.describe_compute_environments(
+        computeEnvironments=[order["computeEnvironment"]]
+    )["computeEnvironments"]
     definition = batch.describe_job_definitions(
         jobDefinitionName=pipeline.outputs.job_definition, status="ACTIVE"
     )
 
-    assert (
-        queue["computeEnvironmentOrder"][0]["computeEnvironment"]
-        == environment["computeEnvironmentArn"]
-    )
+    assert order["computeEnvironment"] == environment["computeEnvironmentArn"]
     assert environment["computeResources"]["type"] == "FARGATE"
     (described,) = definition["jobDefinitions"]
     assert described["retryStrategy"]["attempts"] == 3
