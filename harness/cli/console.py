@@ -25,7 +25,9 @@ def cmd_console(cloud: LocalCloud, args: argparse.Namespace) -> int:
         raise HarnessError(
             f"port {args.port} is taken: choose another with --port or {PORT_VARIABLE}"
         )
-    data = ConsoleData(cloud.engine.name, cloud.endpoint, outputs, cloud.app.item_source)
+    data = ConsoleData(
+        cloud.engine.name, cloud.endpoint, cloud.app.stack_name, outputs, cloud.app.item_source
+    )
     print(f"console: {url} (Ctrl-C stops it)", flush=True)
     # send_bytes=1: each server-sent event goes out as soon as it is written.
     waitress.serve(

@@ -83,6 +83,7 @@ class ConsoleApp:
         return page(
             "index.html",
             overview=self.data.overview(),
+            uploads=self.data.uploads(),
             jobs=jobs,
             total=total,
             uploaded=request.args.get("uploaded"),
@@ -142,12 +143,10 @@ class ConsoleApp:
         job's final state and reason."""
         for line in self.data.follow(job_id):
             yield f"data: {json.dumps(line)}\n\n".encode()
-        job = self.data.pipeline.described(job_id)
-        ended = {"status": job["status"], "reason": job.get("statusReason", "")}
-        yield f"event: end\ndata: {json.dumps(ended)}\n\n".encode()
+        yield f"event: end\ndata: {json.dumps(self.data.state(job_id))}\n\n".encode()
 
     def on_stop(self, request: Request, job_id: str, action: str) -> Response:
-        self.data.stop(job_id, "cancelled" if action == "cancel" else "terminated")
+        self.data.stop(job_id, terminate=action == "terminate")
         return redirect(f"/jobs/{job_id}", code=HTTPStatus.SEE_OTHER)
 
     def on_add_fault(self, request: Request) -> Response:

@@ -8,14 +8,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from harness.client.job_records import job_record
+from harness.client import aws
+from harness.client.job_records import iso, job_record
 from harness.client.pipeline import LogGone, Pipeline, plain
 from harness.console.timeline import Shown, Timeline, timeline
 from harness.contracts import StackOutputs
-from harness.control.client import BatchJobs, Faults
+from harness.control.client import BatchJobs, ControlError, Faults, Iam
 from harness.errors import BadInput
 
 JOBS_SHOWN = 100  # the newest, on the overview; the count says how many there are
+UPLOADS_SHOWN = 20  # the newest objects under the upload prefix, each with its jobs
 TIMELINE_JOBS = 20  # the newest, each with its children (up to CHILDREN_SHOWN)
 CHILDREN_SHOWN = 50
 ITEMS_PER_PAGE = 50
@@ -47,10 +49,16 @@ class ConsoleData:
     s3://bucket/key (the app's `item-source`); None: jobs are shown without their items."""
 
     def __init__(
-        self, engine: str, endpoint: str, outputs: StackOutputs, item_source: str | None
+        self,
+        engine: str,
+        endpoint: str,
+        stack: str,
+        outputs: StackOutputs,
+        item_source: str | None,
     ) -> None:
         self.engine = engine
         self.endpoint = endpoint
+        self.stack = stack
         self.outputs = outputs
         self.item_source = item_source
         self.pipeline = Pipeline(endpoint, outputs)
@@ -58,12 +66,70 @@ class ConsoleData:
         self.faults = Faults(endpoint)
 
     def overview(self) -> dict[str, Any]:
+        (stack,) = aws.client("cloudformation", self.endpoint).describe_stacks(
+            StackName=self.stack
+        )["Stacks"]
         return {
             "engine": self.engine,
             "endpoint": self.endpoint,
+            "stack": {"name": self.stack, "status": stack["StackStatus"]},
             "outputs": dataclasses.asdict(self.outputs),
+            "capacity": self.capacity(),
+            "iam_enforced": self.iam_enforced(),
             "fault_rules": self.faults.listed(),
         }
+
+    def capacity(self) -> dict[str, Any]:
+        """The queue's first compute environment: its name, state, maxvCpus, and the vCPUs
+        of the queue's jobs starting or running."""
+        batch = self.pipeline.batch
+        (queue,) = batch.describe_job_queues(jobQueues=[self.outputs.job_queue])["jobQueues"]
+        first = min(queue["computeEnvironmentOrder"], key=lambda entry: entry["order"])
+        (environment,) = batch.describe_compute_environments(
+            computeEnvironments=[first["computeEnvironment"]]
+        )["computeEnvironments"]
+        running = [
+            job["jobId"]
+            for status in ("STARTING", "RUNNING")
+            for job in batch.list_jobs(jobQueue=self.outputs.job_queue, jobStatus=status)[
+                "jobSummaryList"
+            ]
+        ]
+        return {
+            "name": environment["computeEnvironmentName"],
+            "state": environment["state"],
+            "max_vcpus": environment.get("computeResources", {}).get("maxvCpus"),
+            "vcpus_in_use": sum(vcpus(job) for job in self.pipeline.describe(running)),
+        }
+
+    def iam_enforced(self) -> bool | None:
+        """Whether the engine enforces IAM; None where it cannot (LocalStack's free edition)."""
+        try:
+            return Iam(self.endpoint).enforced()
+        except ControlError:
+            return None
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """The UPLOADS_SHOWN newest objects under the upload prefix, each with the jobs among
+        the JOBS_SHOWN newest that were submitted for its key."""
+        pages = self.pipeline.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.outputs.bucket, Prefix=self.outputs.upload_prefix
+        )
+        objects = [item for page in pages for item in page.get("Contents", [])]
+        newest = sorted(objects, key=lambda item: item["LastModified"], reverse=True)
+        recent = self.pipeline.jobs()[:JOBS_SHOWN]
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for job in self.pipeline.describe([job["jobId"] for job in recent]):
+            by_key.setdefault(job.get("parameters", {}).get("key", ""), []).append(job)
+        return [
+            {
+                "key": item["Key"],
+                "size": item["Size"],
+                "modified": iso(int(item["LastModified"].timestamp() * 1000)),
+                "jobs": [job_record(job, {}) for job in by_key.get(item["Key"], [])],
+            }
+            for item in newest[:UPLOADS_SHOWN]
+        ]
 
     def jobs(self) -> tuple[list[dict[str, Any]], int]:
         """The queue's JOBS_SHOWN newest jobs, as `harness jobs --json` gives them
@@ -137,15 +203,18 @@ class ConsoleData:
         """Put `body` under the upload prefix as `filename`; the key."""
         return self.pipeline.upload_bytes(self.pipeline.upload_key(filename), body).key
 
-    def stop(self, job_id: str, how: str) -> None:
-        """CancelJob (`how` "cancelled") or TerminateJob ("terminated"), as `harness cancel`
-        and `harness terminate` send them."""
-        stop = (
-            self.pipeline.batch.cancel_job
-            if how == "cancelled"
-            else self.pipeline.batch.terminate_job
-        )
-        stop(jobId=job_id, reason=STOPPED.format(how))
+    def stop(self, job_id: str, terminate: bool) -> None:
+        """CancelJob, or TerminateJob, as `harness cancel` and `harness terminate` send them."""
+        batch = self.pipeline.batch
+        if terminate:
+            batch.terminate_job(jobId=job_id, reason=STOPPED.format("terminated"))
+        else:
+            batch.cancel_job(jobId=job_id, reason=STOPPED.format("cancelled"))
+
+    def state(self, job_id: str) -> dict[str, str]:
+        """The job's state and reason now."""
+        job = self.pipeline.described(job_id)
+        return {"status": job["status"], "reason": job.get("statusReason", "")}
 
     def add_fault(self, form: dict[str, str]) -> dict[str, Any]:
         """A fault rule from the console's form (empty fields unset), as `harness faults add`
@@ -223,6 +292,15 @@ class ConsoleData:
             "ExpressionAttributeNames": {"#source": self.item_source},
             "ExpressionAttributeValues": {":source": {"S": source}},
         }
+
+
+def vcpus(job: dict[str, Any]) -> float:
+    """A described job's vCPUs: its VCPU resource requirement, else its older `vcpus`."""
+    container = job.get("container", {})
+    for requirement in container.get("resourceRequirements", []):
+        if requirement["type"] == "VCPU":
+            return float(requirement["value"])
+    return float(container.get("vcpus") or 0)
 
 
 def token(page: dict[str, Any]) -> str | None:

@@ -101,6 +101,22 @@ def base_image() -> str:
     return next(name for name in (PUBLIC_BASE, LOCAL_BASE) if client.images.list(name=name))
 
 
+def fargate_environment_and_queue(batch: Any, name: str, max_vcpus: int, **queue: Any) -> None:
+    """A Fargate compute environment of `max_vcpus` and a queue on it, both called `name`
+    (`queue`: more CreateJobQueue fields)."""
+    batch.create_compute_environment(
+        computeEnvironmentName=name,
+        type="MANAGED",
+        computeResources={"type": "FARGATE", "maxvCpus": max_vcpus, "subnets": ["subnet-local"]},
+    )
+    batch.create_job_queue(
+        jobQueueName=name,
+        priority=1,
+        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": name}],
+        **queue,
+    )
+
+
 def sleeping_definition(pipeline: Pipeline, name: str, vcpus: int = 1) -> str:
     """A job definition whose job sleeps a minute (and stops at once on SIGTERM); its ARN."""
     return str(

@@ -4,22 +4,13 @@ take it run one at a time although the compute environment has vCPUs for all of 
 import itertools
 
 from harness.client import aws
-from tests.integration.helpers import base_image, wait_for_job
+from tests.integration.helpers import base_image, fargate_environment_and_queue, wait_for_job
 
 
 def test_one_licence_runs_its_jobs_one_at_a_time(local_cloud, unique):
     batch = aws.client("batch", local_cloud.endpoint)
     name = f"licensed-{unique}"
-    batch.create_compute_environment(
-        computeEnvironmentName=name,
-        type="MANAGED",
-        computeResources={"type": "FARGATE", "maxvCpus": 4, "subnets": ["subnet-local"]},
-    )
-    batch.create_job_queue(
-        jobQueueName=name,
-        priority=1,
-        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": name}],
-    )
+    fargate_environment_and_queue(batch, name, max_vcpus=4)
     licence = batch.create_consumable_resource(consumableResourceName=name, totalQuantity=1)
     definition = batch.register_job_definition(
         jobDefinitionName=name,

@@ -5,7 +5,7 @@ import pytest
 
 from harness.client import aws
 from harness.waiting import wait_until
-from tests.integration.helpers import base_image
+from tests.integration.helpers import base_image, fargate_environment_and_queue
 
 JOBS_PER_SHARE = 40
 JOB_SECONDS = "1.5"
@@ -17,15 +17,10 @@ def vcpu_seconds(jobs: list[dict], since: int, until: int) -> float:
     return ran / 1000
 
 
-@pytest.mark.slow  # 80 jobs through 4 vCPUs, to measure a ratio: about 40 s
+@pytest.mark.slow  # 80 jobs through 4 vCPUs, to measure a ratio: about a minute
 def test_shares_weighted_1_and_3_share_the_vcpus_about_3_to_1(local_cloud, unique):
     batch = aws.client("batch", local_cloud.endpoint)
     name = f"fair-{unique}"
-    batch.create_compute_environment(
-        computeEnvironmentName=name,
-        type="MANAGED",
-        computeResources={"type": "FARGATE", "maxvCpus": 4, "subnets": ["subnet-local"]},
-    )
     policy = batch.create_scheduling_policy(
         name=name,
         fairsharePolicy={
@@ -35,12 +30,7 @@ def test_shares_weighted_1_and_3_share_the_vcpus_about_3_to_1(local_cloud, uniqu
             ]
         },
     )["arn"]
-    batch.create_job_queue(
-        jobQueueName=name,
-        priority=1,
-        schedulingPolicyArn=policy,
-        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": name}],
-    )
+    fargate_environment_and_queue(batch, name, max_vcpus=4, schedulingPolicyArn=policy)
     definition = batch.register_job_definition(
         jobDefinitionName=name,
         type="container",

@@ -155,7 +155,13 @@ def test_an_upload_through_the_page_is_followed_to_its_log_and_items(
     assert browser.find_element(By.ID, "item-count").text == "12 items"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#items tbody tr")) == 12
     browser.get(f"{console}trigger")
+    browser.save_screenshot(str(ARTIFACTS / "trigger.png"))
     assert sample.name in browser.find_element(By.ID, "trigger-log").text
+    browser.get(console)
+    upload = browser.find_element(By.CSS_SELECTOR, f"#uploads tr[data-key$='{sample.name}']")
+    assert f"{job['jobName']} SUCCEEDED" in upload.text
+    upload.find_element(By.LINK_TEXT, "items").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#items tbody tr")) == 12
 
 
 def test_a_value_holding_a_script_is_shown_as_text(browser, console, pipeline, unique, tmp_path):
@@ -325,6 +331,20 @@ def test_fault_rules_are_added_and_cleared_from_the_page(browser, console, local
     ]
     assert faults.listed() == []
     assert "none: every call is answered" in browser.find_element(By.ID, "rules").text
+
+
+def test_the_overview_shows_the_stack_the_compute_environment_and_iam(
+    browser, console, local_cloud
+):
+    browser.get(console)
+
+    assert browser.find_element(By.ID, "stack").text.endswith("_COMPLETE")
+    assert "vCPUs used by this queue's jobs" in browser.find_element(By.ID, "capacity").text
+    assert browser.find_element(By.ID, "iam").text.startswith(
+        "not enforced (this engine cannot)"
+        if local_cloud.engine.name == "localstack"
+        else "not enforced (harness iam on enforces it)"
+    )
 
 
 def test_requests_from_another_site_or_for_another_host_are_refused(console):

@@ -262,11 +262,16 @@ def own_table(pipeline, unique):
     dynamodb = pipeline.dynamodb
     shape = dynamodb.describe_table(TableName=pipeline.outputs.table)["Table"]
     name = f"edge-{unique}"
+    indexes = [
+        {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+        for index in shape.get("GlobalSecondaryIndexes", [])
+    ]
     dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
         KeySchema=shape["KeySchema"],
         AttributeDefinitions=shape["AttributeDefinitions"],
+        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
     )
     yield name
     dynamodb.delete_table(TableName=name)

@@ -22,11 +22,24 @@ class Data:
     """What ConsoleData would return, with user data holding markup."""
 
     def __init__(self) -> None:
-        self.uploads: list[str] = []
+        self.uploaded: list[str] = []
 
     def overview(self) -> dict:
         outputs = {"bucket": "b", "upload_prefix": "uploads/"}
-        return {"engine": "moto", "endpoint": "e", "outputs": outputs, "fault_rules": []}
+        capacity = {"name": "env", "state": "ENABLED", "max_vcpus": 16, "vcpus_in_use": 1.0}
+        return {
+            "engine": "moto",
+            "endpoint": "e",
+            "stack": {"name": "s", "status": "CREATE_COMPLETE"},
+            "outputs": outputs,
+            "capacity": capacity,
+            "iam_enforced": None,
+            "fault_rules": [],
+        }
+
+    def uploads(self) -> list[dict]:
+        job = job_record(JOB, {})
+        return [{"key": f"uploads/{MARKUP}.csv", "size": 1, "modified": "t", "jobs": [job]}]
 
     def jobs(self) -> tuple[list[dict], int]:
         return [job_record(JOB, {"j1": "waiting on <b>j0</b> (RUNNING)"})], 1
@@ -42,7 +55,7 @@ class Data:
         raise BadInput("a rule has exactly one of error, latency_ms, unprocessed")
 
     def upload(self, filename: str, body: bytes) -> str:
-        self.uploads.append(filename)
+        self.uploaded.append(filename)
         return f"uploads/{filename}"
 
 
@@ -57,6 +70,7 @@ def test_user_data_is_escaped_in_the_page():
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<img src=x" not in page
     assert "waiting on &lt;b&gt;j0&lt;/b&gt; (RUNNING)" in page
+    assert "uploads/&lt;img src=x onerror=alert(1)&gt;.csv" in page
 
 
 def test_user_data_is_escaped_in_the_timelines_drawing():
@@ -99,5 +113,5 @@ def test_an_action_needs_the_consoles_own_origin():
     foreign, without, own = upload({"Origin": "http://a.b"}), upload({}), upload({"Origin": OWN})
 
     assert (foreign.status_code, without.status_code, own.status_code) == (403, 403, 303)
-    assert data.uploads == ["x.csv"]
+    assert data.uploaded == ["x.csv"]
     assert own.headers["Location"].endswith("/?uploaded=uploads/x.csv")
