@@ -22,6 +22,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from harness.client.pipeline import Pipeline
 from harness.control.client import Faults
@@ -89,6 +91,14 @@ def browser() -> Iterator:
         driver.quit()
 
 
+def followed(browser, element) -> None:
+    """Click `element` and wait for the page it leads to: the old page's root goes stale
+    (reading the page before that would read the old one)."""
+    root = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, WAIT_SECONDS).until(expected_conditions.staleness_of(root))
+
+
 def status_of(request: urllib.request.Request) -> int:
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -115,7 +125,7 @@ def uploaded_through_the_page(browser, console: str, path: Path, pipeline: Pipel
     browser.get(console)
     browser.find_element(By.ID, "file").send_keys(str(path))
     before = {job["jobId"] for job in pipeline.jobs()}
-    browser.find_element(By.ID, "send").click()
+    followed(browser, browser.find_element(By.ID, "send"))
     assert wait_until(lambda: "uploaded=" in browser.current_url or None, 10, interval=0.1)
     browser.execute_script("window.loadedOnce = true")
     (job,) = wait_until(
@@ -160,7 +170,7 @@ def test_an_upload_through_the_page_is_followed_to_its_log_and_items(
     browser.get(console)
     upload = browser.find_element(By.CSS_SELECTOR, f"#uploads tr[data-key$='{sample.name}']")
     assert f"{job['jobName']} SUCCEEDED" in upload.text
-    upload.find_element(By.LINK_TEXT, "items").click()
+    followed(browser, upload.find_element(By.LINK_TEXT, "items"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#items tbody tr")) == 12
 
 
@@ -186,7 +196,7 @@ def test_a_waiting_job_is_cancelled_from_its_page(browser, console, pipeline, un
         browser.get(f"{console}jobs/{waiting}")
         reason = browser.find_element(By.ID, "reason").text
         browser.save_screenshot(str(ARTIFACTS / "waiting-job.png"))
-        browser.find_element(By.ID, "cancel").click()
+        followed(browser, browser.find_element(By.ID, "cancel"))
         cancelled = wait_until(
             lambda: pipeline.described(waiting)["status"] == "FAILED" or None,
             WAIT_SECONDS,
@@ -270,12 +280,12 @@ def test_a_running_jobs_log_is_followed_and_the_job_terminated_from_its_page(
         browser.get(f"{console}jobs/{job_id}")
         browser.execute_script("window.loadedOnce = true")
         log = browser.find_element(By.ID, "log")
-        followed = wait_until(lambda: "two" in log.text or None, 30, interval=0.2)
-        assert followed, f"the page's log never showed the second line: {log.text!r}"
+        streamed = wait_until(lambda: "two" in log.text or None, 30, interval=0.2)
+        assert streamed, f"the page's log never showed the second line: {log.text!r}"
         assert browser.execute_script("return window.loadedOnce") is True, "the page reloaded"
         assert log.text.splitlines()[:2] == ["one", "two"]
 
-        browser.find_element(By.ID, "terminate").click()
+        followed(browser, browser.find_element(By.ID, "terminate"))
         ended = wait_until(
             lambda: browser.find_element(By.ID, "state").text == "FAILED" or None, 60, interval=0.2
         )
@@ -296,13 +306,13 @@ def test_items_are_paged_and_looked_up_by_key(browser, console, pipeline, unique
     browser.get(f"{console}jobs/{job['jobId']}")
     first_page = len(browser.find_elements(By.CSS_SELECTOR, "#items tbody tr"))
     count = browser.find_element(By.ID, "item-count").text
-    browser.find_element(By.LINK_TEXT, "more").click()
+    followed(browser, browser.find_element(By.LINK_TEXT, "more"))
     second_page = len(browser.find_elements(By.CSS_SELECTOR, "#items tbody tr"))
     browser.save_screenshot(str(ARTIFACTS / "items.png"))
     assert browser.find_elements(By.ID, "next") == []
     key = rows[42][0]
     browser.find_element(By.ID, "key").send_keys(key)
-    browser.find_element(By.ID, "lookup").click()
+    followed(browser, browser.find_element(By.ID, "lookup"))
     found = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#items td")]
 
     assert (first_page, count, second_page) == (50, "the first 50 items · more", 10)
@@ -318,12 +328,12 @@ def test_fault_rules_are_added_and_cleared_from_the_page(browser, console, local
         form.find_element(By.NAME, name).send_keys(value)
     form.find_element(By.NAME, "match").send_keys(f"nothing-matches-{unique}")
     form.find_element(By.NAME, "count").send_keys("2")
-    browser.find_element(By.ID, "add-rule").click()
+    followed(browser, browser.find_element(By.ID, "add-rule"))
     shown = browser.find_element(By.ID, "rules").text
     browser.save_screenshot(str(ARTIFACTS / "fault-rules.png"))
     added = faults.listed()
 
-    browser.find_element(By.ID, "clear-rules").click()
+    followed(browser, browser.find_element(By.ID, "clear-rules"))
 
     assert "SlowDown, at most 2 times" in shown and f"nothing-matches-{unique}" in shown
     assert [(r["service"], r["operation"], r["error"], r["count"]) for r in added] == [
