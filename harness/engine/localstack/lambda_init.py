@@ -50,13 +50,19 @@ class Context:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+# Written through the same pipe after an invocation's output: once the pump has read it, it
+# has read everything written before it.
+TAKE_MARKER = b"\0harness-lambda-init-take\0"
+TAKE_WAIT_SECONDS = 5
+
+
 class OutputCapture:
     """Everything written to file descriptors 1 and 2 (print, logging, C code) goes on to the
     container's output and into a buffer, which each invocation takes as its logs."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._chunks: list[bytes] = []
+        self._read = threading.Condition()
+        self._buffer = bytearray()
         read_end, write_end = os.pipe()
         self._original = os.dup(1)
         os.dup2(write_end, 1)
@@ -66,18 +72,22 @@ class OutputCapture:
 
     def _pump(self, read_end: int) -> None:
         while chunk := os.read(read_end, 65536):
-            os.write(self._original, chunk)
-            with self._lock:
-                self._chunks.append(chunk)
+            os.write(self._original, chunk.replace(TAKE_MARKER, b""))
+            with self._read:
+                self._buffer += chunk
+                self._read.notify_all()
 
     def take(self) -> str:
+        """What was written since the last take: a marker written after it through the same
+        pipe says when the pump has read it all, however busy the machine."""
         sys.stdout.flush()
         sys.stderr.flush()
-        time.sleep(0.05)  # let the pump read what was just flushed
-        with self._lock:
-            text = b"".join(self._chunks).decode("utf-8", "replace")
-            self._chunks.clear()
-        return text
+        os.write(1, TAKE_MARKER)
+        with self._read:
+            self._read.wait_for(lambda: TAKE_MARKER in self._buffer, timeout=TAKE_WAIT_SECONDS)
+            taken, _, after = bytes(self._buffer).partition(TAKE_MARKER)
+            self._buffer = bytearray(after)
+        return taken.decode("utf-8", "replace")
 
 
 def post(path: str, body: dict[str, Any] | bytes) -> None:
