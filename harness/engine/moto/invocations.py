@@ -26,6 +26,11 @@ logger = logging.getLogger("harness.engine")
 ATTEMPTS = 3
 RETRY_BASE_DELAY_SECONDS = 1.0
 THREADS = 8
+# What moto answers when Docker fails it while running a function (moto.awslambda.models,
+# `_invoke_lambda`), e.g. a 409 removing a code volume another invocation still uses: the
+# engine's failure, not the function's, so the attempt is made again, up to this many times.
+MOTO_DOCKER_ERROR = "error running docker"
+ENGINE_RETRIES = 3
 
 # Wraps one invocation of a moto Lambda function, e.g. in its role's credentials (iam.py).
 FunctionCredentials = Callable[[Any], AbstractContextManager[None]]
@@ -91,7 +96,8 @@ class LambdaInvocations:
         region_name: str,
     ) -> None:
         get_backend = internals.get("moto.awslambda.utils", "get_backend")
-        for attempt in range(1, ATTEMPTS + 1):
+        attempt, engine_failures = 1, 0
+        while attempt <= ATTEMPTS:
             time.sleep((attempt - 1) * RETRY_BASE_DELAY_SECONDS)
             try:
                 function = get_backend(account_id, region_name).get_function(function_arn)
@@ -100,9 +106,14 @@ class LambdaInvocations:
                     result = function.invoke(json.dumps(event_body), {}, response_headers)
             except Exception:
                 logger.exception("invoking %s failed (attempt %d)", function_arn, attempt)
+                attempt += 1
                 continue
             if "x-amz-function-error" not in response_headers:
                 break
+            if engine_failed(result) and engine_failures < ENGINE_RETRIES:
+                engine_failures += 1
+                logger.warning("the engine could not run %s: %s; again", function_arn, result)
+                continue
             logger.warning(
                 "function %s failed (attempt %d of %d): %s",
                 function_arn,
@@ -110,5 +121,12 @@ class LambdaInvocations:
                 ATTEMPTS,
                 result,
             )
+            attempt += 1
         # AWS, too, gives up on an event after its retries: delivered either way
         self.deliveries.ended(sequence)
+
+
+def engine_failed(result: Any) -> bool:
+    """Whether moto's answer for an invocation is its own Docker failure."""
+    text = result.decode("utf-8", "replace") if isinstance(result, bytes) else str(result)
+    return text.startswith(MOTO_DOCKER_ERROR)
