@@ -83,7 +83,7 @@ class ConsoleApp:
         return page(
             "index.html",
             overview=self.data.overview(),
-            uploads=self.data.uploads(),
+            uploads=self.data.uploads([job["jobId"] for job in jobs]),
             jobs=jobs,
             total=total,
             uploaded=request.args.get("uploaded"),

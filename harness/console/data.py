@@ -109,17 +109,16 @@ class ConsoleData:
         except ControlError:
             return None
 
-    def uploads(self) -> list[dict[str, Any]]:
+    def uploads(self, job_ids: list[str]) -> list[dict[str, Any]]:
         """The UPLOADS_SHOWN newest objects under the upload prefix, each with the jobs among
-        the JOBS_SHOWN newest that were submitted for its key."""
+        `job_ids` (the overview's, from jobs()) that were submitted for its key."""
         pages = self.pipeline.s3.get_paginator("list_objects_v2").paginate(
             Bucket=self.outputs.bucket, Prefix=self.outputs.upload_prefix
         )
         objects = [item for page in pages for item in page.get("Contents", [])]
         newest = sorted(objects, key=lambda item: item["LastModified"], reverse=True)
-        recent = self.pipeline.jobs()[:JOBS_SHOWN]
         by_key: dict[str, list[dict[str, Any]]] = {}
-        for job in self.pipeline.describe([job["jobId"] for job in recent]):
+        for job in self.pipeline.describe(job_ids):
             by_key.setdefault(job.get("parameters", {}).get("key", ""), []).append(job)
         return [
             {

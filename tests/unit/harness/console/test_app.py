@@ -37,7 +37,7 @@ class Data:
             "fault_rules": [],
         }
 
-    def uploads(self) -> list[dict]:
+    def uploads(self, job_ids: list[str]) -> list[dict]:
         job = job_record(JOB, {})
         return [{"key": f"uploads/{MARKUP}.csv", "size": 1, "modified": "t", "jobs": [job]}]
 
