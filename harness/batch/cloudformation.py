@@ -13,9 +13,12 @@ CloudFormation; jobs already submitted keep the revision they were submitted wit
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from harness.batch.backend import BatchBackend
+from harness.batch.errors import ClientException
 from harness.batch.responses import OPERATIONS
 
 logger = logging.getLogger("harness.batch")
@@ -129,6 +132,121 @@ def register_job_definition(name: str, properties: dict[str, Any]) -> Request:
 
 def deregister_job_definition(arn: str) -> Request:
     return "DeregisterJobDefinition", {"jobDefinition": arn}
+
+
+# -- scheduling policies and consumable resources -------------------------------------------
+#
+# Changing one of REPLACED_BY's properties makes CloudFormation replace the resource (a new
+# one, then the old one deleted once nothing refers to it). The local engines update
+# resources in place, so such a change is refused with what to do instead.
+
+SCHEDULING_POLICY = "AWS::Batch::SchedulingPolicy"
+CONSUMABLE_RESOURCE = "AWS::Batch::ConsumableResource"
+REPLACED_BY: dict[str, dict[str, str]] = {  # type -> {property: its field in the API}
+    SCHEDULING_POLICY: {"Name": "name", "Tags": "tags"},
+    CONSUMABLE_RESOURCE: {
+        "ConsumableResourceName": "consumableResourceName",
+        "ResourceType": "resourceType",
+        "Tags": "tags",
+    },
+}
+
+
+class ReplacementRefused(ClientException):
+    pass
+
+
+def refuse_replacement(resource_type: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Raise ReplacementRefused when a property CloudFormation replaces the resource for
+    differs between `before` and `after` (both in the API's shape, as created or described)."""
+    changed = [
+        prop
+        for prop, field in REPLACED_BY[resource_type].items()
+        if (before.get(field) or None) != (after.get(field) or None)
+    ]
+    if changed:
+        raise ReplacementRefused(
+            f"changing {' and '.join(changed)} of an {resource_type} replaces it in "
+            "CloudFormation, which the local engine does not do: give the resource a new "
+            "logical id (a new resource), or delete the stack and deploy again"
+        )
+
+
+def create_scheduling_policy(name: str, properties: dict[str, Any]) -> Request:
+    body = api_fields(properties, "Name")
+    body["name"] = properties.get("Name", name)
+    return "CreateSchedulingPolicy", body
+
+
+def update_scheduling_policy(
+    arn: str, before: dict[str, Any], name: str, properties: dict[str, Any]
+) -> Request:
+    """Only the fair-share policy changes in place (`before`: the policy as it is)."""
+    _, after = create_scheduling_policy(name, properties)
+    refuse_replacement(SCHEDULING_POLICY, before, after)
+    return "UpdateSchedulingPolicy", {
+        "arn": arn,
+        "fairsharePolicy": after.get("fairsharePolicy", {}),
+    }
+
+
+def delete_scheduling_policy(arn: str) -> Request:
+    return "DeleteSchedulingPolicy", {"arn": arn}
+
+
+def create_consumable_resource(name: str, properties: dict[str, Any]) -> Request:
+    body = api_fields(properties, "ConsumableResourceName")
+    body["consumableResourceName"] = properties.get("ConsumableResourceName", name)
+    return "CreateConsumableResource", body
+
+
+def update_consumable_resource(
+    arn: str, before: dict[str, Any], name: str, properties: dict[str, Any]
+) -> Request:
+    """Only the total changes in place (`before`: the resource as it is)."""
+    _, after = create_consumable_resource(name, properties)
+    refuse_replacement(CONSUMABLE_RESOURCE, before, after)
+    return "UpdateConsumableResource", {
+        "consumableResource": arn,
+        "operation": "SET",
+        "quantity": int(after.get("totalQuantity", 0)),
+    }
+
+
+def delete_consumable_resource(arn: str) -> Request:
+    return "DeleteConsumableResource", {"consumableResource": arn}
+
+
+@dataclass(frozen=True)
+class UpdatedInPlace:
+    """A resource type whose requests take (its logical name or the template's, properties)
+    to create, (ARN, its body as it is, name, properties) to update, and its ARN to delete;
+    its create answer names it by `arn_key` and `name_key`."""
+
+    resource_type: str
+    create: Callable[[str, dict[str, Any]], Request]
+    update: Callable[[str, dict[str, Any], str, dict[str, Any]], Request]
+    delete: Callable[[str], Request]
+    arn_key: str
+    name_key: str
+
+
+SCHEDULING_POLICIES = UpdatedInPlace(
+    SCHEDULING_POLICY,
+    create_scheduling_policy,
+    update_scheduling_policy,
+    delete_scheduling_policy,
+    "arn",
+    "name",
+)
+CONSUMABLE_RESOURCES = UpdatedInPlace(
+    CONSUMABLE_RESOURCE,
+    create_consumable_resource,
+    update_consumable_resource,
+    delete_consumable_resource,
+    "consumableResourceArn",
+    "consumableResourceName",
+)
 
 
 # -- in process ------------------------------------------------------------------------------

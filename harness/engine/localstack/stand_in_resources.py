@@ -12,6 +12,9 @@ AWS::Batch::* (harness/batch/cloudformation.py) that the embedded engine uses in
   order, service role or compute resources changed;
 - a job definition whose properties changed gets a new revision, and the previous one is
   deregistered (INACTIVE); jobs already submitted keep theirs;
+- scheduling policies and consumable resources are created, or updated in place (a policy's
+  fair-share policy, a resource's total); a change CloudFormation would replace them for is
+  refused with what to do instead;
 - a deleted stack's Batch resources are deleted from the stand-in as CloudFormation deletes
   them (the edge sees the DeleteStack: StackDeletion in edge.py); a Batch resource removed
   from the app by an update stays in the stand-in until `make local-down`
@@ -37,9 +40,20 @@ logger = logging.getLogger(__name__)
 COMPUTE_ENVIRONMENT = "AWS::Batch::ComputeEnvironment"
 JOB_QUEUE = "AWS::Batch::JobQueue"
 JOB_DEFINITION = "AWS::Batch::JobDefinition"
+SCHEDULING_POLICY = batch_cfn.SCHEDULING_POLICY
+CONSUMABLE_RESOURCE = batch_cfn.CONSUMABLE_RESOURCE
 REPOSITORY = "AWS::ECR::Repository"
-ORDER = (REPOSITORY, COMPUTE_ENVIRONMENT, JOB_QUEUE, JOB_DEFINITION)
+ORDER = (
+    REPOSITORY,
+    SCHEDULING_POLICY,
+    CONSUMABLE_RESOURCE,
+    COMPUTE_ENVIRONMENT,
+    JOB_QUEUE,
+    JOB_DEFINITION,
+)
 NAME_PROPERTIES = {
+    SCHEDULING_POLICY: "Name",
+    CONSUMABLE_RESOURCE: "ConsumableResourceName",
     COMPUTE_ENVIRONMENT: "ComputeEnvironmentName",
     JOB_QUEUE: "JobQueueName",
     JOB_DEFINITION: "JobDefinitionName",
@@ -271,6 +285,11 @@ def delete_batch_resources(backend: BatchBackend, resources: list[tuple[str, str
             requests = [batch_cfn.deregister_job_definition(d.arn) for d in active]
         elif resource_type == JOB_QUEUE:
             requests = batch_cfn.delete_job_queue(name)
+        elif resource_type == SCHEDULING_POLICY:
+            policy = existing_scheduling_policy(backend.list_scheduling_policies(), name)
+            requests = [batch_cfn.delete_scheduling_policy(policy.arn)] if policy else []
+        elif resource_type == CONSUMABLE_RESOURCE:
+            requests = [batch_cfn.delete_consumable_resource(name)]
         else:
             requests = batch_cfn.delete_compute_environment(name)
         try:
@@ -372,6 +391,60 @@ def apply_job_definition(batch: Any, logical: str, properties: dict[str, Any]) -
     return registered["jobDefinitionArn"], f"revision {revision} registered"
 
 
+def apply_scheduling_policy(
+    batch: Any, logical: str, properties: dict[str, Any]
+) -> tuple[str, str]:
+    pages = batch.get_paginator("list_scheduling_policies").paginate()
+    arns = [entry["arn"] for page in pages for entry in page["schedulingPolicies"]]
+    described = batch.describe_scheduling_policies(arns=arns)["schedulingPolicies"] if arns else []
+
+    def found(name: str) -> dict[str, Any] | None:
+        return next((policy for policy in described if policy["name"] == name), None)
+
+    return applied_in_place(batch, batch_cfn.SCHEDULING_POLICIES, found, logical, properties)
+
+
+def existing_scheduling_policy(policies: list[Any], name: str) -> Any | None:
+    return next((policy for policy in policies if policy.name == name), None)
+
+
+def apply_consumable_resource(
+    batch: Any, logical: str, properties: dict[str, Any]
+) -> tuple[str, str]:
+    def found(name: str) -> dict[str, Any] | None:
+        try:
+            return dict(batch.describe_consumable_resource(consumableResource=name))
+        except batch.exceptions.ClientException:
+            return None
+
+    return applied_in_place(batch, batch_cfn.CONSUMABLE_RESOURCES, found, logical, properties)
+
+
+def applied_in_place(
+    batch: Any,
+    translation: batch_cfn.UpdatedInPlace,
+    found: Callable[[str], dict[str, Any] | None],
+    logical: str,
+    properties: dict[str, Any],
+) -> tuple[str, str]:
+    """Create the resource, or update it when the template's body differs from it as
+    described; a change CloudFormation would replace it for is refused (TemplateError)."""
+    create = translation.create(logical, properties)
+    name = create[1][translation.name_key]
+    existing = found(name)
+    if existing is None:
+        return send(batch, create)[translation.arn_key], "created"
+    arn = existing[translation.arn_key]
+    if contains(existing, create[1]):
+        return arn, "unchanged"
+    try:
+        update = translation.update(arn, existing, name, properties)
+    except batch_cfn.ReplacementRefused as refused:
+        raise TemplateError(f"{translation.resource_type} {name}: {refused.message}") from refused
+    send(batch, update)
+    return arn, "updated"
+
+
 def contains(actual: Any, wanted: Any) -> bool:
     """True when `actual` holds everything `wanted` says (extra keys in `actual` are the
     service's defaults, not differences)."""
@@ -391,6 +464,8 @@ def contains(actual: Any, wanted: Any) -> bool:
 # type -> (the client it needs, how it is applied)
 APPLIERS: dict[str, tuple[str, Callable[[Any, str, dict[str, Any]], tuple[str, str]]]] = {
     REPOSITORY: ("ecr", apply_repository),
+    SCHEDULING_POLICY: ("batch", apply_scheduling_policy),
+    CONSUMABLE_RESOURCE: ("batch", apply_consumable_resource),
     COMPUTE_ENVIRONMENT: ("batch", apply_compute_environment),
     JOB_QUEUE: ("batch", apply_job_queue),
     JOB_DEFINITION: ("batch", apply_job_definition),

@@ -1,9 +1,10 @@
 """CloudFormation resource types moto lacks or models differently, for this stack's template.
 
-- AWS::Batch::ComputeEnvironment / JobQueue / JobDefinition create resources in the Batch
-  stand-in through its engine-neutral providers (harness/batch/cloudformation.py); moto's
-  own Batch model requires a ServiceRole that CDK's Fargate environment leaves out, and its
-  jobs ignore retry strategies;
+- AWS::Batch::ComputeEnvironment / JobQueue / JobDefinition / SchedulingPolicy /
+  ConsumableResource create resources in the Batch stand-in through its engine-neutral
+  translation (harness/batch/cloudformation.py); moto's own Batch model requires a
+  ServiceRole that CDK's Fargate environment leaves out, its jobs ignore retry strategies,
+  and it has no scheduling policies or consumable resources;
 - AWS::S3::Bucket also applies the bucket's NotificationConfiguration (moto ignores it);
 - AWS::S3::BucketPolicy is accepted but not enforced (moto has no model for it, and the
   local endpoint is plain HTTP, which TLS-only policies refuse);
@@ -203,6 +204,72 @@ class JobDefinitionResource(_Resource):
         )
 
 
+class _UpdatedInPlace(_Resource):
+    """A stand-in resource that keeps the request body it was created or last updated with,
+    to refuse a change CloudFormation would replace it for (harness/batch/cloudformation.py)."""
+
+    translation: ClassVar[batch.UpdatedInPlace]
+
+    def __init__(self, arn: str, name: str, region_name: str, body: dict[str, Any]) -> None:
+        super().__init__(arn, name, region_name)
+        self.body = body
+
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.translation.resource_type
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "_UpdatedInPlace":
+        request = cls.translation.create(resource_name, cloudformation_json["Properties"])
+        created = batch.call(batch_backend(account_id, region_name), request)
+        arn, name = created[cls.translation.arn_key], created[cls.translation.name_key]
+        return cls(arn, name, region_name, request[1])
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> "_UpdatedInPlace":
+        properties = cloudformation_json["Properties"]
+        resource, translation = original_resource, cls.translation
+        request = translation.update(resource.arn, resource.body, resource.name, properties)
+        batch.call(batch_backend(account_id, region_name), request)
+        resource.body = translation.create(resource.name, properties)[1]
+        return resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        batch.call(batch_backend(account_id, region_name), self.translation.delete(self.arn))
+
+
+class SchedulingPolicyResource(_UpdatedInPlace):
+    attributes: ClassVar[dict[str, str]] = {"Arn": "arn"}
+    translation = batch.SCHEDULING_POLICIES
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+
+class ConsumableResourceResource(_UpdatedInPlace):
+    attributes: ClassVar[dict[str, str]] = {"ConsumableResourceArn": "arn"}
+    translation = batch.CONSUMABLE_RESOURCES
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "ConsumableResourceName"
+
+
 def notification_configuration(properties: dict[str, Any]) -> dict[str, Any] | None:
     """A CloudFormation NotificationConfiguration in the shape moto's S3 backend stores."""
     lambdas = properties.get("NotificationConfiguration", {}).get("LambdaConfigurations", [])
@@ -400,6 +467,8 @@ class InternetGatewayResource(
 OVERRIDES: dict[str, type[CloudFormationModel]] = {
     model.cloudformation_type(): model
     for model in (
+        SchedulingPolicyResource,
+        ConsumableResourceResource,
         ComputeEnvironmentResource,
         JobQueueResource,
         JobDefinitionResource,

@@ -17,8 +17,10 @@ from harness.engine.localstack.stand_in_resources import (
     Resolver,
     TemplateError,
     apply_compute_environment,
+    apply_consumable_resource,
     apply_job_definition,
     apply_resources,
+    apply_scheduling_policy,
     batch_resources,
     contains,
     delete_batch_resources,
@@ -238,3 +240,41 @@ def test_a_deleted_stacks_batch_resources_leave_the_stand_in(template, resolver)
     assert backend.describe_compute_environments() == []
     assert backend.describe_job_queues() == []
     assert backend.describe_job_definitions(status="ACTIVE") == []
+
+
+POLICY = {
+    "Name": "shares",
+    "FairsharePolicy": {"ShareDistribution": [{"ShareIdentifier": "a", "WeightFactor": 1}]},
+}
+LICENCE = {"ResourceType": "REPLENISHABLE", "TotalQuantity": 2}
+
+
+def test_policies_and_consumable_resources_are_created_updated_in_place_or_refused(batch):
+    assert apply_scheduling_policy(batch, "Shares", POLICY)[1] == "created"
+    arn, licence_action = apply_consumable_resource(batch, "stack-Licence", LICENCE)
+    assert licence_action == "created"
+    assert apply_scheduling_policy(batch, "Shares", POLICY)[1] == "unchanged"
+    assert apply_consumable_resource(batch, "stack-Licence", LICENCE) == (arn, "unchanged")
+
+    half = {"ShareDistribution": [{"ShareIdentifier": "a", "WeightFactor": 0.5}]}
+    weighted = {**POLICY, "FairsharePolicy": half}
+    assert apply_scheduling_policy(batch, "Shares", weighted)[1] == "updated"
+    assert apply_consumable_resource(batch, "stack-Licence", {**LICENCE, "TotalQuantity": 5}) == (
+        arn,
+        "updated",
+    )
+    (policy,) = batch.describe_scheduling_policies(
+        arns=[e["arn"] for e in batch.list_scheduling_policies()["schedulingPolicies"]]
+    )["schedulingPolicies"]
+    assert policy["fairsharePolicy"]["shareDistribution"][0]["weightFactor"] == 0.5
+    assert batch.describe_consumable_resource(consumableResource=arn)["totalQuantity"] == 5
+
+    with pytest.raises(TemplateError, match="changing ResourceType of an AWS::Batch::Consum"):
+        apply_consumable_resource(
+            batch, "stack-Licence", {"ResourceType": "NON_REPLENISHABLE", "TotalQuantity": 5}
+        )
+    with pytest.raises(TemplateError, match="changing Tags of an AWS::Batch::SchedulingPolicy"):
+        apply_scheduling_policy(batch, "Shares", {**weighted, "Tags": {"team": "x"}})
+    assert batch.describe_consumable_resource(consumableResource=arn)["resourceType"] == (
+        "REPLENISHABLE"
+    )
