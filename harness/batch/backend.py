@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from harness.batch import dependencies
+from harness.batch import dependencies, nodes
 from harness.batch.errors import ClientException
 from harness.batch.jobs import Job
 from harness.batch.resources import (
@@ -37,15 +37,29 @@ QUANTITY_UPDATES = ("SET", "ADD", "REMOVE")
 
 # Called with each submitted job; runs it to a final state (see executor.py).
 JobStarter = Callable[[Job], None]
+NODES_NEED_A_BRIDGE = (
+    "a multi-node parallel job needs an address for each of its nodes, and this local cloud "
+    "runs jobs on the host network: restart it on the harness's bridge network "
+    "(`make local-down`, then `HARNESS_CONTAINER_NETWORK=bridge make local-up`)"
+)
 
 
 class BatchBackend:
     """The resources of one account and region, and the jobs submitted to them."""
 
-    def __init__(self, account_id: str, region: str, start_job: JobStarter) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        region: str,
+        start_job: JobStarter,
+        nodes_have_addresses: bool = False,
+    ) -> None:
+        """`nodes_have_addresses`: job containers run on a bridge network, where each gets an
+        address of its own (multi-node parallel jobs need that)."""
         self.account_id = account_id
         self.region = region
         self._start_job = start_job
+        self.nodes_have_addresses = nodes_have_addresses
         self._lock = threading.RLock()
         self.compute_environments: dict[str, ComputeEnvironment] = {}
         self.job_queues: dict[str, JobQueue] = {}
@@ -75,7 +89,9 @@ class BatchBackend:
         if resource is None:
             raise ClientException(f"resource {arn} does not exist")
         if isinstance(resource, Job) and resource.parent is not None:
-            raise ClientException(f"{arn} is a child of an array job; tag the array job")
+            raise ClientException(
+                f"{arn} is a child of an array job or a node of a multi-node job; tag that job"
+            )
         return resource
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
@@ -496,15 +512,32 @@ class BatchBackend:
         tags: dict[str, str] | None = None,
         scheduling_priority: int | None = None,
         consumable_resource_properties: dict[str, Any] | None = None,
+        node_properties: dict[str, Any] | None = None,
     ) -> JobDefinition:
         check_name("Job definition", name)
         scheduling_priority = check_scheduling_priority(scheduling_priority, "schedulingPriority")
         for entry in check_consumable_resource_properties(consumable_resource_properties):
             self.find_consumable_resource(entry["consumableResource"])
         tags = check_tags(tags)
-        if type != "container":
-            raise ClientException(f"job definition type {type!r} is not supported locally")
-        if not container_properties.get("image"):
+        if type == "multinode":
+            if container_properties:
+                raise ClientException(
+                    "a multinode job definition gives each node range its container in "
+                    "nodeProperties, not containerProperties"
+                )
+            if "FARGATE" in (platform_capabilities or []):
+                raise ClientException(
+                    "multi-node parallel jobs run on EC2 compute environments only, not FARGATE"
+                )
+            node_properties = nodes.check_node_properties(node_properties)
+        elif type != "container":
+            raise ClientException(
+                f"job definition type {type!r} is not supported locally (container and "
+                "multinode are)"
+            )
+        elif node_properties:
+            raise ClientException("nodeProperties is for job definitions of type multinode")
+        elif not container_properties.get("image"):
             raise ClientException("containerProperties.image is required")
         with self._lock:
             revision = 1 + max(
@@ -522,6 +555,8 @@ class BatchBackend:
                 tags=tags,
                 scheduling_priority=scheduling_priority,
                 consumable_resource_properties=consumable_resource_properties or None,
+                type=type,
+                node_properties=node_properties or None,
             )
             self.job_definitions[definition.arn] = definition
             return definition
@@ -562,6 +597,7 @@ class BatchBackend:
         share_identifier: str | None = None,
         scheduling_priority_override: int | None = None,
         consumable_resource_properties_override: dict[str, Any] | None = None,
+        node_overrides: dict[str, Any] | None = None,
     ) -> Job:
         check_name("Job", job_name)
         tags = check_tags(tags)
@@ -580,6 +616,9 @@ class BatchBackend:
             priority = self._fair_share(queue, definition, share_identifier, override)
             consumables = self._consumables(definition, consumable_resource_properties_override)
             environment = self._compute_environment_for(queue)
+            node_properties = self._node_properties(
+                definition, environment, node_overrides, array_size
+            )
             job_id = str(uuid.uuid4())
             job = Job(
                 id=job_id,
@@ -599,8 +638,11 @@ class BatchBackend:
                 share_identifier=share_identifier,
                 scheduling_priority=priority,
                 consumables=consumables,
+                node_properties=node_properties,
             )
             self.jobs[job_id] = job
+            for index in range(node_properties["numNodes"] if node_properties else 0):
+                self._add_node(job, index, node_overrides or {})
             for index in range(array_size or 0):
                 child = replace(
                     job,
@@ -619,6 +661,57 @@ class BatchBackend:
                 self.jobs[child.id] = child
         self._start_job(job)
         return job
+
+    def _node_properties(
+        self,
+        definition: JobDefinition,
+        environment: ComputeEnvironment,
+        overrides: dict[str, Any] | None,
+        array_size: int | None,
+    ) -> dict[str, Any] | None:
+        """A multi-node job's nodeProperties (numNodes as overridden), once the stand-in can
+        give each node an address of its own; None for a single-node job."""
+        if definition.node_properties is None:
+            if overrides:
+                raise ClientException(
+                    f"nodeOverrides is for multi-node jobs: {definition.arn} is not multinode"
+                )
+            return None
+        if array_size:
+            raise ClientException("a multi-node parallel job cannot be an array job")
+        kind = environment.compute_resources.get("type")
+        if environment.type == "UNMANAGED" or kind != "EC2":
+            raise ClientException(
+                f"compute environment {environment.name} is {kind or environment.type}: "
+                "multi-node parallel jobs run on managed EC2 compute environments only (not "
+                "Fargate, Spot or unmanaged ones)"
+            )
+        if not self.nodes_have_addresses:
+            raise ClientException(NODES_NEED_A_BRIDGE)
+        return nodes.check_node_overrides(overrides, definition.node_properties)
+
+    def _add_node(self, job: Job, index: int, overrides: dict[str, Any]) -> None:
+        """Node job `index` of a multi-node job, listed as AWS lists it (<job id>#<index>)."""
+        assert job.node_properties is not None
+        node = replace(
+            job,
+            id=f"{job.id}#{index}",
+            arn=f"{job.arn}#{index}",
+            node_properties=None,
+            node_index=index,
+            node_container=nodes.node_container(job.node_properties, index),
+            container_overrides=nodes.node_overrides(
+                overrides, index, job.node_properties["numNodes"]
+            ),
+            parent=job,
+            children=[],
+            history=[],
+            attempts=[],
+            depends_on=[],
+            dependencies=[],
+        )
+        job.children.append(node)
+        self.jobs[node.id] = node
 
     def _fair_share(
         self,
@@ -681,9 +774,11 @@ class BatchBackend:
         job_queue: str | None,
         job_status: str | None = None,
         array_job_id: str | None = None,
+        multi_node_job_id: str | None = None,
     ) -> list[Job]:
-        """A queue's jobs (array children not among them), or an array job's children; in one
-        state (RUNNING when no state is given, as in AWS)."""
+        """A queue's jobs (array children and node jobs not among them), an array job's
+        children or a multi-node job's nodes; in one state (RUNNING when no state is given,
+        as in AWS)."""
         if (job_status or JobStatus.RUNNING) not in JobStatus.__members__:
             raise ClientException(f"jobStatus must be one of {', '.join(JobStatus)}")
         status = JobStatus(job_status or JobStatus.RUNNING)
@@ -692,8 +787,13 @@ class BatchBackend:
             if parent is None or parent.array_size is None:
                 raise ClientException(f"{array_job_id} is not an array job")
             return [child for child in parent.children if child.status == status]
+        if multi_node_job_id:
+            parent = self.jobs.get(multi_node_job_id)
+            if parent is None or not parent.node_properties:
+                raise ClientException(f"{multi_node_job_id} is not a multi-node parallel job")
+            return [node for node in parent.children if node.status == status]
         if not job_queue:
-            raise ClientException("jobQueue or arrayJobId is required")
+            raise ClientException("jobQueue, arrayJobId or multiNodeJobId is required")
         queue = self.find_job_queue(job_queue)
         jobs = [
             j

@@ -8,6 +8,7 @@ all of them succeeded, FAILED once all are done and any failed.
 """
 
 import contextlib
+import functools
 import logging
 import math
 import threading
@@ -26,6 +27,11 @@ from harness.waiting import wait_until
 logger = logging.getLogger("harness.batch")
 
 CHILDREN_AT_ONCE = 64  # threads per array job; children beyond wait their turn in SUBMITTED
+MAIN_NODE_ENDED = "The main node of the multi-node parallel job ended"
+NODES_LOST = (
+    "The job's nodes ran when the local cloud stopped; the stand-in does not follow a "
+    "multi-node job's nodes across a restart"
+)
 CONTAINER_LOST = (
     "The job's container is gone: the local cloud stopped while it ran (`harness down` "
     "removes the containers of running jobs), or it was removed by hand"
@@ -48,7 +54,9 @@ class JobExecutor:
         self._capacity = capacity or CapacityPool()
 
     def start(self, job: Job) -> None:
-        target = self._run_array if job.array_size else self._run
+        target: Callable[[Job], None] = self._run_array if job.array_size else self._run
+        if job.node_properties:
+            target = self._run_nodes
         threading.Thread(target=target, args=(job,), name=f"job-{job.id}", daemon=True).start()
 
     def resume(self, job: Job) -> None:
@@ -57,7 +65,9 @@ class JobExecutor:
         container, when the engine left it (a crash), is followed to its end or its exit
         taken; one created but never started runs anew; without one, that attempt fails
         saying so and the retry strategy decides."""
-        target = self._resume_array if job.array_size else self._resume
+        target: Callable[[Job], None] = self._resume_array if job.array_size else self._resume
+        if job.node_properties:
+            target = self._resume_nodes
         threading.Thread(target=target, args=(job,), name=f"job-{job.id}", daemon=True).start()
 
     def _run_array(self, parent: Job, run: Callable[[Job], None] | None = None) -> None:
@@ -76,6 +86,113 @@ class JobExecutor:
 
     def _resume_array(self, parent: Job) -> None:
         self._run_array(parent, self._resume)
+
+    def _run_nodes(self, parent: Job) -> None:
+        """A multi-node parallel job: PENDING for its dependencies, RUNNABLE until the vCPUs of
+        all its nodes are free at once, then the main node starts and, once it runs, the
+        other nodes (told its address). The job ends as its main node ends; the other nodes
+        are then stopped. Its retry strategy runs all the nodes again."""
+        with failing_on_harness_error(parent):
+            self._each(parent, JobStatus.PENDING)
+            if not self._dependencies_succeeded(parent):
+                self._each(parent, JobStatus.FAILED, parent.stop_reason or DEPENDENT_JOB_FAILED)
+                return
+            reason = never_fits(parent)
+            self._each(parent, JobStatus.RUNNABLE, reason)
+            if reason:
+                logger.warning("job %s: %s", parent.id, reason)
+                time_limits.watch(parent)
+            while not self._nodes_attempt(parent):
+                if not self._retrying(parent):
+                    self._end_waiting_nodes(parent)
+                    return
+                for node in parent.children:  # stopped when the main node ended
+                    node.clear_stop()
+                    node.transition(JobStatus.RUNNABLE)
+            parent.transition(JobStatus.SUCCEEDED, ESSENTIAL_CONTAINER_EXITED)
+
+    def _resume_nodes(self, parent: Job) -> None:
+        """A multi-node job restored from saved state: one not yet started runs from the start;
+        the nodes of one that ran are not followed again, so it fails saying so."""
+        if parent.status not in (JobStatus.STARTING, JobStatus.RUNNING):
+            self._run_nodes(parent)
+            return
+        for node in parent.children:
+            if node.status in (JobStatus.STARTING, JobStatus.RUNNING):
+                container = self._runner.leftover(node)
+                if container is not None:
+                    self._runner.discard(container)
+        self._each(parent, JobStatus.FAILED, NODES_LOST)
+
+    @staticmethod
+    def _each(parent: Job, status: JobStatus, reason: str | None = None) -> None:
+        """The multi-node job and its unfinished nodes to `status`."""
+        for job in [parent, *parent.children]:
+            if not job.is_done or status not in FINAL_STATES:
+                job.transition(status, reason)
+
+    @staticmethod
+    def _end_waiting_nodes(parent: Job) -> None:
+        """After the job failed for good: nodes that never started fail with it."""
+        for node in parent.children:
+            if not node.is_done:
+                node.transition(JobStatus.FAILED, parent.status_reason)
+
+    def _nodes_attempt(self, parent: Job) -> bool:
+        """One attempt of every node; True when the main node succeeded."""
+        with self._capacity.reserve(parent, parent.vcpus) as reserved:
+            if not reserved or parent.stopping.is_set():
+                return False
+            attempt = Attempt()
+            parent.attempts.append(attempt)
+            parent.transition(JobStatus.STARTING)
+            main = parent.children[int((parent.node_properties or {})["mainNode"])]
+            main_runs = threading.Event()
+
+            def main_running() -> None:
+                main.transition(JobStatus.RUNNING)
+                parent.transition(JobStatus.RUNNING)
+                main_runs.set()
+
+            started = {main.id: self._node_thread(main, main_running)}
+            main_ended = started[main.id]
+            wait_until(
+                lambda: main_runs.is_set() or not main_ended.is_alive() or None,
+                timeout=math.inf,
+                interval=STOP_CHECK_SECONDS,
+            )
+            if main_runs.is_set():
+                for node in parent.children:
+                    if node is not main:
+                        running = functools.partial(node.transition, JobStatus.RUNNING)
+                        started[node.id] = self._node_thread(node, running)
+            main_ended.join()
+            for node in parent.children:
+                if node is not main and not node.is_done:
+                    node.request_stop(MAIN_NODE_ENDED, terminate=True)
+            for thread in started.values():
+                thread.join()
+            main_attempt = main.attempts[-1]
+            for field in ("started_at", "stopped_at", "exit_code", "reason", "status_reason"):
+                setattr(attempt, field, getattr(main_attempt, field))
+            return main.status == JobStatus.SUCCEEDED
+
+    def _node_thread(self, node: Job, on_running: Callable[[], None]) -> threading.Thread:
+        """Run one attempt of `node` in a thread of its own, from RUNNABLE to its end."""
+
+        def run() -> None:
+            with failing_on_harness_error(node):
+                attempt = Attempt()
+                node.attempts.append(attempt)
+                node.transition(JobStatus.STARTING)
+                if self._runner.run(node, attempt, on_running=on_running):
+                    node.transition(JobStatus.SUCCEEDED, ESSENTIAL_CONTAINER_EXITED)
+                else:
+                    node.transition(JobStatus.FAILED, node.stop_reason or attempt.status_reason)
+
+        thread = threading.Thread(target=run, name=f"job-{node.id}", daemon=True)
+        thread.start()
+        return thread
 
     def _run(self, job: Job) -> None:
         with failing_on_harness_error(job):

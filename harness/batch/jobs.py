@@ -47,14 +47,18 @@ class Attempt:
     log_stream_name: str | None = None
     task_arn: str | None = None
     container_instance_arn: str | None = None  # on EC2 only, as in AWS
+    # the container's address on the harness's bridge network (none on the host network)
+    private_ipv4_address: str | None = None
 
     def describe(self) -> dict[str, Any]:
+        interfaces = [{"privateIpv4Address": self.private_ipv4_address}]
         container = present(
             exitCode=self.exit_code,
             reason=self.reason,
             logStreamName=self.log_stream_name,
             taskArn=self.task_arn,
             containerInstanceArn=self.container_instance_arn,
+            networkInterfaces=interfaces if self.private_ipv4_address else None,
         )
         return {
             "container": container,
@@ -100,6 +104,11 @@ class Job:
     scheduling_priority: int | None = None
     # the consumable resources it holds while it runs, and how many of each
     consumables: tuple[tuple[ConsumableResource, int], ...] = ()
+    # a multi-node parallel job has its nodeProperties and a node job per node (`children`);
+    # a node job its index and the container of its node range
+    node_properties: dict[str, Any] | None = None
+    node_index: int | None = None
+    node_container: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -151,14 +160,19 @@ class Job:
             self.stopping.set()
             return True
 
+    def clear_stop(self) -> None:
+        """Forget the stop that ended a node job's attempt (its multi-node job stops the other
+        nodes when the main node ends), before the job's next attempt."""
+        with self._lock:
+            self.stop_reason = None
+            self.stopping.clear()
+
     # -- what the container runs -------------------------------------------------------------
 
     @property
     def command(self) -> list[str]:
         """The command with Ref::name placeholders replaced by the job's parameters."""
-        command = self.container_overrides.get(
-            "command"
-        ) or self.definition.container_properties.get("command", [])
+        command = self.container_overrides.get("command") or self.base_container.get("command", [])
         return [self._substitute(part) for part in command]
 
     def _substitute(self, part: str) -> str:
@@ -167,32 +181,46 @@ class Job:
         return part
 
     @property
+    def base_container(self) -> dict[str, Any]:
+        """The container properties it runs before overrides: its node range's for a node
+        job, none for a multi-node parent (its nodes run), else its definition's."""
+        if self.node_container is not None:
+            return self.node_container
+        return {} if self.node_properties else self.definition.container_properties
+
+    @property
     def container_properties(self) -> dict[str, Any]:
-        """The definition's container properties with this job's resource overrides."""
-        return with_resource_overrides(
-            self.definition.container_properties, self.container_overrides
-        )
+        """Its container properties with this job's resource overrides."""
+        return with_resource_overrides(self.base_container, self.container_overrides)
 
     @property
     def vcpus(self) -> float:
+        """A multi-node job's are all its nodes' (they start together)."""
+        if self.node_properties:
+            return sum(node.vcpus for node in self.children)
         return vcpus_of(self.container_properties)
 
     @property
     def memory_mib(self) -> int | None:
+        """A multi-node job's is its largest node's (each node has a host of its own)."""
+        if self.node_properties:
+            memories = [node.memory_mib for node in self.children if node.memory_mib]
+            return max(memories, default=None)
         return memory_mib_of(self.container_properties)
 
     @property
     def environment(self) -> dict[str, str]:
         """The definition's environment, then the overrides, then Batch's own variables."""
         environment = {
-            item["name"]: item["value"]
-            for item in self.definition.container_properties.get("environment", [])
+            item["name"]: item["value"] for item in self.base_container.get("environment", [])
         }
         for item in self.container_overrides.get("environment", []):
             environment[item["name"]] = item["value"]
         if self.parent is not None and self.array_index is not None:
             environment["AWS_BATCH_JOB_ARRAY_INDEX"] = str(self.array_index)
             environment["AWS_BATCH_JOB_ARRAY_SIZE"] = str(self.parent.array_size)
+        if self.parent is not None and self.node_index is not None:
+            environment.update(self.node_environment(self.parent))
         environment.update(
             {
                 "AWS_BATCH_JOB_ID": self.id,
@@ -201,6 +229,23 @@ class Job:
                 "AWS_BATCH_CE_NAME": self.compute_environment.name,
             }
         )
+        return environment
+
+    def node_environment(self, parent: "Job") -> dict[str, str]:
+        """What AWS Batch tells each node: its index, the node count, the main node's index
+        and, on the other nodes, the main node's address."""
+        properties = parent.node_properties or {}
+        main = int(properties.get("mainNode", 0))
+        environment = {
+            "AWS_BATCH_JOB_NODE_INDEX": str(self.node_index),
+            "AWS_BATCH_JOB_NUM_NODES": str(properties.get("numNodes")),
+            "AWS_BATCH_JOB_MAIN_NODE_INDEX": str(main),
+        }
+        main_node = parent.children[main]
+        if self is not main_node and main_node.attempts:
+            address = main_node.attempts[-1].private_ipv4_address
+            if address:
+                environment["AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS"] = address
         return environment
 
     @property
@@ -229,13 +274,15 @@ class Job:
     # -- API shapes --------------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
-        container = dict(self.container_properties)
-        container["command"] = self.command
-        container["environment"] = [
-            {"name": name, "value": value} for name, value in self.environment.items()
-        ]
-        if self.attempts:
-            container.update(self.attempts[-1].describe()["container"])
+        container: dict[str, Any] | None = None
+        if not self.node_properties:
+            container = dict(self.container_properties)
+            container["command"] = self.command
+            container["environment"] = [
+                {"name": name, "value": value} for name, value in self.environment.items()
+            ]
+            if self.attempts:
+                container.update(self.attempts[-1].describe()["container"])
         return {
             "jobArn": self.arn,
             "jobName": self.name,
@@ -247,10 +294,12 @@ class Job:
             "dependsOn": self.depends_on,
             "jobDefinition": self.definition.arn,
             "parameters": self.parameters,
-            "container": container,
             "platformCapabilities": self.definition.platform_capabilities,
             "tags": self.tags,
             **present(
+                container=container,
+                nodeProperties=self.node_properties,
+                nodeDetails=self.node_details(),
                 statusReason=self.status_reason,
                 startedAt=self.started_at,
                 stoppedAt=self.stopped_at,
@@ -272,6 +321,22 @@ class Job:
                 for resource, quantity in self.consumables
             ]
         }
+
+    def node_details(self) -> dict[str, Any] | None:
+        """A node job's index and whether it is the main node; None for other jobs."""
+        if self.node_index is None or self.parent is None:
+            return None
+        main = (self.parent.node_properties or {}).get("mainNode")
+        return {"nodeIndex": self.node_index, "isMainNode": self.node_index == main}
+
+    def node_summary(self) -> dict[str, Any] | None:
+        """ListJobs' nodeProperties: a multi-node job's node count, a node job's index."""
+        if self.node_properties:
+            return {"numNodes": self.node_properties["numNodes"]}
+        details = self.node_details()
+        if details is None or self.parent is None:
+            return None
+        return {**details, "numNodes": (self.parent.node_properties or {}).get("numNodes")}
 
     def array_properties(self) -> dict[str, Any] | None:
         """A parent's size and children per state, a child's index; None for other jobs."""
@@ -297,6 +362,7 @@ class Job:
                 startedAt=self.started_at,
                 stoppedAt=self.stopped_at,
                 arrayProperties=self.array_properties(),
+                nodeProperties=self.node_summary(),
             ),
         }
         if self.attempts and self.attempts[-1].exit_code is not None:

@@ -254,10 +254,7 @@ class JobDefinition:
     tags: dict[str, str] = field(default_factory=dict)
     scheduling_priority: int | None = None  # its jobs' in a fair-share queue
     consumable_resource_properties: dict[str, Any] | None = None
-
-    @property
-    def vcpus(self) -> float:
-        return vcpus_of(self.container_properties)
+    node_properties: dict[str, Any] | None = None  # type multinode: its nodes' containers
 
     def describe(self) -> dict[str, Any]:
         description = {
@@ -267,10 +264,13 @@ class JobDefinition:
             "status": self.status,
             "type": self.type,
             "parameters": self.parameters,
-            "containerProperties": self.container_properties,
             "platformCapabilities": self.platform_capabilities,
             "tags": self.tags,
         }
+        if self.node_properties:
+            description["nodeProperties"] = self.node_properties
+        else:
+            description["containerProperties"] = self.container_properties
         if self.retry_strategy:
             description["retryStrategy"] = self.retry_strategy
         if self.timeout:

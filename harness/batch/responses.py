@@ -47,6 +47,7 @@ def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
         share_identifier=body.get("shareIdentifier"),
         scheduling_priority_override=body.get("schedulingPriorityOverride"),
         consumable_resource_properties_override=body.get("consumableResourcePropertiesOverride"),
+        node_overrides=body.get("nodeOverrides"),
     )
     return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
 
@@ -56,9 +57,12 @@ def describe_jobs(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]
 
 
 def list_jobs(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
-    if body.get("multiNodeJobId"):
-        raise ClientException("multiNodeJobId: multi-node jobs are not supported locally")
-    jobs = backend.list_jobs(body.get("jobQueue"), body.get("jobStatus"), body.get("arrayJobId"))
+    jobs = backend.list_jobs(
+        body.get("jobQueue"),
+        body.get("jobStatus"),
+        body.get("arrayJobId"),
+        body.get("multiNodeJobId"),
+    )
     return {"jobSummaryList": [job.summary() for job in jobs]}
 
 
@@ -92,6 +96,7 @@ def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict
         tags=body.get("tags"),
         scheduling_priority=body.get("schedulingPriority"),
         consumable_resource_properties=body.get("consumableResourceProperties"),
+        node_properties=body.get("nodeProperties"),
     )
     return {
         "jobDefinitionName": definition.name,

@@ -26,9 +26,9 @@ DOCKER_GONE = (docker.errors.DockerException, requests.exceptions.ConnectionErro
 
 
 def container_name(job: Job) -> str:
-    """The container of the job's latest attempt (an array child's id is <parent>:<index>;
-    container names take no colon)."""
-    return f"batch-{job.id.replace(':', '-')}-{len(job.attempts)}"
+    """The container of the job's latest attempt (an array child's id is <parent>:<index>, a
+    node job's <parent>#<index>; container names take neither)."""
+    return f"batch-{job.id.replace(':', '-').replace('#', '-n')}-{len(job.attempts)}"
 
 
 def timestamped(line: bytes) -> tuple[str, int | None]:
@@ -169,8 +169,21 @@ class ContainerRunner:
             writer.close()
             return self._failed_to_start(attempt, f"CannotStartContainerError: {error.explanation}")
         attempt.started_at = now_ms()
+        attempt.private_ipv4_address = self._address(container)
         on_running()
         return self._follow(job, attempt, container, writer)
+
+    def _address(self, container: Any) -> str | None:
+        """The started container's address on the harness's bridge network; None on the host
+        network, where every container shares the host's addresses."""
+        network = self._container_options.get("network")
+        if not network:
+            return None
+        with contextlib.suppress(*DOCKER_GONE):
+            container.reload()
+            address = container.attrs["NetworkSettings"]["Networks"].get(network, {})
+            return str(address.get("IPAddress") or "") or None
+        return None
 
     def _follow(
         self,

@@ -61,7 +61,12 @@ class BatchService:
             if region not in self._backends:
                 executor = JobExecutor(self._runner(region), self._capacity)
                 self._executors[region] = executor
-                self._backends[region] = BatchBackend(self.account_id, region, executor.start)
+                self._backends[region] = BatchBackend(
+                    self.account_id,
+                    region,
+                    executor.start,
+                    nodes_have_addresses=self.container_options.get("network_mode") != "host",
+                )
             return self._backends[region]
 
     def saved_state(self) -> dict[str, dict[str, Any]]:

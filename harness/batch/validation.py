@@ -31,6 +31,7 @@ SUBMIT_JOB_HONOURED = {
     "shareIdentifier",
     "schedulingPriorityOverride",
     "consumableResourcePropertiesOverride",
+    "nodeOverrides",
 }
 SUBMIT_JOB_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
@@ -48,6 +49,7 @@ DEFINITION_HONOURED = {
     "tags",
     "schedulingPriority",
     "consumableResourceProperties",
+    "nodeProperties",
 }
 DEFINITION_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
@@ -200,19 +202,28 @@ def check_state_time_limit_actions(actions: Any) -> tuple[dict[str, Any], ...]:
 
 def check_submit_job(request: dict[str, Any]) -> None:
     _check("SubmitJob", request, SUBMIT_JOB_HONOURED, SUBMIT_JOB_NO_EFFECT)
-    overrides = request.get("containerOverrides") or {}
-    _check("SubmitJob containerOverrides", overrides, CONTAINER_OVERRIDES_HONOURED, {})
-    check_resource_requirements("containerOverrides", overrides)
-    check_environment_names("containerOverrides", overrides)
+    node_overrides = (request.get("nodeOverrides") or {}).get("nodePropertyOverrides") or []
+    for overrides in [
+        request.get("containerOverrides") or {},
+        *((entry or {}).get("containerOverrides") or {} for entry in node_overrides),
+    ]:
+        _check("SubmitJob containerOverrides", overrides, CONTAINER_OVERRIDES_HONOURED, {})
+        check_resource_requirements("containerOverrides", overrides)
+        check_environment_names("containerOverrides", overrides)
 
 
 def check_job_definition(request: dict[str, Any]) -> None:
-    """A RegisterJobDefinition request, or a template's properties in the API's camelCase."""
+    """A RegisterJobDefinition request, or a template's properties in the API's camelCase:
+    its containerProperties, or the container of each of its node ranges."""
     _check("job definition", request, DEFINITION_HONOURED, DEFINITION_NO_EFFECT)
-    container = request.get("containerProperties") or {}
-    _check("containerProperties", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
-    check_resource_requirements("containerProperties", container)
-    check_environment_names("containerProperties", container)
+    node_ranges = (request.get("nodeProperties") or {}).get("nodeRangeProperties") or []
+    for container in [
+        request.get("containerProperties") or {},
+        *((entry or {}).get("container") or {} for entry in node_ranges),
+    ]:
+        _check("containerProperties", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
+        check_resource_requirements("containerProperties", container)
+        check_environment_names("containerProperties", container)
 
 
 def check_resource_requirements(where: str, container: dict[str, Any]) -> None:

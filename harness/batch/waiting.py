@@ -15,6 +15,8 @@ def why_waiting(job: Job, capacity: CapacityPool) -> str | None:
     """What holds `job` back now; None once it is STARTING, RUNNING or ended."""
     if job.status in (JobStatus.STARTING, JobStatus.RUNNING, *FINAL_STATES):
         return None
+    if job.node_index is not None and job.parent is not None:
+        return f"a node of {job.parent.id}: its nodes start together, the main node first"
     if job.array_size:
         ended = sum(child.is_done for child in job.children)
         running = sum(child.status == JobStatus.RUNNING for child in job.children)

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -190,3 +191,27 @@ def a_job_held_back_by_capacity(pipeline: Pipeline, name: str) -> Iterator[tuple
             computeEnvironment=environment,
             computeResources={"maxvCpus": before["computeResources"]["maxvCpus"]},
         )
+
+
+@contextmanager
+def engine_on_a_bridge(directory: Path) -> Iterator[tuple[Any, Any]]:
+    """An embedded engine of its own whose Batch jobs and functions run on a bridge network
+    the harness creates (the path of Docker Desktop and of LocalStack's cloud), with that
+    network; both removed afterwards, with what ran on the network."""
+    from harness.cloud import network
+    from harness.cloud.lifecycle import remove_job_containers
+    from harness.engine.moto.engine import MotoEngine
+
+    client = docker.from_env()
+    name = f"csv-pipeline-it-{uuid.uuid4().hex[:6]}"
+    prepared = network.prepare(client, "bridge", name)
+    engine = MotoEngine(directory, port=free_port())
+    engine.start(prepared)
+    try:
+        yield engine, prepared
+    finally:
+        engine.stop()
+        for container in client.containers.list(all=True, filters={"network": name}):
+            container.remove(force=True)
+        remove_job_containers(engine.endpoint)
+        network.remove(client, name)

@@ -10,7 +10,6 @@ gateway address in place of host.docker.internal.
 import io
 import json
 import socket
-import uuid
 import zipfile
 from collections.abc import Iterator
 from ipaddress import ip_address, ip_network
@@ -19,15 +18,12 @@ import docker
 import pytest
 
 from harness.client import aws
-from harness.cloud import network
-from harness.cloud.lifecycle import remove_job_containers
 from harness.contracts import BATCH_LOG_GROUP
-from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.paths import REPO
 from tests.integration.helpers import (
     csv_bytes,
-    free_port,
+    engine_on_a_bridge,
     products,
     queue_template,
     wait_for_job,
@@ -37,24 +33,15 @@ from tests.integration.helpers import (
 @pytest.fixture(scope="module")
 def bridge(moto_cloud, tmp_path_factory) -> Iterator[dict]:
     """A second engine whose containers use a bridge network of the harness's own."""
-    client = docker.from_env()
-    name = f"csv-pipeline-it-{uuid.uuid4().hex[:6]}"
-    prepared = network.prepare(client, "bridge", name)
-    engine = MotoEngine(tmp_path_factory.mktemp("bridge-engine"), port=free_port())
-    engine.start(prepared)
-    clients = {
-        service: aws.client(service, engine.endpoint)
-        for service in ("s3", "dynamodb", "batch", "cloudformation", "lambda", "iam", "logs")
-    }
-    clients["cloudformation"].create_stack(
-        StackName="bridge", TemplateBody=json.dumps(queue_template("bridge-queue"))
-    )
-    yield {"engine": engine, "network": prepared, **clients}
-    engine.stop()
-    for container in client.containers.list(all=True, filters={"network": name}):
-        container.remove(force=True)
-    remove_job_containers(engine.endpoint)
-    network.remove(client, name)
+    with engine_on_a_bridge(tmp_path_factory.mktemp("bridge-engine")) as (engine, prepared):
+        clients = {
+            service: aws.client(service, engine.endpoint)
+            for service in ("s3", "dynamodb", "batch", "cloudformation", "lambda", "iam", "logs")
+        }
+        clients["cloudformation"].create_stack(
+            StackName="bridge", TemplateBody=json.dumps(queue_template("bridge-queue"))
+        )
+        yield {"engine": engine, "network": prepared, **clients}
 
 
 def test_the_engine_listens_on_loopback_and_the_gateway_only(bridge):

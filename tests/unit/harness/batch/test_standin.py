@@ -274,7 +274,9 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     client = Client(BatchApp(lambda region: backend))
     job = {"jobName": "x", "jobQueue": "queue", "jobDefinition": "processor"}
 
-    nodes = client.post("/v1/submitjob", json={**job, "nodeOverrides": {"numNodes": 2}})
+    ecs = client.post(
+        "/v1/submitjob", json={**job, "ecsPropertiesOverride": {"taskProperties": [{}]}}
+    )
     eks = client.post("/v1/submitjob", json={**job, "eksPropertiesOverride": {"podProperties": {}}})
     gpu = client.post(
         "/v1/registerjobdefinition",
@@ -289,7 +291,11 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     )
     no_effect = client.post("/v1/submitjob", json={**job, "propagateTags": True})
 
-    for refused, field in ((nodes, "nodeOverrides"), (eks, "eksPropertiesOverride"), (gpu, "GPU")):
+    for refused, field in (
+        (ecs, "ecsPropertiesOverride"),
+        (eks, "eksPropertiesOverride"),
+        (gpu, "GPU"),
+    ):
         assert refused.status_code == 400
         assert field in json.loads(refused.data)["message"]
         assert "not supported by the local Batch stand-in" in json.loads(refused.data)["message"]

@@ -1,0 +1,144 @@
+"""A multi-node parallel job on the real stand-in and Docker engine: its nodes run as
+containers on the harness's bridge network, each at an address of its own, and find the main
+node by the address AWS Batch gives them.
+
+On LocalStack's cloud (whose jobs always run on its bridge network) the test uses the
+session's engine; on the embedded engine, whose jobs here share the host's network, it starts
+an engine of its own on a bridge network, and checks that the session's engine refuses the job
+saying how to restart.
+"""
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from harness.batch.backend import NODES_NEED_A_BRIDGE
+from harness.client import aws
+from harness.cloud.lifecycle import LocalCloud
+from harness.contracts import BATCH_LOG_GROUP
+from tests.integration.helpers import base_image, engine_on_a_bridge, wait_for_job
+
+PORT = 7000  # every node listens on it: on a shared network the second bind would fail
+NODES = 3
+# Each node binds PORT on its own address. The main node takes one message from each other
+# node and waits for that node to close, then prints what it heard; the others connect to the
+# main node's address as AWS Batch gives it, say who they are and print what they did.
+NODE_PROGRAM = f"""
+import os, socket, time
+index = int(os.environ["AWS_BATCH_JOB_NODE_INDEX"])
+count = int(os.environ["AWS_BATCH_JOB_NUM_NODES"])
+own = socket.gethostbyname(socket.gethostname())
+server = socket.create_server((own, {PORT}))
+print("node", index, "of", count, "listens on", own, flush=True)
+if index == int(os.environ["AWS_BATCH_JOB_MAIN_NODE_INDEX"]):
+    server.settimeout(60)
+    heard = []
+    while len(heard) < count - 1:
+        connection, (address, _) = server.accept()
+        heard.append(connection.recv(64).decode() + " from " + address)
+        connection.recv(1)
+    print("main heard:", "; ".join(sorted(heard)), flush=True)
+else:
+    main = os.environ["AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS"]
+    for _ in range(200):
+        try:
+            connection = socket.create_connection((main, {PORT}), timeout=1)
+            break
+        except OSError:
+            time.sleep(0.05)
+    connection.sendall(f"node {{index}}".encode())
+    print("node", index, "told the main node at", main, flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def bridged(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An endpoint whose Batch jobs run on a bridge network of the harness's."""
+    if local_cloud.engine.name == "localstack":
+        yield local_cloud.endpoint
+        return
+    with engine_on_a_bridge(tmp_path_factory.mktemp("nodes-engine")) as (engine, _):
+        yield engine.endpoint
+
+
+def nodes_definition(batch: Any, name: str) -> None:
+    """An EC2 environment, a queue on it and a definition of NODES nodes, main node 0."""
+    batch.create_compute_environment(
+        computeEnvironmentName=name,
+        type="MANAGED",
+        computeResources={"type": "EC2", "maxvCpus": NODES, "instanceTypes": ["optimal"]},
+    )
+    batch.create_job_queue(
+        jobQueueName=name,
+        priority=1,
+        computeEnvironmentOrder=[{"order": 1, "computeEnvironment": name}],
+    )
+    container = {
+        "image": base_image(),
+        "command": ["python3", "-c", NODE_PROGRAM],
+        "resourceRequirements": [
+            {"type": "VCPU", "value": "1"},
+            {"type": "MEMORY", "value": "256"},
+        ],
+    }
+    batch.register_job_definition(
+        jobDefinitionName=name,
+        type="multinode",
+        nodeProperties={
+            "numNodes": NODES,
+            "mainNode": 0,
+            "nodeRangeProperties": [{"targetNodes": "0:", "container": container}],
+        },
+    )
+
+
+def log_of(logs: Any, node: dict[str, Any]) -> str:
+    stream = node["attempts"][-1]["container"]["logStreamName"]
+    events = logs.get_log_events(logGroupName=BATCH_LOG_GROUP, logStreamName=stream)["events"]
+    return "\n".join(event["message"] for event in events)
+
+
+def test_the_nodes_of_a_multi_node_job_see_each_other_at_their_own_addresses(bridged):
+    batch, logs = aws.client("batch", bridged), aws.client("logs", bridged)
+    name = f"nodes-{uuid.uuid4().hex[:8]}"
+    nodes_definition(batch, name)
+
+    job_id = batch.submit_job(jobName=name, jobQueue=name, jobDefinition=name)["jobId"]
+    job = wait_for_job(batch, job_id, timeout=120)
+
+    node_ids = [f"{job_id}#{index}" for index in range(NODES)]
+    nodes = {node["jobId"]: node for node in batch.describe_jobs(jobs=node_ids)["jobs"]}
+    main = nodes[node_ids[0]]
+    assert job["status"] == "SUCCEEDED", json.dumps(job, indent=1)
+    assert main["status"] == "SUCCEEDED" and main["nodeDetails"]["isMainNode"] is True
+    addresses = [
+        nodes[node_id]["attempts"][-1]["container"]["networkInterfaces"][0]["privateIpv4Address"]
+        for node_id in node_ids
+    ]
+    assert len(set(addresses)) == NODES, addresses
+    main_log = log_of(logs, main)
+    assert f"node 0 of {NODES} listens on {addresses[0]}" in main_log
+    heard = "; ".join(f"node {index} from {addresses[index]}" for index in range(1, NODES))
+    assert f"main heard: {heard}" in main_log, main_log
+    for index in range(1, NODES):
+        assert f"node {index} told the main node at {addresses[0]}" in log_of(
+            logs, nodes[node_ids[index]]
+        )
+    listed = batch.list_jobs(multiNodeJobId=job_id, jobStatus="SUCCEEDED")["jobSummaryList"]
+    assert node_ids[0] in [summary["jobId"] for summary in listed]
+
+
+def test_on_the_host_network_a_multi_node_job_is_refused_saying_how_to_restart(local_cloud):
+    if local_cloud.engine.name == "localstack":
+        pytest.skip("LocalStack's cloud runs jobs on its bridge network: nothing to refuse")
+    batch = aws.client("batch", local_cloud.endpoint)
+    name = f"nodes-{uuid.uuid4().hex[:8]}"
+    nodes_definition(batch, name)
+
+    with pytest.raises(ClientError) as refused:
+        batch.submit_job(jobName=name, jobQueue=name, jobDefinition=name)
+    assert refused.value.response["Error"]["Message"] == NODES_NEED_A_BRIDGE
