@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from harness.batch import dependencies, nodes
+from harness.batch import dependencies, eks, nodes
 from harness.batch.errors import ClientException
 from harness.batch.jobs import Job
 from harness.batch.resources import (
@@ -114,9 +114,12 @@ class BatchBackend:
         state: str = "ENABLED",
         service_role: str | None = None,
         tags: dict[str, str] | None = None,
+        eks_configuration: dict[str, Any] | None = None,
     ) -> ComputeEnvironment:
         check_name("Compute environment", name)
         tags = check_tags(tags)
+        if eks_configuration is not None:
+            eks.check_eks_configuration(eks_configuration, compute_resources)
         with self._lock:
             if name in self.compute_environments:
                 raise ClientException(f"Object already exists: compute environment {name}")
@@ -128,6 +131,7 @@ class BatchBackend:
                 state=check_state(state),
                 service_role=service_role,
                 tags=tags,
+                eks_configuration=eks_configuration,
             )
             self.compute_environments[name] = environment
             return environment
@@ -326,18 +330,19 @@ class BatchBackend:
             each.request_stop(reason, terminate)
 
     def _order(self, queue: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """A queue's computeEnvironmentOrder with every environment resolved to its ARN."""
+        """A queue's computeEnvironmentOrder with every environment resolved to its ARN; its
+        environments all of ECS or all of EKS, as AWS requires."""
+        environments = [self.find_compute_environment(e["computeEnvironment"]) for e in entries]
         order = [
-            {
-                "order": int(entry["order"]),
-                "computeEnvironment": self.find_compute_environment(
-                    entry["computeEnvironment"]
-                ).arn,
-            }
-            for entry in entries
+            {"order": int(entry["order"]), "computeEnvironment": environment.arn}
+            for entry, environment in zip(entries, environments, strict=True)
         ]
         if not order:
             raise ClientException(f"job queue {queue} needs at least one compute environment")
+        if len({environment.orchestration for environment in environments}) > 1:
+            raise ClientException(
+                f"job queue {queue}: its compute environments must all be of ECS or all of EKS"
+            )
         return order
 
     def find_job_queue(self, name_or_arn: str) -> JobQueue:
@@ -513,6 +518,7 @@ class BatchBackend:
         scheduling_priority: int | None = None,
         consumable_resource_properties: dict[str, Any] | None = None,
         node_properties: dict[str, Any] | None = None,
+        eks_properties: dict[str, Any] | None = None,
     ) -> JobDefinition:
         check_name("Job definition", name)
         scheduling_priority = check_scheduling_priority(scheduling_priority, "schedulingPriority")
@@ -520,10 +526,10 @@ class BatchBackend:
             self.find_consumable_resource(entry["consumableResource"])
         tags = check_tags(tags)
         if type == "multinode":
-            if container_properties:
+            if container_properties or eks_properties:
                 raise ClientException(
                     "a multinode job definition gives each node range its container in "
-                    "nodeProperties, not containerProperties"
+                    "nodeProperties, not containerProperties or eksProperties"
                 )
             if "FARGATE" in (platform_capabilities or []):
                 raise ClientException(
@@ -537,6 +543,10 @@ class BatchBackend:
             )
         elif node_properties:
             raise ClientException("nodeProperties is for job definitions of type multinode")
+        elif eks_properties is not None:
+            if container_properties:
+                raise ClientException("a job definition has containerProperties or eksProperties")
+            eks.check_eks_properties(eks_properties)
         elif not container_properties.get("image"):
             raise ClientException("containerProperties.image is required")
         with self._lock:
@@ -557,6 +567,7 @@ class BatchBackend:
                 consumable_resource_properties=consumable_resource_properties or None,
                 type=type,
                 node_properties=node_properties or None,
+                eks_properties=eks_properties,
             )
             self.job_definitions[definition.arn] = definition
             return definition
@@ -598,6 +609,7 @@ class BatchBackend:
         scheduling_priority_override: int | None = None,
         consumable_resource_properties_override: dict[str, Any] | None = None,
         node_overrides: dict[str, Any] | None = None,
+        eks_properties_override: dict[str, Any] | None = None,
     ) -> Job:
         check_name("Job", job_name)
         tags = check_tags(tags)
@@ -619,6 +631,19 @@ class BatchBackend:
             node_properties = self._node_properties(
                 definition, environment, node_overrides, array_size
             )
+            if definition.orchestration != environment.orchestration:
+                raise ClientException(
+                    f"job definition {definition.arn} is for {definition.orchestration} and job "
+                    f"queue {queue.name} runs jobs on {environment.orchestration}"
+                )
+            eks_override = eks.check_eks_override(
+                eks_properties_override, definition.eks_properties
+            )
+            if definition.eks_properties and container_overrides:
+                raise ClientException(
+                    "containerOverrides is for ECS jobs: override an EKS job's container with "
+                    "eksPropertiesOverride"
+                )
             job_id = str(uuid.uuid4())
             job = Job(
                 id=job_id,
@@ -639,6 +664,7 @@ class BatchBackend:
                 scheduling_priority=priority,
                 consumables=consumables,
                 node_properties=node_properties,
+                eks_override=eks_override,
             )
             self.jobs[job_id] = job
             for index in range(node_properties["numNodes"] if node_properties else 0):

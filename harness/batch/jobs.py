@@ -8,12 +8,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.batch import eks
 from harness.batch.errors import ClientException
 from harness.batch.resources import (
     ComputeEnvironment,
     ConsumableResource,
     JobDefinition,
     JobQueue,
+    Saved,
     memory_mib_of,
     present,
     vcpus_of,
@@ -38,7 +40,7 @@ def now_ms() -> int:
 
 
 @dataclass
-class Attempt:
+class Attempt(Saved):
     started_at: int | None = None
     stopped_at: int | None = None
     status_reason: str | None = None
@@ -47,6 +49,7 @@ class Attempt:
     log_stream_name: str | None = None
     task_arn: str | None = None
     container_instance_arn: str | None = None  # on EC2 only, as in AWS
+    container_id: str | None = None  # the Docker container's (an EKS attempt's containerID)
     # the container's address on the harness's bridge network (none on the host network)
     private_ipv4_address: str | None = None
 
@@ -71,7 +74,7 @@ class Attempt:
 
 
 @dataclass
-class Job:
+class Job(Saved):
     id: str
     name: str
     arn: str
@@ -109,6 +112,8 @@ class Job:
     node_properties: dict[str, Any] | None = None
     node_index: int | None = None
     node_container: dict[str, Any] | None = None
+    # a job of an EKS definition: SubmitJob's override of the pod's container
+    eks_override: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -128,7 +133,7 @@ class Job:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self._lock = threading.Lock()
         self.stop_reason = None
         self.stopping = threading.Event()
@@ -186,7 +191,25 @@ class Job:
         job, none for a multi-node parent (its nodes run), else its definition's."""
         if self.node_container is not None:
             return self.node_container
+        if self.definition.eks_properties:
+            return eks.container_properties(self.pod_container)
         return {} if self.node_properties else self.definition.container_properties
+
+    @property
+    def pod_container(self) -> dict[str, Any]:
+        """An EKS job's pod container, with SubmitJob's override (eks.py)."""
+        assert self.definition.eks_properties is not None
+        return eks.with_override(
+            eks.pod_container(self.definition.eks_properties), self.eks_override
+        )
+
+    @property
+    def entrypoint(self) -> list[str] | None:
+        """What replaces the image's entrypoint: an EKS pod container's `command`; None (the
+        image's own) for every other job."""
+        if not self.definition.eks_properties or self.node_container is not None:
+            return None
+        return list(self.pod_container.get("command") or []) or None
 
     @property
     def container_properties(self) -> dict[str, Any]:
@@ -275,7 +298,7 @@ class Job:
 
     def describe(self) -> dict[str, Any]:
         container: dict[str, Any] | None = None
-        if not self.node_properties:
+        if not self.node_properties and not self.definition.eks_properties:
             container = dict(self.container_properties)
             container["command"] = self.command
             container["environment"] = [
@@ -298,6 +321,8 @@ class Job:
             "tags": self.tags,
             **present(
                 container=container,
+                eksProperties=self.eks_properties_detail(),
+                eksAttempts=self.eks_attempts(),
                 nodeProperties=self.node_properties,
                 nodeDetails=self.node_details(),
                 statusReason=self.status_reason,
@@ -321,6 +346,47 @@ class Job:
                 for resource, quantity in self.consumables
             ]
         }
+
+    def eks_properties_detail(self) -> dict[str, Any] | None:
+        """An EKS job's pod as DescribeJobs gives it: the definition's pod properties with the
+        overridden container, its exit code and reason, and the pod's name."""
+        if not self.definition.eks_properties:
+            return None
+        pod = dict(self.definition.eks_properties["podProperties"])
+        container = self.pod_container
+        if self.attempts:
+            last = self.attempts[-1]
+            container.update(present(exitCode=last.exit_code, reason=last.reason))
+            pod.update(present(podName=pod_name(last)))
+        pod["containers"] = [container]
+        return {"podProperties": pod}
+
+    def eks_attempts(self) -> list[dict[str, Any]] | None:
+        """An EKS job's attempts as AWS shapes them (eksAttempts); `attempts` lists them too,
+        with the log stream each wrote to."""
+        if not self.definition.eks_properties:
+            return None
+        configuration = self.compute_environment.eks_configuration or {}
+        name = self.pod_container.get("name", "default")
+        return [
+            present(
+                containers=[
+                    present(
+                        name=name,
+                        containerID=attempt.container_id,
+                        exitCode=attempt.exit_code,
+                        reason=attempt.reason,
+                    )
+                ],
+                eksClusterArn=configuration.get("eksClusterArn"),
+                podNamespace=configuration.get("kubernetesNamespace"),
+                podName=pod_name(attempt),
+                startedAt=attempt.started_at,
+                stoppedAt=attempt.stopped_at,
+                statusReason=attempt.status_reason,
+            )
+            for attempt in self.attempts
+        ]
 
     def node_details(self) -> dict[str, Any] | None:
         """A node job's index and whether it is the main node; None for other jobs."""
@@ -368,3 +434,8 @@ class Job:
         if self.attempts and self.attempts[-1].exit_code is not None:
             summary["container"] = {"exitCode": self.attempts[-1].exit_code}
         return summary
+
+
+def pod_name(attempt: Attempt) -> str | None:
+    """The pod an EKS job's attempt ran as, named after its task."""
+    return f"aws-batch.{attempt.task_arn.rsplit('/', 1)[-1]}" if attempt.task_arn else None

@@ -1,6 +1,7 @@
 """Batch's resources (compute environments, job queues, job definitions) as the stand-in
 holds and describes them."""
 
+import dataclasses
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -31,6 +32,22 @@ def matching(resources: list[NamedT], names: list[str] | None) -> list[NamedT]:
     if not names:
         return resources
     return [resource for resource in resources if {resource.name, resource.arn} & set(names)]
+
+
+class Saved:
+    """A dataclass of the engine's saved state: one saved by an older harness lacks the
+    fields added since, which then take their defaults when it is restored (a plain default
+    would be found on the class anyway; a default factory would not)."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for added in dataclasses.fields(self):  # type: ignore[arg-type]
+            if added.name in state:
+                continue
+            if added.default is not dataclasses.MISSING:
+                state[added.name] = added.default
+            elif added.default_factory is not dataclasses.MISSING:
+                state[added.name] = added.default_factory()
+        self.__dict__.update(state)
 
 
 FARGATE_MAX_MEMORY_MIB = 120 * 1024  # 16 vCPUs and 120 GiB: the largest Fargate job
@@ -72,7 +89,7 @@ def with_resource_overrides(
 
 
 @dataclass
-class ComputeEnvironment:
+class ComputeEnvironment(Saved):
     name: str
     arn: str
     compute_resources: dict[str, Any]
@@ -80,6 +97,12 @@ class ComputeEnvironment:
     state: str = "ENABLED"
     service_role: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    eks_configuration: dict[str, Any] | None = None  # an environment of an EKS cluster
+
+    @property
+    def orchestration(self) -> str:
+        """ECS or EKS: the kind of jobs the environment runs."""
+        return "EKS" if self.eks_configuration else "ECS"
 
     @property
     def ecs_cluster_arn(self) -> str:
@@ -121,17 +144,20 @@ class ComputeEnvironment:
             "status": "VALID",
             "statusReason": "ComputeEnvironment Healthy",
             "computeResources": self.compute_resources,
-            "containerOrchestrationType": "ECS",
-            "ecsClusterArn": self.ecs_cluster_arn,
+            "containerOrchestrationType": self.orchestration,
             "tags": self.tags,
         }
+        if self.eks_configuration:
+            description["eksConfiguration"] = self.eks_configuration
+        else:
+            description["ecsClusterArn"] = self.ecs_cluster_arn
         if self.service_role:
             description["serviceRole"] = self.service_role
         return description
 
 
 @dataclass
-class JobQueue:
+class JobQueue(Saved):
     name: str
     arn: str
     priority: int
@@ -161,7 +187,7 @@ DEFAULT_SHARE_WINDOW_SECONDS = 600  # AWS's, for shareDecaySeconds 0
 
 
 @dataclass
-class SchedulingPolicy:
+class SchedulingPolicy(Saved):
     """A fair-share scheduling policy (harness/batch/scheduling.py says how it schedules)."""
 
     name: str
@@ -205,7 +231,7 @@ class SchedulingPolicy:
 
 
 @dataclass
-class ConsumableResource:
+class ConsumableResource(Saved):
     """What jobs hold in a limited quantity while they run (a licence, a rate-limited
     service: REPLENISHABLE) or use up (NON_REPLENISHABLE: never given back)."""
 
@@ -240,7 +266,7 @@ class ConsumableResource:
 
 
 @dataclass
-class JobDefinition:
+class JobDefinition(Saved):
     name: str
     revision: int
     arn: str
@@ -255,6 +281,11 @@ class JobDefinition:
     scheduling_priority: int | None = None  # its jobs' in a fair-share queue
     consumable_resource_properties: dict[str, Any] | None = None
     node_properties: dict[str, Any] | None = None  # type multinode: its nodes' containers
+    eks_properties: dict[str, Any] | None = None  # a pod's, for EKS compute environments
+
+    @property
+    def orchestration(self) -> str:
+        return "EKS" if self.eks_properties else "ECS"
 
     def describe(self) -> dict[str, Any]:
         description = {
@@ -269,8 +300,11 @@ class JobDefinition:
         }
         if self.node_properties:
             description["nodeProperties"] = self.node_properties
+        elif self.eks_properties:
+            description["eksProperties"] = self.eks_properties
         else:
             description["containerProperties"] = self.container_properties
+        description["containerOrchestrationType"] = self.orchestration
         if self.retry_strategy:
             description["retryStrategy"] = self.retry_strategy
         if self.timeout:

@@ -48,6 +48,7 @@ def submit_job(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
         scheduling_priority_override=body.get("schedulingPriorityOverride"),
         consumable_resource_properties_override=body.get("consumableResourcePropertiesOverride"),
         node_overrides=body.get("nodeOverrides"),
+        eks_properties_override=body.get("eksPropertiesOverride"),
     )
     return {"jobArn": job.arn, "jobName": job.name, "jobId": job.id}
 
@@ -97,6 +98,7 @@ def register_job_definition(backend: BatchBackend, body: dict[str, Any]) -> dict
         scheduling_priority=body.get("schedulingPriority"),
         consumable_resource_properties=body.get("consumableResourceProperties"),
         node_properties=body.get("nodeProperties"),
+        eks_properties=body.get("eksProperties"),
     )
     return {
         "jobDefinitionName": definition.name,
@@ -136,12 +138,18 @@ def create_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> d
         state=body.get("state", "ENABLED"),
         service_role=body.get("serviceRole"),
         tags=body.get("tags"),
+        eks_configuration=body.get("eksConfiguration"),
     )
     return environment_names(environment)
 
 
 def update_compute_environment(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     check_compute_environment(body)
+    if body.get("eksConfiguration"):
+        raise ClientException(
+            "UpdateComputeEnvironment: eksConfiguration not supported by the local Batch "
+            "stand-in (an environment keeps the cluster it was created with)"
+        )
     environment = backend.update_compute_environment(
         body.get("computeEnvironment", ""),
         body.get("state"),

@@ -90,6 +90,7 @@ class ContainerRunner:
             container = self._docker.containers.create(
                 image,
                 command=job.command,
+                entrypoint=job.entrypoint,
                 environment={**self._engine_environment, **credentials, **job.environment},
                 **self._container_options,
                 name=container_name(job),
@@ -169,6 +170,7 @@ class ContainerRunner:
             writer.close()
             return self._failed_to_start(attempt, f"CannotStartContainerError: {error.explanation}")
         attempt.started_at = now_ms()
+        attempt.container_id = getattr(container, "id", None)
         attempt.private_ipv4_address = self._address(container)
         on_running()
         return self._follow(job, attempt, container, writer)

@@ -32,6 +32,7 @@ SUBMIT_JOB_HONOURED = {
     "schedulingPriorityOverride",
     "consumableResourcePropertiesOverride",
     "nodeOverrides",
+    "eksPropertiesOverride",
 }
 SUBMIT_JOB_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
@@ -50,6 +51,7 @@ DEFINITION_HONOURED = {
     "schedulingPriority",
     "consumableResourceProperties",
     "nodeProperties",
+    "eksProperties",
 }
 DEFINITION_NO_EFFECT = {
     "propagateTags": "there are no ECS tasks to tag",
@@ -84,6 +86,7 @@ COMPUTE_ENVIRONMENT_HONOURED = {
     "computeResources",
     "serviceRole",
     "tags",
+    "eksConfiguration",
 }
 COMPUTE_ENVIRONMENT_NO_EFFECT = {
     "unmanagedvCpus": "the stand-in counts a fair-share queue's capacity in maxvCpus",
@@ -109,7 +112,7 @@ SCHEDULING_POLICY_HONOURED = {"name", "arn", "fairsharePolicy", "tags"}
 
 def check_compute_environment(request: dict[str, Any]) -> None:
     """Create/UpdateComputeEnvironment, or a template's properties in the API's camelCase."""
-    _check(
+    check_fields(
         "compute environment", request, COMPUTE_ENVIRONMENT_HONOURED, COMPUTE_ENVIRONMENT_NO_EFFECT
     )
     resources = request.get("computeResources") or {}
@@ -132,13 +135,13 @@ def check_compute_environment(request: dict[str, Any]) -> None:
 
 def check_job_queue(request: dict[str, Any]) -> None:
     """Create/UpdateJobQueue, or a template's properties in the API's camelCase."""
-    _check("job queue", request, JOB_QUEUE_HONOURED, JOB_QUEUE_NO_EFFECT)
+    check_fields("job queue", request, JOB_QUEUE_HONOURED, JOB_QUEUE_NO_EFFECT)
 
 
 def check_scheduling_policy(request: dict[str, Any]) -> None:
     """Create/UpdateSchedulingPolicy: fair-share policies (quota share policies, for
     SageMaker training queues, are refused by name)."""
-    _check("scheduling policy", request, SCHEDULING_POLICY_HONOURED, {})
+    check_fields("scheduling policy", request, SCHEDULING_POLICY_HONOURED, {})
 
 
 def check_consumable_resource_properties(properties: Any) -> list[dict[str, Any]]:
@@ -201,13 +204,13 @@ def check_state_time_limit_actions(actions: Any) -> tuple[dict[str, Any], ...]:
 
 
 def check_submit_job(request: dict[str, Any]) -> None:
-    _check("SubmitJob", request, SUBMIT_JOB_HONOURED, SUBMIT_JOB_NO_EFFECT)
+    check_fields("SubmitJob", request, SUBMIT_JOB_HONOURED, SUBMIT_JOB_NO_EFFECT)
     node_overrides = (request.get("nodeOverrides") or {}).get("nodePropertyOverrides") or []
     for overrides in [
         request.get("containerOverrides") or {},
         *((entry or {}).get("containerOverrides") or {} for entry in node_overrides),
     ]:
-        _check("SubmitJob containerOverrides", overrides, CONTAINER_OVERRIDES_HONOURED, {})
+        check_fields("SubmitJob containerOverrides", overrides, CONTAINER_OVERRIDES_HONOURED, {})
         check_resource_requirements("containerOverrides", overrides)
         check_environment_names("containerOverrides", overrides)
 
@@ -215,13 +218,13 @@ def check_submit_job(request: dict[str, Any]) -> None:
 def check_job_definition(request: dict[str, Any]) -> None:
     """A RegisterJobDefinition request, or a template's properties in the API's camelCase:
     its containerProperties, or the container of each of its node ranges."""
-    _check("job definition", request, DEFINITION_HONOURED, DEFINITION_NO_EFFECT)
+    check_fields("job definition", request, DEFINITION_HONOURED, DEFINITION_NO_EFFECT)
     node_ranges = (request.get("nodeProperties") or {}).get("nodeRangeProperties") or []
     for container in [
         request.get("containerProperties") or {},
         *((entry or {}).get("container") or {} for entry in node_ranges),
     ]:
-        _check("containerProperties", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
+        check_fields("containerProperties", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
         check_resource_requirements("containerProperties", container)
         check_environment_names("containerProperties", container)
 
@@ -250,9 +253,11 @@ def check_environment_names(where: str, container: dict[str, Any]) -> None:
         )
 
 
-def _check(
+def check_fields(
     where: str, request: dict[str, Any], honoured: set[str], no_effect: dict[str, str]
 ) -> None:
+    """ClientException naming every given field neither honoured nor in `no_effect`; a
+    warning in the engine log for each given field of `no_effect`."""
     given = {name for name, value in request.items() if value not in (None, {}, [])}
     rejected = sorted(given - honoured - set(no_effect))
     if rejected:

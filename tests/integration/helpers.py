@@ -13,8 +13,13 @@ from typing import Any
 import docker
 
 from harness.batch.states import FINAL_STATES
+from harness.client import aws
 from harness.client.pipeline import Pipeline, plain
+from harness.cloud import network
+from harness.cloud.lifecycle import remove_job_containers
+from harness.contracts import BATCH_LOG_GROUP
 from harness.engine.base import free_port as free_port  # the tests' own engines
+from harness.engine.moto.engine import MotoEngine
 from harness.images.prepare import LOCAL_BASE, PUBLIC_BASE
 from harness.paths import REPO
 from harness.waiting import wait_until
@@ -194,14 +199,10 @@ def a_job_held_back_by_capacity(pipeline: Pipeline, name: str) -> Iterator[tuple
 
 
 @contextmanager
-def engine_on_a_bridge(directory: Path) -> Iterator[tuple[Any, Any]]:
+def engine_on_a_bridge(directory: Path) -> Iterator[tuple[MotoEngine, network.ContainerNetwork]]:
     """An embedded engine of its own whose Batch jobs and functions run on a bridge network
     the harness creates (the path of Docker Desktop and of LocalStack's cloud), with that
     network; both removed afterwards, with what ran on the network."""
-    from harness.cloud import network
-    from harness.cloud.lifecycle import remove_job_containers
-    from harness.engine.moto.engine import MotoEngine
-
     client = docker.from_env()
     name = f"csv-pipeline-it-{uuid.uuid4().hex[:6]}"
     prepared = network.prepare(client, "bridge", name)
@@ -215,3 +216,12 @@ def engine_on_a_bridge(directory: Path) -> Iterator[tuple[Any, Any]]:
             container.remove(force=True)
         remove_job_containers(engine.endpoint)
         network.remove(client, name)
+
+
+def log_of(endpoint: str, job: dict[str, Any]) -> str:
+    """The output of a described job's last attempt, from its log stream."""
+    stream = job["attempts"][-1]["container"]["logStreamName"]
+    events = aws.client("logs", endpoint).get_log_events(
+        logGroupName=BATCH_LOG_GROUP, logStreamName=stream
+    )["events"]
+    return "\n".join(event["message"] for event in events)

@@ -2,7 +2,7 @@
 
 import re
 
-from harness.batch import validation
+from harness.batch import eks, validation
 from harness.cli.main import parser
 from harness.paths import REPO
 from infra.config import SETTINGS, environment_name
@@ -55,6 +55,9 @@ BATCH_TABLES = {
         validation.COMPUTE_ENVIRONMENT_NO_EFFECT,
     ),
     "Create/UpdateJobQueue": (validation.JOB_QUEUE_HONOURED, validation.JOB_QUEUE_NO_EFFECT),
+    "eksConfiguration": (eks.EKS_CONFIGURATION_HONOURED, eks.EKS_CONFIGURATION_NO_EFFECT),
+    "podProperties": (eks.POD_HONOURED, eks.POD_NO_EFFECT),
+    "podProperties containers": (eks.CONTAINER_HONOURED, eks.CONTAINER_NO_EFFECT),
 }
 
 

@@ -1,6 +1,7 @@
 """The stand-in's resources and jobs saved and restored, as the engine does across a stop:
 a scripted runner (no Docker)."""
 
+import copy
 import pickle
 import threading
 from dataclasses import dataclass
@@ -198,3 +199,30 @@ def test_a_container_created_but_never_started_is_removed_and_the_job_runs_anew(
     (attempt,) = job.attempts  # the attempt that never ran is not counted
     assert attempt.exit_code == 0
     assert container.removed and runner.ran == [job.id] and runner.reattached == []
+
+
+def test_a_state_saved_before_fields_were_added_restores_them_with_their_defaults():
+    runner = HeldRunner()
+    runner.release.set()
+    backend, _ = backend_with(runner)
+    job = backend.submit_job("one", "queue", "work")
+    in_state(job, JobStatus.SUCCEEDED)
+    older = copy.deepcopy(backend.saved())
+    (saved_job,) = older["jobs"].values()
+    (definition,) = older["job_definitions"].values()
+    (environment,) = older["compute_environments"].values()
+    for resource, added in (
+        (saved_job, ("node_properties", "eks_override")),
+        (saved_job.attempts[0], ("container_id", "private_ipv4_address")),
+        (definition, ("eks_properties", "node_properties")),
+        (environment, ("eks_configuration",)),
+    ):
+        for name in added:  # fields an older harness's objects did not have
+            del resource.__dict__[name]
+
+    again, _, _ = restored(pickle.dumps(older), runner)
+
+    (restored_job,) = again.describe_jobs([job.id])
+    assert restored_job.describe() == job.describe()
+    assert restored_job.eks_override == {}, "a field with a default factory is filled in"
+    assert again.describe_compute_environments()[0].eks_configuration is None

@@ -277,7 +277,10 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
     ecs = client.post(
         "/v1/submitjob", json={**job, "ecsPropertiesOverride": {"taskProperties": [{}]}}
     )
-    eks = client.post("/v1/submitjob", json={**job, "eksPropertiesOverride": {"podProperties": {}}})
+    ecs_definition = client.post(
+        "/v1/registerjobdefinition",
+        json={"jobDefinitionName": "ecs", "ecsProperties": {"taskProperties": [{}]}},
+    )
     gpu = client.post(
         "/v1/registerjobdefinition",
         json={
@@ -293,7 +296,7 @@ def test_documented_fields_the_stand_in_lacks_are_refused_not_dropped(backend, c
 
     for refused, field in (
         (ecs, "ecsPropertiesOverride"),
-        (eks, "eksPropertiesOverride"),
+        (ecs_definition, "ecsProperties"),
         (gpu, "GPU"),
     ):
         assert refused.status_code == 400
