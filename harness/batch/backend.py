@@ -345,6 +345,11 @@ class BatchBackend:
             )
         return order
 
+    def job_queue_type(self, queue: JobQueue) -> str:
+        """EKS, ECS or ECS_FARGATE, from the queue's first compute environment."""
+        first = queue.compute_environment_order[0]["computeEnvironment"]
+        return self.find_compute_environment(first).job_queue_type
+
     def find_job_queue(self, name_or_arn: str) -> JobQueue:
         return named("job queue", self._snapshot(self.job_queues), name_or_arn)
 

@@ -169,7 +169,7 @@ class JobExecutor:
             main_ended.join()
             for node in parent.children:
                 if node is not main and not node.is_done:
-                    node.request_stop(MAIN_NODE_ENDED, terminate=True)
+                    node.request_stop(MAIN_NODE_ENDED, terminate=True, requested=False)
             for thread in started.values():
                 thread.join()
             main_attempt = main.attempts[-1]

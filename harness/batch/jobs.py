@@ -114,6 +114,9 @@ class Job(Saved):
     node_container: dict[str, Any] | None = None
     # a job of an EKS definition: SubmitJob's override of the pod's container
     eks_override: dict[str, Any] = field(default_factory=dict)
+    # a CancelJob or TerminateJob request it accepted (isCancelled, isTerminated)
+    cancel_accepted: bool = False
+    terminate_accepted: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -153,9 +156,11 @@ class Job(Saved):
             self.reclaimed.set()
             return self.reclaim_reason
 
-    def request_stop(self, reason: str, terminate: bool) -> bool:
+    def request_stop(self, reason: str, terminate: bool, requested: bool = True) -> bool:
         """CancelJob (terminate=False) stops a job that has not reached STARTING; TerminateJob
-        stops it in any state but a final one. True when this job will stop."""
+        stops it in any state but a final one. True when this job will stop. `requested`:
+        a request AWS would answer with isCancelled or isTerminated (not the stand-in's own
+        stop of a multi-node job's nodes)."""
         with self._lock:
             if self.status in FINAL_STATES or self.stopping.is_set():
                 return False
@@ -163,6 +168,9 @@ class Job(Saved):
                 return False
             self.stop_reason = reason
             self.stopping.set()
+            if requested:
+                self.terminate_accepted = terminate
+                self.cancel_accepted = not terminate
             return True
 
     def clear_stop(self) -> None:
@@ -334,6 +342,8 @@ class Job(Saved):
                 shareIdentifier=self.share_identifier,
                 schedulingPriority=self.scheduling_priority,
                 consumableResourceProperties=self.consumable_resource_properties(),
+                isCancelled=self.cancel_accepted or None,
+                isTerminated=self.terminate_accepted or None,
             ),
         }
 
@@ -388,6 +398,11 @@ class Job(Saved):
             for attempt in self.attempts
         ]
 
+    @property
+    def scheduled_at(self) -> int | None:
+        """When the scheduler first started it (RUNNABLE to STARTING); None before."""
+        return next((stamp for status, stamp in self.history if status == JobStatus.STARTING), None)
+
     def node_details(self) -> dict[str, Any] | None:
         """A node job's index and whether it is the main node; None for other jobs."""
         if self.node_index is None or self.parent is None:
@@ -429,7 +444,17 @@ class Job(Saved):
                 stoppedAt=self.stopped_at,
                 arrayProperties=self.array_properties(),
                 nodeProperties=self.node_summary(),
+                shareIdentifier=self.share_identifier,
+                scheduledAt=self.scheduled_at,
+                isCancelled=self.cancel_accepted or None,
+                isTerminated=self.terminate_accepted or None,
             ),
+            "capacityUsage": [
+                {
+                    "capacityUnit": "cpu" if self.definition.eks_properties else "VCPU",
+                    "quantity": self.vcpus,
+                }
+            ],
         }
         if self.attempts and self.attempts[-1].exit_code is not None:
             summary["container"] = {"exitCode": self.attempts[-1].exit_code}

@@ -105,13 +105,24 @@ class ComputeEnvironment(Saved):
         return "EKS" if self.eks_configuration else "ECS"
 
     @property
+    def uuid(self) -> str:
+        """Its unique identifier: the same for the same environment ARN."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, self.arn))
+
+    @property
+    def job_queue_type(self) -> str:
+        """What AWS calls the queues of such an environment: EKS, ECS or ECS_FARGATE."""
+        if self.eks_configuration:
+            return "EKS"
+        return "ECS" if self.runs_on_ec2 else "ECS_FARGATE"
+
+    @property
     def ecs_cluster_arn(self) -> str:
         """The ECS cluster AWS Batch makes for the environment, named as AWS names it
-        (`<name>_Batch_<uuid>`); the same for the same environment ARN."""
+        (`<name>_Batch_<uuid>`)."""
         prefix, _, _ = self.arn.partition(":compute-environment/")
         region_and_account = prefix.removeprefix("arn:aws:batch:")
-        cluster = f"{self.name}_Batch_{uuid.uuid5(uuid.NAMESPACE_URL, self.arn)}"
-        return f"arn:aws:ecs:{region_and_account}:cluster/{cluster}"
+        return f"arn:aws:ecs:{region_and_account}:cluster/{self.name}_Batch_{self.uuid}"
 
     @property
     def runs_on_ec2(self) -> bool:
@@ -145,6 +156,7 @@ class ComputeEnvironment(Saved):
             "statusReason": "ComputeEnvironment Healthy",
             "computeResources": self.compute_resources,
             "containerOrchestrationType": self.orchestration,
+            "uuid": self.uuid,
             "tags": self.tags,
         }
         if self.eks_configuration:

@@ -69,7 +69,11 @@ def list_jobs(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
 
 def describe_job_queues(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:
     queues = backend.describe_job_queues(body.get("jobQueues"))
-    return {"jobQueues": [queue.describe() for queue in queues]}
+    return {
+        "jobQueues": [
+            {**queue.describe(), "jobQueueType": backend.job_queue_type(queue)} for queue in queues
+        ]
+    }
 
 
 def describe_compute_environments(backend: BatchBackend, body: dict[str, Any]) -> dict[str, Any]:

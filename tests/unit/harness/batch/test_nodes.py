@@ -89,6 +89,7 @@ def test_the_nodes_start_together_know_each_other_and_end_with_the_main_node():
     assert [(n.status, n.status_reason) for n in others] == [
         (JobStatus.FAILED, MAIN_NODE_ENDED)
     ] * 2
+    assert "isTerminated" not in others[0].describe(), "the stand-in stopped it, no request"
 
     described = job.describe()
     assert described["nodeProperties"]["numNodes"] == 3 and "container" not in described

@@ -51,3 +51,40 @@ def test_an_attempt_names_its_task_and_on_ec2_its_container_instance(compute_typ
         assert re.fullmatch(prefix + r"[0-9a-f]{32}", instance)
     else:
         assert instance is None, "Fargate tasks run on no container instance"
+
+
+def test_a_queue_says_its_type_and_an_environment_its_uuid():
+    backend = backend_with("EC2")
+    backend.create_compute_environment("f", {"type": "FARGATE", "maxvCpus": 4})
+    backend.create_job_queue("fq", 1, [{"order": 1, "computeEnvironment": "f"}])
+
+    types = {q.name: backend.job_queue_type(q) for q in backend.describe_job_queues()}
+    assert types == {"queue": "ECS", "fq": "ECS_FARGATE"}
+    environment = backend.describe_compute_environments(["env"])[0].describe()
+    assert environment["ecsClusterArn"].endswith(f"cluster/env_Batch_{environment['uuid']}")
+
+
+def test_a_summary_gives_capacity_and_when_the_job_was_scheduled():
+    backend = backend_with("EC2")
+    job = backend.submit_job("quick", "queue", "quick")
+    assert wait_until(lambda: job.status == "RUNNING" or None, timeout=5, interval=0.01)
+
+    summary = job.summary()
+    assert summary["capacityUsage"] == [{"capacityUnit": "VCPU", "quantity": 1.0}]
+    assert job.created_at <= summary["scheduledAt"] <= summary["startedAt"]
+    assert "isTerminated" not in summary and "isTerminated" not in job.describe()
+    backend.stop_job(job.id, "enough", terminate=True)
+    assert wait_until(lambda: job.is_done or None, timeout=5, interval=0.01)
+    assert job.describe()["isTerminated"] is True and job.summary()["isTerminated"] is True
+    assert "isCancelled" not in job.describe()
+
+
+def test_a_cancelled_job_says_so():
+    backend = backend_with("EC2")
+    backend.update_compute_environment("env", state="DISABLED")  # nothing starts
+    job = backend.submit_job("waits", "queue", "quick")
+    assert wait_until(lambda: job.status == "RUNNABLE" or None, timeout=5, interval=0.01)
+
+    backend.stop_job(job.id, "not needed", terminate=False)
+    assert wait_until(lambda: job.is_done or None, timeout=5, interval=0.01)
+    assert job.describe()["isCancelled"] is True and "isTerminated" not in job.describe()
