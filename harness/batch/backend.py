@@ -675,21 +675,7 @@ class BatchBackend:
             for index in range(node_properties["numNodes"] if node_properties else 0):
                 self._add_node(job, index, node_overrides or {})
             for index in range(array_size or 0):
-                child = replace(
-                    job,
-                    id=f"{job_id}:{index}",
-                    arn=f"{job.arn}:{index}",
-                    array_size=None,
-                    array_index=index,
-                    parent=job,
-                    children=[],
-                    history=[],
-                    attempts=[],
-                    depends_on=[],
-                    dependencies=[],
-                )
-                job.children.append(child)
-                self.jobs[child.id] = child
+                self._add_child(job, f":{index}", array_size=None, array_index=index)
         self._start_job(job)
         return job
 
@@ -724,25 +710,35 @@ class BatchBackend:
     def _add_node(self, job: Job, index: int, overrides: dict[str, Any]) -> None:
         """Node job `index` of a multi-node job, listed as AWS lists it (<job id>#<index>)."""
         assert job.node_properties is not None
-        node = replace(
+        self._add_child(
             job,
-            id=f"{job.id}#{index}",
-            arn=f"{job.arn}#{index}",
+            f"#{index}",
             node_properties=None,
             node_index=index,
             node_container=nodes.node_container(job.node_properties, index),
             container_overrides=nodes.node_overrides(
                 overrides, index, job.node_properties["numNodes"]
             ),
+        )
+
+    def _add_child(self, job: Job, suffix: str, **fields: Any) -> None:
+        """A child of `job` (an array's child or a multi-node job's node), its id and ARN
+        the job's with `suffix`: a copy of the job with `fields`, its own history and
+        attempts, and no dependencies of its own."""
+        child = replace(
+            job,
+            id=f"{job.id}{suffix}",
+            arn=f"{job.arn}{suffix}",
             parent=job,
             children=[],
             history=[],
             attempts=[],
             depends_on=[],
             dependencies=[],
+            **fields,
         )
-        job.children.append(node)
-        self.jobs[node.id] = node
+        job.children.append(child)
+        self.jobs[child.id] = child
 
     def _fair_share(
         self,
