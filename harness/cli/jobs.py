@@ -31,9 +31,7 @@ def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
         listed = [job_record(job, waiting) for job in jobs]
         if args.children:
             for job in jobs:
-                if job.get("arrayProperties", {}).get("size"):
-                    children = local.children(job["jobId"])
-                    listed += [job_record(child, waiting) for child in children]
+                listed += [job_record(part, waiting) for part in local.parts(job)]
         print_json(listed)
         return 0
     if not jobs:
@@ -41,14 +39,14 @@ def cmd_jobs(cloud: LocalCloud, args: argparse.Namespace) -> int:
     for job in jobs:
         print(job_line(job, waiting))
         size = job.get("arrayProperties", {}).get("size")
-        if not size:
-            continue
-        (described,) = local.describe([job["jobId"]])
-        counts = described["arrayProperties"].get("statusSummary", {})
-        print(f"{'':10}array of {size}: " + " ".join(f"{s}={n}" for s, n in counts.items() if n))
+        if size:
+            (described,) = local.describe([job["jobId"]])
+            counts = described["arrayProperties"].get("statusSummary", {})
+            summary = " ".join(f"{s}={n}" for s, n in counts.items() if n)
+            print(f"{'':10}array of {size}: {summary}")
         if args.children:
-            for child in local.children(job["jobId"]):
-                print(f"{'':10}{job_line(child, waiting)}")
+            for part in local.parts(job):
+                print(f"{'':10}{job_line(part, waiting)}")
     return 0
 
 
@@ -92,7 +90,11 @@ def register(commands: Any) -> None:
         "go first); an array job with its children's states counted.",
         "harness jobs --children",
     )
-    jobs.add_argument("--children", action="store_true", help="list array jobs' children too")
+    jobs.add_argument(
+        "--children",
+        action="store_true",
+        help="list array jobs' children and multi-node jobs' nodes too",
+    )
     json_flag(jobs, JOB_SCHEMA)
     jobs.set_defaults(run=cmd_jobs)
     for verb, summary, description in (
@@ -118,7 +120,8 @@ def register(commands: Any) -> None:
         "logs",
         "a job's container output, or the trigger's log",
         "A job's container output from CloudWatch Logs, oldest line first; an array job's "
-        "is its children's, each line labelled with the child's index. With --follow, lines "
+        "is its children's, each line labelled with the child's index, and a multi-node "
+        "job's its nodes', labelled [#index]. With --follow, lines "
         "as they are written until the job ends. With --trigger, the trigger Lambda's log.",
         "harness logs JOB_ID --follow",
     )

@@ -80,6 +80,20 @@ class Pipeline:
         children = self._listed(arrayJobId=array_job_id)
         return sorted(children, key=lambda job: job.get("arrayProperties", {}).get("index", 0))
 
+    def nodes(self, multi_node_job_id: str) -> list[dict[str, Any]]:
+        """A multi-node parallel job's node jobs, in every state, by node index."""
+        nodes = self._listed(multiNodeJobId=multi_node_job_id)
+        return sorted(nodes, key=lambda job: job.get("nodeProperties", {}).get("nodeIndex", 0))
+
+    def parts(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        """The jobs a job (as listed or described) is made of: an array's children or a
+        multi-node job's nodes; none for any other job."""
+        if job.get("arrayProperties", {}).get("size"):
+            return self.children(job["jobId"])
+        if is_multi_node(job):
+            return self.nodes(job["jobId"])
+        return []
+
     def _listed(self, **selector: str) -> list[dict[str, Any]]:
         """ListJobs in every state (it lists one state per call) for a queue or an array,
         each job once: one that changes state between two calls is listed by both, and its
@@ -152,8 +166,14 @@ class Pipeline:
 
     def log_lines(self, job_id: str) -> Iterator[str]:
         """A job's log, oldest line first; an array job's is its children's, each line
-        labelled with its child's index ("[2] ...")."""
+        labelled with its child's index ("[2] ..."), and a multi-node job's its nodes' ("[#1]
+        ...")."""
         job = self.described(job_id)
+        if is_multi_node(job):
+            for node in self.describe([node["jobId"] for node in self.nodes(job_id)]):
+                index = node["nodeDetails"]["nodeIndex"]
+                yield from (f"[#{index}] {line}" for line in self._stream_lines(node))
+            return
         if "size" not in job.get("arrayProperties", {}):
             yield from self._stream_lines(job)
             return
@@ -164,14 +184,17 @@ class Pipeline:
 
     def follow_log(self, job_id: str, poll_seconds: float = 1.0) -> Iterator[str]:
         """A job's log as it is written, until the job has ended and its last line is read
-        (an array job's children each have their own: follow one of them)."""
+        (an array job's children and a multi-node job's nodes each have their own: follow
+        one of them)."""
         token = None
         while True:
             job = self.described(job_id)
             if "size" in job.get("arrayProperties", {}):
                 raise BadInput(f"{job_id} is an array job: follow one child, {job_id}:N")
+            if is_multi_node(job):
+                raise BadInput(f"{job_id} is a multi-node job: follow one node, {job_id}#N")
             ended = job["status"] in FINAL_STATES
-            stream = job.get("container", {}).get("logStreamName")
+            stream = log_stream(job)
             if stream:
                 lines, token = self._events_after(stream, token)
                 yield from lines
@@ -180,7 +203,7 @@ class Pipeline:
             time.sleep(poll_seconds)
 
     def _stream_lines(self, job: dict[str, Any]) -> Iterator[str]:
-        stream = job.get("container", {}).get("logStreamName")
+        stream = log_stream(job)
         if not stream:
             return
         try:
@@ -243,3 +266,19 @@ class Pipeline:
 def plain(item: dict[str, Any]) -> dict[str, str]:
     """A DynamoDB item as {name: value} for printing and comparing."""
     return {name: next(iter(value.values())) for name, value in item.items()}
+
+
+def is_multi_node(job: dict[str, Any]) -> bool:
+    """A multi-node parallel job itself (a node job's nodeProperties names its index)."""
+    properties = job.get("nodeProperties") or {}
+    return bool(properties.get("numNodes")) and "nodeIndex" not in properties
+
+
+def log_stream(job: dict[str, Any]) -> str | None:
+    """The log stream of a described job's latest attempt: its container's, else (an EKS job
+    describes no `container`) its latest attempt's."""
+    stream = job.get("container", {}).get("logStreamName")
+    attempts = job.get("attempts") or []
+    if stream or not attempts:
+        return stream
+    return attempts[-1].get("container", {}).get("logStreamName")

@@ -138,8 +138,8 @@ class ConsoleData:
         return [job_record(job, waiting) for job in jobs[:JOBS_SHOWN]], len(jobs)
 
     def timeline(self) -> Timeline:
-        """The TIMELINE_JOBS newest jobs, each array's first CHILDREN_SHOWN children under it,
-        and the dependencies between them."""
+        """The TIMELINE_JOBS newest jobs, under each the first CHILDREN_SHOWN children of an
+        array or nodes of a multi-node job, and the dependencies between them."""
         newest = self.pipeline.jobs()[:TIMELINE_JOBS]
         described = {
             job["jobId"]: job for job in self.pipeline.describe([j["jobId"] for j in newest])
@@ -150,9 +150,8 @@ class ConsoleData:
                 d["jobId"] for d in described.get(job["jobId"], {}).get("dependsOn", [])
             )
             shown.append(Shown(job, depends_on=depends_on))
-            if job.get("arrayProperties", {}).get("size"):
-                children = self.pipeline.children(job["jobId"])[:CHILDREN_SHOWN]
-                shown += [Shown(child, child=True) for child in children]
+            parts = self.pipeline.parts(job)[:CHILDREN_SHOWN]
+            shown += [Shown(part, child=True) for part in parts]
         return timeline(shown, int(time.time() * 1000))
 
     def job(self, job_id: str) -> dict[str, Any]:

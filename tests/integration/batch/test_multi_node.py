@@ -19,7 +19,9 @@ from botocore.exceptions import ClientError
 
 from harness.batch.backend import NODES_NEED_A_BRIDGE
 from harness.client import aws
+from harness.client.pipeline import Pipeline
 from harness.cloud.lifecycle import LocalCloud
+from harness.contracts import StackOutputs
 from tests.integration.helpers import base_image, engine_on_a_bridge, log_of, wait_for_job
 
 PORT = 7000  # every node listens on it: on a shared network the second bind would fail
@@ -128,6 +130,17 @@ def test_the_nodes_of_a_multi_node_job_see_each_other_at_their_own_addresses(bri
         assert f"node {index} told the main node at {addresses[0]}" in logs[index]
     listed = batch.list_jobs(multiNodeJobId=job_id, jobStatus="SUCCEEDED")["jobSummaryList"]
     assert node_ids[0] in [summary["jobId"] for summary in listed]
+
+    # What `harness jobs --children`, `harness logs` and the console read through.
+    queue_only = StackOutputs(
+        bucket="", table="", job_queue=name, job_definition=name, function="", upload_prefix=""
+    )
+    client = Pipeline(bridged, queue_only)
+    (summary,) = [j for j in client.jobs() if j["jobId"] == job_id]
+    assert [part["jobId"] for part in client.parts(summary)] == node_ids
+    lines = list(client.log_lines(job_id))
+    assert f"[#0] main heard: {heard}" in lines, lines
+    assert f"[#1] node 1 told the main node at {addresses[0]}" in lines, lines
 
 
 def test_on_the_host_network_a_multi_node_job_is_refused_saying_how_to_restart(local_cloud):

@@ -5,7 +5,7 @@ import pytest
 from botocore.stub import Stubber
 
 from harness.batch.states import JobStatus
-from harness.client.pipeline import LogGone, Pipeline
+from harness.client.pipeline import LogGone, Pipeline, is_multi_node, log_stream
 from harness.contracts import StackOutputs
 
 OUTPUTS = StackOutputs("bucket", "table", "queue", "definition", "function", "uploads/")
@@ -135,3 +135,22 @@ def test_a_log_the_engine_no_longer_has_is_said_to_be_gone(monkeypatch):
         )
         with pytest.raises(LogGone, match=r"job old wrote its log to .* no longer has"):
             list(pipeline.log_lines("old"))
+
+
+def test_a_jobs_log_stream_is_its_latest_attempts_with_or_without_a_container():
+    attempts = [{"container": {"logStreamName": f"d/default/{n}"}} for n in (1, 2)]
+    ecs = {"container": {"logStreamName": "d/default/2"}, "attempts": attempts}
+    eks = {"attempts": [{"container": {"logStreamName": "pod/default/1"}}]}  # no `container`
+    assert [log_stream(job) for job in (ecs, eks, {"attempts": []})] == [
+        "d/default/2",
+        "pod/default/1",
+        None,
+    ]
+
+
+def test_a_multi_node_job_is_told_from_its_nodes():
+    assert is_multi_node({"nodeProperties": {"numNodes": 3}})
+    assert not is_multi_node(
+        {"nodeProperties": {"numNodes": 3, "nodeIndex": 0, "isMainNode": True}}
+    )
+    assert not is_multi_node({"arrayProperties": {"size": 2}})
