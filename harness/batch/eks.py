@@ -13,7 +13,8 @@ from typing import Any
 from harness.batch.errors import ClientException
 from harness.batch.validation import RESERVED_ENVIRONMENT_PREFIX, check_fields
 
-POD_HONOURED = {"containers"}
+POD_HONOURED = {"containers", "initContainers"}
+MAX_CONTAINERS = 10  # AWS: podProperties.containers "is limited to 10 elements"
 POD_NO_EFFECT = {
     "metadata": "there is no Kubernetes to label or annotate a pod in",
     "serviceAccountName": "there are no service accounts: the container gets the credentials "
@@ -24,7 +25,7 @@ POD_NO_EFFECT = {
 }
 CONTAINER_HONOURED = {"name", "image", "command", "args", "env", "resources"}
 CONTAINER_NO_EFFECT = {"imagePullPolicy": "images come from the local Docker engine"}
-OVERRIDE_HONOURED = {"containers"}
+OVERRIDE_HONOURED = {"containers", "initContainers"}
 OVERRIDE_NO_EFFECT = {"metadata": POD_NO_EFFECT["metadata"]}
 CONTAINER_OVERRIDE_HONOURED = {"name", "image", "command", "args", "env", "resources"}
 CPU = re.compile(r"^(\d+(?:\.\d+)?)(m?)$")
@@ -33,59 +34,89 @@ MEMORY_MIB = {"Mi": 1, "Gi": 1024, "M": 1_000_000 / 1_048_576, "G": 1_000_000_00
 
 
 def check_eks_properties(properties: Any) -> dict[str, Any]:
-    """A definition's eksProperties: one pod container with an image; other documented fields
-    accepted with a warning or refused by name."""
+    """A definition's eksProperties: 1 to 10 containers (and any init containers), each with
+    an image, named when there are several; other documented fields accepted with a warning
+    or refused by name."""
     pod = properties.get("podProperties") if isinstance(properties, dict) else None
     if not isinstance(pod, dict):
         raise ClientException("eksProperties.podProperties is required")
     check_fields("eksProperties.podProperties", pod, POD_HONOURED, POD_NO_EFFECT)
     containers = pod.get("containers")
-    if not isinstance(containers, list) or len(containers) != 1:
+    if not isinstance(containers, list) or not 1 <= len(containers) <= MAX_CONTAINERS:
         raise ClientException(
-            "eksProperties.podProperties.containers: the local Batch stand-in runs pods of "
-            "one container (AWS allows up to 10)"
+            f"eksProperties.podProperties.containers: 1 to {MAX_CONTAINERS} containers"
         )
-    (container,) = containers
-    check_fields("podProperties.containers", container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
-    if not container.get("image"):
-        raise ClientException("podProperties.containers: image is required")
-    for variable in container.get("env") or []:
-        if str(variable.get("name", "")).startswith(RESERVED_ENVIRONMENT_PREFIX):
-            raise ClientException(
-                f"podProperties.containers.env: {variable['name']}: the "
-                f"{RESERVED_ENVIRONMENT_PREFIX} prefix is reserved for the variables AWS Batch sets"
-            )
-    container_properties(container)  # its resources parse
+    every = [*containers, *(pod.get("initContainers") or [])]
+    for container in every:
+        check_container("podProperties.containers", container)
+    names = [container.get("name") for container in every]
+    if len(every) > 1 and (None in names or len(set(names)) < len(names)):
+        raise ClientException(
+            "podProperties: the containers and init containers of a pod of more than one "
+            "need a name each, all different"
+        )
     return properties
 
 
+def check_container(where: str, container: Any) -> None:
+    if not isinstance(container, dict):
+        raise ClientException(f"{where}: each container is an object with an image")
+    check_fields(where, container, CONTAINER_HONOURED, CONTAINER_NO_EFFECT)
+    if not container.get("image"):
+        raise ClientException(f"{where}: image is required")
+    for variable in container.get("env") or []:
+        if str(variable.get("name", "")).startswith(RESERVED_ENVIRONMENT_PREFIX):
+            raise ClientException(
+                f"{where}.env: {variable['name']}: the {RESERVED_ENVIRONMENT_PREFIX} prefix is "
+                "reserved for the variables AWS Batch sets"
+            )
+    container_properties(container)  # its resources parse
+
+
 def check_eks_override(override: Any, definition: dict[str, Any] | None) -> dict[str, Any]:
-    """SubmitJob's eksPropertiesOverride of an EKS definition: its container override."""
+    """SubmitJob's eksPropertiesOverride of an EKS definition: its podProperties, each
+    container override naming a container of the pod (a pod of one may leave it unnamed)."""
     if not override:
         return {}
     if definition is None:
         raise ClientException("eksPropertiesOverride is for job definitions with eksProperties")
     pod = override.get("podProperties") or {}
     check_fields("eksPropertiesOverride.podProperties", pod, OVERRIDE_HONOURED, OVERRIDE_NO_EFFECT)
-    containers = pod.get("containers") or []
-    if len(containers) > 1:
-        raise ClientException("eksPropertiesOverride: the pod has one container to override")
-    for container in containers:
-        check_fields("podProperties.containers", container, CONTAINER_OVERRIDE_HONOURED, {})
-        named = container.get("name")
-        own = pod_container(definition).get("name")
-        if named and own and named != own:
-            raise ClientException(f"eksPropertiesOverride: the pod has no container {named!r}")
-    return containers[0] if containers else {}
+    for kind in ("containers", "initContainers"):
+        own = definition["podProperties"].get(kind) or []
+        for container in pod.get(kind) or []:
+            check_fields(f"podProperties.{kind}", container, CONTAINER_OVERRIDE_HONOURED, {})
+            if overridden(own, container) is None:
+                raise ClientException(
+                    f"eksPropertiesOverride: the pod has no {kind} entry named "
+                    f"{container.get('name')!r}"
+                )
+    return pod
 
 
-def pod_container(eks_properties: dict[str, Any]) -> dict[str, Any]:
-    return dict(eks_properties["podProperties"]["containers"][0])
+def overridden(containers: list[dict[str, Any]], override: dict[str, Any]) -> int | None:
+    """The index of the container `override` is for: the one it names, or the only one."""
+    named = override.get("name")
+    if named is None:
+        return 0 if len(containers) == 1 else None
+    return next((i for i, c in enumerate(containers) if c.get("name") == named), None)
+
+
+def pod_containers(
+    eks_properties: dict[str, Any], override: dict[str, Any], kind: str = "containers"
+) -> list[dict[str, Any]]:
+    """The pod's containers (or `kind` initContainers), with SubmitJob's override of each."""
+    containers = [dict(c) for c in eks_properties["podProperties"].get(kind) or []]
+    for change in override.get(kind) or []:
+        index = overridden(containers, change)
+        if index is not None:
+            containers[index] = with_override(containers[index], change)
+    return containers
 
 
 def with_override(container: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """The pod's container with SubmitJob's override: each given field replaces the
-    definition's, env variables by name."""
+    """A container with its override: each given field replaces the definition's, env
+    variables by name."""
     merged = {**container, **{k: v for k, v in override.items() if k not in ("env", "name")}}
     if "env" in override:
         variables = {item["name"]: item for item in container.get("env") or []}

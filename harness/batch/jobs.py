@@ -39,6 +39,20 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+@dataclass(frozen=True)
+class ContainerSpec:
+    """One container of an attempt: its name in Docker, its container properties, what it
+    runs and with which variables, its vCPUs; `container` the pod's name for it."""
+
+    name: str
+    properties: dict[str, Any]
+    command: list[str]
+    entrypoint: list[str] | None
+    environment: dict[str, str]
+    vcpus: float
+    container: str = ""
+
+
 @dataclass
 class Attempt(Saved):
     started_at: int | None = None
@@ -52,6 +66,8 @@ class Attempt(Saved):
     container_id: str | None = None  # the Docker container's (an EKS attempt's containerID)
     # the container's address on the harness's bridge network (none on the host network)
     private_ipv4_address: str | None = None
+    # an EKS pod's containers and init containers as they ended (runner._run_pod)
+    pod: dict[str, list[dict[str, Any]]] | None = None
 
     def describe(self) -> dict[str, Any]:
         interfaces = [{"privateIpv4Address": self.private_ipv4_address}]
@@ -112,7 +128,7 @@ class Job(Saved):
     node_properties: dict[str, Any] | None = None
     node_index: int | None = None
     node_container: dict[str, Any] | None = None
-    # a job of an EKS definition: SubmitJob's override of the pod's container
+    # a job of an EKS definition: SubmitJob's override of its pod (eks.check_eks_override)
     eks_override: dict[str, Any] = field(default_factory=dict)
     # a CancelJob or TerminateJob request it accepted (isCancelled, isTerminated)
     cancel_accepted: bool = False
@@ -205,11 +221,42 @@ class Job(Saved):
 
     @property
     def pod_container(self) -> dict[str, Any]:
-        """An EKS job's pod container, with SubmitJob's override (eks.py)."""
+        """An EKS job's first pod container, with SubmitJob's override (eks.py)."""
+        return self.pod_containers()[0]
+
+    def pod_containers(self, kind: str = "containers") -> list[dict[str, Any]]:
+        """An EKS job's pod containers (or `kind` initContainers), with their overrides."""
         assert self.definition.eks_properties is not None
-        return eks.with_override(
-            eks.pod_container(self.definition.eks_properties), self.eks_override
-        )
+        return eks.pod_containers(self.definition.eks_properties, self.eks_override, kind)
+
+    @property
+    def is_pod(self) -> bool:
+        """An EKS job of several containers, or with init containers: it runs as a pod does
+        (runner._run_pod); an EKS job of one container runs as any job does."""
+        if not self.definition.eks_properties:
+            return False
+        return len(self.pod_containers()) > 1 or bool(self.pod_containers("initContainers"))
+
+    def pod_specs(self, kind: str, prefix: str) -> list[ContainerSpec]:
+        """What each of the pod's containers (or `kind` initContainers) runs, each named in
+        Docker `<prefix>-<its name>`."""
+        variables = self.batch_variables()
+        specs = []
+        for container in self.pod_containers(kind):
+            properties = eks.container_properties(container)
+            own = {item["name"]: item["value"] for item in properties["environment"]}
+            specs.append(
+                ContainerSpec(
+                    f"{prefix}-{container['name']}",
+                    properties,
+                    properties["command"],
+                    list(container.get("command") or []) or None,
+                    {**own, **variables},
+                    vcpus_of(properties),
+                    container["name"],
+                )
+            )
+        return specs
 
     @property
     def entrypoint(self) -> list[str] | None:
@@ -226,18 +273,33 @@ class Job(Saved):
 
     @property
     def vcpus(self) -> float:
-        """A multi-node job's are all its nodes' (they start together)."""
+        """A multi-node job's are all its nodes' (they start together); a pod's, as
+        Kubernetes counts a pod's: its containers' together, or its largest init
+        container's if more."""
         if self.node_properties:
             return sum(node.vcpus for node in self.children)
+        if self.is_pod:
+            return max(self._pod_resources(vcpus_of))
         return vcpus_of(self.container_properties)
 
     @property
     def memory_mib(self) -> int | None:
-        """A multi-node job's is its largest node's (each node has a host of its own)."""
+        """A multi-node job's is its largest node's (each node has a host of its own); a
+        pod's as its vCPUs are counted."""
         if self.node_properties:
             memories = [node.memory_mib for node in self.children if node.memory_mib]
             return max(memories, default=None)
+        if self.is_pod:
+            return int(max(self._pod_resources(lambda p: memory_mib_of(p) or 0))) or None
         return memory_mib_of(self.container_properties)
+
+    def _pod_resources(self, amount: Any) -> list[float]:
+        """The pod's containers' `amount` together, then each init container's."""
+
+        def each(kind: str) -> list[float]:
+            return [amount(eks.container_properties(c)) for c in self.pod_containers(kind)]
+
+        return [sum(each("containers")), *each("initContainers")]
 
     @property
     def environment(self) -> dict[str, str]:
@@ -247,6 +309,11 @@ class Job(Saved):
         }
         for item in self.container_overrides.get("environment", []):
             environment[item["name"]] = item["value"]
+        return {**environment, **self.batch_variables()}
+
+    def batch_variables(self) -> dict[str, str]:
+        """The AWS_BATCH_* variables AWS Batch gives each of the job's containers."""
+        environment: dict[str, str] = {}
         if self.parent is not None and self.array_index is not None:
             environment["AWS_BATCH_JOB_ARRAY_INDEX"] = str(self.array_index)
             environment["AWS_BATCH_JOB_ARRAY_SIZE"] = str(self.parent.array_size)
@@ -363,13 +430,38 @@ class Job(Saved):
         if not self.definition.eks_properties:
             return None
         pod = dict(self.definition.eks_properties["podProperties"])
-        container = self.pod_container
-        if self.attempts:
-            last = self.attempts[-1]
-            container.update(present(exitCode=last.exit_code, reason=last.reason))
+        last = self.attempts[-1] if self.attempts else None
+        for kind in ("containers", "initContainers"):
+            containers = self.pod_containers(kind)
+            ended = {record["name"]: record for record in self._ended(last, kind)}
+            for container in containers:
+                record = ended.get(container.get("name", "default"), {})
+                container.update(
+                    present(exitCode=record.get("exitCode"), reason=record.get("reason"))
+                )
+            if containers:
+                pod[kind] = containers
+        if last is not None:
             pod.update(present(podName=pod_name(last)))
-        pod["containers"] = [container]
         return {"podProperties": pod}
+
+    def _ended(self, attempt: Attempt | None, kind: str) -> list[dict[str, Any]]:
+        """How the attempt's pod containers (or `kind` initContainers) ended: as the pod's
+        runner recorded them, or, for a pod of one container, as the attempt ended."""
+        if attempt is None:
+            return []
+        if attempt.pod is not None:
+            return attempt.pod.get(kind, [])
+        if kind == "initContainers":
+            return []
+        return [
+            present(
+                name=self.pod_container.get("name", "default"),
+                containerID=attempt.container_id,
+                exitCode=attempt.exit_code,
+                reason=attempt.reason,
+            )
+        ]
 
     def eks_attempts(self) -> list[dict[str, Any]] | None:
         """An EKS job's attempts as AWS shapes them (eksAttempts); `attempts` lists them too,
@@ -377,17 +469,10 @@ class Job(Saved):
         if not self.definition.eks_properties:
             return None
         configuration = self.compute_environment.eks_configuration or {}
-        name = self.pod_container.get("name", "default")
         return [
             present(
-                containers=[
-                    present(
-                        name=name,
-                        containerID=attempt.container_id,
-                        exitCode=attempt.exit_code,
-                        reason=attempt.reason,
-                    )
-                ],
+                containers=self._ended(attempt, "containers"),
+                initContainers=self._ended(attempt, "initContainers") or None,
                 eksClusterArn=configuration.get("eksClusterArn"),
                 podNamespace=configuration.get("kubernetesNamespace"),
                 podName=pod_name(attempt),

@@ -1,6 +1,7 @@
 """Run one job attempt as a container on the local Docker engine, on the harness's network."""
 
 import contextlib
+import dataclasses
 import datetime
 import logging
 import threading
@@ -11,9 +12,9 @@ from typing import Any
 import docker.errors
 import requests
 
-from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
+from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, ContainerSpec, Job, now_ms
 from harness.batch.logsink import CloudWatchLogSink, LogStreamWriter
-from harness.batch.resources import memory_mib_of
+from harness.batch.resources import memory_mib_of, present
 from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL
 
 logger = logging.getLogger("harness.batch")
@@ -72,8 +73,6 @@ class ContainerRunner:
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
         job.reclaimed.clear()  # a reclaim that raced the previous attempt's end is void
-        properties = job.container_properties
-        image = properties["image"]
         task_id = uuid.uuid4().hex
         cluster = job.compute_environment.ecs_cluster_arn
         attempt.task_arn = f"{cluster.replace(':cluster/', ':task/')}/{task_id}"
@@ -86,14 +85,43 @@ class ContainerRunner:
             return self._failed_to_start(
                 attempt, f"CannotStartContainerError: no credentials for the job's role: {error}"
             )
+        if job.is_pod:
+            return self._run_pod(job, attempt, task_id, credentials, on_running)
+        spec = ContainerSpec(
+            container_name(job),
+            job.container_properties,
+            job.command,
+            job.entrypoint,
+            job.environment,
+            job.vcpus,
+        )
+        container = self._create(job, spec, credentials, attempt, self._container_options)
+        if container is None:
+            return False
         try:
-            container = self._docker.containers.create(
-                image,
-                command=job.command,
-                entrypoint=job.entrypoint,
-                environment={**self._engine_environment, **credentials, **job.environment},
-                **self._container_options,
-                name=container_name(job),
+            return self._run_container(job, attempt, container, task_id, on_running)
+        finally:
+            self.discard(container)
+
+    def _create(
+        self,
+        job: Job,
+        spec: ContainerSpec,
+        credentials: dict[str, str],
+        attempt: Attempt,
+        network: dict[str, Any],
+    ) -> Any | None:
+        """The container of `spec` (not started), on `network`; None when Docker refused it,
+        with the attempt's reason set as AWS words it."""
+        properties = spec.properties
+        try:
+            return self._docker.containers.create(
+                properties["image"],
+                command=spec.command,
+                entrypoint=spec.entrypoint,
+                environment={**self._engine_environment, **credentials, **spec.environment},
+                **network,
+                name=spec.name,
                 labels={
                     BATCH_JOB_LABEL: job.id,
                     ENGINE_LABEL: self._engine,
@@ -101,25 +129,119 @@ class ContainerRunner:
                 },
                 read_only=bool(properties.get("readonlyRootFilesystem")),
                 mem_limit=memory_limit(properties),
-                nano_cpus=int(job.vcpus * 1_000_000_000),
+                nano_cpus=int(spec.vcpus * 1_000_000_000),
                 user=properties.get("user") or None,
             )
         except docker.errors.ImageNotFound:
-            return self._failed_to_start(
+            self._failed_to_start(
                 attempt,
-                f"CannotPullContainerError: image {image} is not in the local Docker engine "
-                "(the local Batch stand-in never pulls); `make local-up` builds the stack's image",
+                f"CannotPullContainerError: image {properties['image']} is not in the local "
+                "Docker engine (the local Batch stand-in never pulls); `make local-up` builds "
+                "the stack's image",
             )
         except docker.errors.APIError as error:
-            return self._failed_to_start(
-                attempt, f"CannotCreateContainerError: {error.explanation}"
-            )
+            self._failed_to_start(attempt, f"CannotCreateContainerError: {error.explanation}")
         except DOCKER_GONE as error:
-            return self._docker_gone(attempt, error)
+            self._docker_gone(attempt, error)
+        return None
+
+    def _run_pod(
+        self,
+        job: Job,
+        attempt: Attempt,
+        task_id: str,
+        credentials: dict[str, str],
+        on_running: Callable[[], None],
+    ) -> bool:
+        """An EKS job's pod of several containers, or with init containers, as Kubernetes
+        runs one: each init container to its end, one after another (one that fails fails
+        the attempt); then every container at once, all on the first one's network, as a
+        pod's containers share theirs. The attempt succeeds when every container exits 0.
+        Each container writes a log stream of its own, `<definition>/default/<task id>/<its
+        name>`; the attempt's is its first container's (not an init container's)."""
+        results: dict[str, list[dict[str, Any]]] = {"initContainers": [], "containers": []}
+        attempt.pod = results
+        for spec in job.pod_specs("initContainers", container_name(job)):
+            (outcome,) = self._run_together(job, [spec], credentials, task_id, attempt)
+            results["initContainers"].append(outcome.record)
+            if not outcome.succeeded:
+                return outcome.fail(attempt)
+        outcomes = self._run_together(
+            job,
+            job.pod_specs("containers", container_name(job)),
+            credentials,
+            task_id,
+            attempt,
+            on_running,
+        )
+        results["containers"] = [outcome.record for outcome in outcomes]
+        failures = [outcome for outcome in outcomes if not outcome.succeeded]
+        # the one that says why first: one never started because another failed says nothing
+        failed = min(failures, key=lambda o: o.attempt.status_reason is None, default=None)
+        attempt.stopped_at = max((o.attempt.stopped_at or 0 for o in outcomes), default=None)
+        if failed is not None:
+            return failed.fail(attempt)
+        attempt.exit_code = 0
+        return True
+
+    def _run_together(
+        self,
+        job: Job,
+        specs: list[ContainerSpec],
+        credentials: dict[str, str],
+        task_id: str,
+        attempt: Attempt,
+        on_running: Callable[[], None] | None = None,
+    ) -> list["PodOutcome"]:
+        """Create the containers of `specs` (the later ones on the first one's network),
+        start them, and follow each to its end in a thread of its own."""
+        outcomes = [PodOutcome(spec, Attempt()) for spec in specs]
+        created: list[Any] = []
         try:
-            return self._run_container(job, attempt, container, task_id, on_running)
+            for outcome in outcomes:
+                network = (
+                    {"network_mode": f"container:{created[0].id}"}
+                    if created
+                    else self._container_options
+                )
+                container = self._create(job, outcome.spec, credentials, outcome.attempt, network)
+                if container is None:
+                    return outcomes
+                created.append(container)
+            threads = []
+            for outcome, container in zip(outcomes, created, strict=True):
+                stream = f"{job.definition.name}/default/{task_id}/{outcome.spec.container}"
+                if on_running is not None:  # the pod's containers, not its init containers
+                    attempt.log_stream_name = attempt.log_stream_name or stream
+                writer = self._logs.open(stream)
+                outcome.attempt.log_stream_name = stream
+                try:
+                    container.start()
+                except docker.errors.APIError as error:
+                    writer.close()
+                    self._failed_to_start(
+                        outcome.attempt, f"CannotStartContainerError: {error.explanation}"
+                    )
+                    continue
+                outcome.attempt.started_at = now_ms()
+                outcome.record["containerID"] = getattr(container, "id", None)
+                attempt.started_at = attempt.started_at or outcome.attempt.started_at
+                thread = threading.Thread(
+                    target=outcome.follow,
+                    args=(self._follow, job, container, writer),
+                    daemon=True,
+                )
+                thread.start()
+                threads.append(thread)
+            if on_running is not None and threads:
+                attempt.container_id = getattr(created[0], "id", None)
+                on_running()
+            for thread in threads:
+                thread.join()
+            return outcomes
         finally:
-            self.discard(container)
+            for container in created:
+                self.discard(container)
 
     def leftover(self, job: Job) -> Any | None:
         """The container of the job's latest attempt, left by an engine that crashed; None
@@ -268,4 +390,29 @@ class ContainerRunner:
         attempt.reason = reason
         attempt.status_reason = reason
         attempt.stopped_at = now_ms()
+        return False
+
+
+@dataclasses.dataclass
+class PodOutcome:
+    """How one container of a pod ended: its own attempt, and its record in eksAttempts."""
+
+    spec: ContainerSpec
+    attempt: Attempt
+    succeeded: bool = False
+    record: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.record["name"] = self.spec.container
+
+    def follow(self, follow: Callable[..., bool], job: Job, container: Any, writer: Any) -> None:
+        self.succeeded = follow(job, self.attempt, container, writer)
+        self.record.update(present(exitCode=self.attempt.exit_code, reason=self.attempt.reason))
+
+    def fail(self, attempt: Attempt) -> bool:
+        """The pod's attempt fails as this container did."""
+        attempt.exit_code = self.attempt.exit_code
+        attempt.reason = self.attempt.reason
+        attempt.status_reason = self.attempt.status_reason or ESSENTIAL_CONTAINER_EXITED
+        attempt.stopped_at = attempt.stopped_at or self.attempt.stopped_at or now_ms()
         return False

@@ -10,8 +10,11 @@ from harness.batch.backend import BatchBackend
 from harness.batch.errors import ClientException
 from harness.batch.executor import JobExecutor
 from harness.batch.jobs import Job
+from harness.batch.logsink import CloudWatchLogSink
+from harness.batch.runner import ContainerRunner
 from harness.batch.states import JobStatus
 from harness.waiting import wait_until
+from tests.unit.fakes import FakeContainer, FakeLogs
 
 CLUSTER = "arn:aws:eks:us-east-1:000000000000:cluster/local"
 POD = {
@@ -141,7 +144,7 @@ def test_definitions_and_queues_keep_to_their_kind(backend):
         )
     with pytest.raises(ClientException, match="override an EKS job's container"):
         backend.submit_job("p", "eks-queue", "pod", container_overrides={"command": ["x"]})
-    with pytest.raises(ClientException, match="the pod has no container 'other'"):
+    with pytest.raises(ClientException, match="the pod has no containers entry named 'other'"):
         backend.submit_job(
             "p",
             "eks-queue",
@@ -164,14 +167,19 @@ def pod_with(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("properties", "refusal"),
     [
-        ({"podProperties": {"containers": []}}, "runs pods of one container"),
+        ({"podProperties": {"containers": []}}, "1 to 10 containers"),
+        ({"podProperties": {"containers": [{"image": "i"}] * 11}}, "1 to 10 containers"),
         (
             {"podProperties": {"containers": POD["podProperties"]["containers"] * 2}},
-            "runs pods of one container",
+            "need a name each, all different",
         ),
         (
             {"podProperties": {**POD["podProperties"], "initContainers": [{"image": "i"}]}},
-            "initContainers not supported by the local Batch stand-in",
+            "need a name each, all different",
+        ),
+        (
+            {"podProperties": {**POD["podProperties"], "shareProcessNamespace": True}},
+            "shareProcessNamespace not supported by the local Batch stand-in",
         ),
         (
             {"podProperties": {**POD["podProperties"], "volumes": [{"name": "v"}]}},
@@ -187,3 +195,83 @@ def pod_with(**fields: Any) -> dict[str, Any]:
 def test_eks_properties_are_checked(backend, properties, refusal):
     with pytest.raises(ClientException, match=refusal):
         backend.register_job_definition("bad", {}, eks_properties=properties)
+
+
+class PodDocker:
+    """Containers that end at once, each with the exit code `exits` gives its pod name (the
+    last part of its Docker name); records what each was created with, in order."""
+
+    def __init__(self, exits: dict[str, int] | None = None) -> None:
+        self.containers = self
+        self.exits = exits or {}
+        self.created: list[tuple[str, dict[str, Any]]] = []
+
+    def create(self, image: str, **options: Any) -> FakeContainer:
+        name = options["name"].rsplit("-", 1)[1]
+        container = FakeContainer(exits_at_once=True)
+        container.exit_code = self.exits.get(name, 0)
+        container.id = f"id-{name}"  # type: ignore[attr-defined]
+        self.created.append((name, options))
+        return container
+
+
+def pod_backend(docker: PodDocker) -> BatchBackend:
+    runner = ContainerRunner(docker, CloudWatchLogSink(FakeLogs()), {}, {"network_mode": "host"})
+    backend = BatchBackend("000000000000", "us-east-1", JobExecutor(runner).start)
+    backend.create_compute_environment(
+        "eks",
+        {"type": "EC2", "maxvCpus": 8},
+        eks_configuration={"eksClusterArn": CLUSTER, "kubernetesNamespace": "batch"},
+    )
+    backend.create_job_queue("eks-queue", 1, [{"order": 1, "computeEnvironment": "eks"}])
+    (main,) = POD["podProperties"]["containers"]
+    sidecar = {"name": "sidecar", "image": "busybox:latest", "args": ["true"]}
+    setup = {"name": "setup", "image": "busybox:latest", "resources": {"limits": {"cpu": "3"}}}
+    pod = {"containers": [main, sidecar], "initContainers": [setup]}
+    backend.register_job_definition("pod", {}, eks_properties={"podProperties": pod})
+    return backend
+
+
+def test_a_pods_init_container_runs_first_then_its_containers_together_on_one_network():
+    docker = PodDocker()
+    backend = pod_backend(docker)
+    job = done(backend.submit_job("p", "eks-queue", "pod"))
+
+    assert job.status == JobStatus.SUCCEEDED
+    assert [name for name, _ in docker.created] == ["setup", "main", "sidecar"]
+    options = dict(docker.created)
+    assert options["setup"]["network_mode"] == options["main"]["network_mode"] == "host"
+    assert options["sidecar"]["network_mode"] == "container:id-main"
+    assert (options["main"]["entrypoint"], options["main"]["command"]) == (
+        ["sh", "-c"],
+        ["echo hello"],
+    )
+    assert options["main"]["environment"]["GREETING"] == "hi"
+    assert options["sidecar"]["environment"]["AWS_BATCH_JOB_ID"] == job.id
+    assert job.vcpus == 3.0, "its init container's 3 vCPUs, more than its containers' 1.5"
+    (attempt,) = job.describe()["eksAttempts"]
+    assert attempt["containers"] == [
+        {"name": "main", "containerID": "id-main", "exitCode": 0},
+        {"name": "sidecar", "containerID": "id-sidecar", "exitCode": 0},
+    ]
+    assert attempt["initContainers"] == [
+        {"name": "setup", "containerID": "id-setup", "exitCode": 0}
+    ]
+
+
+def test_a_pod_fails_as_its_failing_container_does():
+    job = done(pod_backend(PodDocker({"sidecar": 3})).submit_job("p", "eks-queue", "pod"))
+
+    assert job.status == JobStatus.FAILED
+    assert job.status_reason == "Essential container in task exited"
+    assert job.attempts[-1].exit_code == 3
+    pod = job.describe()["eksProperties"]["podProperties"]
+    assert [c.get("exitCode") for c in pod["containers"]] == [0, 3]
+
+
+def test_a_failed_init_container_keeps_the_containers_from_starting():
+    docker = PodDocker({"setup": 1})
+    job = done(pod_backend(docker).submit_job("p", "eks-queue", "pod"))
+
+    assert job.status == JobStatus.FAILED and job.attempts[-1].exit_code == 1
+    assert [name for name, _ in docker.created] == ["setup"]
