@@ -1,5 +1,6 @@
 """Jobs of Amazon EKS compute environments: a job definition's eksProperties, checked field by
-field, and the pod's container as the container the stand-in runs on the local Docker engine.
+field, and each of the pod's containers as a container the stand-in runs on the local Docker
+engine (runner.py runs a pod of several as Kubernetes runs a pod).
 
 A pod's container keeps Kubernetes' meaning: `command` replaces the image's entrypoint and
 `args` its arguments (the ECS `command` is the arguments only); `env` sets variables;

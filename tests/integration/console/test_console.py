@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from harness.client.pipeline import Pipeline
@@ -96,7 +96,22 @@ def followed(browser, element) -> None:
     (reading the page before that would read the old one)."""
     root = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, WAIT_SECONDS).until(expected_conditions.staleness_of(root))
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda _: gone(root))
+
+
+def gone(element) -> bool:
+    """True once `element` left the page. Mid-navigation, Chromium's driver may answer for it
+    with an inspector error ("Node with given id does not belong to the document") instead of
+    Selenium's stale-element error: both mean it is gone."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
 
 
 def status_of(request: urllib.request.Request) -> int:
