@@ -178,12 +178,8 @@ def create_scheduling_policy(name: str, properties: dict[str, Any]) -> Request:
     return "CreateSchedulingPolicy", body
 
 
-def update_scheduling_policy(
-    arn: str, before: dict[str, Any], name: str, properties: dict[str, Any]
-) -> Request:
-    """Only the fair-share policy changes in place (`before`: the policy as it is)."""
-    _, after = create_scheduling_policy(name, properties)
-    refuse_replacement(SCHEDULING_POLICY, before, after)
+def update_scheduling_policy(arn: str, after: dict[str, Any]) -> Request:
+    """Only the fair-share policy changes in place."""
     return "UpdateSchedulingPolicy", {
         "arn": arn,
         "fairsharePolicy": after.get("fairsharePolicy", {}),
@@ -200,12 +196,8 @@ def create_consumable_resource(name: str, properties: dict[str, Any]) -> Request
     return "CreateConsumableResource", body
 
 
-def update_consumable_resource(
-    arn: str, before: dict[str, Any], name: str, properties: dict[str, Any]
-) -> Request:
-    """Only the total changes in place (`before`: the resource as it is)."""
-    _, after = create_consumable_resource(name, properties)
-    refuse_replacement(CONSUMABLE_RESOURCE, before, after)
+def update_consumable_resource(arn: str, after: dict[str, Any]) -> Request:
+    """Only the total changes in place."""
     return "UpdateConsumableResource", {
         "consumableResource": arn,
         "operation": "SET",
@@ -220,15 +212,25 @@ def delete_consumable_resource(arn: str) -> Request:
 @dataclass(frozen=True)
 class UpdatedInPlace:
     """A resource type whose requests take (its logical name or the template's, properties)
-    to create, (ARN, its body as it is, name, properties) to update, and its ARN to delete;
+    to create, (ARN, the create body it would now have) to update, and its ARN to delete;
     its create answer names it by `arn_key` and `name_key`."""
 
     resource_type: str
     create: Callable[[str, dict[str, Any]], Request]
-    update: Callable[[str, dict[str, Any], str, dict[str, Any]], Request]
+    update: Callable[[str, dict[str, Any]], Request]
     delete: Callable[[str], Request]
     arn_key: str
     name_key: str
+
+    def changed(
+        self, arn: str, before: dict[str, Any], name: str, properties: dict[str, Any]
+    ) -> tuple[Request, dict[str, Any]]:
+        """The update to `properties` of the resource whose create body was `before` (as
+        created, or as described), and the body it then has; ReplacementRefused for a
+        change CloudFormation would replace it for."""
+        _, after = self.create(name, properties)
+        refuse_replacement(self.resource_type, before, after)
+        return self.update(arn, after), after
 
 
 SCHEDULING_POLICIES = UpdatedInPlace(

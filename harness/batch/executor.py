@@ -103,8 +103,8 @@ class JobExecutor:
                 logger.warning("job %s: %s", parent.id, reason)
                 time_limits.watch(parent)
             while not self._nodes_attempt(parent):
-                if not self._retrying(parent):
-                    self._end_waiting_nodes(parent)
+                if not self._retrying(parent):  # nodes that never started fail with it
+                    self._each(parent, JobStatus.FAILED, parent.status_reason)
                     return
                 for node in parent.children:  # stopped when the main node ended
                     node.clear_stop()
@@ -126,26 +126,17 @@ class JobExecutor:
 
     @staticmethod
     def _each(parent: Job, status: JobStatus, reason: str | None = None) -> None:
-        """The multi-node job and its unfinished nodes to `status`."""
+        """The multi-node job and its nodes to `status`; to a final one, only those not yet
+        ended (they keep how they ended)."""
         for job in [parent, *parent.children]:
             if not job.is_done or status not in FINAL_STATES:
                 job.transition(status, reason)
 
-    @staticmethod
-    def _end_waiting_nodes(parent: Job) -> None:
-        """After the job failed for good: nodes that never started fail with it."""
-        for node in parent.children:
-            if not node.is_done:
-                node.transition(JobStatus.FAILED, parent.status_reason)
-
     def _nodes_attempt(self, parent: Job) -> bool:
         """One attempt of every node; True when the main node succeeded."""
-        with self._capacity.reserve(parent, parent.vcpus) as reserved:
-            if not reserved or parent.stopping.is_set():
+        with self._starting(parent) as attempt:
+            if attempt is None:
                 return False
-            attempt = Attempt()
-            parent.attempts.append(attempt)
-            parent.transition(JobStatus.STARTING)
             main = parent.children[int((parent.node_properties or {})["mainNode"])]
             main_runs = threading.Event()
 
@@ -273,12 +264,22 @@ class JobExecutor:
 
     def _attempt(self, job: Job) -> bool:
         """One attempt; False when it failed or the job was stopped before it could start."""
-        with self._capacity.reserve(job, job.vcpus) as reserved:
-            if not reserved or job.stopping.is_set():
+        with self._starting(job) as attempt:
+            if attempt is None:
                 return False
-            attempt = Attempt()
-            job.attempts.append(attempt)
-            job.transition(JobStatus.STARTING)
             return self._runner.run(
                 job, attempt, on_running=lambda: job.transition(JobStatus.RUNNING)
             )
+
+    @contextlib.contextmanager
+    def _starting(self, job: Job) -> Iterator[Attempt | None]:
+        """With the job's vCPUs held: a new attempt, the job STARTING; None when the job was
+        stopped while it waited for them."""
+        with self._capacity.reserve(job, job.vcpus) as reserved:
+            if not reserved or job.stopping.is_set():
+                yield None
+                return
+            attempt = Attempt()
+            job.attempts.append(attempt)
+            job.transition(JobStatus.STARTING)
+            yield attempt

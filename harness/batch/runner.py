@@ -213,18 +213,10 @@ class ContainerRunner:
                 stream = f"{job.definition.name}/default/{task_id}/{outcome.spec.container}"
                 if on_running is not None:  # the pod's containers, not its init containers
                     attempt.log_stream_name = attempt.log_stream_name or stream
-                writer = self._logs.open(stream)
-                outcome.attempt.log_stream_name = stream
-                try:
-                    container.start()
-                except docker.errors.APIError as error:
-                    writer.close()
-                    self._failed_to_start(
-                        outcome.attempt, f"CannotStartContainerError: {error.explanation}"
-                    )
+                writer = self._started(container, outcome.attempt, stream)
+                if writer is None:
                     continue
-                outcome.attempt.started_at = now_ms()
-                outcome.record["containerID"] = getattr(container, "id", None)
+                outcome.record["containerID"] = outcome.attempt.container_id
                 attempt.started_at = attempt.started_at or outcome.attempt.started_at
                 thread = threading.Thread(
                     target=outcome.follow,
@@ -283,19 +275,27 @@ class ContainerRunner:
         task_id: str,
         on_running: Callable[[], None],
     ) -> bool:
-        stream_name = f"{job.definition.name}/default/{task_id}"
-        writer = self._logs.open(stream_name)
-        attempt.log_stream_name = stream_name
+        writer = self._started(container, attempt, f"{job.definition.name}/default/{task_id}")
+        if writer is None:
+            return False
+        attempt.private_ipv4_address = self._address(container)
+        on_running()
+        return self._follow(job, attempt, container, writer)
+
+    def _started(self, container: Any, attempt: Attempt, stream: str) -> LogStreamWriter | None:
+        """Start `container` with its output going to log stream `stream`: the stream's writer,
+        or None when Docker would not start it (the attempt says why)."""
+        writer = self._logs.open(stream)
+        attempt.log_stream_name = stream
         try:
             container.start()
         except docker.errors.APIError as error:
             writer.close()
-            return self._failed_to_start(attempt, f"CannotStartContainerError: {error.explanation}")
+            self._failed_to_start(attempt, f"CannotStartContainerError: {error.explanation}")
+            return None
         attempt.started_at = now_ms()
         attempt.container_id = getattr(container, "id", None)
-        attempt.private_ipv4_address = self._address(container)
-        on_running()
-        return self._follow(job, attempt, container, writer)
+        return writer
 
     def _address(self, container: Any) -> str | None:
         """The started container's address on the harness's bridge network; None on the host

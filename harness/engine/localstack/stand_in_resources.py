@@ -438,7 +438,7 @@ def applied_in_place(
     if contains(existing, create[1]):
         return arn, "unchanged"
     try:
-        update = translation.update(arn, existing, name, properties)
+        update, _ = translation.changed(arn, existing, name, properties)
     except batch_cfn.ReplacementRefused as refused:
         raise TemplateError(f"{translation.resource_type} {name}: {refused.message}") from refused
     send(batch, update)

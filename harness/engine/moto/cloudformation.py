@@ -241,11 +241,12 @@ class _UpdatedInPlace(_Resource):
         account_id: str,
         region_name: str,
     ) -> "_UpdatedInPlace":
-        properties = cloudformation_json["Properties"]
-        resource, translation = original_resource, cls.translation
-        request = translation.update(resource.arn, resource.body, resource.name, properties)
+        resource = original_resource
+        request, after = cls.translation.changed(
+            resource.arn, resource.body, resource.name, cloudformation_json["Properties"]
+        )
         batch.call(batch_backend(account_id, region_name), request)
-        resource.body = translation.create(resource.name, properties)[1]
+        resource.body = after  # only once it is applied: a rollback compares with it
         return resource
 
     def delete(self, account_id: str, region_name: str) -> None:
