@@ -38,9 +38,9 @@ QUANTITY_UPDATES = ("SET", "ADD", "REMOVE")
 # Called with each submitted job; runs it to a final state (see executor.py).
 JobStarter = Callable[[Job], None]
 NODES_NEED_A_BRIDGE = (
-    "a multi-node parallel job needs an address for each of its nodes, and this local cloud "
-    "runs jobs on the host network: restart it on the harness's bridge network "
-    "(`make local-down`, then `HARNESS_CONTAINER_NETWORK=bridge make local-up`)"
+    "a multi-node parallel job needs an address for each of its nodes, and this Batch "
+    "stand-in runs jobs on the host network with no other network for the nodes "
+    "(BatchService's node_network)"
 )
 
 

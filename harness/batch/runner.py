@@ -43,6 +43,25 @@ def timestamped(line: bytes) -> tuple[str, int | None]:
     return text, int(when.timestamp() * 1000)
 
 
+@dataclasses.dataclass(frozen=True)
+class JobNetwork:
+    """Where a job's containers run (Docker SDK options) and what they are told of the
+    engine (its endpoint, the region)."""
+
+    options: dict[str, Any]
+    environment: dict[str, str]
+
+    @property
+    def name(self) -> str | None:
+        """The bridge network's name; None on the host network or another container's."""
+        return self.options.get("network")
+
+
+# The Docker SDK options and the engine endpoint for a multi-node job's nodes, where the
+# jobs' own network gives them no address of their own; called at each node's start.
+NodeNetwork = Callable[[], tuple[dict[str, Any], str]]
+
+
 def memory_limit(container_properties: dict[str, Any]) -> str | None:
     """Docker's memory limit for the container (AWS's MEMORY is a hard limit in MiB)."""
     memory = memory_mib_of(container_properties)
@@ -61,11 +80,12 @@ class ContainerRunner:
         engine: str = "",
         stop_grace_seconds: int = STOP_GRACE_SECONDS,
         credentials: Callable[[Job], dict[str, str]] | None = None,
+        node_network: NodeNetwork | None = None,
     ) -> None:
         self._docker = docker_client
         self._logs = logs
-        self._engine_environment = engine_environment
-        self._container_options = container_options
+        self._network = JobNetwork(container_options, engine_environment)
+        self._node_network = node_network
         self._engine = engine
         self._stop_grace_seconds = stop_grace_seconds
         self._credentials = credentials or (lambda job: {})
@@ -85,6 +105,15 @@ class ContainerRunner:
             return self._failed_to_start(
                 attempt, f"CannotStartContainerError: no credentials for the job's role: {error}"
             )
+        network = self._network
+        if job.node_index is not None and self._node_network is not None:
+            try:
+                options, endpoint = self._node_network()
+            except Exception as error:  # Docker refused the network, the address was taken
+                return self._failed_to_start(
+                    attempt, f"CannotStartContainerError: no network for the node: {error}"
+                )
+            network = JobNetwork(options, {**network.environment, "AWS_ENDPOINT_URL": endpoint})
         if job.is_pod:
             return self._run_pod(job, attempt, task_id, credentials, on_running)
         spec = ContainerSpec(
@@ -95,11 +124,11 @@ class ContainerRunner:
             job.environment,
             job.vcpus,
         )
-        container = self._create(job, spec, credentials, attempt, self._container_options)
+        container = self._create(job, spec, credentials, attempt, network)
         if container is None:
             return False
         try:
-            return self._run_container(job, attempt, container, task_id, on_running)
+            return self._run_container(job, attempt, container, task_id, network, on_running)
         finally:
             self.discard(container)
 
@@ -109,7 +138,7 @@ class ContainerRunner:
         spec: ContainerSpec,
         credentials: dict[str, str],
         attempt: Attempt,
-        network: dict[str, Any],
+        network: JobNetwork,
     ) -> Any | None:
         """The container of `spec` (not started), on `network`; None when Docker refused it,
         with the attempt's reason set as AWS words it."""
@@ -119,8 +148,8 @@ class ContainerRunner:
                 properties["image"],
                 command=spec.command,
                 entrypoint=spec.entrypoint,
-                environment={**self._engine_environment, **credentials, **spec.environment},
-                **network,
+                environment={**network.environment, **credentials, **spec.environment},
+                **network.options,
                 name=spec.name,
                 labels={
                     BATCH_JOB_LABEL: job.id,
@@ -200,9 +229,11 @@ class ContainerRunner:
         try:
             for outcome in outcomes:
                 network = (
-                    {"network_mode": f"container:{created[0].id}"}
+                    dataclasses.replace(
+                        self._network, options={"network_mode": f"container:{created[0].id}"}
+                    )
                     if created
-                    else self._container_options
+                    else self._network
                 )
                 container = self._create(job, outcome.spec, credentials, outcome.attempt, network)
                 if container is None:
@@ -273,12 +304,13 @@ class ContainerRunner:
         attempt: Attempt,
         container: Any,
         task_id: str,
+        network: JobNetwork,
         on_running: Callable[[], None],
     ) -> bool:
         writer = self._started(container, attempt, f"{job.definition.name}/default/{task_id}")
         if writer is None:
             return False
-        attempt.private_ipv4_address = self._address(container)
+        attempt.private_ipv4_address = self._address(container, network)
         on_running()
         return self._follow(job, attempt, container, writer)
 
@@ -297,15 +329,15 @@ class ContainerRunner:
         attempt.container_id = getattr(container, "id", None)
         return writer
 
-    def _address(self, container: Any) -> str | None:
+    @staticmethod
+    def _address(container: Any, network: JobNetwork) -> str | None:
         """The started container's address on the harness's bridge network; None on the host
         network, where every container shares the host's addresses."""
-        network = self._container_options.get("network")
-        if not network:
+        if not network.name:
             return None
         with contextlib.suppress(*DOCKER_GONE):
             container.reload()
-            address = container.attrs["NetworkSettings"]["Networks"].get(network, {})
+            address = container.attrs["NetworkSettings"]["Networks"].get(network.name, {})
             return str(address.get("IPAddress") or "") or None
         return None
 

@@ -14,7 +14,7 @@ from harness.batch.executor import JobExecutor
 from harness.batch.jobs import Job
 from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.responses import Authorizer, BatchApp
-from harness.batch.runner import ContainerRunner
+from harness.batch.runner import ContainerRunner, NodeNetwork
 from harness.batch.waiting import why_waiting
 from harness.client import aws
 
@@ -29,7 +29,9 @@ def engine_test_credentials(role_arn: str | None, job_id: str, region: str) -> d
 class BatchService:
     """Batch for one account. The stand-in calls AWS at `engine_endpoint`; its job containers
     run with `container_options` (their network), call AWS at `container_endpoint` with
-    `job_credentials`, and `authorize` (when the engine enforces IAM) checks API callers."""
+    `job_credentials`, and `authorize` (when the engine enforces IAM) checks API callers.
+    `node_network` gives a multi-node job's nodes a network where each has an address of its
+    own, when `container_options` put jobs on the host network."""
 
     def __init__(
         self,
@@ -39,6 +41,7 @@ class BatchService:
         container_options: dict[str, Any],
         job_credentials: JobCredentials = engine_test_credentials,
         authorize: Authorizer | None = None,
+        node_network: NodeNetwork | None = None,
     ) -> None:
         self.account_id = account_id
         self.engine_endpoint = engine_endpoint
@@ -46,6 +49,7 @@ class BatchService:
         self.container_options = container_options
         self._job_credentials = job_credentials
         self._authorize = authorize
+        self._node_network = node_network
         self._backends: dict[str, BatchBackend] = {}
         self._executors: dict[str, JobExecutor] = {}
         self._unfinished: list[tuple[str, Job]] = []  # restored, to resume
@@ -65,7 +69,8 @@ class BatchService:
                     self.account_id,
                     region,
                     executor.start,
-                    nodes_have_addresses=self.container_options.get("network_mode") != "host",
+                    nodes_have_addresses=self.container_options.get("network_mode") != "host"
+                    or self._node_network is not None,
                 )
             return self._backends[region]
 
@@ -144,4 +149,5 @@ class BatchService:
             self.container_options,
             engine=self.engine_endpoint,
             credentials=credentials,
+            node_network=self._node_network,
         )

@@ -76,6 +76,10 @@ class RequestGuard:
         self.hosts = own | listed(settings.get(ALLOWED_HOSTS, ""))
         self.origins = listed(settings.get(ALLOWED_ORIGINS, ""))
 
+    def also_called_by(self, host: str) -> None:
+        """Accept `host` too from now on (an address the edge starts to listen on)."""
+        self.hosts = self.hosts | {host_name(host)}
+
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         reason = self.refusal(environ)
         if reason is None:

@@ -35,7 +35,7 @@ def edge_app(
     control: dict[str, WsgiApp] | None = None,
     services: dict[str, WsgiApp] | None = None,
     kept: Path | None = None,
-) -> WsgiApp:
+) -> RequestGuard:
     """The edge's WSGI app. `health`: what GET /_harness/health answers; `control`: the
     engine's own control routes by path; `services`: apps by the service a request is signed
     for; `own_hosts`: the names and addresses the edge is called by besides loopback's;

@@ -34,6 +34,7 @@ from harness.waiting import wait_until
 # whose notification invokes a function that calls Batch), so there are many more than
 # the cores; each waits mostly on sockets or containers.
 THREADS = 64
+ALSO_THREADS = 16  # for an address added later, which only some containers call
 # Open connections: every SDK client pools up to 10, every processor writer keeps one.
 CONNECTION_LIMIT = 1000
 # A connection that sends nothing for this long while the edge waits for its request (a
@@ -136,7 +137,10 @@ def idle_timeout_seconds(environ: dict[str, str] | None = None) -> int:
 
 
 def create_server(
-    app: Any, addresses: list[tuple[str, int]], idle_timeout: int = DEFAULT_IDLE_TIMEOUT_SECONDS
+    app: Any,
+    addresses: list[tuple[str, int]],
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT_SECONDS,
+    threads: int = THREADS,
 ) -> Any:
     """A server of `app` bound to every (host, port); run() serves until SystemExit."""
     check_waitress()
@@ -145,7 +149,7 @@ def create_server(
         app,
         map=sockets,
         listen=" ".join(f"{host}:{port}" for host, port in addresses),
-        threads=THREADS,
+        threads=threads,
         connection_limit=CONNECTION_LIMIT,
         channel_timeout=idle_timeout,
         cleanup_interval=max(1, min(30, idle_timeout // 2)),  # how often idleness is checked
@@ -169,6 +173,14 @@ def serve(app: Any, addresses: list[tuple[str, int]], logger: str) -> None:
     for host, port in addresses:
         logging.getLogger(logger).info("serving on http://%s:%d", host, port)
     server.run()
+
+
+def serve_also(app: Any, address: tuple[str, int], logger: str) -> None:
+    """Serve `app` on one more (host, port) from now on, in a thread of its own, until the
+    process ends; raises at once when the address cannot be bound."""
+    server = create_server(app, [address], idle_timeout_seconds(), threads=ALSO_THREADS)
+    threading.Thread(target=server.run, name=f"serving-{address[0]}", daemon=True).start()
+    logging.getLogger(logger).info("serving also on http://%s:%d", *address)
 
 
 def once_serving(endpoint: str, engine: str, go_on: Callable[[], None]) -> None:

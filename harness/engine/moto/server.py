@@ -8,7 +8,9 @@ the stand-in without configuration of its own.
 Containers the engine starts (Lambda functions, Batch jobs) run on the network the harness
 chose (harness/cloud/network.py) and call the engine by the name given with
 --containers-call; with --also-listen the engine also serves on that address (the gateway
-of a bridge network the harness created), never on 0.0.0.0.
+of a bridge network the harness created), never on 0.0.0.0. Where they run on the host
+network, a multi-node job's nodes run on a bridge network all the same
+(harness/engine/moto/node_network.py).
 
 Run: python -m harness.engine.moto.server --port 4566   (binds 127.0.0.1 unless told)
 """
@@ -27,7 +29,8 @@ from harness.contracts import ACCOUNT_ID
 from harness.control.routes import ENFORCE_IAM, IAM_PATH, PERSIST, STATE_PATH
 from harness.engine.edge.gate import RequestGate
 from harness.engine.edge.router import answer, edge_app
-from harness.engine.edge.serving import configure_logging, once_serving, serve
+from harness.engine.edge.serving import configure_logging, once_serving, serve, serve_also
+from harness.engine.moto.node_network import NodeBridge
 
 if TYPE_CHECKING:
     from harness.batch.service import BatchService
@@ -55,6 +58,11 @@ def build_app(
 
     # Enforced once the saved state is restored: the journal's writes were authorized.
     iam = IamEnforcement(account_id, endpoint, enforce=False)
+
+    def serve_nodes_on(gateway: str) -> None:
+        app.also_called_by(gateway)
+        serve_also(app, (gateway, port), "harness.engine")
+
     batch = BatchService(
         account_id,
         endpoint,
@@ -62,6 +70,7 @@ def build_app(
         network.container_options(),
         job_credentials=iam.job_credentials,
         authorize=iam.authorize_batch,
+        node_network=NodeBridge(port, serve_nodes_on) if network.mode == "host" else None,
     )
     # Kept for the life of the process; install() checks moto's internals first.
     installed = patches.MotoPatches(network, iam.function_credentials, batch, iam)

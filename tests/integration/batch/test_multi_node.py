@@ -1,38 +1,34 @@
 """A multi-node parallel job on the real stand-in and Docker engine: its nodes run as
-containers on the harness's bridge network, each at an address of its own, and find the main
-node by the address AWS Batch gives them.
+containers on the harness's bridge network, each at an address of its own, find the main node
+by the address AWS Batch gives them, and reach the engine at the endpoint they are given.
 
-On LocalStack's cloud (whose jobs always run on its bridge network) the test uses the
-session's engine; on the embedded engine, whose jobs here share the host's network, it starts
-an engine of its own on a bridge network, and checks that the session's engine refuses the job
-saying how to restart.
+On LocalStack's cloud every job runs on the bridge network; the embedded engine on Linux runs
+jobs on the host network, and its nodes on the bridge network all the same
+(harness/engine/moto/node_network.py).
 """
 
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
-from harness.batch.backend import NODES_NEED_A_BRIDGE
 from harness.client import aws
 from harness.client.pipeline import Pipeline
-from harness.cloud.lifecycle import LocalCloud
 from harness.contracts import StackOutputs
-from tests.integration.helpers import base_image, engine_on_a_bridge, log_of, wait_for_job
+from tests.integration.helpers import base_image, log_of, wait_for_job
 
 PORT = 7000  # every node listens on it: on a shared network the second bind would fail
 NODES = 3
-# Each node binds PORT on its own address. The main node takes one message from each other
-# node and waits for that node to close, then prints what it heard; the others connect to the
-# main node's address as AWS Batch gives it, say who they are and print what they did.
+# Each node says which engine answers at its AWS_ENDPOINT_URL and binds PORT on its own
+# address. The main node takes one message from each other node and waits for that node to
+# close, then prints what it heard; the others connect to the main node's address as AWS
+# Batch gives it, say who they are and print what they did.
 NODE_PROGRAM = f"""
-import os, socket, time
+import json, os, socket, time, urllib.request
 index = int(os.environ["AWS_BATCH_JOB_NODE_INDEX"])
 count = int(os.environ["AWS_BATCH_JOB_NUM_NODES"])
+health = os.environ["AWS_ENDPOINT_URL"] + "/_harness/health"
+print("node", index, "reached", json.load(urllib.request.urlopen(health))["batch"], flush=True)
 own = socket.gethostbyname(socket.gethostname())
 server = socket.create_server((own, {PORT}))
 print("node", index, "of", count, "listens on", own, flush=True)
@@ -55,16 +51,6 @@ else:
     connection.sendall(f"node {{index}}".encode())
     print("node", index, "told the main node at", main, flush=True)
 """
-
-
-@pytest.fixture(scope="module")
-def bridged(local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An endpoint whose Batch jobs run on a bridge network of the harness's."""
-    if local_cloud.engine.name == "localstack":
-        yield local_cloud.endpoint
-        return
-    with engine_on_a_bridge(tmp_path_factory.mktemp("nodes-engine")) as (engine, _):
-        yield engine.endpoint
 
 
 def nodes_definition(batch: Any, name: str) -> None:
@@ -106,8 +92,9 @@ def own_address(log: str, index: int) -> str:
     return found.group(1)
 
 
-def test_the_nodes_of_a_multi_node_job_see_each_other_at_their_own_addresses(bridged):
-    batch = aws.client("batch", bridged)
+def test_the_nodes_of_a_multi_node_job_see_each_other_at_their_own_addresses(local_cloud):
+    endpoint = local_cloud.endpoint
+    batch = aws.client("batch", endpoint)
     name = f"nodes-{uuid.uuid4().hex[:8]}"
     nodes_definition(batch, name)
 
@@ -119,9 +106,11 @@ def test_the_nodes_of_a_multi_node_job_see_each_other_at_their_own_addresses(bri
     main = nodes[node_ids[0]]
     assert job["status"] == "SUCCEEDED", json.dumps(job, indent=1)
     assert main["status"] == "SUCCEEDED" and main["nodeDetails"]["isMainNode"] is True
-    logs = [log_of(bridged, nodes[node_id]) for node_id in node_ids]
+    logs = [log_of(endpoint, nodes[node_id]) for node_id in node_ids]
     addresses = [own_address(log, index) for index, log in enumerate(logs)]
     assert len(set(addresses)) == NODES, addresses
+    for index, log in enumerate(logs):
+        assert f"node {index} reached stand-in" in log, log
     interfaces = main["attempts"][-1]["container"]["networkInterfaces"]
     assert interfaces == [{"privateIpv4Address": addresses[0]}]
     heard = "; ".join(f"node {index} from {addresses[index]}" for index in range(1, NODES))
@@ -135,21 +124,9 @@ def test_the_nodes_of_a_multi_node_job_see_each_other_at_their_own_addresses(bri
     queue_only = StackOutputs(
         bucket="", table="", job_queue=name, job_definition=name, function="", upload_prefix=""
     )
-    client = Pipeline(bridged, queue_only)
+    client = Pipeline(endpoint, queue_only)
     (summary,) = [j for j in client.jobs() if j["jobId"] == job_id]
     assert [part["jobId"] for part in client.parts(summary)] == node_ids
     lines = list(client.log_lines(job_id))
     assert f"[#0] main heard: {heard}" in lines, lines
     assert f"[#1] node 1 told the main node at {addresses[0]}" in lines, lines
-
-
-def test_on_the_host_network_a_multi_node_job_is_refused_saying_how_to_restart(local_cloud):
-    if local_cloud.engine.name == "localstack":
-        pytest.skip("LocalStack's cloud runs jobs on its bridge network: nothing to refuse")
-    batch = aws.client("batch", local_cloud.endpoint)
-    name = f"nodes-{uuid.uuid4().hex[:8]}"
-    nodes_definition(batch, name)
-
-    with pytest.raises(ClientError) as refused:
-        batch.submit_job(jobName=name, jobQueue=name, jobDefinition=name)
-    assert refused.value.response["Error"]["Message"] == NODES_NEED_A_BRIDGE

@@ -10,10 +10,13 @@ from harness.batch.backend import NODES_NEED_A_BRIDGE, BatchBackend
 from harness.batch.errors import ClientException
 from harness.batch.executor import MAIN_NODE_ENDED, JobExecutor
 from harness.batch.jobs import Job
+from harness.batch.logsink import CloudWatchLogSink
 from harness.batch.nodes import check_node_properties, node_container
 from harness.batch.responses import list_jobs
+from harness.batch.runner import ContainerRunner
 from harness.batch.states import JobStatus
 from harness.waiting import wait_until
+from tests.unit.fakes import FakeContainer, FakeLogs
 
 DOCUMENTATION_NET = "192.0.2"  # TEST-NET-1: addresses that reach nothing
 
@@ -195,3 +198,74 @@ def test_a_node_takes_the_narrowest_range_that_holds_it():
     }
     commands = [node_container(check_node_properties(properties), i)["command"] for i in range(6)]
     assert commands == [["all"], ["all"], ["middle"], ["three"], ["middle"], ["all"]]
+
+
+class NetworkDocker:
+    """Containers that end at once with exit 0, each at an address on network "nodes" when
+    created on it; records each container's Docker name and options."""
+
+    def __init__(self) -> None:
+        self.containers = self
+        self.created: list[tuple[str, dict[str, Any]]] = []
+
+    def create(self, image: str, **options: Any) -> FakeContainer:
+        container = FakeContainer(exits_at_once=True)
+        address = f"{DOCUMENTATION_NET}.{len(self.created) + 10}"
+        networks = {options["network"]: {"IPAddress": address}} if "network" in options else {}
+        container.attrs["NetworkSettings"] = {"Networks": networks}
+        self.created.append((options["name"], options))
+        return container
+
+
+def test_on_the_host_network_the_nodes_run_on_the_node_network_and_call_the_engine_there():
+    docker = NetworkDocker()
+    calls = []
+
+    def node_network() -> tuple[dict[str, Any], str]:
+        calls.append(1)
+        return {"network": "nodes"}, f"http://{DOCUMENTATION_NET}.1:4566"
+
+    runner = ContainerRunner(
+        docker,
+        CloudWatchLogSink(FakeLogs()),
+        {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_REGION": "us-east-1"},
+        {"network_mode": "host"},
+        node_network=node_network,
+    )
+    backend = backend_with(runner, bridge=True)
+    backend.register_job_definition("single", {"image": "i", "command": ["x"], "vcpus": 1})
+    job = done(backend.submit_job("mnp", "queue", "nodes"))
+    single = done(backend.submit_job("one", "queue", "single"))
+
+    assert job.status == single.status == JobStatus.SUCCEEDED
+    options = dict(docker.created)
+    for index, node in enumerate(job.children):
+        created = options[f"batch-{job.id}-n{index}-1"]
+        assert created["network"] == "nodes" and "network_mode" not in created
+        assert created["environment"]["AWS_ENDPOINT_URL"] == f"http://{DOCUMENTATION_NET}.1:4566"
+        assert created["environment"]["AWS_REGION"] == "us-east-1"
+        assert node.attempts[0].private_ipv4_address is not None
+    assert len(calls) == 3, "asked at each node's start"
+    alone = options[f"batch-{single.id}-1"]
+    assert alone["network_mode"] == "host" and "network" not in alone
+    assert alone["environment"]["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+
+
+def test_a_node_whose_network_cannot_be_made_fails_saying_why():
+    def no_network() -> tuple[dict[str, Any], str]:
+        raise RuntimeError("all address pools are taken")
+
+    runner = ContainerRunner(
+        NetworkDocker(),
+        CloudWatchLogSink(FakeLogs()),
+        {},
+        {"network_mode": "host"},
+        node_network=no_network,
+    )
+    job = done(backend_with(runner).submit_job("mnp", "queue", "nodes"))
+
+    assert job.status == JobStatus.FAILED
+    reason = job.children[0].attempts[0].status_reason
+    assert reason == (
+        "CannotStartContainerError: no network for the node: all address pools are taken"
+    )

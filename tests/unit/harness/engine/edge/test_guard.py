@@ -140,3 +140,13 @@ def test_sdk_requests_without_browser_headers_reach_the_app():
         status, body = request(url, "GET", "/", {"User-Agent": "Boto3/1.44"})
 
     assert (status, body) == (200, b"reached")
+
+
+def test_an_address_the_edge_starts_to_listen_on_is_accepted_from_then_on():
+    guard = guarded(own_hosts=())
+    environ = {"HTTP_HOST": "172.17.0.1:4566"}
+    assert "is not a name of this machine" in str(guard.refusal(environ))
+
+    guard.also_called_by("172.17.0.1")
+
+    assert guard.refusal(environ) is None
