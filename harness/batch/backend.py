@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from harness.batch import dependencies, eks, nodes
-from harness.batch.errors import ClientException
+from harness.batch.errors import ClientException, ObjectAlreadyExists
 from harness.batch.jobs import Job
 from harness.batch.resources import (
     ComputeEnvironment,
@@ -122,7 +122,7 @@ class BatchBackend:
             eks.check_eks_configuration(eks_configuration, compute_resources)
         with self._lock:
             if name in self.compute_environments:
-                raise ClientException(f"Object already exists: compute environment {name}")
+                raise ObjectAlreadyExists()
             environment = ComputeEnvironment(
                 name,
                 self._arn(f"compute-environment/{name}"),
@@ -200,7 +200,7 @@ class BatchBackend:
         tags = check_tags(tags)
         with self._lock:
             if name in self.job_queues:
-                raise ClientException(f"Object already exists: job queue {name}")
+                raise ObjectAlreadyExists()
             order = self._order(name, compute_environment_order)
             queue = JobQueue(
                 name,
@@ -363,7 +363,7 @@ class BatchBackend:
         decay, reservation, distribution = check_fairshare_policy(fairshare_policy or {})
         with self._lock:
             if name in self.scheduling_policies:
-                raise ClientException(f"Object already exists: scheduling policy {name}")
+                raise ObjectAlreadyExists()
             policy = SchedulingPolicy(
                 name,
                 self._arn(f"scheduling-policy/{name}"),
@@ -427,7 +427,7 @@ class BatchBackend:
             raise ClientException(f"totalQuantity must not be negative: {total}")
         with self._lock:
             if name in self.consumable_resources:
-                raise ClientException(f"Object already exists: consumable resource {name}")
+                raise ObjectAlreadyExists()
             resource = ConsumableResource(
                 name,
                 self._arn(f"consumable-resource/{name}"),

@@ -16,6 +16,16 @@ class ClientException(BatchError):
     """Bad request: unknown queue or definition, invalid name, wrong state."""
 
 
+class ObjectAlreadyExists(ClientException):
+    """A create that names a resource that exists: AWS answers it with HTTP 409 and these
+    words (seen from CloudFormation replacing a job queue of a fixed name)."""
+
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("Object already exists")
+
+
 class ServerException(BatchError):
     """A fault of the service itself (here: of the stand-in), as AWS reports its own."""
 

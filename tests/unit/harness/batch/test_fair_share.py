@@ -136,7 +136,7 @@ def test_policies_are_created_described_listed_updated_tagged_and_deleted_throug
         }
     ]
     assert listed == {"schedulingPolicies": [{"arn": ARN}]}
-    assert again.status_code == 400
+    assert again.status_code == 409  # Object already exists
     assert deleted.status_code == 200
     assert backend.list_scheduling_policies() == []
 

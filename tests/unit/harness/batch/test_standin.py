@@ -340,3 +340,28 @@ def test_an_attempt_timeout_under_60_seconds_is_refused_as_in_aws(backend):
         backend.register_job_definition("quick", CONTAINER, timeout={"attemptDurationSeconds": 59})
     with pytest.raises(ClientException, match="at least 60: 2"):
         backend.submit_job("job", "queue", "processor", timeout={"attemptDurationSeconds": 2})
+
+
+def test_creating_a_resource_that_exists_is_a_conflict_in_aws_words(backend):
+    client = Client(BatchApp(lambda region: backend))
+    creates = {
+        "/v1/createcomputeenvironment": {
+            "computeEnvironmentName": "again",
+            "type": "MANAGED",
+            "computeResources": {"type": "EC2", "maxvCpus": 2},
+        },
+        "/v1/createjobqueue": {
+            "jobQueueName": "again",
+            "priority": 1,
+            "computeEnvironmentOrder": [{"order": 1, "computeEnvironment": "again"}],
+        },
+        "/v1/createschedulingpolicy": {"name": "again"},
+        "/v1/createconsumableresource": {"consumableResourceName": "again", "totalQuantity": 1},
+    }
+    for path, body in creates.items():
+        assert client.post(path, json=body).status_code == 200, path
+        again = client.post(path, json=body)
+
+        assert again.status_code == 409, path
+        assert again.headers["x-amzn-ErrorType"] == "ClientException"
+        assert json.loads(again.data)["message"] == "Object already exists"
