@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,16 +107,26 @@ def install_packages(packages: list[str]) -> None:
             raise DockerUnavailable(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
 
 
-def remove_containers(filters: dict[str, Any], environment: str | None = None) -> int:
+def environment_of(container: Any) -> list[str]:
+    """A container's environment variables, as NAME=value."""
+    return list(container.attrs["Config"]["Env"] or [])
+
+
+def remove_containers(
+    filters: dict[str, Any],
+    environment: str | None = None,
+    unless: Callable[[Any], bool] = lambda container: False,
+) -> int:
     """Remove (stopping them first) the containers that match Docker's `filters` and, when
-    given, have the `environment` variable (NAME=value); how many. Nothing to do when no
-    Docker engine answers."""
+    given, have the `environment` variable (NAME=value), but those `unless` keeps; how many.
+    Nothing to do when no Docker engine answers."""
     try:
         containers = docker.from_env().containers.list(all=True, filters=filters)
     except docker.errors.DockerException:
         return 0
     if environment is not None:
-        containers = [c for c in containers if environment in (c.attrs["Config"]["Env"] or [])]
+        containers = [c for c in containers if environment in environment_of(c)]
+    containers = [c for c in containers if not unless(c)]
     for container in containers:
         container.remove(force=True)
     return len(containers)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cloud.docker_host import remove_containers
+from harness.cloud.docker_host import environment_of, remove_containers
 from harness.cloud.network import HOST, ContainerNetwork
 from harness.cloud.saved_state import bytes_on_disk
 from harness.contracts import ACCOUNT_ID
@@ -34,6 +34,13 @@ def lambda_network_environment(network: ContainerNetwork) -> dict[str, str]:
     if network.mode == "host":
         return {"MOTO_DOCKER_NETWORK_MODE": "host"}
     return {"MOTO_DOCKER_NETWORK_NAME": str(network.network_name)}
+
+
+def of_an_engine_that_answers(container: Any) -> bool:
+    """Whether the embedded engine that ran this function container answers (moto gives its
+    function containers the engine's MOTO_PORT)."""
+    ports = [v.split("=", 1)[1] for v in environment_of(container) if v.startswith("MOTO_PORT=")]
+    return bool(ports) and answering(f"http://127.0.0.1:{ports[0]}") is not None
 
 
 class MotoEngine:
@@ -160,11 +167,14 @@ class MotoEngine:
 
 def remove_ended_function_containers() -> int:
     """Remove function containers that ended but were not removed (their engine stopped while
-    they ran): moto mounts a function's code as a volume named after the code, and one such
-    container keeps that volume in use, so every later invocation of the same code fails.
-    Containers only created are left: one may be starting for another cloud's engine."""
+    they ran): moto mounts a function's code as a volume named after the code (and the
+    engine's port, code_volumes.py), and one such container keeps that volume in use, so
+    every later invocation of the same code on that port fails.
+    Left are containers only created (one may be starting for another cloud's engine) and
+    those of an engine that answers (a cloud on another port reads their output, then removes
+    them itself)."""
     ended = {"ancestor": [LAMBDA_IMAGE], "status": ["exited", "dead"]}
-    removed = remove_containers(ended)
+    removed = remove_containers(ended, unless=of_an_engine_that_answers)
     if removed:
         logger.info(f"{removed} function containers left by a stopped engine removed")
     return removed

@@ -82,6 +82,9 @@ RELIED_ON: tuple[Internal, ...] = (
         "LambdaFunction.invoke",
         ("body", "request_headers", "response_headers"),
     ),
+    # Replaced by a subclass that names each engine's code volumes apart (code_volumes.py);
+    # the volume's name is the function's `code_digest`, which the unit test checks.
+    Internal("moto.awslambda.models", "_DockerDataVolumeContext", ("lambda_func",)),
     # Replaced: the address moto gives Lambda containers for the engine.
     Internal("moto.settings", "moto_server_host"),
     # moto's WSGI apps, served by the edges (apps.py).

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 
 from harness.batch.service import BatchService
 from harness.cloud.network import HOST, ContainerNetwork
-from harness.engine.moto import changesets, cloudformation, dynamodb_order, internals
+from harness.engine.moto import changesets, cloudformation, code_volumes, dynamodb_order, internals
 from harness.engine.moto.engine import lambda_network_environment
 from harness.engine.moto.iam import IamEnforcement
 from harness.engine.moto.invocations import FunctionCredentials, LambdaInvocations
@@ -78,6 +78,9 @@ class MotoPatches:
         changesets.install(self._replacements)
         cloudformation.install(self.batch, self._replacements)
         dynamodb_order.install(self._replacements)
+        code_volumes.install(
+            self._replacements, f"engine-{os.environ.get('MOTO_PORT', 'in-process')}"
+        )
         if self.iam is not None:
             self.iam.install(self._replacements)
         # Never an address moto might discover itself (it looks for a container network).
