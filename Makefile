@@ -70,12 +70,16 @@ $(ENGINE_WHEELS)/.downloaded: harness/images/engine/requirements.txt | $(PYTHON)
 TEST_PORT := 4599
 test test-all test-integration: export HARNESS_PORT ?= $(TEST_PORT)
 
-# Without PYTEST_ARGS, the unit tests run first, on every core; the integration tests share
-# one local cloud, so they run in one process.
+# The integration tests share one local cloud, so one worker runs them; a second runs beside
+# it the modules that bring up a cloud of their own (an xdist_group mark names them, see
+# tests/integration/conftest.py).
+INTEGRATION_WORKERS := -n 2 --dist loadgroup
+
+# Without PYTEST_ARGS, the unit tests run first, on every core.
 test: setup ## Run the tests but those marked slow, on a local cloud of their own
 ifeq ($(strip $(PYTEST_ARGS)),)
 	$(PYTHON) -m pytest -n auto -q tests/unit
-	$(PYTHON) -m pytest -m "not slow" tests/integration
+	$(PYTHON) -m pytest $(INTEGRATION_WORKERS) -m "not slow" tests/integration
 else
 	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
 endif
@@ -87,7 +91,7 @@ test-unit: setup ## Run the unit tests only (no Docker needed), on every core
 	$(PYTHON) -m pytest -n auto tests/unit $(PYTEST_ARGS)
 
 test-integration: setup ## Run the integration tests but those marked slow
-	$(PYTHON) -m pytest -m "not slow" tests/integration $(PYTEST_ARGS)
+	$(PYTHON) -m pytest $(INTEGRATION_WORKERS) -m "not slow" tests/integration $(PYTEST_ARGS)
 
 console-screenshot: export HARNESS_PORT ?= $(TEST_PORT)
 console-screenshot: setup ## Regenerate docs/console.png (the README's) with the console's browser test

@@ -8,15 +8,23 @@ from tests.integration import listeners
 
 PROCESSOR_IMAGE = "csv-pipeline-processor:local"
 
+SESSION_GROUP = "local-cloud"
 LISTENERS_BEFORE = pytest.StashKey[list[listeners.Listener]]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks the integration tests; notes what listens before any test brings the local cloud
-    up (tests/integration/listeners.py): collection ends before the first test runs."""
+    up (tests/integration/listeners.py): collection ends before the first test runs.
+
+    Under pytest-xdist's `--dist loadgroup` (`make test`), every test runs in one worker, that
+    of the session's local cloud, except modules marked with a group of their own: a cloud
+    of their own, on its own port and in its own folders, runs beside the session's."""
     for item in items:
         if "tests/integration/" in str(item.path):
             item.add_marker(pytest.mark.integration)
+            if not any(item.iter_markers("xdist_group")):
+                item.add_marker(pytest.mark.xdist_group(SESSION_GROUP))
     config.stash[LISTENERS_BEFORE] = listeners.listening()
 
 

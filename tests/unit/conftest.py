@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+import botocore.loaders
 import pytest
 from moto import mock_aws
 
@@ -17,6 +18,26 @@ from harness.paths import REPO
 
 BUCKET = "uploads"
 TABLE = "products"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def botocore_reads_each_file_once() -> Iterator[None]:
+    """botocore reads its JSON data files (endpoints, service models) anew for every Session,
+    and the unit tests make hundreds: moto's mock resets boto3's default Session each time it
+    starts, and each run of the processor makes its own. Here each file is read once per
+    process, as within one Session; botocore only reads what it loads."""
+    read = botocore.loaders.Loader.load_data_with_path
+    loaded: dict[tuple[tuple[str, ...], str], Any] = {}
+
+    def load_data_with_path(loader: botocore.loaders.Loader, name: str) -> Any:
+        key = (tuple(loader.search_paths), name)
+        if key not in loaded:
+            loaded[key] = read(loader, name)
+        return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.loaders.Loader, "load_data_with_path", load_data_with_path)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,9 @@ def what_the_cloud_holds(pipeline: Pipeline, stack: str, job_ids: list[str]) -> 
     }
 
 
+# A cloud of its own (its own port and folders): under `make test` it runs beside the session's.
+pytestmark = pytest.mark.xdist_group("own-cloud")
+
 ENGINE_STATE_ONLY = (
     "needs the embedded engine, which keeps its whole state (PIPELINE_TARGET=moto); "
     "LocalStack's free runtime keeps nothing across a restart, and test_kept_on_localstack.py "
