@@ -9,24 +9,14 @@ unanswered fails in seconds instead of botocore's 60 s per try.
 """
 
 import base64
-import socket
 import time
-import urllib.parse
 import zlib
 
 import pytest
 from botocore.config import Config
 
 from harness.client import aws
-from harness.waiting import wait_until
-from tests.integration.helpers import (
-    csv_bytes,
-    products,
-    summary_of,
-    wait_for_job,
-)
-
-ANSWER_WITHIN_S = 10
+from tests.integration.engine.raw_http import ANSWER_WITHIN_S, Edge, read_response
 
 
 @pytest.fixture
@@ -68,58 +58,6 @@ SIGNED_FOR_S3 = (
     "Authorization: AWS4-HMAC-SHA256 Credential=test/20261202/us-east-1/s3/aws4_request, "
     "SignedHeaders=host, Signature=0\r\n"
 )
-
-
-class Edge:
-    """Raw HTTP/1.1 to the local cloud's edge; every exchange is timed."""
-
-    def __init__(self, endpoint: str) -> None:
-        url = urllib.parse.urlsplit(endpoint)
-        self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
-
-    def connect(self, timeout: float = ANSWER_WITHIN_S) -> socket.socket:
-        return socket.create_connection((self.host, self.port), timeout=timeout)
-
-    def exchange(self, request: bytes, close_after: bool = False) -> tuple[float, bytes]:
-        """Seconds until the edge answered or closed, and what it sent."""
-        started = time.monotonic()
-        with self.connect() as connection:
-            connection.sendall(request)
-            if close_after:
-                connection.shutdown(socket.SHUT_WR)
-            return time.monotonic() - started, read_response(connection)
-
-    def another_client_served_within(self, seconds: float = 1.0) -> bool:
-        """A health check on a connection of its own is answered within `seconds`."""
-        started = time.monotonic()
-        with self.connect(timeout=seconds) as connection:
-            connection.sendall(
-                f"GET /_harness/health HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode()
-            )
-            answered = read_response(connection).startswith(b"HTTP/1.1 200")
-        return answered and time.monotonic() - started < seconds
-
-
-def read_response(connection: socket.socket) -> bytes:
-    """One response (by its Content-Length), or what came before the edge closed."""
-    received = b""
-    while True:
-        head, found, body = received.partition(b"\r\n\r\n")
-        if found:
-            length = next(
-                (
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                ),
-                0,
-            )
-            if len(body) >= length:
-                return received
-        data = connection.recv(65536)
-        if not data:
-            return received
-        received += data
 
 
 @pytest.fixture
@@ -253,73 +191,3 @@ def test_headers_over_the_limit_are_answered_431(edge):
     assert answer.startswith(b"HTTP/1.0 431 Request Header Fields Too Large")
     assert seconds < ANSWER_WITHIN_S
     assert edge.another_client_served_within(1.0)
-
-
-@pytest.fixture
-def own_table(pipeline, unique):
-    """A table shaped like the stack's, for a job whose 100,000 rows would otherwise make every
-    later test's scan of the stack's table slow; deleted after the test."""
-    dynamodb = pipeline.dynamodb
-    shape = dynamodb.describe_table(TableName=pipeline.outputs.table)["Table"]
-    name = f"edge-{unique}"
-    indexes = [
-        {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
-        for index in shape.get("GlobalSecondaryIndexes", [])
-    ]
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=shape["KeySchema"],
-        AttributeDefinitions=shape["AttributeDefinitions"],
-        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
-    )
-    yield name
-    dynamodb.delete_table(TableName=name)
-
-
-# slow: the load is a job writing 100,000 rows (about a minute here).
-@pytest.mark.slow
-def test_hundreds_of_connections_are_answered_while_a_100000_row_job_writes(
-    edge, pipeline, unique, own_table
-):
-    """The 100,000-row file arrives whole, and 300 clients that connect while its job writes
-    are each answered within a second. The job is submitted as the trigger submits it, with
-    the table overridden (containerOverrides)."""
-    key = f"large/{unique}.csv"
-    pipeline.upload_bytes(key, csv_bytes(products(unique, 100_000)))
-    batch = aws.client("batch", pipeline.endpoint)
-    job_id = batch.submit_job(
-        jobName=f"edge-{unique}",
-        jobQueue=pipeline.outputs.job_queue,
-        jobDefinition=pipeline.outputs.job_definition,
-        parameters={"bucket": pipeline.outputs.bucket, "key": key},
-        containerOverrides={"environment": [{"name": "TABLE_NAME", "value": own_table}]},
-    )["jobId"]
-    running = wait_until(
-        lambda: batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "RUNNING" or None,
-        timeout=120,
-        interval=0.2,
-    )
-    assert running, "the job did not start"
-    connections = [edge.connect() for _ in range(300)]
-    request = f"GET /_harness/health HTTP/1.1\r\nHost: {edge.host}\r\n\r\n".encode()
-    seconds = []
-    try:
-        sent_at = {}
-        for connection in connections:
-            sent_at[connection] = time.monotonic()
-            connection.sendall(request)
-        for connection in connections:
-            answer = read_response(connection)
-            seconds.append(time.monotonic() - sent_at[connection])
-            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
-    finally:
-        for connection in connections:
-            connection.close()
-    job = wait_for_job(batch, job_id, timeout=900)
-    pages = pipeline.dynamodb.get_paginator("scan").paginate(TableName=own_table, Select="COUNT")
-
-    assert max(seconds) < 1.0, f"slowest answer {max(seconds):.2f} s"
-    assert job["status"] == "SUCCEEDED", job.get("statusReason")
-    assert summary_of(pipeline, job_id)["written"] == 100_000
-    assert sum(page["Count"] for page in pages) == 100_000
