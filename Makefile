@@ -75,10 +75,14 @@ test test-all test-integration: export HARNESS_PORT ?= $(TEST_PORT)
 # tests/integration/conftest.py).
 INTEGRATION_WORKERS := -n 2 --dist loadgroup
 
-# Without PYTEST_ARGS, the unit tests run first, on every core.
+# The unit tests run on every core; those that synthesize the app share one worker (a jsii
+# runtime each otherwise).
+UNIT_WORKERS := -n auto --dist loadgroup
+
+# Without PYTEST_ARGS, the unit tests run first.
 test: setup ## Run the tests but those marked slow, on a local cloud of their own
 ifeq ($(strip $(PYTEST_ARGS)),)
-	$(PYTHON) -m pytest -n auto -q tests/unit
+	$(PYTHON) -m pytest $(UNIT_WORKERS) -q tests/unit
 	$(PYTHON) -m pytest $(INTEGRATION_WORKERS) -m "not slow" tests/integration
 else
 	$(PYTHON) -m pytest -m "not slow" $(PYTEST_ARGS)
@@ -88,7 +92,7 @@ test-all: setup ## Run every test, the slow ones too (CI runs this)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup ## Run the unit tests only (no Docker needed), on every core
-	$(PYTHON) -m pytest -n auto tests/unit $(PYTEST_ARGS)
+	$(PYTHON) -m pytest $(UNIT_WORKERS) tests/unit $(PYTEST_ARGS)
 
 test-integration: setup ## Run the integration tests but those marked slow
 	$(PYTHON) -m pytest $(INTEGRATION_WORKERS) -m "not slow" tests/integration $(PYTEST_ARGS)

@@ -13,6 +13,10 @@ from cdk_nag import AwsSolutionsChecks
 from infra.config import ConfigError, load_config
 from infra.pipeline_stack import PipelineStack
 
+# The tests that synthesize the app share one worker under `--dist loadgroup`: each worker
+# that synthesizes starts a jsii runtime (about 5 s) and keeps its own synth cache.
+pytestmark = pytest.mark.xdist_group("cdk")
+
 
 def synthesize(**context: Any) -> tuple[PipelineStack, Template]:
     """The app synthesized with `context` (and the PIPELINE_* variables, settings too), once

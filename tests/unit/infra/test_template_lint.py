@@ -8,6 +8,10 @@ from cfnlint.api import ManualArgs, lint
 
 from tests.unit.infra.test_stack import synthesize
 
+# The tests that synthesize the app share one worker under `--dist loadgroup`: each worker
+# that synthesizes starts a jsii runtime (about 5 s) and keeps its own synth cache.
+pytestmark = pytest.mark.xdist_group("cdk")
+
 # Each warning left in the template, with the reason it stays.
 ACCEPTED = {
     "W3005": "The CDK adds DependsOn on a role that a GetAtt already orders (the trigger "

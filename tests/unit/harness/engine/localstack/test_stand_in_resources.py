@@ -30,6 +30,10 @@ from harness.engine.localstack.stand_in_resources import (
 from tests.unit.conftest import serving
 from tests.unit.infra.test_stack import synthesize
 
+# The tests that synthesize the app share one worker under `--dist loadgroup`: each worker
+# that synthesizes starts a jsii runtime (about 5 s) and keeps its own synth cache.
+pytestmark = pytest.mark.xdist_group("cdk")
+
 PSEUDO = {
     "AWS::AccountId": "000000000000",
     "AWS::Region": "us-east-1",
