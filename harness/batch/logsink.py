@@ -1,18 +1,23 @@
 """Container output to CloudWatch Logs (/aws/batch/job), as Batch's awslogs driver does."""
 
 import contextlib
+import logging
 import threading
 import time
 from typing import Any
 
 from harness.contracts import BATCH_LOG_GROUP
 
+logger = logging.getLogger("harness.batch")
 MAX_BATCH = 500
 MAX_WAIT_SECONDS = 1.0
 
 
 class LogStreamWriter:
-    """Buffers lines and sends them with PutLogEvents at most every second or 500 lines."""
+    """Buffers lines and sends them with PutLogEvents every 500 lines, and within a second of
+    the first line it holds: a thread of its own sends what waits, so that the line a program
+    prints before it goes quiet reaches CloudWatch while it runs, as awslogs' timed batches
+    do. Lines PutLogEvents refused stay, to go with the next batch."""
 
     def __init__(self, client: Any, group: str, stream: str) -> None:
         self._client = client
@@ -21,6 +26,16 @@ class LogStreamWriter:
         self._events: list[dict[str, Any]] = []
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        threading.Thread(target=self._flush_while_open, name=f"logs-{stream}", daemon=True).start()
+
+    def _flush_while_open(self) -> None:
+        while not self._closed.wait(MAX_WAIT_SECONDS):
+            with self._lock:
+                try:
+                    self._flush()
+                except Exception as error:  # the engine is away: the lines wait for the next
+                    logger.warning("log stream %s: lines not sent yet: %r", self._stream, error)
 
     def write(self, line: str, timestamp_ms: int | None = None) -> None:
         """One line of output, of its time (now unless given); an empty line is skipped, as
@@ -36,6 +51,7 @@ class LogStreamWriter:
                 self._flush()
 
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             self._flush()
 
@@ -43,10 +59,10 @@ class LogStreamWriter:
         self._last_flush = time.monotonic()
         if not self._events:
             return
-        events, self._events = self._events, []
         self._client.put_log_events(
-            logGroupName=self._group, logStreamName=self._stream, logEvents=events
+            logGroupName=self._group, logStreamName=self._stream, logEvents=self._events
         )
+        self._events = []
 
 
 class CloudWatchLogSink:

@@ -158,10 +158,10 @@ def test_terminate_stops_a_running_container_with_its_stop_signal(batch, pipelin
     job_id = batch.submit_job(
         jobName=f"stoppable-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
     )["jobId"]
+    # RUNNING comes as its container starts; the signal must wait for the program's handler
+    # (a PID 1 without one ignores SIGTERM, and the stop would end in SIGKILL 30 s later)
     assert wait_until(
-        lambda: batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "RUNNING" or None,
-        timeout=30,
-        interval=0.2,
+        lambda: "started" in list(pipeline.log_lines(job_id)) or None, timeout=30, interval=0.2
     )
 
     batch.cancel_job(jobId=job_id, reason="cancel cannot stop a RUNNING job")
