@@ -43,6 +43,9 @@ def test_shares_weighted_1_and_3_share_the_vcpus_about_3_to_1(local_cloud, uniqu
         },
     )["jobDefinitionArn"]
 
+    # Every job waits before the first starts: while they are submitted one by one, the first
+    # free vCPUs would go to whichever share had a job in the queue.
+    batch.update_compute_environment(computeEnvironment=name, state="DISABLED")
     submitted: dict[str, list[str]] = {"light": [], "heavy": []}
     for _ in range(JOBS_PER_SHARE):
         for share, ids in submitted.items():
@@ -50,6 +53,7 @@ def test_shares_weighted_1_and_3_share_the_vcpus_about_3_to_1(local_cloud, uniqu
                 jobName=share, jobQueue=name, jobDefinition=definition, shareIdentifier=share
             )
             ids.append(job["jobId"])
+    batch.update_compute_environment(computeEnvironment=name, state="ENABLED")
 
     def described(ids: list[str]) -> list[dict]:
         return [
