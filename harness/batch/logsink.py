@@ -14,17 +14,16 @@ MAX_WAIT_SECONDS = 1.0
 
 
 class LogStreamWriter:
-    """Buffers lines and sends them with PutLogEvents every 500 lines, and within a second of
-    the first line it holds: a thread of its own sends what waits, so that the line a program
-    prints before it goes quiet reaches CloudWatch while it runs, as awslogs' timed batches
-    do. Lines PutLogEvents refused stay, to go with the next batch."""
+    """Buffers lines and sends them with PutLogEvents every 500 lines and, from a thread of
+    its own, every second: the line a program prints before it goes quiet reaches CloudWatch
+    while it runs, as awslogs' timed batches do. Lines PutLogEvents refused stay, to go with
+    the next batch."""
 
     def __init__(self, client: Any, group: str, stream: str) -> None:
         self._client = client
         self._group = group
         self._stream = stream
         self._events: list[dict[str, Any]] = []
-        self._last_flush = time.monotonic()
         self._lock = threading.Lock()
         self._closed = threading.Event()
         threading.Thread(target=self._flush_while_open, name=f"logs-{stream}", daemon=True).start()
@@ -46,8 +45,7 @@ class LogStreamWriter:
         when = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
         with self._lock:
             self._events.append({"timestamp": when, "message": line})
-            due = time.monotonic() - self._last_flush >= MAX_WAIT_SECONDS
-            if len(self._events) >= MAX_BATCH or due:
+            if len(self._events) >= MAX_BATCH:
                 self._flush()
 
     def close(self) -> None:
@@ -56,7 +54,6 @@ class LogStreamWriter:
             self._flush()
 
     def _flush(self) -> None:
-        self._last_flush = time.monotonic()
         if not self._events:
             return
         self._client.put_log_events(
