@@ -63,8 +63,9 @@ class JobExecutor:
         """Go on with an unfinished job from the engine's saved state: one not yet started
         runs from the start; one that was STARTING or RUNNING is reconciled with Docker: its
         container, when the engine left it (a crash), is followed to its end or its exit
-        taken; one created but never started runs anew; without one, that attempt fails
-        saying so and the retry strategy decides."""
+        taken; an attempt whose container was never created or never started runs anew; one
+        whose end was written before its container was removed ends as it did; else that
+        attempt fails, its container lost, and the retry strategy decides."""
         target: Callable[[Job], None] = self._resume_array if job.array_size else self._resume
         if job.node_properties:
             target = self._resume_nodes
@@ -205,13 +206,22 @@ class JobExecutor:
         with failing_on_harness_error(job):
             attempt = job.attempts[-1]  # an attempt is added before the job is STARTING
             container = self._runner.leftover(job)
-            if container is not None and container.status == "created":  # it never ran
-                self._runner.discard(container)
+            never_ran = (
+                job.status == JobStatus.STARTING
+                if container is None
+                else container.status == "created"
+            )
+            if container is None and attempt.stopped_at is not None:
+                # it ended, and was written so, before its container was removed
+                succeeded = attempt.succeeded
+            elif never_ran:
+                if container is not None:
+                    self._runner.discard(container)
                 job.attempts.pop()
                 job.transition(JobStatus.RUNNABLE)
                 self._run_attempts(job)
                 return
-            if container is None:
+            elif container is None:
                 attempt.stopped_at = now_ms()
                 attempt.status_reason = CONTAINER_LOST
                 succeeded = False

@@ -88,6 +88,12 @@ class Attempt(Saved):
             ),
         }
 
+    @property
+    def succeeded(self) -> bool:
+        """It ended with exit code 0 and nothing against it: a stop, a time-out, a reclaimed
+        host or an out-of-memory kill each leave their reason."""
+        return self.stopped_at is not None and self.exit_code == 0 and self.status_reason is None
+
 
 @dataclass
 class Job(Saved):

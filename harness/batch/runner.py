@@ -81,7 +81,12 @@ class ContainerRunner:
         stop_grace_seconds: int = STOP_GRACE_SECONDS,
         credentials: Callable[[Job], dict[str, str]] | None = None,
         node_network: NodeNetwork | None = None,
+        write_ahead: Callable[[], None] = lambda: None,
     ) -> None:
+        """`write_ahead` writes the stand-in's state where the engine keeps it on disk. It is
+        called before a container is created and before one is removed, so that after a crash
+        the state knows every container the stand-in may have left, and how the attempt of
+        every container it removed ended."""
         self._docker = docker_client
         self._logs = logs
         self._network = JobNetwork(container_options, engine_environment)
@@ -89,6 +94,7 @@ class ContainerRunner:
         self._engine = engine
         self._stop_grace_seconds = stop_grace_seconds
         self._credentials = credentials or (lambda job: {})
+        self._write_ahead = write_ahead
 
     def run(self, job: Job, attempt: Attempt, on_running: Callable[[], None]) -> bool:
         """Fill in `attempt`; return True when the container exited 0."""
@@ -143,6 +149,7 @@ class ContainerRunner:
         """The container of `spec` (not started), on `network`; None when Docker refused it,
         with the attempt's reason set as AWS words it."""
         properties = spec.properties
+        self._written_ahead("a container is created")
         try:
             return self._docker.containers.create(
                 properties["image"],
@@ -293,10 +300,16 @@ class ContainerRunner:
         finally:
             self.discard(container)
 
-    @staticmethod
-    def discard(container: Any) -> None:
+    def discard(self, container: Any) -> None:
+        self._written_ahead("a container is removed")
         with contextlib.suppress(*DOCKER_GONE):
             container.remove(force=True)
+
+    def _written_ahead(self, before: str) -> None:
+        try:
+            self._write_ahead()
+        except Exception:  # the job goes on; the stand-in's next write catches up
+            logger.exception("the Batch stand-in's state was not written before %s", before)
 
     def _run_container(
         self,
@@ -389,7 +402,7 @@ class ContainerRunner:
             attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
         elif attempt.exit_code != 0:
             attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
-        return attempt.exit_code == 0 and not timed_out.is_set() and not job.stopping.is_set()
+        return attempt.succeeded
 
     def _terminate_when_asked(self, job: Job, container: Any, exited: threading.Event) -> None:
         """TerminateJob, or the host reclaimed, on a running container: the stop signal, then

@@ -56,8 +56,9 @@ class BatchService:
         self._capacity = CapacityPool()
         self._lock = threading.Lock()
         self._docker = docker.from_env()
-        # Called after an API call changed something, before its answer: where the engine
-        # keeps the stand-in's state on disk, it writes it then.
+        # Called after an API call changed something, before its answer, and before a job's
+        # container is created or removed: where the engine keeps the stand-in's state on
+        # disk, it writes it then.
         self.changed: Callable[[], None] = lambda: None
 
     def backend(self, region: str) -> BatchBackend:
@@ -150,4 +151,5 @@ class BatchService:
             engine=self.engine_endpoint,
             credentials=credentials,
             node_network=self._node_network,
+            write_ahead=lambda: self.changed(),
         )

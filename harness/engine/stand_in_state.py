@@ -1,7 +1,8 @@
 """The Batch stand-in's resources and jobs in a file of their own, beside the engine's saved
 state, so that a crash of the engine loses no job it acknowledged and little of a running
 one's progress: rewritten whole after every API call that changed something (before its
-answer) and every half second while a job is unfinished.
+answer), before a job's container is created or removed (ContainerRunner's write_ahead), and
+every half second while a job is unfinished.
 
 The file names the saved state it follows; at start it replaces that state's Batch part when
 it follows it (it is then as new or newer), and is ignored otherwise. In front of an engine

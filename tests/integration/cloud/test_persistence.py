@@ -168,7 +168,7 @@ def test_a_killed_engine_loses_no_acknowledged_write_and_its_jobs_end_truthfully
         jobs = again.wait_for_jobs(upload, timeout=300)
         for job in jobs:
             assert job["status"] == "SUCCEEDED" or job["statusReason"], job
-        assert any(job["status"] == "SUCCEEDED" for job in jobs), jobs
+        assert any(job["status"] == "SUCCEEDED" for job in jobs), how_they_ended(jobs)
         prefix = upload.key.removeprefix("uploads/").removesuffix(".csv") + "-"
         keys = [item["ProductId"] for item in items_with_prefix(again, prefix)]
         assert sorted(keys) == [row[0] for row in rows[upload.key]]  # each once
@@ -200,7 +200,7 @@ def test_a_100000_row_job_survives_a_killed_engine_with_every_row_once(
     jobs = again.wait_for_jobs(upload, timeout=600)
 
     # its S3 event may be delivered again (its function had not ended): at least once, as AWS
-    assert any(job["status"] == "SUCCEEDED" for job in jobs), jobs
+    assert any(job["status"] == "SUCCEEDED" for job in jobs), how_they_ended(jobs)
     followed_to_their_end(again, [jobs[0]["jobId"]])
     assert len(items_with_prefix(again, f"{unique}-")) == 100_000
 
@@ -213,6 +213,19 @@ def killed(cloud: LocalCloud) -> None:
 def restarted(cloud: LocalCloud, tmp_path: Path) -> Pipeline:
     cloud.up(deploy_log=tmp_path / "deploy.log")
     return Pipeline(cloud.endpoint, cloud.outputs())
+
+
+def how_they_ended(jobs: list[dict]) -> list[tuple]:
+    """What a failure message needs of each job: its status, reason and attempts' ends."""
+    return [
+        (
+            job["jobId"],
+            job["status"],
+            job.get("statusReason"),
+            [(a.get("statusReason"), a["container"].get("exitCode")) for a in job["attempts"]],
+        )
+        for job in jobs
+    ]
 
 
 def followed_to_their_end(pipeline: Pipeline, job_ids: list[str]) -> None:

@@ -11,9 +11,11 @@ import pytest
 from harness.batch.backend import BatchBackend
 from harness.batch.executor import CONTAINER_LOST, JobExecutor
 from harness.batch.jobs import Job
-from harness.batch.runner import ESSENTIAL_CONTAINER_EXITED
+from harness.batch.logsink import CloudWatchLogSink
+from harness.batch.runner import ESSENTIAL_CONTAINER_EXITED, ContainerRunner
 from harness.batch.states import JobStatus
 from harness.waiting import wait_until
+from tests.unit.fakes import FakeContainer, FakeLogs
 
 
 @dataclass
@@ -199,6 +201,61 @@ def test_a_container_created_but_never_started_is_removed_and_the_job_runs_anew(
     (attempt,) = job.attempts  # the attempt that never ran is not counted
     assert attempt.exit_code == 0
     assert container.removed and runner.ran == [job.id] and runner.reattached == []
+
+
+class RemovableContainer(FakeContainer):
+    def __init__(self) -> None:
+        super().__init__(exits_at_once=True)
+        self.removed = False
+
+    def remove(self, force: bool) -> None:
+        self.removed = True
+
+
+class WritesAhead:
+    """Docker whose containers exit 0 at once, and the stand-in's state as the engine writes
+    it ahead of each change in Docker, with the containers' state at that moment."""
+
+    def __init__(self) -> None:
+        self.containers = self
+        self.made: list[RemovableContainer] = []
+        self.backend: BatchBackend | None = None
+        self.writes: list[tuple[bytes, list[bool]]] = []
+
+    def create(self, image: str, **options) -> RemovableContainer:
+        self.made.append(RemovableContainer())
+        return self.made[-1]
+
+    def write(self) -> None:
+        assert self.backend is not None
+        self.writes.append((saved_now(self.backend), [c.removed for c in self.made]))
+
+
+def test_the_state_written_ahead_of_docker_ends_a_job_truthfully_after_a_crash():
+    """The engine writes the stand-in's state before a container is created and before one is
+    removed. Killed just after either write, the restarted stand-in finds no container: the
+    job that never got one runs anew; the one whose container exited 0 and went SUCCEEDED
+    without running again (neither is a lost container)."""
+    docker = WritesAhead()
+    runner = ContainerRunner(
+        docker, CloudWatchLogSink(FakeLogs()), {}, {}, write_ahead=docker.write
+    )
+    docker.backend, _ = backend_with(runner)
+    submitted = docker.backend.submit_job("job", "queue", "work")
+    in_state(submitted, JobStatus.SUCCEEDED)
+
+    (before_create, containers_then), (before_remove, containers_later) = docker.writes
+    assert containers_then == [] and containers_later == [False]
+
+    for saved, runs_again in ((before_create, True), (before_remove, False)):
+        after = HeldRunner()  # Docker holds no container of the job
+        after.release.set()
+        _, (job,), executor = restored(saved, after)
+        executor.resume(job)
+        in_state(job, JobStatus.SUCCEEDED)
+        (attempt,) = job.attempts
+        assert attempt.exit_code == 0 and attempt.status_reason is None
+        assert after.ran == ([job.id] if runs_again else [])
 
 
 def test_a_state_saved_before_fields_were_added_restores_them_with_their_defaults():
