@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from harness.batch import time_limits
 from harness.batch.capacity import CapacityPool, never_fits
+from harness.batch.clock import now_ms
 from harness.batch.dependencies import DEPENDENT_JOB_FAILED, waits_for
-from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job, now_ms
+from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, Job
 from harness.batch.retry import should_retry
 from harness.batch.runner import ESSENTIAL_CONTAINER_EXITED, ContainerRunner
 from harness.batch.states import FINAL_STATES, JobStatus

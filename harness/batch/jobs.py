@@ -3,12 +3,12 @@ reclaim, as the stand-in runs them."""
 
 import itertools
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.batch import eks
+from harness.batch.clock import now_ms
 from harness.batch.errors import ClientException
 from harness.batch.resources import (
     ComputeEnvironment,
@@ -33,10 +33,6 @@ def continue_submissions(after: int) -> None:
     """Number later submissions after `after` (the last of jobs restored from saved state)."""
     global SUBMISSIONS
     SUBMISSIONS = itertools.count(after + 1)
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 holds and describes them."""
 
 import dataclasses
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from harness.batch import instance_types
+from harness.batch.clock import now_ms
 from harness.batch.errors import ClientException
 
 
@@ -252,7 +252,7 @@ class ConsumableResource(Saved):
     total: int
     replenishable: bool = True
     tags: dict[str, str] = field(default_factory=dict)
-    created_at: int = field(default_factory=lambda: int(time.time() * 1000))
+    created_at: int = field(default_factory=now_ms)
     in_use: int = 0  # held by running jobs, or used up
 
     @property

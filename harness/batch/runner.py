@@ -12,7 +12,8 @@ from typing import Any
 import docker.errors
 import requests
 
-from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, ContainerSpec, Job, now_ms
+from harness.batch.clock import now_ms
+from harness.batch.jobs import STOP_CHECK_SECONDS, Attempt, ContainerSpec, Job
 from harness.batch.logsink import CloudWatchLogSink, LogStreamWriter
 from harness.batch.resources import memory_mib_of, present
 from harness.contracts import BATCH_JOB_LABEL, ENGINE_LABEL
@@ -365,15 +366,14 @@ class ContainerRunner:
         """The started container's output to its log stream until it exits (`since`: only
         the lines after that time); True when it exited 0 within its time."""
         timed_out = threading.Event()
-        timer = None
+        deadline_ms = None
         if job.attempt_timeout_seconds:
-            ran_seconds = (now_ms() - (attempt.started_at or now_ms())) / 1000
-            left = max(0.0, job.attempt_timeout_seconds - ran_seconds)
-            timer = threading.Timer(left, self._stop, (container, timed_out))
-            timer.start()
+            deadline_ms = (attempt.started_at or now_ms()) + job.attempt_timeout_seconds * 1000
         exited = threading.Event()
         threading.Thread(
-            target=self._terminate_when_asked, args=(job, container, exited), daemon=True
+            target=self._stop_when_due,
+            args=(job, container, exited, deadline_ms, timed_out),
+            daemon=True,
         ).start()
         try:
             for line in container.logs(stream=True, follow=True, since=since, timestamps=True):
@@ -384,8 +384,6 @@ class ContainerRunner:
             return self._docker_gone(attempt, error)
         finally:
             exited.set()
-            if timer:
-                timer.cancel()
             writer.close()
         attempt.stopped_at = now_ms()
         attempt.exit_code = int(result["StatusCode"])
@@ -404,19 +402,27 @@ class ContainerRunner:
             attempt.status_reason = ESSENTIAL_CONTAINER_EXITED
         return attempt.succeeded
 
-    def _terminate_when_asked(self, job: Job, container: Any, exited: threading.Event) -> None:
-        """TerminateJob, or the host reclaimed, on a running container: the stop signal, then
-        SIGKILL after the grace period, as ECS stops a task."""
+    def _stop_when_due(
+        self,
+        job: Job,
+        container: Any,
+        exited: threading.Event,
+        deadline_ms: int | None,
+        timed_out: threading.Event,
+    ) -> None:
+        """Until the container exits: past the attempt's timeout (on the stand-in's clock),
+        kill it; on TerminateJob or a reclaimed host, the stop signal, then SIGKILL after the
+        grace period, as ECS stops a task."""
         while not exited.wait(timeout=STOP_CHECK_SECONDS):
+            if deadline_ms is not None and now_ms() >= deadline_ms:
+                timed_out.set()
+                with contextlib.suppress(*DOCKER_GONE):
+                    container.kill()
+                return
             if job.stopping.is_set() or job.reclaimed.is_set():
                 with contextlib.suppress(*DOCKER_GONE):
                     container.stop(timeout=self._stop_grace_seconds)
                 return
-
-    @staticmethod
-    def _stop(container: Any, timed_out: threading.Event) -> None:
-        timed_out.set()
-        container.kill()
 
     @staticmethod
     def _docker_gone(attempt: Attempt, error: Exception) -> bool:

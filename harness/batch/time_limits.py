@@ -5,7 +5,8 @@ the stand-in lets other jobs pass one that can never run, so it acts on every su
 
 import threading
 
-from harness.batch.jobs import STOP_CHECK_SECONDS, Job, now_ms
+from harness.batch.clock import now_ms
+from harness.batch.jobs import STOP_CHECK_SECONDS, Job
 from harness.batch.states import JobStatus
 
 

@@ -8,7 +8,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from harness.control.routes import FAULTS_PATH, IAM_PATH, JOBS_PATH, RECLAIM_PATH, STATE_PATH
+from harness.control.routes import (
+    CLOCK_PATH,
+    FAULTS_PATH,
+    IAM_PATH,
+    JOBS_PATH,
+    RECLAIM_PATH,
+    STATE_PATH,
+)
 from harness.errors import HarnessError
 from harness.faults.rules import FaultRuleError
 from harness.paths import local_up_command
@@ -103,6 +110,11 @@ class BatchJobs(Control):
     def waiting(self) -> dict[str, str]:
         """Why each job not yet started waits, by job id, as the stand-in's scheduler says."""
         return dict(self.call("GET", JOBS_PATH)["waiting"])
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the stand-in's clock `seconds` forward (harness/batch/clock.py); how far ahead
+        of the wall clock it now is."""
+        return float(self.call("POST", CLOCK_PATH, {"advanceSeconds": seconds})["aheadSeconds"])
 
 
 class EngineState(Control):

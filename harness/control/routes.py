@@ -9,6 +9,9 @@ RECLAIM_PATH = "/_harness/faults/reclaim"  # POST {"jobId": ...}: a Spot interru
 IAM_PATH = "/_harness/iam"  # GET, PUT {"enforce": bool}
 # GET: {"waiting": {job id: why it waits}}; DELETE: the stand-in's job history, running jobs ended
 JOBS_PATH = "/_harness/batch/jobs"
+# GET: {"aheadSeconds": ...}; POST {"advanceSeconds": N}: the stand-in's clock moves N seconds
+# forward (harness/batch/clock.py), for tests of time limits AWS sets long
+CLOCK_PATH = "/_harness/batch/clock"
 STATE_PATH = "/_harness/state"  # POST: save the state now; {"path", and the file's header}
 
 # "1": the engine enforces IAM from its start; an engine that cannot refuses to start.

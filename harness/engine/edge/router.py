@@ -1,7 +1,7 @@
 """The edge in front of every engine: one endpoint, requests routed by path and signature.
 
-In order: the harness's health route and the stand-in's job history (DELETE: `harness state
-reset`), the engine's other control routes (by path), Batch to the
+In order: the harness's health route, the stand-in's job history (DELETE: `harness state
+reset`) and clock (clock.py), the engine's other control routes (by path), Batch to the
 stand-in, a service the engine serves from another app (by the service a request is signed
 for), everything else to the engine. In front of that, for every request alike: the Host
 and Origin checks (guard.py), the fault rules with their own routes (harness/faults/) and S3
@@ -13,9 +13,11 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from harness.batch import clock
+from harness.batch.errors import ClientException
 from harness.batch.responses import is_batch_request
 from harness.batch.service import BatchService
-from harness.control.routes import HEALTH_PATH, JOBS_PATH
+from harness.control.routes import CLOCK_PATH, HEALTH_PATH, JOBS_PATH
 from harness.engine.edge.checksums import ChecksumCheck
 from harness.engine.edge.guard import RequestGuard
 from harness.engine.edge.sigv4 import signed_service
@@ -53,6 +55,8 @@ def edge_app(
             return answer(start_response, {"removed": batch.forget_jobs(STATE_RESET_REASON)})
         if path == JOBS_PATH and environ.get("REQUEST_METHOD") == "GET":
             return answer(start_response, {"waiting": batch.waiting()})
+        if path == CLOCK_PATH:
+            return clock_route(environ, start_response)
         if path in control:
             return control[path](environ, start_response)
         if is_batch_request(environ):
@@ -65,6 +69,20 @@ def edge_app(
     rules = FaultRules(kept_in=kept / FAULT_RULES if kept else None)
     faults = FaultInjector(ChecksumCheck(route), rules, batch.reclaim_host)
     return RequestGuard(faults, [host for host in own_hosts if host])
+
+
+def clock_route(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """CLOCK_PATH: GET says how far the stand-in's clock is ahead of the wall clock; POST
+    {"advanceSeconds": N} moves it N seconds further."""
+    if environ.get("REQUEST_METHOD") == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            seconds = request.get("advanceSeconds") if isinstance(request, dict) else None
+            clock.CLOCK.advance(seconds)
+        except (ValueError, ClientException) as error:
+            return answer(start_response, {"message": str(error)}, HTTPStatus.BAD_REQUEST)
+    return answer(start_response, {"aheadSeconds": clock.CLOCK.ahead_seconds})
 
 
 def answer(

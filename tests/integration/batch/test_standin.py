@@ -123,23 +123,32 @@ def test_unknown_queue_is_a_client_error(batch, pipeline):
         )
 
 
-# slow: an attempt cannot time out sooner than AWS's minimum attemptDurationSeconds, 60 s.
-@pytest.mark.slow
-def test_an_attempt_over_its_timeout_is_stopped_and_fails(batch, pipeline, base, unique):
+def test_an_attempt_over_its_timeout_is_stopped_and_fails(
+    batch, pipeline, base, unique, local_cloud
+):
+    """AWS's minimum timeout is 60 s: the stand-in's clock is moved past it rather than
+    waited out."""
     definition = batch.register_job_definition(
         jobDefinitionName=f"sleeper-{unique}",
         type="container",
         containerProperties={"image": base, "command": ["sleep", "300"]},
         timeout={"attemptDurationSeconds": 60},  # AWS's minimum
     )["jobDefinitionArn"]
-
     job_id = batch.submit_job(
         jobName=f"sleeper-{unique}", jobQueue=pipeline.outputs.job_queue, jobDefinition=definition
     )["jobId"]
-    job = wait_for_job(batch, job_id, timeout=120)
+    assert wait_until(
+        lambda: batch.describe_jobs(jobs=[job_id])["jobs"][0]["status"] == "RUNNING" or None,
+        timeout=60,
+        interval=0.2,
+    )
+
+    BatchJobs(local_cloud.endpoint).advance_clock(60)
+    job = wait_for_job(batch, job_id, timeout=30)
 
     assert job["status"] == "FAILED"
     assert job["statusReason"] == "Job attempt duration exceeded timeout"
+    assert job["attempts"][0]["container"]["exitCode"] == 137  # killed
     assert 60_000 <= job["stoppedAt"] - job["startedAt"] < 70_000
 
 
@@ -357,9 +366,11 @@ def test_dependencies_n_to_n_sequential_failed_and_cancelled_before_start(
     assert "startedAt" not in dependent and "startedAt" not in stopped, "neither ever ran"
 
 
-def test_a_queue_keeps_its_time_limits_and_a_job_that_cannot_fit_carries_aws_code(
-    batch, base, unique
+def test_a_job_that_cannot_fit_is_cancelled_at_its_queues_time_limit_with_aws_reason(
+    batch, base, unique, local_cloud
 ):
+    """AWS's shortest limit is 600 s: the stand-in's clock is moved past it rather than
+    waited out."""
     environment = f"small-{unique}"
     batch.create_compute_environment(
         computeEnvironmentName=environment,
@@ -395,8 +406,8 @@ def test_a_queue_keeps_its_time_limits_and_a_job_that_cannot_fit_carries_aws_cod
         return job if job["status"] == "RUNNABLE" else None
 
     job = wait_until(runnable, timeout=30, interval=0.2)
-    batch.cancel_job(jobId=job_id, reason="test over")
-    assert wait_for_job(batch, job_id)["status"] == "FAILED"
+    BatchJobs(local_cloud.endpoint).advance_clock(600)
+    cancelled = wait_for_job(batch, job_id, timeout=30)
     batch.update_job_queue(jobQueue=environment, state="DISABLED")
     batch.delete_job_queue(jobQueue=environment)
     batch.update_compute_environment(computeEnvironment=environment, state="DISABLED")
@@ -404,3 +415,9 @@ def test_a_queue_keeps_its_time_limits_and_a_job_that_cannot_fit_carries_aws_cod
 
     assert queue["jobStateTimeLimitActions"] == limits
     assert job["statusReason"].startswith("MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - ")
+    assert (cancelled["status"], cancelled["statusReason"]) == (
+        "FAILED",
+        "Canceled by JobStateTimeLimit action due to reason: "
+        "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE",
+    )
+    assert "startedAt" not in cancelled

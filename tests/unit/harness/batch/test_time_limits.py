@@ -5,7 +5,7 @@ wait is dated back rather than waited out: AWS's shortest limit is ten minutes).
 import pytest
 from werkzeug.test import Client
 
-from harness.batch.jobs import now_ms
+from harness.batch.clock import now_ms
 from harness.batch.responses import BatchApp
 from harness.batch.states import JobStatus
 from harness.waiting import wait_until

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 import requests
 
+from harness.batch import clock
+from harness.batch.clock import StandInClock
 from harness.client import aws
 from harness.control.client import Faults
-from harness.control.routes import HEALTH_PATH
+from harness.control.routes import CLOCK_PATH, HEALTH_PATH
 from harness.engine.edge.router import edge_app
 from tests.unit.conftest import serving
 from tests.unit.fakes import FakeBatchService
@@ -76,3 +78,18 @@ def test_the_checks_stand_in_front_of_every_route(edge):
     assert throttled.json()["__type"] == "ThrottlingException"
     assert foreign.status_code == 403
     assert own.status_code == 200
+
+
+def test_the_stand_ins_clock_moves_forward_on_request_and_refuses_nonsense(edge, monkeypatch):
+    monkeypatch.setattr(clock, "CLOCK", StandInClock())
+    url = edge + CLOCK_PATH
+
+    moved = requests.post(url, json={"advanceSeconds": 600}, timeout=5)
+    refused = requests.post(url, json={"advanceSeconds": -1}, timeout=5)
+    garbled = requests.post(url, data=b"{not json", timeout=5)
+    told = requests.get(url, timeout=5)
+
+    assert (moved.status_code, moved.json()) == (200, {"aheadSeconds": 600})
+    assert refused.status_code == 400 and "advanceSeconds" in refused.json()["message"]
+    assert garbled.status_code == 400
+    assert told.json() == {"aheadSeconds": 600}
