@@ -121,12 +121,21 @@ def remove_containers(
     given, have the `environment` variable (NAME=value), but those `unless` keeps; how many.
     Nothing to do when no Docker engine answers."""
     try:
-        containers = docker.from_env().containers.list(all=True, filters=filters)
+        # a container that goes between Docker's list and its inspection is left out
+        containers = docker.from_env().containers.list(
+            all=True, filters=filters, ignore_removed=True
+        )
     except docker.errors.DockerException:
         return 0
     if environment is not None:
         containers = [c for c in containers if environment in environment_of(c)]
-    containers = [c for c in containers if not unless(c)]
+    removed = 0
     for container in containers:
-        container.remove(force=True)
-    return len(containers)
+        if unless(container):
+            continue
+        try:
+            container.remove(force=True)
+        except docker.errors.NotFound:  # removed meanwhile by its own engine
+            continue
+        removed += 1
+    return removed

@@ -6,7 +6,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -212,8 +212,11 @@ def engine_on_a_bridge(directory: Path) -> Iterator[tuple[MotoEngine, network.Co
         yield engine, prepared
     finally:
         engine.stop()
-        for container in client.containers.list(all=True, filters={"network": name}):
-            container.remove(force=True)
+        for container in client.containers.list(
+            all=True, filters={"network": name}, ignore_removed=True
+        ):
+            with suppress(docker.errors.NotFound):
+                container.remove(force=True)
         remove_job_containers(engine.endpoint)
         network.remove(client, name)
 

@@ -110,7 +110,8 @@ def exposed(before: list[Listener], client: Any) -> list[str]:
         if not local_only(listener.address, allowed)
         and (listener.socket not in earlier or listener.pid in ours)
     ]
-    for container in client.containers.list():
+    # other clouds' containers on this Docker engine come and go while it lists them
+    for container in client.containers.list(ignore_removed=True):
         if not is_harness_container(container):
             continue
         for container_port, bindings in (container.ports or {}).items():

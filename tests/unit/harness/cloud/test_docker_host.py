@@ -1,5 +1,6 @@
 """When the harness may install and start a Docker engine itself (no Docker used here)."""
 
+import docker.errors
 import pytest
 
 from harness.cloud import docker_host
@@ -26,3 +27,40 @@ def test_with_no_engine_and_no_leave_to_install_it_says_what_to_do(monkeypatch, 
     with pytest.raises(docker_host.DockerUnavailable, match="Start Docker") as refused:
         docker_host.ensure_docker(tmp_path / "dockerd.log")
     assert "HARNESS_INSTALL_DOCKER=0" in str(refused.value)
+
+
+class Listed:
+    """A container as Docker lists it; `gone`: its own engine removes it first."""
+
+    def __init__(self, name: str, gone: bool = False) -> None:
+        self.name = name
+        self.gone = gone
+        self.removed = False
+        self.attrs = {"Config": {"Env": ["MOTO_PORT=1"]}}
+
+    def remove(self, force: bool) -> None:
+        if self.gone:
+            raise docker.errors.NotFound(f"No such container: {self.name}")
+        self.removed = True
+
+
+def test_containers_removed_meanwhile_by_another_engine_are_passed_over(monkeypatch):
+    containers = [Listed("kept"), Listed("gone", gone=True), Listed("left")]
+    listed: dict = {}
+
+    class Client:
+        class containers:
+            @staticmethod
+            def list(**options):
+                listed.update(options)
+                return containers
+
+    monkeypatch.setattr(docker_host.docker, "from_env", Client)
+
+    removed = docker_host.remove_containers(
+        {"label": "x"}, "MOTO_PORT=1", unless=lambda c: c.name == "kept"
+    )
+
+    assert removed == 1
+    assert [c.removed for c in containers] == [False, False, True]
+    assert listed["ignore_removed"] is True
