@@ -214,8 +214,10 @@ class JobExecutor:
             )
             if container is None and attempt.stopped_at is not None:
                 # it ended, and was written so, before its container was removed
+                logger.info("job %s: its attempt had ended (exit %s)", job.id, attempt.exit_code)
                 succeeded = attempt.succeeded
             elif never_ran:
+                logger.info("job %s: its attempt never ran; it runs anew", job.id)
                 if container is not None:
                     self._runner.discard(container)
                 job.attempts.pop()
