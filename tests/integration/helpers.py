@@ -6,7 +6,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import docker
 from harness.batch.states import FINAL_STATES
 from harness.client import aws
 from harness.client.pipeline import Pipeline, plain
-from harness.cloud import network
+from harness.cloud import docker_host, network
 from harness.cloud.lifecycle import remove_job_containers
 from harness.contracts import BATCH_LOG_GROUP
 from harness.engine.base import free_port as free_port  # the tests' own engines
@@ -212,11 +212,7 @@ def engine_on_a_bridge(directory: Path) -> Iterator[tuple[MotoEngine, network.Co
         yield engine, prepared
     finally:
         engine.stop()
-        for container in client.containers.list(
-            all=True, filters={"network": name}, ignore_removed=True
-        ):
-            with suppress(docker.errors.NotFound):
-                container.remove(force=True)
+        docker_host.remove_containers({"network": name})
         remove_job_containers(engine.endpoint)
         network.remove(client, name)
 
